@@ -145,7 +145,7 @@ _ALIASES: Mapping[str, str] = {
 
 
 def sniff(head: bytes) -> DetectedType:
-    """Type a file from its first bytes (give it at least ``SNIFF_BYTES``, or all of it).
+    """Type a file from its first bytes: at least ``SNIFF_BYTES``, or all of it.
 
     Order of checks: empty; DICOM's ``DICM`` marker at offset 128; the
     ``filetype`` signatures; DICOM without preamble (only if pydicom can read
@@ -201,7 +201,11 @@ def _detected(mime: str) -> DetectedType:
     if known is None:
         guessed_ext = filetype.get_type(mime=mime)
         ext = f".{guessed_ext.extension}" if guessed_ext else ""
-        known = (ext.lstrip(".").upper() or mime, f"a {ext.lstrip('.').upper()} file", ext)
+        known = (
+            ext.lstrip(".").upper() or mime,
+            f"a {ext.lstrip('.').upper()} file",
+            ext,
+        )
     name, description, extension = known
     return DetectedType(mime=mime, name=name, description=description, extension=extension)
 
@@ -220,13 +224,13 @@ def _is_bare_dicom(head: bytes) -> bool:
     """DICOM written without preamble and ``DICM`` (old writers, some CD exports)."""
     try:
         with warnings.catch_warnings():
-            # force=True on a non-DICOM file makes pydicom warn; the answer is all we need.
+            # force=True makes pydicom warn on non-DICOM; only the answer matters.
             warnings.simplefilter("ignore")
             ds = read_partial(BytesIO(head), stop_when=_stop_after_identification, force=True)
             sop_class = str(ds.get("SOPClassUID", "") or "")
     except Exception:
-        # pydicom forced onto arbitrary bytes can fail in many ways
-        # (InvalidDicomError, EOFError, struct and decoding errors); all mean "not DICOM".
+        # pydicom forced onto arbitrary bytes fails in many ways (InvalidDicomError,
+        # EOFError, struct and decoding errors); all of them mean "not DICOM".
         return False
     return bool(_UID.match(sop_class))
 
@@ -251,10 +255,7 @@ def _looks_delimited(text: str) -> bool:
     if len(lines) < 2:
         return False
     # The last line may be cut off where the head ends, so it is not compared.
-    return any(
-        len({line.count(delim) for line in lines[:-1]}) == 1 and lines[0].count(delim) > 0
-        for delim in (",", ";", "\t")
-    )
+    return any(len({line.count(delim) for line in lines[:-1]}) == 1 and lines[0].count(delim) > 0 for delim in (",", ";", "\t"))
 
 
 def _or_list(names: list[str]) -> str:

@@ -81,7 +81,9 @@ def test_it_does_not_call_dicom_without_preamble_and_without_sop_class_dicom() -
     assert sniff(head).mime != "application/dicom"
 
 
-def test_it_types_a_jpeg_named_dcm_as_jpeg_and_imaging_accepts_it(tmp_path: Path) -> None:
+def test_it_types_a_jpeg_named_dcm_as_jpeg_and_imaging_accepts_it(
+    tmp_path: Path,
+) -> None:
     path = tmp_path / "scan.dcm"
     path.write_bytes(SAMPLES["image/jpeg"])
     detected = sniff_file(str(path))
@@ -100,9 +102,7 @@ def test_it_refuses_a_program_named_dcm(tmp_path: Path) -> None:
 def test_it_explains_a_rejection_in_the_patients_words() -> None:
     with pytest.raises(RejectedFile) as caught:
         check_accepted(sniff(SAMPLES["application/x-msdownload"]), "hematology")
-    assert caught.value.message == (
-        "This file is a Windows executable; we accept PDF, JPEG or PNG for hematology reports."
-    )
+    assert caught.value.message == ("This file is a Windows executable; we accept PDF, JPEG or PNG for hematology reports.")
     assert caught.value.kind is RecordKind.HEMATOLOGY
 
 
@@ -152,7 +152,14 @@ def test_it_follows_the_accepted_table(kind: RecordKind, mime: str, accepted: bo
 
 
 def test_it_names_accepted_types_for_forms() -> None:
-    assert accepted_names(RecordKind.MEDIA) == ["JPEG", "PNG", "HEIC", "MP4", "MOV", "WEBM"]
+    assert accepted_names(RecordKind.MEDIA) == [
+        "JPEG",
+        "PNG",
+        "HEIC",
+        "MP4",
+        "MOV",
+        "WEBM",
+    ]
 
 
 @given(st.binary(max_size=600))
