@@ -1,0 +1,37 @@
+# Cellway: `make demo` to try it, `make test` to test it.
+PYTHON ?= $(shell command -v python3.12 2>/dev/null || echo python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+DEMO_ENV := DJANGO_DEBUG=true
+
+.PHONY: install demo serve test lint check bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements/base.txt requirements/dev.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Cellway needs Python 3.12+ (Django 6.1); install it or set PYTHON=/path/to/python3.12")'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check uv==0.13.9
+	$(VENV)/bin/uv pip sync --quiet --python $(PY) requirements/base.txt requirements/dev.txt
+	touch $@
+
+demo: install
+	$(DEMO_ENV) $(PY) manage.py migrate --verbosity 0
+	$(DEMO_ENV) $(PY) manage.py demo_data
+	$(DEMO_ENV) $(PY) manage.py serve_demo
+
+test: install
+	$(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy cellway
+	DJANGO_SETTINGS_MODULE=cellway.settings_test $(PY) manage.py makemigrations --check --dry-run
+	DJANGO_SECRET_KEY=check-deploy-$$RANDOM$$RANDOM$$RANDOM$$RANDOM-not-a-real-key-0123456789abcdefghij \
+	  DJANGO_ALLOWED_HOSTS=clinic.example $(PY) manage.py check --deploy --fail-level WARNING
+
+bench: install
+	$(PY) bench/pages.py
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,1 @@
+"""Cellway: runs a cell-therapy clinic from first inquiry to years of follow-up."""

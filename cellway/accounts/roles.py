@@ -1,0 +1,66 @@
+"""The clinic's roles (DESIGN.md, "Who uses it") and what each may do.
+
+A role is a Django group; a user may hold several. The permissions are
+declared on the models of each app; this table is the one place that says
+which role gets which, and it is applied after every migrate so a fresh
+database and an old one end up the same.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.apps import apps as global_apps
+
+
+class Role:
+    CARE = "Customer care"
+    LIAISON = "Liaison officer"
+    SPECIALIST = "Specialist"
+    FINANCE = "Finance"
+    FINANCE_MANAGER = "Finance manager"
+    LOGISTICS = "Logistics"
+    LABORATORY = "Laboratory"
+    NURSE = "Nurse"
+    ADMIN = "Clinic administrator"
+
+
+SEE_ALL = "cases.view_all_cases"
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    Role.CARE: [SEE_ALL, "cases.open_case", "cases.manage_records", "cases.end_case", "plans.record_screening",
+                "billing.record_acceptance", "travel.schedule_case"],
+    Role.LIAISON: [SEE_ALL, "cases.open_case", "cases.manage_records", "cases.assign_case", "cases.end_case",
+                   "plans.record_screening", "travel.schedule_case"],
+    Role.SPECIALIST: ["plans.write_plan", "plans.sign_plan", "plans.judge_screening", "plans.complete_treatment",
+                      "plans.issue_protocol", "cases.end_case", "outcomes.record_assessment"],
+    Role.FINANCE: [SEE_ALL, "billing.issue_quote", "billing.record_acceptance", "billing.record_payment"],
+    Role.FINANCE_MANAGER: [SEE_ALL, "billing.issue_quote", "billing.record_acceptance", "billing.record_payment",
+                           "billing.override_balance"],
+    Role.LOGISTICS: [SEE_ALL, "travel.schedule_case", "travel.confirm_logistics", "travel.mark_arrived"],
+    Role.LABORATORY: [SEE_ALL],
+    Role.NURSE: [SEE_ALL, "plans.log_session", "outcomes.record_assessment"],
+    Role.ADMIN: [SEE_ALL, "cases.open_case", "billing.edit_price_list", "accounts.manage_staff"],
+}
+
+
+def sync_roles(apps: Any = global_apps) -> None:
+    """Create the role groups and give each exactly its permissions."""
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for role, perms in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        wanted = []
+        for dotted in perms:
+            app_label, codename = dotted.split(".")
+            wanted.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+        group.permissions.set(wanted)
+
+
+def sync_roles_after_migrate(sender: Any, app_config: Any = None, **kwargs: Any) -> None:
+    # post_migrate is sent once per app; permissions of every app exist only
+    # once the last one has been handled.
+    with_models = [config for config in global_apps.get_app_configs() if config.models_module is not None]
+    if app_config is not with_models[-1]:
+        return
+    sync_roles(kwargs.get("apps") or global_apps)

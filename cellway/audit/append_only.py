@@ -1,0 +1,71 @@
+"""Database triggers that make a table append-only.
+
+The model refuses updates and deletes too, but a trigger also stops a raw
+query, a bulk `.update()` or a mistaken admin action: the trail must hold
+even against our own code.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import migrations
+
+
+def _sql(vendor: str, table: str) -> list[str]:
+    if vendor == "postgresql":
+        return [
+            f"""
+            CREATE OR REPLACE FUNCTION {table}_append_only() RETURNS trigger AS $$
+            BEGIN RAISE EXCEPTION '{table} is append-only'; END; $$ LANGUAGE plpgsql;
+            """,
+            f"""
+            CREATE TRIGGER {table}_no_update BEFORE UPDATE OR DELETE ON {table}
+            FOR EACH ROW EXECUTE FUNCTION {table}_append_only();
+            """,
+        ]
+    if vendor == "sqlite":
+        return [
+            f"""CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table}
+                BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END;""",
+            f"""CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table}
+                BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END;""",
+        ]
+    return []
+
+
+def _drop_sql(vendor: str, table: str) -> list[str]:
+    if vendor == "postgresql":
+        return [f"DROP TRIGGER IF EXISTS {table}_no_update ON {table}", f"DROP FUNCTION IF EXISTS {table}_append_only()"]
+    if vendor == "sqlite":
+        return [f"DROP TRIGGER IF EXISTS {table}_no_update", f"DROP TRIGGER IF EXISTS {table}_no_delete"]
+    return []
+
+
+def append_only(table: str) -> migrations.RunPython:
+    """A migration operation that installs the append-only triggers on `table`."""
+
+    def forward(apps: Any, schema_editor: Any) -> None:
+        for statement in _sql(schema_editor.connection.vendor, table):
+            schema_editor.execute(statement)
+
+    def backward(apps: Any, schema_editor: Any) -> None:
+        for statement in _drop_sql(schema_editor.connection.vendor, table):
+            schema_editor.execute(statement)
+
+    return migrations.RunPython(forward, backward)
+
+
+class AppendOnlyMixin:
+    """Refuse updates and deletes at the model level as well."""
+
+    pk: Any
+    _state: Any
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise TypeError(f"{type(self).__name__} is append-only; write a new entry instead.")
+        super().save(*args, **kwargs)  # type: ignore[misc]
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError(f"{type(self).__name__} is append-only; it cannot be deleted.")

@@ -1,0 +1,32 @@
+"""Electronic signatures: a named person, a time, a meaning, and the password asked again."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from django.db import models
+
+from cellway.audit.append_only import AppendOnlyMixin
+
+
+class Signature(AppendOnlyMixin, models.Model):
+    """A signature on a record: who, when, what it means, and a digest of what was signed."""
+
+    signer = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="signatures")
+    signed_at = models.DateTimeField(auto_now_add=True)
+    meaning = models.CharField(max_length=120)
+    subject = models.CharField(max_length=120)
+    digest = models.CharField(max_length=64)
+
+    class Meta:
+        app_label = "audit"
+        ordering = ["-signed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.signer} — {self.meaning} — {self.signed_at:%Y-%m-%d %H:%M}"
+
+
+def digest_of(content: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()

@@ -1,0 +1,153 @@
+"""Price lists, quotes (versioned, from the signed plan), payments and balance overrides."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+
+from cellway.audit.signatures import Signature
+from cellway.billing import pricing
+from cellway.cases.models import Case
+from cellway.plans.models import TherapyPlan
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+PRICE_FIELDS = [f.name for f in pricing.UnitPrices.__dataclass_fields__.values()]
+
+
+class PriceList(models.Model):
+    """The clinic's unit prices. One is active; a change makes a new version, so old quotes keep theirs."""
+
+    version = models.PositiveIntegerField(unique=True)
+    currency = models.CharField(max_length=3, default=settings.CLINIC_CURRENCY)
+    active = models.BooleanField(default=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    per_million_cells = models.DecimalField(**MONEY, validators=[MinValueValidator(0)])
+    specialist_treatment = models.DecimalField(**MONEY, validators=[MinValueValidator(0)])
+    certificate_of_analysis = models.DecimalField(**MONEY, validators=[MinValueValidator(0)])
+    iv_infusion = models.DecimalField(**MONEY, validators=[MinValueValidator(0)])
+    it_infusion = models.DecimalField(**MONEY, validators=[MinValueValidator(0)])
+    supplementary_infusion = models.DecimalField(**MONEY, validators=[MinValueValidator(0)])
+    physiotherapy_session = models.DecimalField(**MONEY, validators=[MinValueValidator(0)])
+    occupational_session = models.DecimalField(**MONEY, validators=[MinValueValidator(0)])
+    speech_session = models.DecimalField(**MONEY, validators=[MinValueValidator(0)])
+    rehab_session = models.DecimalField(**MONEY, validators=[MinValueValidator(0)])
+    hospital_room_day = models.DecimalField(**MONEY, validators=[MinValueValidator(0)])
+    session_transport_day = models.DecimalField(**MONEY, validators=[MinValueValidator(0)])
+    airport_transfer = models.DecimalField(**MONEY, validators=[MinValueValidator(0)])
+    accommodation_night = models.DecimalField(**MONEY, validators=[MinValueValidator(0)])
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [models.UniqueConstraint(fields=["active"], condition=models.Q(active=True), name="one_active_price_list")]
+        permissions = [
+            ("issue_quote", "Can issue and revise quotes"),
+            ("record_acceptance", "Can record a patient's acceptance of a quote"),
+            ("record_payment", "Can record payments"),
+            ("override_balance", "Can let a session start with a balance open"),
+            ("edit_price_list", "Can change the price list"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Price list v{self.version} ({self.currency})"
+
+    def unit_prices(self) -> pricing.UnitPrices:
+        return pricing.UnitPrices(**{name: getattr(self, name) for name in PRICE_FIELDS})
+
+
+class QuoteStatus(models.TextChoices):
+    ISSUED = "issued", "Issued"
+    ACCEPTED = "accepted", "Accepted"
+    SUPERSEDED = "superseded", "Superseded"
+
+
+class Quote(models.Model):
+    """The price of a signed plan, line by line. Versioned: a revision supersedes, never overwrites."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="quotes")
+    version = models.PositiveSmallIntegerField()
+    plan = models.ForeignKey(TherapyPlan, on_delete=models.PROTECT, related_name="quotes")
+    price_list = models.ForeignKey(PriceList, on_delete=models.PROTECT, related_name="quotes")
+    currency = models.CharField(max_length=3)
+    package_tier = models.CharField(max_length=12)
+    lines = models.JSONField()
+    adjustment = models.DecimalField(**MONEY, default=Decimal(0))
+    adjustment_reason = models.TextField(blank=True)
+    total = models.DecimalField(**MONEY)
+    deposit = models.DecimalField(**MONEY)
+    status = models.CharField(max_length=12, choices=QuoteStatus.choices, default=QuoteStatus.ISSUED)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    issued_at = models.DateTimeField(auto_now_add=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    acceptance_recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    acceptance_note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["case", "-version"]
+        constraints = [models.UniqueConstraint(fields=["case", "version"], name="one_quote_per_version")]
+
+    def __str__(self) -> str:
+        return f"{self.case.code} quote v{self.version}: {self.total} {self.currency}"
+
+    @property
+    def balance_amount(self) -> Decimal:
+        return self.total - self.deposit
+
+
+class Method(models.TextChoices):
+    TRANSFER = "transfer", "Bank transfer"
+    CARD = "card", "Card"
+    CASH = "cash", "Cash"
+
+
+class Payment(models.Model):
+    """Money received against a case's accepted quote."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="payments")
+    quote = models.ForeignKey(Quote, on_delete=models.PROTECT, related_name="payments")
+    amount = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0.01"))])
+    currency = models.CharField(max_length=3)
+    method = models.CharField(max_length=12, choices=Method.choices)
+    reference = models.CharField(max_length=80, help_text="Bank or card reference, as on the statement.")
+    received_on = models.DateField()
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["case", "received_on", "recorded_at"]
+        # The same statement line cannot be recorded twice (a double click, two of finance at once).
+        constraints = [models.UniqueConstraint(fields=["method", "reference"], name="one_payment_per_reference")]
+
+    def __str__(self) -> str:
+        return f"{self.case.code} {self.amount} {self.currency} on {self.received_on}"
+
+
+class BalanceOverride(models.Model):
+    """A finance manager's signed decision to let sessions start while a balance is open."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="balance_overrides")
+    reason = models.TextField()
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    granted_at = models.DateTimeField(auto_now_add=True)
+    signature = models.OneToOneField(Signature, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-granted_at"]
+
+    def __str__(self) -> str:
+        return f"{self.case.code} override by {self.granted_by}"
+
+
+def deposit_due_on(arrival: dt.date) -> dt.date:
+    return arrival - dt.timedelta(days=settings.DEPOSIT_DAYS_BEFORE_ARRIVAL)
+
+
+def balance_due_on(first_therapy_day: dt.date) -> dt.date:
+    return first_therapy_day - dt.timedelta(days=settings.BALANCE_DAYS_BEFORE_THERAPY)

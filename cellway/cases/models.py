@@ -1,0 +1,172 @@
+"""The spine of Cellway: inquiries, patients, cases and what happened to them."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from cellway.audit.append_only import AppendOnlyMixin
+from cellway.cases.stages import LABELS, Stage
+
+
+class Condition(models.Model):
+    """A condition the clinic treats (multiple sclerosis first)."""
+
+    code = models.SlugField(max_length=32, unique=True)
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SpecialistProfile(models.Model):
+    """What a specialist is expert in; used to suggest who should take a case."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="specialist_profile")
+    conditions = models.ManyToManyField(Condition, related_name="specialists", blank=True)
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class Source(models.TextChoices):
+    WEBSITE = "website", "Website form"
+    CHAT = "chat", "Live chat"
+    EMAIL = "email", "Email"
+    PHONE = "phone", "Phone"
+    REFERRAL = "referral", "Doctor's referral"
+    SOCIAL = "social", "Social media"
+    PATIENT = "patient", "Another patient"
+    OTHER = "other", "Other"
+
+
+class Patient(models.Model):
+    """A person the clinic may treat. One patient may have several cases over the years."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    full_name = models.CharField(max_length=200)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    country = models.CharField(max_length=80)
+    language = models.CharField(max_length=40, default="English")
+    date_of_birth = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["full_name"]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+
+class Inquiry(models.Model):
+    """A first message from a patient or family, as the care team received it."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    full_name = models.CharField(max_length=200)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    country = models.CharField(max_length=80)
+    language = models.CharField(max_length=40, default="English")
+    condition = models.ForeignKey(Condition, on_delete=models.PROTECT)
+    source = models.CharField(max_length=16, choices=Source.choices)
+    message = models.TextField(blank=True)
+    received_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        verbose_name_plural = "inquiries"
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.received_at:%Y-%m-%d})"
+
+
+class Case(models.Model):
+    """One course of care for one patient, from inquiry to the end of follow-up.
+
+    `stage` is written only by `cellway.cases.services.move`, which locks the
+    row, checks the move is allowed and writes the event in one transaction.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    code = models.CharField(max_length=16, unique=True)
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="cases")
+    inquiry = models.OneToOneField(Inquiry, null=True, blank=True, on_delete=models.PROTECT, related_name="case")
+    condition = models.ForeignKey(Condition, on_delete=models.PROTECT, related_name="cases")
+    stage = models.CharField(max_length=16, choices=[(s.value, LABELS[s]) for s in Stage], default=Stage.INQUIRY)
+    stage_changed_at = models.DateTimeField()
+    specialist = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="assigned_cases"
+    )
+    arrival_date = models.DateField(null=True, blank=True)
+    first_therapy_day = models.DateField(null=True, blank=True)
+    end_reason = models.TextField(blank=True)
+    # Bumped by every write through the services; a form that carries the
+    # version it was drawn from can tell the user someone else acted first.
+    version = models.PositiveIntegerField(default=1)
+    opened_at = models.DateTimeField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-opened_at"]
+        indexes = [
+            models.Index(fields=["stage", "stage_changed_at"]),
+            models.Index(fields=["specialist", "stage"]),
+        ]
+        permissions = [
+            ("view_all_cases", "Can see every case of the clinic"),
+            ("open_case", "Can record inquiries and open cases"),
+            ("manage_records", "Can keep the records checklist"),
+            ("assign_case", "Can assign a case to a specialist"),
+            ("end_case", "Can end a case as declined, refused or withdrawn"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.patient}"
+
+    @property
+    def stage_enum(self) -> Stage:
+        return Stage(self.stage)
+
+    def get_stage_display(self) -> str:
+        return LABELS[Stage(self.stage)]
+
+
+class CaseCounter(models.Model):
+    """The last case number issued in a year, so codes run CW-2026-0001, 0002, ..."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+
+class CaseEvent(AppendOnlyMixin, models.Model):
+    """One thing that happened to a case: who, when, what, why. Append-only.
+
+    Stage changes, assignments, signatures, payments and every read of a
+    medical record are written here; the case page's timeline reads it.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
+    at = models.DateTimeField(auto_now_add=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=40)
+    summary = models.CharField(max_length=300)
+    reason = models.TextField(blank=True)
+    from_stage = models.CharField(max_length=16, blank=True)
+    to_stage = models.CharField(max_length=16, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["case", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind} {self.summary}"

@@ -1,0 +1,59 @@
+"""Reads of cases, scoped to the person asking.
+
+Outside one's scope a case does not exist (404): a specialist reaches only the
+cases assigned to them; a user with no clinic role reaches none.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+
+from cellway.accounts.models import User
+from cellway.accounts.roles import SEE_ALL
+from cellway.cases.models import Case, CaseEvent
+from cellway.cases.stages import ACTIVE, Stage
+
+
+def visible_cases(user: User) -> QuerySet[Case]:
+    qs = Case.objects.select_related("patient", "condition", "specialist")
+    if not user.is_authenticated or not user.is_active:
+        return qs.none()
+    if user.has_perm(SEE_ALL):
+        return qs
+    if user.groups.filter(name="Specialist").exists():
+        return qs.filter(specialist=user)
+    return qs.none()
+
+
+def get_case(user: User, uuid: object) -> Case:
+    try:
+        return visible_cases(user).get(uuid=uuid)
+    except (Case.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such case.") from None
+
+
+def queue(user: User, stages: set[Stage]) -> QuerySet[Case]:
+    return visible_cases(user).filter(stage__in=[s.value for s in stages]).order_by("stage_changed_at")
+
+
+def timeline(case: Case, limit: int = 200) -> QuerySet[CaseEvent]:
+    return case.events.select_related("actor").order_by("-at", "-id")[:limit]
+
+
+def suggested_specialists(case: Case) -> list[User]:
+    """Active specialists, the ones expert in the case's condition first, then by fewest open cases."""
+    active = [s.value for s in ACTIVE]
+    qs = (
+        User.objects.filter(groups__name="Specialist", is_active=True)
+        .annotate(
+            load=Count("assigned_cases", filter=Q(assigned_cases__stage__in=active), distinct=True),
+            expert=Count(
+                "specialist_profile__conditions",
+                filter=Q(specialist_profile__conditions=case.condition_id),
+                distinct=True,
+            ),
+        )
+        .order_by("-expert", "load", "last_name")
+    )
+    return list(qs)

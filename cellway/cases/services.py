@@ -1,0 +1,179 @@
+"""Every write to the spine: opening, moving, assigning and ending cases.
+
+Other apps call `lock_case` and `move` from inside their own services so that
+their rows, the stage change and its event commit together or not at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from cellway.accounts.models import User
+from cellway.cases import notify
+from cellway.errors import NotAllowed, Refusal, StageConflict
+from cellway.cases.models import Case, CaseCounter, CaseEvent, Condition, Inquiry, Patient
+from cellway.cases.signals import case_opened
+from cellway.cases.stages import ENDINGS, FINAL, LABELS, Stage, can_move
+
+
+def require_perm(user: User, perm: str, doing: str) -> None:
+    """Raise NotAllowed unless `user` holds `perm`."""
+    if not user.has_perm(perm):
+        raise NotAllowed(f"Your role does not allow you to {doing}.")
+
+
+def lock_case(case: Case | int, *, expected: set[Stage] | Stage | None = None, doing: str = "do this") -> Case:
+    """Lock the case row for this transaction and check it is in an expected stage.
+
+    Call inside `transaction.atomic()`. The second of two people acting at
+    once waits here, then sees the first one's stage and is refused with
+    a message saying who moved the case.
+    """
+    pk = case.pk if isinstance(case, Case) else case
+    locked = Case.objects.select_for_update(of=("self",)).select_related("patient", "condition").get(pk=pk)
+    if expected is not None:
+        allowed = {expected} if isinstance(expected, Stage) else expected
+        if locked.stage_enum not in allowed:
+            raise StageConflict(_conflict_message(locked, doing))
+    return locked
+
+
+def _conflict_message(case: Case, doing: str) -> str:
+    last = case.events.exclude(to_stage="").select_related("actor").first()
+    who = f" by {last.actor}" if last and last.actor else ""
+    when = f" at {timezone.localtime(last.at):%H:%M}" if last else ""
+    return f"Cannot {doing}: {case.code} is now '{case.get_stage_display()}' (moved{who}{when}). Reload the page."
+
+
+def record_event(
+    *, case: Case, by: User | None, kind: str, summary: str, reason: str = "", data: dict[str, Any] | None = None
+) -> CaseEvent:
+    """Append an event to the case timeline (no stage change)."""
+    return CaseEvent.objects.create(case=case, actor=by, kind=kind, summary=summary, reason=reason, data=data or {})
+
+
+def move(case: Case, *, to: Stage, by: User | None, summary: str = "", reason: str = "", data: dict[str, Any] | None = None) -> CaseEvent:
+    """Move a locked case to `to`, bump its version and write the event.
+
+    The caller has already taken the lock with `lock_case` and checked its
+    own rule; this checks the move itself is allowed.
+    """
+    current = case.stage_enum
+    if not can_move(current, to):
+        raise StageConflict(f"{case.code} cannot go from '{LABELS[current]}' to '{LABELS[to]}'.")
+    now = timezone.now()
+    Case.objects.filter(pk=case.pk).update(stage=to.value, stage_changed_at=now, version=F("version") + 1)
+    case.stage, case.stage_changed_at = to.value, now
+    case.version += 1
+    return CaseEvent.objects.create(
+        case=case, actor=by, kind="stage", from_stage=current.value, to_stage=to.value,
+        summary=summary or f"{LABELS[current]} → {LABELS[to]}", reason=reason, data=data or {},
+    )
+
+
+def touch(case: Case) -> None:
+    """Bump the version of a locked case for a write that does not change its stage."""
+    Case.objects.filter(pk=case.pk).update(version=F("version") + 1)
+    case.version += 1
+
+
+def _next_code(year: int) -> str:
+    counter, _ = CaseCounter.objects.select_for_update().get_or_create(year=year)
+    CaseCounter.objects.filter(pk=year).update(last=F("last") + 1)
+    counter.refresh_from_db()
+    return f"CW-{year}-{counter.last:04d}"
+
+
+def record_inquiry(
+    *, by: User, full_name: str, country: str, language: str, condition: Condition, source: str,
+    message: str = "", email: str = "", phone: str = "", received_at: dt.datetime | None = None,
+) -> Inquiry:
+    """Record an inquiry as received (by chat, email, phone...)."""
+    require_perm(by, "cases.open_case", "record inquiries")
+    if not full_name.strip():
+        raise Refusal("An inquiry needs the person's name.")
+    return Inquiry.objects.create(
+        full_name=full_name.strip(), country=country, language=language, condition=condition, source=source,
+        message=message, email=email, phone=phone, received_at=received_at or timezone.now(), recorded_by=by,
+    )
+
+
+@transaction.atomic
+def open_case(*, inquiry: Inquiry, by: User) -> Case:
+    """Open a case for an inquiry: a patient record, a case code and its records checklist."""
+    require_perm(by, "cases.open_case", "open cases")
+    inquiry = Inquiry.objects.select_for_update().get(pk=inquiry.pk)
+    if Case.objects.filter(inquiry=inquiry).exists():
+        raise StageConflict(f"A case is already open for this inquiry ({inquiry.case.code}).")
+    patient = Patient.objects.create(
+        full_name=inquiry.full_name, email=inquiry.email, phone=inquiry.phone,
+        country=inquiry.country, language=inquiry.language,
+    )
+    now = timezone.now()
+    local_year = timezone.localtime(now, timezone=_clinic_zone()).year
+    case = Case.objects.create(
+        code=_next_code(local_year), patient=patient, inquiry=inquiry, condition=inquiry.condition,
+        stage=Stage.INQUIRY, stage_changed_at=now, opened_at=now,
+    )
+    CaseEvent.objects.create(
+        case=case, actor=by, kind="opened", to_stage=Stage.INQUIRY.value,
+        summary=f"Case opened from a {inquiry.get_source_display().lower()} inquiry",
+    )
+    case_opened.send(sender=Case, case=case, by=by)
+    return case
+
+
+def _clinic_zone() -> dt.tzinfo:
+    import zoneinfo
+
+    return zoneinfo.ZoneInfo(settings.CLINIC_TIME_ZONE)
+
+
+def assign_case(*, case: Case, specialist: User, by: User, reason: str) -> Case:
+    """Assign (or reassign) a case to a specialist. Only a liaison officer may; a reason is required."""
+    require_perm(by, "cases.assign_case", "assign cases")
+    if not reason.strip():
+        raise Refusal("Say why this specialist should take the case.")
+    if not specialist.groups.filter(name="Specialist").exists() or not specialist.is_active:
+        raise Refusal(f"{specialist} is not an active specialist.")
+    with transaction.atomic():
+        case = lock_case(case, expected={Stage.TRIAGE, Stage.REVIEW}, doing="assign this case")
+        if case.specialist_id == specialist.pk:
+            raise Refusal(f"{case.code} is already assigned to {specialist}.")
+        previous = case.specialist
+        Case.objects.filter(pk=case.pk).update(specialist=specialist)
+        case.specialist = specialist
+        data = {"specialist": specialist.pk, "previous": previous.pk if previous else None}
+        if case.stage_enum == Stage.TRIAGE:
+            move(case, to=Stage.REVIEW, by=by, summary=f"Assigned to {specialist}", reason=reason, data=data)
+        else:
+            touch(case)
+            record_event(case=case, by=by, kind="assigned", summary=f"Reassigned from {previous} to {specialist}", reason=reason, data=data)
+        notify.later(notify.case_assigned, case_id=case.pk)
+    return case
+
+
+def end_case(*, case: Case, to: Stage, by: User, reason: str, expected_version: int | None = None) -> Case:
+    """End a case as declined (by the patient), refused (by the clinic) or withdrawn, with a reason."""
+    require_perm(by, "cases.end_case", "end cases")
+    if to not in ENDINGS:
+        raise Refusal("A case ends as declined, refused or withdrawn.")
+    if not reason.strip():
+        raise Refusal("Give the reason the case ends; it goes on the record.")
+    with transaction.atomic():
+        case = lock_case(case, doing="end this case")
+        if case.stage_enum in FINAL:
+            raise StageConflict(f"{case.code} has already ended as '{case.get_stage_display()}'.")
+        if expected_version is not None and case.version != expected_version:
+            raise StageConflict(_conflict_message(case, "end this case"))
+        Case.objects.filter(pk=case.pk).update(end_reason=reason)
+        case.end_reason = reason
+        move(case, to=to, by=by, reason=reason)
+        notify.later(notify.case_ended, case_id=case.pk)
+    return case

@@ -1,0 +1,192 @@
+"""Writes for therapy plans and cancer-marker screening."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from cellway.accounts.models import User
+from cellway.audit.services import sign
+from cellway.cases import notify
+from cellway.cases.models import Case
+from cellway.cases.services import lock_case, move, record_event, require_perm, touch
+from cellway.cases.stages import Stage
+from cellway.clinic import clinic_today
+from cellway.errors import NotAllowed, Refusal, StageConflict
+from cellway.plans.models import PlanStatus, ScreeningResult, TherapyPlan, Verdict
+from cellway.plans.screening_rule import earliest_sample_date
+from cellway.plans.signals import plan_signed
+
+PLAN_FIELDS = (
+    "cell_dose", "iv_infusions", "it_infusions", "supplementary_infusions", "physiotherapy_sessions",
+    "occupational_sessions", "speech_sessions", "rehab_sessions", "hospital_room_days", "treatment_days",
+    "stay_nights", "package_tier", "schedule", "notes",
+)
+
+
+def _require_assigned(case: Case, by: User, doing: str) -> None:
+    if case.specialist_id != by.pk:
+        raise NotAllowed(f"Only the specialist assigned to {case.code} may {doing}.")
+
+
+def check_plan(fields: dict[str, Any]) -> None:
+    """The clinical shape of a plan: cells go in by at least one route, and the days hold the sessions."""
+    if fields["iv_infusions"] + fields["it_infusions"] == 0:
+        raise Refusal("A plan gives cells by at least one route: add intravenous or intrathecal infusions.")
+    if not str(fields.get("schedule", "")).strip():
+        raise Refusal("Write the schedule: which infusion or session on which treatment day.")
+    if fields["hospital_room_days"] > fields["treatment_days"]:
+        raise Refusal("Hospital-room days cannot exceed the treatment days.")
+
+
+def save_plan(*, case: Case, by: User, **fields: Any) -> TherapyPlan:
+    """Create or update the case's draft plan. Only the assigned specialist, while the case is in review."""
+    require_perm(by, "plans.write_plan", "write therapy plans")
+    unknown = set(fields) - set(PLAN_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown plan fields: {sorted(unknown)}")
+    with transaction.atomic():
+        case = lock_case(case, expected=Stage.REVIEW, doing="write the plan")
+        _require_assigned(case, by, "write its plan")
+        draft = case.plans.filter(status=PlanStatus.DRAFT).first()
+        base = {f: getattr(draft, f) for f in PLAN_FIELDS} if draft else {}
+        merged = {**base, **fields}
+        check_plan({**{k: 0 for k in PLAN_FIELDS}, "schedule": "", "notes": "", **merged})
+        if draft is None:
+            last = case.plans.order_by("-version").first()
+            draft = TherapyPlan(case=case, version=(last.version + 1) if last else 1, written_by=by)
+        for name, value in merged.items():
+            setattr(draft, name, value)
+        draft.full_clean(exclude=["case", "written_by"])
+        draft.save()
+        touch(case)
+        record_event(case=case, by=by, kind="plan.saved", summary=f"Plan v{draft.version} saved as draft")
+    return draft
+
+
+def sign_plan(*, plan: TherapyPlan, by: User, password: str) -> TherapyPlan:
+    """The assigned specialist signs the draft ("approved therapy plan"); the quote follows from it."""
+    require_perm(by, "plans.sign_plan", "sign therapy plans")
+    with transaction.atomic():
+        case = lock_case(plan.case_id, expected=Stage.REVIEW, doing="sign the plan")
+        _require_assigned(case, by, "sign its plan")
+        plan = TherapyPlan.objects.select_for_update().get(pk=plan.pk)
+        if plan.status != PlanStatus.DRAFT:
+            raise StageConflict(f"Plan v{plan.version} is already {plan.get_status_display().lower()}.")
+        signature = sign(signer=by, password=password, meaning="approved therapy plan",
+                         subject=f"plan:{plan.uuid}", content=plan.as_signed_content())
+        case.plans.filter(status=PlanStatus.SIGNED).update(status=PlanStatus.SUPERSEDED)
+        plan.status, plan.signature = PlanStatus.SIGNED, signature
+        plan.save(update_fields=["status", "signature", "updated_at"])
+        record_event(case=case, by=by, kind="signature", summary=f"Signed plan v{plan.version}: approved therapy plan",
+                     data={"signature": signature.pk, "digest": signature.digest})
+        plan.case = case
+        plan_signed.send(sender=TherapyPlan, plan=plan, by=by)
+    return plan
+
+
+def revise_plan(*, case: Case, by: User, reason: str) -> Case:
+    """Reopen a quoted case for a new plan version (the issued quote is superseded when it is signed)."""
+    require_perm(by, "plans.write_plan", "revise therapy plans")
+    if not reason.strip():
+        raise Refusal("Say why the plan is being revised.")
+    with transaction.atomic():
+        case = lock_case(case, expected=Stage.QUOTED, doing="revise the plan")
+        _require_assigned(case, by, "revise its plan")
+        move(case, to=Stage.REVIEW, by=by, summary="Plan revision started", reason=reason)
+    return case
+
+
+def current_plan(case: Case) -> TherapyPlan | None:
+    return case.plans.filter(status=PlanStatus.SIGNED).first()
+
+
+# --- Cancer-marker screening (rule 5) -----------------------------------------------
+
+SCREENING_STAGES = {Stage.ACCEPTED, Stage.CLEARED}
+
+
+def record_screening(
+    *, case: Case, by: User, sample_date: dt.date, markers: str, laboratory: str = "", report: UploadedFile | None = None
+) -> ScreeningResult:
+    """Record a screening result as received. It waits for a specialist's verdict."""
+    require_perm(by, "plans.record_screening", "record screening results")
+    if sample_date > clinic_today():
+        raise Refusal("The sample date is in the future.")
+    if not markers.strip():
+        raise Refusal("Write the markers and values as the laboratory reported them.")
+    with transaction.atomic():
+        case = lock_case(case, expected=SCREENING_STAGES, doing="record a screening result")
+        if case.first_therapy_day and sample_date < earliest_sample_date(case.first_therapy_day, settings.SCREENING_MAX_AGE_MONTHS):
+            raise Refusal(_too_old(sample_date, case.first_therapy_day))
+        result = ScreeningResult(case=case, sample_date=sample_date, markers=markers, laboratory=laboratory, recorded_by=by)
+        if report is not None:
+            result.report.save(report.name or "report", report, save=False)
+        result.save()
+        summary = f"Screening result recorded (sample of {sample_date:%d %b %Y})"
+        if case.stage_enum == Stage.CLEARED:
+            move(case, to=Stage.ACCEPTED, by=by, summary=summary + "; awaiting a verdict")
+        else:
+            touch(case)
+            record_event(case=case, by=by, kind="screening", summary=summary)
+    return result
+
+
+def _too_old(sample_date: dt.date, first_day: dt.date) -> str:
+    earliest = earliest_sample_date(first_day, settings.SCREENING_MAX_AGE_MONTHS)
+    return (
+        f"A screening sampled on {sample_date:%d %b %Y} does not count for a first therapy day of "
+        f"{first_day:%d %b %Y}: the sample must be taken on or after {earliest:%d %b %Y} "
+        f"(at most {settings.SCREENING_MAX_AGE_MONTHS} months before)."
+    )
+
+
+def judge_screening(*, result: ScreeningResult, by: User, verdict: str, reason: str, password: str) -> ScreeningResult:
+    """The assigned specialist judges a screening result and signs the verdict.
+
+    Unsatisfactory refuses the case with the reason: no travel is arranged and
+    nothing is charged (no payment can exist before scheduling).
+    """
+    require_perm(by, "plans.judge_screening", "judge screening results")
+    if verdict not in (Verdict.SATISFACTORY, Verdict.UNSATISFACTORY):
+        raise Refusal("The verdict is satisfactory or unsatisfactory.")
+    if verdict == Verdict.UNSATISFACTORY and not reason.strip():
+        raise Refusal("An unsatisfactory verdict refuses the case: give the reason.")
+    with transaction.atomic():
+        case = lock_case(result.case_id, expected=Stage.ACCEPTED, doing="judge the screening")
+        _require_assigned(case, by, "judge its screening")
+        result = ScreeningResult.objects.select_for_update().get(pk=result.pk)
+        if result.verdict != Verdict.PENDING:
+            raise StageConflict(f"This result was already judged {result.get_verdict_display().lower()} by {result.judged_by}.")
+        if verdict == Verdict.SATISFACTORY and case.first_therapy_day and not result.counts_for(case.first_therapy_day):
+            raise Refusal(_too_old(result.sample_date, case.first_therapy_day))
+        label = Verdict(verdict).label
+        signature = sign(signer=by, password=password, meaning=f"screening judged {label.lower()}",
+                         subject=f"screening:{result.uuid}",
+                         content={"case": case.code, "sample_date": result.sample_date, "markers": result.markers, "verdict": verdict})
+        result.verdict, result.verdict_reason = verdict, reason
+        result.judged_by, result.judged_at, result.signature = by, timezone.now(), signature
+        result.save(update_fields=["verdict", "verdict_reason", "judged_by", "judged_at", "signature"])
+        if verdict == Verdict.SATISFACTORY:
+            move(case, to=Stage.CLEARED, by=by, summary="Screening judged satisfactory", reason=reason,
+                 data={"signature": signature.pk})
+        else:
+            Case.objects.filter(pk=case.pk).update(end_reason=reason)
+            move(case, to=Stage.REFUSED, by=by, summary="Refused: screening judged unsatisfactory", reason=reason,
+                 data={"signature": signature.pk})
+        notify.later(notify.screening_judged, case_id=case.pk, verdict=label)
+    return result
+
+
+def valid_screening(case: Case, first_therapy_day: dt.date | None = None) -> ScreeningResult | None:
+    """The satisfactory screening that counts for the (given or scheduled) first therapy day, if any."""
+    day = first_therapy_day or case.first_therapy_day
+    for result in case.screenings.filter(verdict=Verdict.SATISFACTORY).order_by("-sample_date"):
+        if day is None or result.counts_for(day):
+            return result
+    return None

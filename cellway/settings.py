@@ -1,0 +1,238 @@
+"""Cellway settings, read from the environment.
+
+The defaults are the safe ones: DEBUG is off, production refuses to start
+without a secret key, and everything runs on one machine with no servers
+(SQLite, local files, the database task queue, local-memory cache). Setting
+DATABASE_URL, REDIS_URL, CELLWAY_S3_BUCKET and friends moves each concern to
+a real engine; the README lists every variable.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
+
+from cellway.env import env_bool, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env_str("CELLWAY_VAR_DIR", str(BASE_DIR / "var")))
+
+DEBUG = env_bool("DJANGO_DEBUG", False)
+SECRET_KEY = env_str("DJANGO_SECRET_KEY")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY is not set. Production refuses to start without one; "
+            "set DJANGO_DEBUG=true only on a developer's machine."
+        )
+    SECRET_KEY = "insecure-development-key-never-use-in-production"  # noqa: S105
+
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "django_tasks_db",
+    "crontask",
+    "cellway.accounts",
+    "cellway.audit",
+    "cellway.cases",
+    "cellway.records",
+    "cellway.plans",
+    "cellway.billing",
+    "cellway.travel",
+    "cellway.treatment",
+    "cellway.outcomes",
+    "cellway.console",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "cellway.accounts.middleware.UserTimeZoneMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "cellway.urls"
+WSGI_APPLICATION = "cellway.wsgi.application"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "console:home"
+LOGOUT_REDIRECT_URL = "login"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "cellway" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csp",
+                "cellway.accounts.context_processors.roles",
+            ],
+        },
+    }
+]
+
+# --- Database -------------------------------------------------------------
+DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'cellway.sqlite3'}")
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets the web process read while the task worker writes; IMMEDIATE
+    # takes the write lock at BEGIN so two writers queue instead of failing
+    # half-way through a transaction.
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache, tasks, scheduler ------------------------------------------------
+REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+TASKS_BACKEND = env_str("CELLWAY_TASKS_BACKEND", "rq" if REDIS_URL else "db")
+if TASKS_BACKEND == "rq":
+    INSTALLED_APPS += ["django_rq"]
+    RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0"}}
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+elif TASKS_BACKEND == "db":
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+elif TASKS_BACKEND == "immediate":
+    TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+else:
+    raise ImproperlyConfigured(f"CELLWAY_TASKS_BACKEND must be db, rq or immediate, not {TASKS_BACKEND!r}.")
+CRONTASK = {"REDIS_URL": REDIS_URL or None}
+
+# --- Files -----------------------------------------------------------------
+MEDIA_ROOT = Path(env_str("CELLWAY_MEDIA_ROOT", str(VAR_DIR / "media")))
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+S3_BUCKET = env_str("CELLWAY_S3_BUCKET")
+if S3_BUCKET:
+    default_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": env_str("CELLWAY_S3_ENDPOINT_URL") or None,
+            "region_name": env_str("CELLWAY_S3_REGION") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+STORAGES = {
+    "default": default_storage,
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if not DEBUG
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+# Uploads larger than this stream to a temporary file instead of memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# --- Email -------------------------------------------------------------------
+EMAIL_DELIVERY = env_str("CELLWAY_EMAIL", "console")
+_MAILER_BACKENDS = {
+    "console": "django.core.mail.backends.console.EmailBackend",
+    "file": "django.core.mail.backends.filebased.EmailBackend",
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+}
+if EMAIL_DELIVERY not in _MAILER_BACKENDS:
+    raise ImproperlyConfigured(f"CELLWAY_EMAIL must be one of {sorted(_MAILER_BACKENDS)}, not {EMAIL_DELIVERY!r}.")
+_mailer_options: dict[str, object] = {}
+if EMAIL_DELIVERY == "file":
+    _mailer_options = {"file_path": str(VAR_DIR / "mail")}
+elif EMAIL_DELIVERY == "smtp":
+    _mailer_options = {
+        "host": env_str("CELLWAY_SMTP_HOST", "localhost"),
+        "port": env_int("CELLWAY_SMTP_PORT", 587),
+        "username": env_str("CELLWAY_SMTP_USER"),
+        "password": env_str("CELLWAY_SMTP_PASSWORD"),
+        "use_tls": True,
+    }
+MAILERS = {"default": {"BACKEND": _MAILER_BACKENDS[EMAIL_DELIVERY], "OPTIONS": _mailer_options}}
+DEFAULT_FROM_EMAIL = env_str("CELLWAY_FROM_EMAIL", "Cellway clinic <care@cellway.example>")
+
+# --- Time, language ----------------------------------------------------------
+USE_TZ = True
+TIME_ZONE = "UTC"
+LANGUAGE_CODE = "en"
+USE_I18N = True
+
+# --- The clinic's own rules (DESIGN.md, "Rules the system enforces") --------
+CLINIC_NAME = env_str("CELLWAY_CLINIC_NAME", "Cellway Clinic")
+CLINIC_TIME_ZONE = env_str("CELLWAY_CLINIC_TIME_ZONE", "Europe/Belgrade")
+CLINIC_CURRENCY = env_str("CELLWAY_CLINIC_CURRENCY", "EUR")
+SCREENING_MAX_AGE_MONTHS = env_int("CELLWAY_SCREENING_MAX_AGE_MONTHS", 3)
+DEPOSIT_DAYS_BEFORE_ARRIVAL = env_int("CELLWAY_DEPOSIT_DAYS_BEFORE_ARRIVAL", 7)
+BALANCE_DAYS_BEFORE_THERAPY = env_int("CELLWAY_BALANCE_DAYS_BEFORE_THERAPY", 1)
+DEPOSIT_PERCENT = env_int("CELLWAY_DEPOSIT_PERCENT", 30)
+FOLLOW_UP_MONTHS = [int(m) for m in env_list("CELLWAY_FOLLOW_UP_MONTHS", ["1", "3", "6", "12"])]
+
+# --- Security ----------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+SESSION_COOKIE_AGE = env_int("CELLWAY_SESSION_SECONDS", 8 * 3600)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("DJANGO_BEHIND_PROXY") else None
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "object-src": [CSP.NONE],
+    "frame-ancestors": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("CELLWAY_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class TravelConfig(AppConfig):
+    name = "cellway.travel"
+    label = "travel"
+    verbose_name = "Scheduling and logistics"

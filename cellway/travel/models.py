@@ -1,0 +1,50 @@
+"""Logistics for a scheduled case: transfers, accommodation, transport, the hospital room."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from cellway.cases.models import Case
+
+
+class TaskKind(models.TextChoices):
+    AIRPORT_TRANSFER = "airport_transfer", "Airport transfer"
+    ACCOMMODATION = "accommodation", "Accommodation"
+    SESSION_TRANSPORT = "session_transport", "Transport to and from sessions"
+    HOSPITAL_ROOM = "hospital_room", "Hospital room"
+
+
+# Essential leaves airport transfer and accommodation to the patient (rule 4).
+TIER_TASKS = {
+    "inclusive": [TaskKind.AIRPORT_TRANSFER, TaskKind.ACCOMMODATION, TaskKind.SESSION_TRANSPORT, TaskKind.HOSPITAL_ROOM],
+    "essential": [TaskKind.SESSION_TRANSPORT, TaskKind.HOSPITAL_ROOM],
+}
+
+
+class TaskStatus(models.TextChoices):
+    PENDING = "pending", "To arrange"
+    CONFIRMED = "confirmed", "Confirmed"
+
+
+class LogisticsTask(models.Model):
+    """Something logistics must arrange for a case. Confirmable only once the deposit is paid (rule 6)."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="logistics_tasks")
+    kind = models.CharField(max_length=20, choices=TaskKind.choices)
+    status = models.CharField(max_length=12, choices=TaskStatus.choices, default=TaskStatus.PENDING)
+    details = models.CharField(max_length=300, blank=True)
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["case", "kind"]
+        constraints = [models.UniqueConstraint(fields=["case", "kind"], name="one_task_per_kind")]
+        permissions = [
+            ("schedule_case", "Can set arrival and therapy dates"),
+            ("confirm_logistics", "Can confirm transfers, accommodation and rooms"),
+            ("mark_arrived", "Can record a patient's arrival"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case.code} {self.get_kind_display()}: {self.get_status_display()}"

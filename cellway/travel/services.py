@@ -1,0 +1,99 @@
+"""Scheduling (rule 5 re-checked on every move of the date) and logistics (rule 6)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+
+from cellway.accounts.models import User
+from cellway.billing.models import balance_due_on, deposit_due_on
+from cellway.billing.services import account
+from cellway.cases import notify
+from cellway.cases.models import Case
+from cellway.cases.services import lock_case, move, record_event, require_perm, touch
+from cellway.cases.stages import Stage
+from cellway.clinic import clinic_today
+from cellway.errors import Refusal, StageConflict
+from cellway.plans.services import current_plan, valid_screening
+from cellway.travel.models import TIER_TASKS, LogisticsTask, TaskStatus
+
+RESCHEDULABLE = {Stage.SCHEDULED, Stage.DEPOSIT_PAID, Stage.PAID}
+DEPOSIT_STAGES = {Stage.DEPOSIT_PAID, Stage.PAID, Stage.ARRIVED, Stage.IN_TREATMENT}
+
+
+def schedule_case(*, case: Case, by: User, arrival_date: dt.date, first_therapy_day: dt.date, reason: str = "") -> Case:
+    """Set (or move) the arrival and first therapy day.
+
+    The screening must count for the first therapy day. Moving the date
+    re-checks it: if it no longer holds, the dates move and the case goes
+    back to waiting for a new screening.
+    """
+    require_perm(by, "travel.schedule_case", "schedule cases")
+    today = clinic_today()
+    if arrival_date < today:
+        raise Refusal("The arrival date is in the past.")
+    if first_therapy_day < arrival_date:
+        raise Refusal("The first therapy day cannot be before arrival.")
+    if (first_therapy_day - arrival_date).days > 14:
+        raise Refusal("The first therapy day is more than 14 days after arrival; check the dates.")
+    with transaction.atomic():
+        case = lock_case(case, expected={Stage.CLEARED} | RESCHEDULABLE, doing="schedule this case")
+        moving = case.stage_enum in RESCHEDULABLE
+        if moving and not reason.strip():
+            raise Refusal("Say why the dates move.")
+        old = (case.arrival_date, case.first_therapy_day)
+        screening = valid_screening(case, first_therapy_day)
+        if screening is None and not moving:
+            raise Refusal(
+                f"No satisfactory screening counts for a first therapy day of {first_therapy_day:%d %b %Y}; "
+                "record a newer screening first."
+            )
+        Case.objects.filter(pk=case.pk).update(arrival_date=arrival_date, first_therapy_day=first_therapy_day)
+        case.arrival_date, case.first_therapy_day = arrival_date, first_therapy_day
+        summary = (f"Arrival {arrival_date:%d %b %Y}, first therapy day {first_therapy_day:%d %b %Y}; "
+                   f"deposit due {deposit_due_on(arrival_date):%d %b %Y}, balance due {balance_due_on(first_therapy_day):%d %b %Y}")
+        data = {"arrival": str(arrival_date), "first_therapy_day": str(first_therapy_day),
+                "previous": [str(d) if d else None for d in old]}
+        if not moving:
+            move(case, to=Stage.SCHEDULED, by=by, summary="Scheduled: " + summary, data=data)
+            plan = current_plan(case)
+            tier = plan.package_tier if plan else "inclusive"
+            LogisticsTask.objects.bulk_create([LogisticsTask(case=case, kind=kind) for kind in TIER_TASKS[tier]])
+        elif screening is None:
+            move(case, to=Stage.ACCEPTED, by=by, reason=reason,
+                 summary=f"Dates moved ({summary}); the screening no longer counts: back to screening", data=data)
+        else:
+            touch(case)
+            record_event(case=case, by=by, kind="scheduled", summary="Dates moved: " + summary, reason=reason, data=data)
+        notify.later(notify.scheduled, case_id=case.pk)
+    return case
+
+
+def confirm_task(*, task: LogisticsTask, by: User, details: str) -> LogisticsTask:
+    """Confirm an arrangement. Only once the deposit is paid."""
+    require_perm(by, "travel.confirm_logistics", "confirm logistics")
+    if not details.strip():
+        raise Refusal("Write what was arranged (driver, hotel, room...).")
+    with transaction.atomic():
+        case = lock_case(task.case_id, doing="confirm logistics")
+        if case.stage_enum not in DEPOSIT_STAGES or not account(case).deposit_paid:
+            raise Refusal(f"{task.get_kind_display()} can be confirmed only once the deposit is paid.")
+        task = LogisticsTask.objects.select_for_update().get(pk=task.pk)
+        if task.status == TaskStatus.CONFIRMED:
+            raise StageConflict(f"{task.get_kind_display()} was already confirmed by {task.confirmed_by}.")
+        task.status, task.details, task.confirmed_by, task.confirmed_at = TaskStatus.CONFIRMED, details, by, timezone.now()
+        task.save(update_fields=["status", "details", "confirmed_by", "confirmed_at"])
+        touch(case)
+        record_event(case=case, by=by, kind="logistics", summary=f"{task.get_kind_display()} confirmed: {details}")
+    return task
+
+
+def mark_arrived(*, case: Case, by: User) -> Case:
+    """The patient is here. The deposit must be in; the balance may still be open until the day before therapy."""
+    require_perm(by, "travel.mark_arrived", "record arrivals")
+    with transaction.atomic():
+        case = lock_case(case, expected={Stage.DEPOSIT_PAID, Stage.PAID}, doing="record the arrival")
+        move(case, to=Stage.ARRIVED, by=by, summary="Patient arrived")
+    return case
