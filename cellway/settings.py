@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "cellway.treatment",
     "cellway.outcomes",
     "cellway.console",
+    "cellway.demo",
 ]
 
 MIDDLEWARE = [

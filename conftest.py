@@ -1,0 +1,73 @@
+"""Shared test fixtures: the demo staff (one user per role, plus an outsider) and a case walker."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from cellway.cases.stages import Stage
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip server- and browser-bound tests where the machine lacks them, saying why.
+
+    In CI (CELLWAY_REQUIRE_SERVERS / CELLWAY_REQUIRE_BROWSER) they are never skipped.
+    """
+    from django.db import connection
+
+    on_postgres = connection.vendor == "postgresql"
+    has_redis = bool(os.environ.get("REDIS_URL"))
+    has_browser = bool(shutil.which("chromium") and shutil.which("chromedriver"))
+    require_servers = os.environ.get("CELLWAY_REQUIRE_SERVERS") == "1"
+    require_browser = os.environ.get("CELLWAY_REQUIRE_BROWSER") == "1"
+    for item in items:
+        if "postgres" in item.keywords and not on_postgres and not require_servers:
+            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL: run with DATABASE_URL=postgres://... (.ci/run does)"))
+        if "redis" in item.keywords and not has_redis and not require_servers:
+            item.add_marker(pytest.mark.skip(reason="needs Redis: run with REDIS_URL=redis://... (.ci/run does)"))
+        if "browser" in item.keywords and not has_browser and not require_browser:
+            item.add_marker(pytest.mark.skip(reason="needs Debian's chromium and chromium-driver (.ci/run installs them)"))
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings: Any, tmp_path: Any) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def staff(db: None) -> dict[str, Any]:
+    """The demo staff by username (carla care, liam liaison, sofia and daniel specialists, fiona finance,
+    marcus finance manager, lena logistics, ivan laboratory, nina nurse, adam admin) plus 'outsider'
+    (signed in, no role)."""
+    from cellway.accounts.models import User
+    from cellway.demo.staff import DEMO_PASSWORD, ensure_staff
+
+    people = ensure_staff()
+    outsider = User.objects.create_user("olive", password=DEMO_PASSWORD, first_name="Olive", last_name="Outsider")
+    return {**people, "outsider": outsider}
+
+
+@pytest.fixture
+def password() -> str:
+    from cellway.demo.staff import DEMO_PASSWORD
+
+    return DEMO_PASSWORD
+
+
+@pytest.fixture
+def case_at(staff: dict[str, Any]) -> Callable[..., Any]:
+    """`case_at(Stage.X, **kw)` opens a new case and walks it there through the real services."""
+    from cellway.demo.journey import new_case, walk
+
+    counter = iter(range(1, 10_000))
+
+    def make(stage: Stage, **kwargs: Any) -> Any:
+        n = next(counter)
+        case = new_case(staff, name=f"Patient {n}", email=f"patient{n}@example.com")
+        return walk(case, stage, staff, **kwargs)
+
+    return make
