@@ -59,10 +59,10 @@ floats; no per-visit objects are built.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-import datetime as dt
 
 OUTCOMES = ("edss", "t25fw", "nhpt")
 EVENT_MODES = ("firstCDW", "firstCDI", "first", "multiple", "firstPIRA", "firstRAW")
@@ -259,20 +259,14 @@ def _check_values(subject_id: str, values: Sequence[float], outcome: str) -> Non
     for value in values:
         if not (0.0 <= value <= top):  # also false for NaN
             limit = "0 to 10" if outcome == "edss" else "0 or more"
-            raise VisitError(
-                f"subject {subject_id}: {outcome} value {value!r} is not {limit}"
-            )
+            raise VisitError(f"subject {subject_id}: {outcome} value {value!r} is not {limit}")
 
 
-def _sorted_unique(
-    days: Sequence[int], values: Sequence[float]
-) -> tuple[list[int], list[float]]:
+def _sorted_unique(days: Sequence[int], values: Sequence[float]) -> tuple[list[int], list[float]]:
     # A dict keeps the last value written for a day, as pymsprog's
     # groupby(date).last() keeps the last row of that day.
     by_day = dict(zip(days, values, strict=True))
-    if len(by_day) == len(days) and all(
-        days[i] < days[i + 1] for i in range(len(days) - 1)
-    ):
+    if len(by_day) == len(days) and all(days[i] < days[i + 1] for i in range(len(days) - 1)):
         return list(days), [float(v) for v in values]
     ordered = sorted(by_day)
     return ordered, [float(by_day[d]) for d in ordered]
@@ -319,8 +313,17 @@ class _Scan:
     """State of one subject's scan; mirrors pymsprog's loop step by step."""
 
     __slots__ = (
-        "sid", "days", "vals", "rels", "rules", "n", "delta",
-        "bl_ok", "ev_ok", "conf_ok", "near_rel",
+        "sid",
+        "days",
+        "vals",
+        "rels",
+        "rules",
+        "n",
+        "delta",
+        "bl_ok",
+        "ev_ok",
+        "conf_ok",
+        "near_rel",
     )
 
     def __init__(
@@ -422,17 +425,13 @@ class _Scan:
                 break
             conf_t = self._confirmation_candidates(change)
             conf_all = sorted({x for xs in conf_t for x in xs})
-            if conf_all and self._impr(vals[change], ref) and self._holds(
-                "impr", change + 1, conf_all[0] + 1, ref
-            ):
+            if conf_all and self._impr(vals[change], ref) and self._holds("impr", change + 1, conf_all[0] + 1, ref):
                 ev, newref = self._cdi(change, bl, ref, conf_t, conf_all)
                 found.append(ev)
                 if baseline in ("roving", "roving_impr"):
                     bl = newref
                 search = newref + 1
-            elif conf_all and self._wors(vals[change], ref) and self._holds(
-                "wors", change + 1, conf_all[0] + 1, ref
-            ):
+            elif conf_all and self._wors(vals[change], ref) and self._holds("wors", change + 1, conf_all[0] + 1, ref):
                 maybe, newref = self._cdw(change, bl, ref, conf_t, conf_all)
                 if maybe is not None:
                     found.append(maybe)
@@ -472,9 +471,7 @@ class _Scan:
             per_window.append(hits)
         return per_window
 
-    def _first_per_window(
-        self, conf_t: list[list[int]], kept: list[int]
-    ) -> list[tuple[int, int]]:
+    def _first_per_window(self, conf_t: list[list[int]], kept: list[int]) -> list[tuple[int, int]]:
         """(conf_days, earliest visit) for every window with a kept visit."""
         keep = set(kept)
         out = []
@@ -571,9 +568,7 @@ class _Scan:
         while ref_idx > 1:
             ref_idx -= 1
             ref = vals[ref_idx]
-            if test(target, ref) and all(
-                test(vals[x], ref) for x in range(change + 1, stop)
-            ):
+            if test(target, ref) and all(test(vals[x], ref) for x in range(change + 1, stop)):
                 return ref_idx
         return 0
 
@@ -623,9 +618,7 @@ class _Scan:
         )
 
     def _confirmations(self, pairs: list[tuple[int, int]]) -> tuple[Confirmation, ...]:
-        return tuple(
-            Confirmation(c, dt.date.fromordinal(self.days[x]), self.vals[x]) for c, x in pairs
-        )
+        return tuple(Confirmation(c, dt.date.fromordinal(self.days[x]), self.vals[x]) for c, x in pairs)
 
 
 _CDW_TYPES = {"CDI": "", "CDW": "undefined", "RAW": "RAW", "PIRA": "PIRA"}

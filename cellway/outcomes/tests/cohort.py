@@ -56,9 +56,7 @@ class CohortShape:
     quirk_rate: float = 0.04  # chance of each data quirk per patient
 
 
-def generate_cohort(
-    n_patients: int, seed: int, shape: CohortShape | None = None
-) -> list[Patient]:
+def generate_cohort(n_patients: int, seed: int, shape: CohortShape | None = None) -> list[Patient]:
     """``n_patients`` synthetic patients; the same seed gives the same cohort."""
     rng = random.Random(seed)  # noqa: S311 - test data, not security
     shape = shape or CohortShape()
@@ -86,9 +84,7 @@ def to_dataframes(cohort: list[Patient]) -> tuple[pd.DataFrame, pd.DataFrame]:
         columns=["id", "date", *OUTCOME_COLUMNS],
     )
     visits["date"] = pd.to_datetime(visits["date"])
-    relapses = pd.DataFrame(
-        [(p.id, d) for p in cohort for d in p.relapses], columns=["id", "date"]
-    )
+    relapses = pd.DataFrame([(p.id, d) for p in cohort for d in p.relapses], columns=["id", "date"])
     relapses["date"] = pd.to_datetime(relapses["date"])
     return visits, relapses
 
@@ -104,10 +100,7 @@ def _patient(rng: random.Random, pid: str, shape: CohortShape) -> Patient:
     latent0 = _start_disability(rng)
     slope = rng.gauss(0.12, 0.25) / 365.25  # EDSS points per day
     frailty = rng.uniform(0.8, 1.3)
-    visits = [
-        _visit(rng, start, day, latent0 + slope * day, relapses, frailty)
-        for day in visit_days
-    ]
+    visits = [_visit(rng, start, day, latent0 + slope * day, relapses, frailty) for day in visit_days]
     visits = _quirks(rng, visits, shape.quirk_rate)
     rel_dates = [start + timedelta(days=r) for r in relapses]
     if rng.random() < shape.quirk_rate * 2:
@@ -136,9 +129,7 @@ def _relapse_days(rng: random.Random, span: int, per_year: float) -> list[int]:
         days.append(int(day))
 
 
-def _visit_days(
-    rng: random.Random, span: int, shape: CohortShape, relapses: list[int]
-) -> list[int]:
+def _visit_days(rng: random.Random, span: int, shape: CohortShape, relapses: list[int]) -> list[int]:
     days = [0]
     target = 0
     while True:
@@ -211,9 +202,7 @@ def _quirks(rng: random.Random, visits: list[Visit], rate: float) -> list[Visit]
 Row = dict[str, object]
 
 
-def pymsprog_kwargs(
-    outcome: str, event: str, baseline: str, conf_days: tuple[int, ...]
-) -> dict[str, object]:
+def pymsprog_kwargs(outcome: str, event: str, baseline: str, conf_days: tuple[int, ...]) -> dict[str, object]:
     """MSprog arguments matching an engine run with default Rules otherwise."""
     return {
         "subj_col": "id",
@@ -230,9 +219,7 @@ def pymsprog_kwargs(
     }
 
 
-def run_pymsprog(
-    visits: pd.DataFrame, relapses: pd.DataFrame, **kwargs: object
-) -> pd.DataFrame:
+def run_pymsprog(visits: pd.DataFrame, relapses: pd.DataFrame, **kwargs: object) -> pd.DataFrame:
     """MSprog's event table, with its "sorting them" chatter silenced."""
     import contextlib
     import io
@@ -321,8 +308,6 @@ def differences(ours: list[Row], reference: list[Row], limit: int = 20) -> list[
                 out.append(f"{key} {col}: ours {a.get(col)!r}, pymsprog {b[col]!r}")
         if len(out) >= limit:
             break
-    if [(r["id"], r["nevent"]) for r in ours] != [
-        (r["id"], r["nevent"]) for r in reference
-    ]:
+    if [(r["id"], r["nevent"]) for r in ours] != [(r["id"], r["nevent"]) for r in reference]:
         out.append("row order differs")
     return out
