@@ -1,0 +1,136 @@
+"""Forms of the staff console. They check types and shapes; every rule lives in a service."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+
+from cellway.accounts.models import User
+from cellway.billing.models import Method
+from cellway.cases.models import Condition, Source
+from cellway.plans.models import TherapyPlan, Verdict
+from cellway.plans.services import PLAN_FIELDS
+from cellway.records.models import ItemStatus
+from cellway.treatment.models import SessionKind
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class InquiryForm(forms.Form):
+    full_name = forms.CharField(max_length=200, label="Patient's name")
+    email = forms.EmailField(required=False)
+    phone = forms.CharField(max_length=40, required=False)
+    country = forms.CharField(max_length=80)
+    language = forms.CharField(max_length=40, initial="English")
+    condition = forms.ModelChoiceField(Condition.objects.all(), empty_label=None)
+    source = forms.ChoiceField(choices=Source.choices, label="How they reached us")
+    message = forms.CharField(widget=forms.Textarea, required=False, label="What they wrote")
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        ms = Condition.objects.filter(code="ms").first()
+        if ms:
+            self.fields["condition"].initial = ms.pk
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+
+class ItemStatusForm(forms.Form):
+    item = forms.IntegerField(widget=forms.HiddenInput)
+    status = forms.ChoiceField(choices=ItemStatus.choices)
+    note = forms.CharField(max_length=300, required=False)
+
+
+class AttachForm(forms.Form):
+    item = forms.IntegerField(widget=forms.HiddenInput)
+    file = forms.FileField()
+
+
+class AssignForm(forms.Form):
+    specialist = forms.ModelChoiceField(User.objects.filter(groups__name="Specialist", is_active=True))
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+
+class PlanForm(forms.ModelForm):
+    class Meta:
+        model = TherapyPlan
+        fields = list(PLAN_FIELDS)
+        widgets = {"schedule": forms.Textarea(attrs={"rows": 4}), "notes": forms.Textarea(attrs={"rows": 2})}
+
+
+class SignForm(forms.Form):
+    password = forms.CharField(widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+                               label="Your password, to sign")
+
+
+class AcceptQuoteForm(forms.Form):
+    quote = forms.UUIDField(widget=forms.HiddenInput)
+    note = forms.CharField(max_length=300, label="How the patient accepted", initial="")
+
+
+class ReviseQuoteForm(forms.Form):
+    adjustment = forms.DecimalField(max_digits=12, decimal_places=2, help_text="Negative for a discount.")
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+
+class ScreeningForm(forms.Form):
+    sample_date = forms.DateField(widget=DATE)
+    laboratory = forms.CharField(max_length=200, required=False)
+    markers = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), help_text="Markers and values as reported.")
+    report = forms.FileField(required=False)
+
+
+class JudgeForm(SignForm):
+    result = forms.UUIDField(widget=forms.HiddenInput)
+    verdict = forms.ChoiceField(choices=[(Verdict.SATISFACTORY, "Satisfactory"), (Verdict.UNSATISFACTORY, "Unsatisfactory")],
+                                widget=forms.RadioSelect)
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,
+                             help_text="Required when unsatisfactory: it refuses the case.")
+
+
+class ScheduleForm(forms.Form):
+    arrival_date = forms.DateField(widget=DATE)
+    first_therapy_day = forms.DateField(widget=DATE)
+    reason = forms.CharField(max_length=500, required=False, help_text="Required when moving dates.")
+
+
+class PaymentForm(forms.Form):
+    amount = forms.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
+    method = forms.ChoiceField(choices=Method.choices)
+    reference = forms.CharField(max_length=80)
+    received_on = forms.DateField(widget=DATE)
+
+
+class OverrideForm(SignForm):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+
+class ConfirmTaskForm(forms.Form):
+    task = forms.IntegerField(widget=forms.HiddenInput)
+    details = forms.CharField(max_length=300)
+
+
+class SessionForm(forms.Form):
+    kind = forms.ChoiceField(choices=SessionKind.choices)
+    day = forms.DateField(widget=DATE)
+    given = forms.CharField(max_length=300, help_text="What was given, e.g. '50 million wjMSCs IV'.")
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class ProtocolForm(SignForm):
+    instructions = forms.CharField(widget=forms.Textarea(attrs={"rows": 8}))
+
+
+class AssessmentForm(forms.Form):
+    assessment = forms.IntegerField(widget=forms.HiddenInput)
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class EndCaseForm(forms.Form):
+    ending = forms.ChoiceField(choices=[("declined", "Declined by the patient"), ("refused", "Refused by the clinic"),
+                                        ("withdrawn", "Withdrawn")])
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    version = forms.IntegerField(widget=forms.HiddenInput)
