@@ -195,6 +195,8 @@ class Event:
             for days in conf_days:
                 hit = found.get(days)
                 row[f"{prefix}{days}_date"] = hit.date if hit else None
+            for days in conf_days:
+                hit = found.get(days)
                 row[f"{prefix}{days}_value"] = hit.value if hit else None
         row["sust_days"] = self.sust_days
         row["sust_last"] = self.sust_last
