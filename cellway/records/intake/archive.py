@@ -115,7 +115,9 @@ def safe_member_name(raw: str) -> str:
     return "/".join(parts)
 
 
-def check_archive(path: str | Path, limits: ArchiveLimits | None = None) -> ArchiveSummary:
+def check_archive(
+    path: str | Path, limits: ArchiveLimits | None = None
+) -> ArchiveSummary:
     """Check the whole central directory against ``limits`` without extracting.
 
     Call it at upload time to refuse a bad archive while the patient is still
@@ -126,7 +128,9 @@ def check_archive(path: str | Path, limits: ArchiveLimits | None = None) -> Arch
         return _check_directory(zf.infolist(), limits)
 
 
-def iter_members(path: str | Path, limits: ArchiveLimits | None = None) -> Iterator[Member]:
+def iter_members(
+    path: str | Path, limits: ArchiveLimits | None = None
+) -> Iterator[Member]:
     """Yield the archive's files, in archive order, after checking all of them.
 
     Raises ``ArchiveError`` before the first member if the central directory
@@ -204,7 +208,9 @@ def _too_many(count: int, limits: ArchiveLimits) -> ArchiveError:
     )
 
 
-def _check_directory(infos: list[zipfile.ZipInfo], limits: ArchiveLimits) -> ArchiveSummary:
+def _check_directory(
+    infos: list[zipfile.ZipInfo], limits: ArchiveLimits
+) -> ArchiveSummary:
     if len(infos) > limits.max_members:
         raise _too_many(len(infos), limits)
     seen: set[str] = set()
@@ -217,24 +223,36 @@ def _check_directory(infos: list[zipfile.ZipInfo], limits: ArchiveLimits) -> Arc
             continue
         _check_member(info, name, limits)
         if name.casefold() in seen:
-            raise ArchiveError(f"The archive holds {name!r} twice; please re-create it.")
+            raise ArchiveError(
+                f"The archive holds {name!r} twice; please re-create it."
+            )
         seen.add(name.casefold())
         total += info.file_size
         if total > limits.max_total_bytes:
             raise _too_big_total(limits.max_total_bytes)
-    return ArchiveSummary(member_count=len(seen), total_bytes=total, skipped=tuple(skipped))
+    return ArchiveSummary(
+        member_count=len(seen), total_bytes=total, skipped=tuple(skipped)
+    )
 
 
 def _is_skipped(info: zipfile.ZipInfo) -> bool:
     parts = PurePosixPath(info.filename.replace("\\", "/")).parts
-    return info.is_dir() or any(part in _JUNK_DIRS for part in parts) or (bool(parts) and parts[-1] in _JUNK_FILES)
+    return (
+        info.is_dir()
+        or any(part in _JUNK_DIRS for part in parts)
+        or (bool(parts) and parts[-1] in _JUNK_FILES)
+    )
 
 
 def _check_member(info: zipfile.ZipInfo, name: str, limits: ArchiveLimits) -> None:
     if info.flag_bits & _ENCRYPTED_FLAG:
-        raise ArchiveError(f"{name!r} in this archive is password-protected; please send the archive without a password.")
+        raise ArchiveError(
+            f"{name!r} in this archive is password-protected; please send the archive without a password."
+        )
     if (info.external_attr >> 16) & _FILE_TYPE_MASK == _SYMLINK_MODE:
-        raise ArchiveError(f"{name!r} in this archive is a link to another file; we do not open archives with links.")
+        raise ArchiveError(
+            f"{name!r} in this archive is a link to another file; we do not open archives with links."
+        )
     if info.file_size > limits.max_member_bytes:
         raise ArchiveError(
             f"{name!r} in this archive is {_human(info.file_size)}; the largest "
@@ -275,7 +293,9 @@ class _Budget:
             raise _too_big_total(self.total)
 
 
-def _opener(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: _Budget) -> Callable[[], BinaryIO]:
+def _opener(
+    zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: _Budget
+) -> Callable[[], BinaryIO]:
     def open_member() -> BinaryIO:
         name = safe_member_name(info.filename)
         try:
@@ -293,13 +313,17 @@ def _opener(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: _Budget) -> Call
 
 
 def _damaged(name: str) -> ArchiveError:
-    return ArchiveError(f"{name!r} in this archive is damaged or incomplete; please create the archive again and re-send it.")
+    return ArchiveError(
+        f"{name!r} in this archive is damaged or incomplete; please create the archive again and re-send it."
+    )
 
 
 class _GuardedMember(io.RawIOBase):
     """A member's stream that stops as soon as it inflates past what was declared."""
 
-    def __init__(self, inner: BinaryIO, name: str, declared: int, budget: _Budget) -> None:
+    def __init__(
+        self, inner: BinaryIO, name: str, declared: int, budget: _Budget
+    ) -> None:
         self._inner = inner
         self._name = name
         self._declared = declared

@@ -183,9 +183,13 @@ def check_accepted(detected: DetectedType, kind: RecordKind | str) -> None:
     allowed = ACCEPTED[kind]
     if detected.mime in allowed:
         return
-    wanted = f"we accept {_or_list([_KNOWN[m][0] for m in allowed])} for {KIND_LABELS[kind]}"
+    wanted = (
+        f"we accept {_or_list([_KNOWN[m][0] for m in allowed])} for {KIND_LABELS[kind]}"
+    )
     if detected.is_empty:
-        message = f"This file is empty (0 bytes), so it may not have copied fully; {wanted}."
+        message = (
+            f"This file is empty (0 bytes), so it may not have copied fully; {wanted}."
+        )
     else:
         message = f"This file is {detected.description}; {wanted}."
     raise RejectedFile(message, detected=detected, kind=kind)
@@ -207,7 +211,9 @@ def _detected(mime: str) -> DetectedType:
             ext,
         )
     name, description, extension = known
-    return DetectedType(mime=mime, name=name, description=description, extension=extension)
+    return DetectedType(
+        mime=mime, name=name, description=description, extension=extension
+    )
 
 
 def _has_dicom_magic(head: bytes) -> bool:
@@ -226,7 +232,9 @@ def _is_bare_dicom(head: bytes) -> bool:
         with warnings.catch_warnings():
             # force=True makes pydicom warn on non-DICOM; only the answer matters.
             warnings.simplefilter("ignore")
-            ds = read_partial(BytesIO(head), stop_when=_stop_after_identification, force=True)
+            ds = read_partial(
+                BytesIO(head), stop_when=_stop_after_identification, force=True
+            )
             sop_class = str(ds.get("SOPClassUID", "") or "")
     except Exception:
         # pydicom forced onto arbitrary bytes fails in many ways (InvalidDicomError,
@@ -255,7 +263,11 @@ def _looks_delimited(text: str) -> bool:
     if len(lines) < 2:
         return False
     # The last line may be cut off where the head ends, so it is not compared.
-    return any(len({line.count(delim) for line in lines[:-1]}) == 1 and lines[0].count(delim) > 0 for delim in (",", ";", "\t"))
+    return any(
+        len({line.count(delim) for line in lines[:-1]}) == 1
+        and lines[0].count(delim) > 0
+        for delim in (",", ";", "\t")
+    )
 
 
 def _or_list(names: list[str]) -> str:

@@ -166,7 +166,9 @@ def test_it_stops_a_member_that_inflates_past_its_declared_size(tmp_path: Path) 
     assert delivered <= 1000
 
 
-@pytest.mark.parametrize("name", ["../../etc/passwd", "/abs", "C:\\x", "a/../../b", "ok\\..\\..\\x", "c:x"])
+@pytest.mark.parametrize(
+    "name", ["../../etc/passwd", "/abs", "C:\\x", "a/../../b", "ok\\..\\..\\x", "c:x"]
+)
 def test_it_refuses_names_that_escape_the_folder(tmp_path: Path, name: str) -> None:
     path = make_zip(tmp_path / "evil.zip", {"fine": b"ok", name: b"evil"})
     with pytest.raises(ArchiveError, match="unsafe file name"):
@@ -206,7 +208,10 @@ def test_it_refuses_duplicate_names(tmp_path: Path) -> None:
 def test_it_explains_an_unsupported_compression_method(tmp_path: Path) -> None:
     path = make_zip(tmp_path / "odd.zip", {"IM1": b"x" * 100})
     data = bytearray(path.read_bytes())
-    for header, method_at in ((data.find(b"PK\x03\x04"), 8), (data.find(b"PK\x01\x02"), 10)):
+    for header, method_at in (
+        (data.find(b"PK\x03\x04"), 8),
+        (data.find(b"PK\x01\x02"), 10),
+    ):
         struct.pack_into("<H", data, header + method_at, 9)  # Deflate64
     path.write_bytes(bytes(data))
     with pytest.raises(ArchiveError, match="compression method we cannot read"):

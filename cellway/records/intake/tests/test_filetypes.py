@@ -36,10 +36,21 @@ def zip_bytes() -> bytes:
 
 
 def ftyp(brand: bytes) -> bytes:
-    return b"\x00\x00\x00\x18ftyp" + brand + b"\x00\x00\x00\x00" + brand + b"mif1" + b"\x00" * 64
+    return (
+        b"\x00\x00\x00\x18ftyp"
+        + brand
+        + b"\x00\x00\x00\x00"
+        + brand
+        + b"mif1"
+        + b"\x00" * 64
+    )
 
 
-WEBM = bytes.fromhex("1a45dfa3") + b"\x9f\x42\x86\x81\x01\x42\xf7\x81\x01\x42\x82\x84webm" + b"\x00" * 64
+WEBM = (
+    bytes.fromhex("1a45dfa3")
+    + b"\x9f\x42\x86\x81\x01\x42\xf7\x81\x01\x42\x82\x84webm"
+    + b"\x00" * 64
+)
 
 SAMPLES = {
     "application/pdf": b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n",
@@ -95,14 +106,18 @@ def test_it_types_a_jpeg_named_dcm_as_jpeg_and_imaging_accepts_it(
 def test_it_refuses_a_program_named_dcm(tmp_path: Path) -> None:
     path = tmp_path / "scan.dcm"
     path.write_bytes(SAMPLES["application/x-msdownload"])
-    with pytest.raises(RejectedFile, match="This file is a Windows executable; we accept DICOM"):
+    with pytest.raises(
+        RejectedFile, match="This file is a Windows executable; we accept DICOM"
+    ):
         check_accepted(sniff_file(str(path)), RecordKind.IMAGING)
 
 
 def test_it_explains_a_rejection_in_the_patients_words() -> None:
     with pytest.raises(RejectedFile) as caught:
         check_accepted(sniff(SAMPLES["application/x-msdownload"]), "hematology")
-    assert caught.value.message == ("This file is a Windows executable; we accept PDF, JPEG or PNG for hematology reports.")
+    assert caught.value.message == (
+        "This file is a Windows executable; we accept PDF, JPEG or PNG for hematology reports."
+    )
     assert caught.value.kind is RecordKind.HEMATOLOGY
 
 
@@ -114,7 +129,9 @@ def test_it_refuses_an_empty_file_with_a_clear_message() -> None:
 
 
 def test_it_refuses_unrecognised_bytes() -> None:
-    with pytest.raises(RejectedFile, match="could not recognise; we accept PDF, JPEG or PNG"):
+    with pytest.raises(
+        RejectedFile, match="could not recognise; we accept PDF, JPEG or PNG"
+    ):
         check_accepted(sniff(bytes(range(1, 256)) * 4), RecordKind.SCREENING)
 
 
@@ -141,7 +158,9 @@ def test_it_types_csv_and_text_but_reports_do_not_accept_them() -> None:
         (RecordKind.MEDIA, "application/pdf", False),
     ],
 )
-def test_it_follows_the_accepted_table(kind: RecordKind, mime: str, accepted: bool) -> None:
+def test_it_follows_the_accepted_table(
+    kind: RecordKind, mime: str, accepted: bool
+) -> None:
     assert (mime in ACCEPTED[kind]) is accepted
     head = ct_small_head() if mime == "application/dicom" else SAMPLES[mime]
     if accepted:
