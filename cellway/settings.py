@@ -25,8 +25,7 @@ SECRET_KEY = env_str("DJANGO_SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
-            "DJANGO_SECRET_KEY is not set. Production refuses to start without one; "
-            "set DJANGO_DEBUG=true only on a developer's machine."
+            "DJANGO_SECRET_KEY is not set. Production refuses to start without one; set DJANGO_DEBUG=true only on a developer's machine."
         )
     SECRET_KEY = "insecure-development-key-never-use-in-production"  # noqa: S105
 

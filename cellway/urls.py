@@ -1,8 +1,7 @@
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponse
 from django.contrib.auth import views as auth_views
+from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
-
 
 
 def healthz(request: HttpRequest) -> HttpResponse:

@@ -61,8 +61,13 @@ class Line:
         return (self.quantity * self.unit_price).quantize(CENT, ROUND_HALF_UP)
 
     def as_dict(self) -> dict[str, str]:
-        return {"code": self.code, "description": self.description, "quantity": str(self.quantity),
-                "unit_price": str(self.unit_price), "amount": str(self.amount)}
+        return {
+            "code": self.code,
+            "description": self.description,
+            "quantity": str(self.quantity),
+            "unit_price": str(self.unit_price),
+            "amount": str(self.amount),
+        }
 
 
 INCLUSIVE_ONLY = frozenset({"airport_transfer", "accommodation"})

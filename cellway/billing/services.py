@@ -47,10 +47,18 @@ def _issue(*, case: Case, plan: TherapyPlan, by: User, adjustment: Decimal = Dec
     case.quotes.filter(status=QuoteStatus.ISSUED).update(status=QuoteStatus.SUPERSEDED)
     last = case.quotes.order_by("-version").first()
     return Quote.objects.create(
-        case=case, version=(last.version + 1) if last else 1, plan=plan, price_list=price_list,
-        currency=price_list.currency, package_tier=plan.package_tier, lines=[line.as_dict() for line in lines],
-        adjustment=adjustment, adjustment_reason=reason, total=total,
-        deposit=pricing.deposit(total, settings.DEPOSIT_PERCENT), issued_by=by,
+        case=case,
+        version=(last.version + 1) if last else 1,
+        plan=plan,
+        price_list=price_list,
+        currency=price_list.currency,
+        package_tier=plan.package_tier,
+        lines=[line.as_dict() for line in lines],
+        adjustment=adjustment,
+        adjustment_reason=reason,
+        total=total,
+        deposit=pricing.deposit(total, settings.DEPOSIT_PERCENT),
+        issued_by=by,
     )
 
 
@@ -58,8 +66,13 @@ def quote_signed_plan(sender: Any, *, plan: TherapyPlan, by: User, **kwargs: Any
     """Receiver of `plan_signed` (inside the signing transaction): the quote follows from the plan."""
     case = plan.case
     quote = _issue(case=case, plan=plan, by=by)
-    move(case, to=Stage.QUOTED, by=by, summary=f"Quote v{quote.version} issued: {quote.total} {quote.currency}",
-         data={"quote": str(quote.uuid)})
+    move(
+        case,
+        to=Stage.QUOTED,
+        by=by,
+        summary=f"Quote v{quote.version} issued: {quote.total} {quote.currency}",
+        data={"quote": str(quote.uuid)},
+    )
     notify.later(notify.quote_issued, case_id=case.pk)
 
 
@@ -75,8 +88,13 @@ def revise_quote(*, case: Case, by: User, adjustment: Decimal, reason: str) -> Q
         plan = case.plans.filter(status=PlanStatus.SIGNED).get()
         quote = _issue(case=case, plan=plan, by=by, adjustment=adjustment, reason=reason)
         touch(case)
-        record_event(case=case, by=by, kind="quote", reason=reason,
-                     summary=f"Quote v{quote.version} issued with adjustment {adjustment:+} {quote.currency}: {quote.total}")
+        record_event(
+            case=case,
+            by=by,
+            kind="quote",
+            reason=reason,
+            summary=f"Quote v{quote.version} issued with adjustment {adjustment:+} {quote.currency}: {quote.total}",
+        )
         notify.later(notify.quote_issued, case_id=case.pk)
     return quote
 
@@ -131,9 +149,7 @@ def account(case: Case) -> Account:
     return Account(quote=accepted_quote(case), paid=paid)
 
 
-def record_payment(
-    *, case: Case, by: User, amount: Decimal, method: str, reference: str, received_on: dt.date
-) -> Payment:
+def record_payment(*, case: Case, by: User, amount: Decimal, method: str, reference: str, received_on: dt.date) -> Payment:
     """Record money received. The deposit and full payment move the case on by themselves."""
     require_perm(by, "billing.record_payment", "record payments")
     if amount <= 0:
@@ -151,8 +167,14 @@ def record_payment(
             if amount > before.outstanding:
                 raise Refusal(f"That is more than the {before.outstanding} {before.quote.currency} still owed; record a refund separately.")
             payment = Payment.objects.create(
-                case=case, quote=before.quote, amount=amount, currency=before.quote.currency, method=method,
-                reference=reference.strip(), received_on=received_on, recorded_by=by,
+                case=case,
+                quote=before.quote,
+                amount=amount,
+                currency=before.quote.currency,
+                method=method,
+                reference=reference.strip(),
+                received_on=received_on,
+                recorded_by=by,
             )
             after = account(case)
             summary = f"Payment of {amount} {payment.currency} recorded ({payment.get_method_display()} {payment.reference})"
@@ -178,12 +200,16 @@ def grant_balance_override(*, case: Case, by: User, reason: str, password: str) 
         case = lock_case(case, expected={Stage.DEPOSIT_PAID, Stage.ARRIVED, Stage.IN_TREATMENT}, doing="override the balance")
         if not account(case).balance_open:
             raise Refusal("Nothing is owed; no override is needed.")
-        signature = sign(signer=by, password=password, meaning="sessions may start with a balance open",
-                         subject=f"case:{case.uuid}", content={"case": case.code, "reason": reason})
+        signature = sign(
+            signer=by,
+            password=password,
+            meaning="sessions may start with a balance open",
+            subject=f"case:{case.uuid}",
+            content={"case": case.code, "reason": reason},
+        )
         override = BalanceOverride.objects.create(case=case, reason=reason, granted_by=by, signature=signature)
         touch(case)
-        record_event(case=case, by=by, kind="signature", summary="Balance override signed", reason=reason,
-                     data={"signature": signature.pk})
+        record_event(case=case, by=by, kind="signature", summary="Balance override signed", reason=reason, data={"signature": signature.pk})
     return override
 
 
@@ -203,7 +229,10 @@ def publish_price_list(*, by: User, currency: str, prices: dict[str, Decimal]) -
         last = PriceList.objects.select_for_update().order_by("-version").first()
         PriceList.objects.filter(active=True).update(active=False)
         price_list = PriceList.objects.create(
-            version=(last.version + 1) if last else 1, currency=currency, active=True, created_by=by,
+            version=(last.version + 1) if last else 1,
+            currency=currency,
+            active=True,
+            created_by=by,
             **{k: Decimal(v) for k, v in prices.items() if k in PRICE_FIELDS},
         )
         audit_record(actor=by, action="price_list.published", target=str(price_list))

@@ -103,9 +103,7 @@ class Case(models.Model):
     condition = models.ForeignKey(Condition, on_delete=models.PROTECT, related_name="cases")
     stage = models.CharField(max_length=16, choices=[(s.value, LABELS[s]) for s in Stage], default=Stage.INQUIRY)
     stage_changed_at = models.DateTimeField()
-    specialist = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="assigned_cases"
-    )
+    specialist = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="assigned_cases")
     arrival_date = models.DateField(null=True, blank=True)
     first_therapy_day = models.DateField(null=True, blank=True)
     end_reason = models.TextField(blank=True)

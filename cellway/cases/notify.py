@@ -30,9 +30,7 @@ payment_due = ("payment_due", ("patient", "finance"))
 
 def later(notice: tuple[str, tuple[str, ...]], *, case_id: int, **context: object) -> None:
     template, audience = notice
-    transaction.on_commit(
-        lambda: send_case_email.enqueue(case_id=case_id, template=template, audience=list(audience), context=context)
-    )
+    transaction.on_commit(lambda: send_case_email.enqueue(case_id=case_id, template=template, audience=list(audience), context=context))
 
 
 def recipients(case: Case, audience: Iterable[str]) -> list[str]:

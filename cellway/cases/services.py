@@ -16,10 +16,10 @@ from django.utils import timezone
 
 from cellway.accounts.models import User
 from cellway.cases import notify
-from cellway.errors import NotAllowed, Refusal, StageConflict
 from cellway.cases.models import Case, CaseCounter, CaseEvent, Condition, Inquiry, Patient
 from cellway.cases.signals import case_opened
 from cellway.cases.stages import ENDINGS, FINAL, LABELS, Stage, can_move
+from cellway.errors import NotAllowed, Refusal, StageConflict
 
 
 def require_perm(user: User, perm: str, doing: str) -> None:
@@ -72,8 +72,14 @@ def move(case: Case, *, to: Stage, by: User | None, summary: str = "", reason: s
     case.stage, case.stage_changed_at = to.value, now
     case.version += 1
     return CaseEvent.objects.create(
-        case=case, actor=by, kind="stage", from_stage=current.value, to_stage=to.value,
-        summary=summary or f"{LABELS[current]} → {LABELS[to]}", reason=reason, data=data or {},
+        case=case,
+        actor=by,
+        kind="stage",
+        from_stage=current.value,
+        to_stage=to.value,
+        summary=summary or f"{LABELS[current]} → {LABELS[to]}",
+        reason=reason,
+        data=data or {},
     )
 
 
@@ -91,16 +97,33 @@ def _next_code(year: int) -> str:
 
 
 def record_inquiry(
-    *, by: User, full_name: str, country: str, language: str, condition: Condition, source: str,
-    message: str = "", email: str = "", phone: str = "", received_at: dt.datetime | None = None,
+    *,
+    by: User,
+    full_name: str,
+    country: str,
+    language: str,
+    condition: Condition,
+    source: str,
+    message: str = "",
+    email: str = "",
+    phone: str = "",
+    received_at: dt.datetime | None = None,
 ) -> Inquiry:
     """Record an inquiry as received (by chat, email, phone...)."""
     require_perm(by, "cases.open_case", "record inquiries")
     if not full_name.strip():
         raise Refusal("An inquiry needs the person's name.")
     return Inquiry.objects.create(
-        full_name=full_name.strip(), country=country, language=language, condition=condition, source=source,
-        message=message, email=email, phone=phone, received_at=received_at or timezone.now(), recorded_by=by,
+        full_name=full_name.strip(),
+        country=country,
+        language=language,
+        condition=condition,
+        source=source,
+        message=message,
+        email=email,
+        phone=phone,
+        received_at=received_at or timezone.now(),
+        recorded_by=by,
     )
 
 
@@ -112,17 +135,28 @@ def open_case(*, inquiry: Inquiry, by: User) -> Case:
     if Case.objects.filter(inquiry=inquiry).exists():
         raise StageConflict(f"A case is already open for this inquiry ({inquiry.case.code}).")
     patient = Patient.objects.create(
-        full_name=inquiry.full_name, email=inquiry.email, phone=inquiry.phone,
-        country=inquiry.country, language=inquiry.language,
+        full_name=inquiry.full_name,
+        email=inquiry.email,
+        phone=inquiry.phone,
+        country=inquiry.country,
+        language=inquiry.language,
     )
     now = timezone.now()
     local_year = timezone.localtime(now, timezone=_clinic_zone()).year
     case = Case.objects.create(
-        code=_next_code(local_year), patient=patient, inquiry=inquiry, condition=inquiry.condition,
-        stage=Stage.INQUIRY, stage_changed_at=now, opened_at=now,
+        code=_next_code(local_year),
+        patient=patient,
+        inquiry=inquiry,
+        condition=inquiry.condition,
+        stage=Stage.INQUIRY,
+        stage_changed_at=now,
+        opened_at=now,
     )
     CaseEvent.objects.create(
-        case=case, actor=by, kind="opened", to_stage=Stage.INQUIRY.value,
+        case=case,
+        actor=by,
+        kind="opened",
+        to_stage=Stage.INQUIRY.value,
         summary=f"Case opened from a {inquiry.get_source_display().lower()} inquiry",
     )
     case_opened.send(sender=Case, case=case, by=by)

@@ -10,23 +10,23 @@ from enum import StrEnum
 
 
 class Stage(StrEnum):
-    INQUIRY = "inquiry"            # case opened; records being collected
-    TRIAGE = "triage"              # records complete; waiting for the liaison officer
-    REVIEW = "review"              # assigned; the specialist reviews and writes the plan
-    QUOTED = "quoted"              # plan signed, quote issued; waiting for the patient
-    ACCEPTED = "accepted"          # quote accepted; waiting for a cancer-marker screening verdict
-    CLEARED = "cleared"            # screening satisfactory; waiting for dates
-    SCHEDULED = "scheduled"        # arrival and first therapy day set; deposit due
+    INQUIRY = "inquiry"  # case opened; records being collected
+    TRIAGE = "triage"  # records complete; waiting for the liaison officer
+    REVIEW = "review"  # assigned; the specialist reviews and writes the plan
+    QUOTED = "quoted"  # plan signed, quote issued; waiting for the patient
+    ACCEPTED = "accepted"  # quote accepted; waiting for a cancer-marker screening verdict
+    CLEARED = "cleared"  # screening satisfactory; waiting for dates
+    SCHEDULED = "scheduled"  # arrival and first therapy day set; deposit due
     DEPOSIT_PAID = "deposit_paid"  # deposit in; accommodation and transport can be confirmed
-    PAID = "paid"                  # paid in full
-    ARRIVED = "arrived"            # the patient is at the clinic
+    PAID = "paid"  # paid in full
+    ARRIVED = "arrived"  # the patient is at the clinic
     IN_TREATMENT = "in_treatment"  # at least one session started
-    TREATED = "treated"            # treatment complete; protocol to issue
-    FOLLOW_UP = "follow_up"        # protocol issued; assessments at 1, 3, 6, 12 months
-    CLOSED = "closed"              # follow-up finished
-    DECLINED = "declined"          # ended by the patient
-    REFUSED = "refused"            # ended by the clinic, with a reason
-    WITHDRAWN = "withdrawn"        # ended administratively (lost contact, duplicate)
+    TREATED = "treated"  # treatment complete; protocol to issue
+    FOLLOW_UP = "follow_up"  # protocol issued; assessments at 1, 3, 6, 12 months
+    CLOSED = "closed"  # follow-up finished
+    DECLINED = "declined"  # ended by the patient
+    REFUSED = "refused"  # ended by the clinic, with a reason
+    WITHDRAWN = "withdrawn"  # ended administratively (lost contact, duplicate)
 
     @property
     def label(self) -> str:

@@ -62,8 +62,7 @@ class PlanForm(forms.ModelForm):
 
 
 class SignForm(forms.Form):
-    password = forms.CharField(widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-                               label="Your password, to sign")
+    password = forms.CharField(widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}), label="Your password, to sign")
 
 
 class AcceptQuoteForm(forms.Form):
@@ -85,10 +84,12 @@ class ScreeningForm(forms.Form):
 
 class JudgeForm(SignForm):
     result = forms.UUIDField(widget=forms.HiddenInput)
-    verdict = forms.ChoiceField(choices=[(Verdict.SATISFACTORY, "Satisfactory"), (Verdict.UNSATISFACTORY, "Unsatisfactory")],
-                                widget=forms.RadioSelect)
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,
-                             help_text="Required when unsatisfactory: it refuses the case.")
+    verdict = forms.ChoiceField(
+        choices=[(Verdict.SATISFACTORY, "Satisfactory"), (Verdict.UNSATISFACTORY, "Unsatisfactory")], widget=forms.RadioSelect
+    )
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, help_text="Required when unsatisfactory: it refuses the case."
+    )
 
 
 class ScheduleForm(forms.Form):
@@ -130,7 +131,8 @@ class AssessmentForm(forms.Form):
 
 
 class EndCaseForm(forms.Form):
-    ending = forms.ChoiceField(choices=[("declined", "Declined by the patient"), ("refused", "Refused by the clinic"),
-                                        ("withdrawn", "Withdrawn")])
+    ending = forms.ChoiceField(
+        choices=[("declined", "Declined by the patient"), ("refused", "Refused by the clinic"), ("withdrawn", "Withdrawn")]
+    )
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
     version = forms.IntegerField(widget=forms.HiddenInput)

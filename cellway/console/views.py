@@ -38,13 +38,27 @@ from cellway.plans.models import PlanStatus, ScreeningResult, Verdict
 from cellway.records import services as records
 from cellway.records.models import REQUIRED_KINDS, ItemStatus, RecordFile, RecordItem
 from cellway.travel import services as travel
-from cellway.travel.models import LogisticsTask, TaskStatus
+from cellway.travel.models import LogisticsTask
 from cellway.treatment import services as treatment
 from cellway.treatment.models import PostTreatmentProtocol
 
 PAGE_SIZE = 50
-MAIN_PATH = [Stage.INQUIRY, Stage.TRIAGE, Stage.REVIEW, Stage.QUOTED, Stage.ACCEPTED, Stage.CLEARED, Stage.SCHEDULED,
-             Stage.DEPOSIT_PAID, Stage.PAID, Stage.ARRIVED, Stage.IN_TREATMENT, Stage.TREATED, Stage.FOLLOW_UP, Stage.CLOSED]
+MAIN_PATH = [
+    Stage.INQUIRY,
+    Stage.TRIAGE,
+    Stage.REVIEW,
+    Stage.QUOTED,
+    Stage.ACCEPTED,
+    Stage.CLEARED,
+    Stage.SCHEDULED,
+    Stage.DEPOSIT_PAID,
+    Stage.PAID,
+    Stage.ARRIVED,
+    Stage.IN_TREATMENT,
+    Stage.TREATED,
+    Stage.FOLLOW_UP,
+    Stage.CLOSED,
+]
 
 
 def _with_missing(qs: Any) -> Any:
@@ -74,8 +88,14 @@ def queue(request: HttpRequest, key: str) -> HttpResponse:
     if q.show_missing:
         qs = _with_missing(qs)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [(case, deposit_due_on(case.arrival_date) if case.arrival_date else None,
-             balance_due_on(case.first_therapy_day) if case.first_therapy_day else None) for case in page]
+    rows = [
+        (
+            case,
+            deposit_due_on(case.arrival_date) if case.arrival_date else None,
+            balance_due_on(case.first_therapy_day) if case.first_therapy_day else None,
+        )
+        for case in page
+    ]
     return render(request, "console/queue.html", {"queue": q, "page": page, "rows": rows, "queues": QUEUES})
 
 
@@ -90,8 +110,9 @@ def case_list(request: HttpRequest) -> HttpResponse:
     if stage in Stage.__members__.values() or stage in {s.value for s in Stage}:
         qs = qs.filter(stage=stage)
     page = Paginator(qs.order_by("-opened_at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "console/case_list.html", {"page": page, "term": term, "stage": stage,
-                                                      "stages": [(s.value, LABELS[s]) for s in Stage]})
+    return render(
+        request, "console/case_list.html", {"page": page, "term": term, "stage": stage, "stages": [(s.value, LABELS[s]) for s in Stage]}
+    )
 
 
 @login_required
@@ -152,8 +173,10 @@ def case_context(request: HttpRequest, case: Case, bound: dict[str, djforms.Form
         "judge": is_specialist and stage == Stage.ACCEPTED and pending is not None,
         "schedule": user.has_perm("travel.schedule_case") and stage in ({Stage.CLEARED} | travel.RESCHEDULABLE),
         "payment": user.has_perm("billing.record_payment") and stage in billing.PAYABLE and acct.balance_open,
-        "override": user.has_perm("billing.override_balance") and stage in (Stage.DEPOSIT_PAID, Stage.ARRIVED, Stage.IN_TREATMENT)
-        and acct.balance_open and not overrides,
+        "override": user.has_perm("billing.override_balance")
+        and stage in (Stage.DEPOSIT_PAID, Stage.ARRIVED, Stage.IN_TREATMENT)
+        and acct.balance_open
+        and not overrides,
         "confirm": user.has_perm("travel.confirm_logistics") and stage in travel.DEPOSIT_STAGES,
         "arrive": user.has_perm("travel.mark_arrived") and stage in (Stage.DEPOSIT_PAID, Stage.PAID),
         "session": user.has_perm("plans.log_session") and stage in (Stage.ARRIVED, Stage.IN_TREATMENT),
@@ -165,11 +188,25 @@ def case_context(request: HttpRequest, case: Case, bound: dict[str, djforms.Form
     bound = bound or {}
     plan_initial = {f: getattr(draft_plan or signed_plan, f) for f in plans.PLAN_FIELDS} if (draft_plan or signed_plan) else {}
     ctx: dict[str, Any] = {
-        "case": case, "can": can, "items": items, "signed_plan": signed_plan, "draft_plan": draft_plan,
-        "quotes": quotes, "current_quote": current_quote, "screenings": screenings, "pending": pending,
-        "payments": payments, "account": acct, "overrides": overrides, "tasks": tasks, "sessions": sessions,
-        "protocol": protocol, "follow_ups": follow_ups, "events": list(timeline(case)),
-        "stage_bar": _stage_bar(stage), "ended": stage in ENDINGS,
+        "case": case,
+        "can": can,
+        "items": items,
+        "signed_plan": signed_plan,
+        "draft_plan": draft_plan,
+        "quotes": quotes,
+        "current_quote": current_quote,
+        "screenings": screenings,
+        "pending": pending,
+        "payments": payments,
+        "account": acct,
+        "overrides": overrides,
+        "tasks": tasks,
+        "sessions": sessions,
+        "protocol": protocol,
+        "follow_ups": follow_ups,
+        "events": list(timeline(case)),
+        "stage_bar": _stage_bar(stage),
+        "ended": stage in ENDINGS,
         "deposit_due": deposit_due_on(case.arrival_date) if case.arrival_date else None,
         "balance_due": balance_due_on(case.first_therapy_day) if case.first_therapy_day else None,
         "suggestions": suggested_specialists(case) if can["assign"] else [],
@@ -179,7 +216,8 @@ def case_context(request: HttpRequest, case: Case, bound: dict[str, djforms.Form
             "sign": bound.get("sign") or forms.SignForm(),
             "screening": bound.get("screening") or forms.ScreeningForm(),
             "judge": bound.get("judge") or forms.JudgeForm(initial={"result": pending.uuid if pending else None}),
-            "schedule": bound.get("schedule") or forms.ScheduleForm(initial={"arrival_date": case.arrival_date, "first_therapy_day": case.first_therapy_day}),
+            "schedule": bound.get("schedule")
+            or forms.ScheduleForm(initial={"arrival_date": case.arrival_date, "first_therapy_day": case.first_therapy_day}),
             "payment": bound.get("payment") or forms.PaymentForm(initial={"amount": _suggested_amount(acct)}),
             "override": bound.get("override") or forms.OverrideForm(),
             "revise_quote": bound.get("revise_quote") or forms.ReviseQuoteForm(),
@@ -217,8 +255,7 @@ def protocol_document(request: HttpRequest, uuid: str) -> HttpResponse:
     protocol = PostTreatmentProtocol.objects.filter(case=case).select_related("issued_by", "signature").first()
     if protocol is None:
         raise Http404("No protocol has been issued for this case.")
-    return render(request, "console/protocol.html", {"case": case, "protocol": protocol,
-                                                     "follow_ups": list(case.follow_ups.all())})
+    return render(request, "console/protocol.html", {"case": case, "protocol": protocol, "follow_ups": list(case.follow_ups.all())})
 
 
 @login_required
@@ -229,8 +266,9 @@ def record_file(request: HttpRequest, uuid: str) -> FileResponse:
     except (RecordFile.DoesNotExist, ValueError):
         raise Http404("No such record.") from None
     records.record_read(record=record, by=user)
-    response = FileResponse(record.file.open("rb"), as_attachment=True, filename=record.original_name,
-                            content_type="application/octet-stream")
+    response = FileResponse(
+        record.file.open("rb"), as_attachment=True, filename=record.original_name, content_type="application/octet-stream"
+    )
     response["Cache-Control"] = "private, no-store"
     return response
 
@@ -330,8 +368,9 @@ def _revise_quote(case: Case, d: dict[str, Any], user: User) -> str:
 
 
 def _record_screening(case: Case, d: dict[str, Any], user: User) -> str:
-    plans.record_screening(case=case, by=user, sample_date=d["sample_date"], markers=d["markers"],
-                           laboratory=d["laboratory"], report=d.get("report"))
+    plans.record_screening(
+        case=case, by=user, sample_date=d["sample_date"], markers=d["markers"], laboratory=d["laboratory"], report=d.get("report")
+    )
     return "Screening result recorded; it waits for the specialist's verdict."
 
 
@@ -341,11 +380,17 @@ def _judge(case: Case, d: dict[str, Any], user: User) -> str:
     except ScreeningResult.DoesNotExist:
         raise Refusal("That screening result is not part of this case.") from None
     plans.judge_screening(result=result, by=user, verdict=d["verdict"], reason=d["reason"], password=d["password"])
-    return "Screening judged satisfactory." if d["verdict"] == Verdict.SATISFACTORY else "Screening judged unsatisfactory: the case is refused."
+    return (
+        "Screening judged satisfactory."
+        if d["verdict"] == Verdict.SATISFACTORY
+        else "Screening judged unsatisfactory: the case is refused."
+    )
 
 
 def _schedule(case: Case, d: dict[str, Any], user: User) -> str:
-    case = travel.schedule_case(case=case, by=user, arrival_date=d["arrival_date"], first_therapy_day=d["first_therapy_day"], reason=d["reason"])
+    case = travel.schedule_case(
+        case=case, by=user, arrival_date=d["arrival_date"], first_therapy_day=d["first_therapy_day"], reason=d["reason"]
+    )
     if case.stage_enum == Stage.ACCEPTED:
         return "Dates moved. The screening no longer counts for the new first therapy day: the case is back to screening."
     return "Dates saved."

@@ -24,15 +24,37 @@ from cellway.travel import services as travel
 from cellway.travel.models import TaskStatus
 from cellway.treatment import services as treatment
 
-ORDER = [Stage.INQUIRY, Stage.TRIAGE, Stage.REVIEW, Stage.QUOTED, Stage.ACCEPTED, Stage.CLEARED, Stage.SCHEDULED,
-         Stage.DEPOSIT_PAID, Stage.PAID, Stage.ARRIVED, Stage.IN_TREATMENT, Stage.TREATED, Stage.FOLLOW_UP]
+ORDER = [
+    Stage.INQUIRY,
+    Stage.TRIAGE,
+    Stage.REVIEW,
+    Stage.QUOTED,
+    Stage.ACCEPTED,
+    Stage.CLEARED,
+    Stage.SCHEDULED,
+    Stage.DEPOSIT_PAID,
+    Stage.PAID,
+    Stage.ARRIVED,
+    Stage.IN_TREATMENT,
+    Stage.TREATED,
+    Stage.FOLLOW_UP,
+]
 
 PLAN = dict(
-    cell_dose=100_000_000, iv_infusions=2, it_infusions=1, supplementary_infusions=2, physiotherapy_sessions=5,
-    occupational_sessions=3, speech_sessions=0, rehab_sessions=2, hospital_room_days=2, treatment_days=5,
-    stay_nights=8, package_tier="inclusive",
+    cell_dose=100_000_000,
+    iv_infusions=2,
+    it_infusions=1,
+    supplementary_infusions=2,
+    physiotherapy_sessions=5,
+    occupational_sessions=3,
+    speech_sessions=0,
+    rehab_sessions=2,
+    hospital_room_days=2,
+    treatment_days=5,
+    stay_nights=8,
+    package_tier="inclusive",
     schedule="Day 1: IV infusion, physiotherapy. Day 2: intrathecal infusion, hospital room. Day 3: rest, room. "
-             "Day 4: IV infusion, occupational therapy. Day 5: rehabilitative medicine, review.",
+    "Day 4: IV infusion, occupational therapy. Day 5: rehabilitative medicine, review.",
 )
 
 
@@ -42,8 +64,13 @@ def ensure_price_list(admin: User) -> PriceList:
 
 def new_case(staff: dict[str, User], *, name: str = "Ana Silva", country: str = "Portugal", email: str = "ana.silva@example.com") -> Case:
     inquiry = cases.record_inquiry(
-        by=staff["carla"], full_name=name, country=country, language="Portuguese", email=email,
-        condition=Condition.objects.get(code="ms"), source="website",
+        by=staff["carla"],
+        full_name=name,
+        country=country,
+        language="Portuguese",
+        email=email,
+        condition=Condition.objects.get(code="ms"),
+        source="website",
         message="Relapsing-remitting MS since 2019, EDSS 4.0. MRI and blood tests attached.",
     )
     return cases.open_case(inquiry=inquiry, by=staff["carla"])
@@ -83,9 +110,16 @@ def _step(case: Case, staff: dict[str, User], arrival: dt.date | None) -> Case:
         billing.accept_quote(quote=case.quotes.get(status="issued"), by=staff["carla"], note="Accepted by email")
         return case
     if stage == Stage.ACCEPTED:
-        result = plans.record_screening(case=case, by=staff["carla"], sample_date=today - dt.timedelta(days=10),
-                                        markers="CEA 1.1 ng/mL; CA 15-3 12 U/mL; CA 125 9 U/mL", laboratory="Lab Lisboa")
-        plans.judge_screening(result=result, by=specialist, verdict="satisfactory", reason="All markers within range", password=DEMO_PASSWORD)
+        result = plans.record_screening(
+            case=case,
+            by=staff["carla"],
+            sample_date=today - dt.timedelta(days=10),
+            markers="CEA 1.1 ng/mL; CA 15-3 12 U/mL; CA 125 9 U/mL",
+            laboratory="Lab Lisboa",
+        )
+        plans.judge_screening(
+            result=result, by=specialist, verdict="satisfactory", reason="All markers within range", password=DEMO_PASSWORD
+        )
         return case
     if stage == Stage.CLEARED:
         day = arrival or today + dt.timedelta(days=21)
@@ -93,15 +127,17 @@ def _step(case: Case, staff: dict[str, User], arrival: dt.date | None) -> Case:
     if stage == Stage.SCHEDULED:
         quote = billing.accepted_quote(case)
         assert quote is not None
-        billing.record_payment(case=case, by=staff["fiona"], amount=quote.deposit, method="transfer",
-                               reference=f"DEP-{case.code}", received_on=today)
+        billing.record_payment(
+            case=case, by=staff["fiona"], amount=quote.deposit, method="transfer", reference=f"DEP-{case.code}", received_on=today
+        )
         for task in case.logistics_tasks.filter(status=TaskStatus.PENDING):
             travel.confirm_task(task=task, by=staff["lena"], details=f"{task.get_kind_display()} booked")
         return case
     if stage == Stage.DEPOSIT_PAID:
         balance = billing.account(case).outstanding
-        billing.record_payment(case=case, by=staff["fiona"], amount=balance, method="transfer",
-                               reference=f"BAL-{case.code}", received_on=today)
+        billing.record_payment(
+            case=case, by=staff["fiona"], amount=balance, method="transfer", reference=f"BAL-{case.code}", received_on=today
+        )
         return case
     if stage == Stage.PAID:
         return travel.mark_arrived(case=case, by=staff["lena"])

@@ -33,7 +33,8 @@ class TherapyPlan(models.Model):
     version = models.PositiveSmallIntegerField(default=1)
     status = models.CharField(max_length=12, choices=PlanStatus.choices, default=PlanStatus.DRAFT)
     cell_dose = models.PositiveBigIntegerField(
-        "cell dose (wjMSCs)", validators=[MinValueValidator(1_000_000), MaxValueValidator(2_000_000_000)],
+        "cell dose (wjMSCs)",
+        validators=[MinValueValidator(1_000_000), MaxValueValidator(2_000_000_000)],
         help_text="Total count of Wharton's-jelly MSCs over the course, e.g. 100000000.",
     )
     iv_infusions = models.PositiveSmallIntegerField("intravenous infusions", default=0, validators=[MaxValueValidator(20)])
@@ -81,9 +82,22 @@ class TherapyPlan(models.Model):
         return [name for name, n in (("intravenous", self.iv_infusions), ("intrathecal", self.it_infusions)) if n]
 
     def as_signed_content(self) -> dict[str, object]:
-        fields = ["cell_dose", "iv_infusions", "it_infusions", "supplementary_infusions", "physiotherapy_sessions",
-                  "occupational_sessions", "speech_sessions", "rehab_sessions", "hospital_room_days",
-                  "treatment_days", "stay_nights", "package_tier", "schedule", "notes"]
+        fields = [
+            "cell_dose",
+            "iv_infusions",
+            "it_infusions",
+            "supplementary_infusions",
+            "physiotherapy_sessions",
+            "occupational_sessions",
+            "speech_sessions",
+            "rehab_sessions",
+            "hospital_room_days",
+            "treatment_days",
+            "stay_nights",
+            "package_tier",
+            "schedule",
+            "notes",
+        ]
         return {"case": self.case.code, "version": self.version, **{f: getattr(self, f) for f in fields}}
 
 

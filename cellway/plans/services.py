@@ -23,9 +23,20 @@ from cellway.plans.screening_rule import earliest_sample_date
 from cellway.plans.signals import plan_signed
 
 PLAN_FIELDS = (
-    "cell_dose", "iv_infusions", "it_infusions", "supplementary_infusions", "physiotherapy_sessions",
-    "occupational_sessions", "speech_sessions", "rehab_sessions", "hospital_room_days", "treatment_days",
-    "stay_nights", "package_tier", "schedule", "notes",
+    "cell_dose",
+    "iv_infusions",
+    "it_infusions",
+    "supplementary_infusions",
+    "physiotherapy_sessions",
+    "occupational_sessions",
+    "speech_sessions",
+    "rehab_sessions",
+    "hospital_room_days",
+    "treatment_days",
+    "stay_nights",
+    "package_tier",
+    "schedule",
+    "notes",
 )
 
 
@@ -78,13 +89,19 @@ def sign_plan(*, plan: TherapyPlan, by: User, password: str) -> TherapyPlan:
         plan = TherapyPlan.objects.select_for_update().get(pk=plan.pk)
         if plan.status != PlanStatus.DRAFT:
             raise StageConflict(f"Plan v{plan.version} is already {plan.get_status_display().lower()}.")
-        signature = sign(signer=by, password=password, meaning="approved therapy plan",
-                         subject=f"plan:{plan.uuid}", content=plan.as_signed_content())
+        signature = sign(
+            signer=by, password=password, meaning="approved therapy plan", subject=f"plan:{plan.uuid}", content=plan.as_signed_content()
+        )
         case.plans.filter(status=PlanStatus.SIGNED).update(status=PlanStatus.SUPERSEDED)
         plan.status, plan.signature = PlanStatus.SIGNED, signature
         plan.save(update_fields=["status", "signature", "updated_at"])
-        record_event(case=case, by=by, kind="signature", summary=f"Signed plan v{plan.version}: approved therapy plan",
-                     data={"signature": signature.pk, "digest": signature.digest})
+        record_event(
+            case=case,
+            by=by,
+            kind="signature",
+            summary=f"Signed plan v{plan.version}: approved therapy plan",
+            data={"signature": signature.pk, "digest": signature.digest},
+        )
         plan.case = case
         plan_signed.send(sender=TherapyPlan, plan=plan, by=by)
     return plan
@@ -166,19 +183,28 @@ def judge_screening(*, result: ScreeningResult, by: User, verdict: str, reason: 
         if verdict == Verdict.SATISFACTORY and case.first_therapy_day and not result.counts_for(case.first_therapy_day):
             raise Refusal(_too_old(result.sample_date, case.first_therapy_day))
         label = Verdict(verdict).label
-        signature = sign(signer=by, password=password, meaning=f"screening judged {label.lower()}",
-                         subject=f"screening:{result.uuid}",
-                         content={"case": case.code, "sample_date": result.sample_date, "markers": result.markers, "verdict": verdict})
+        signature = sign(
+            signer=by,
+            password=password,
+            meaning=f"screening judged {label.lower()}",
+            subject=f"screening:{result.uuid}",
+            content={"case": case.code, "sample_date": result.sample_date, "markers": result.markers, "verdict": verdict},
+        )
         result.verdict, result.verdict_reason = verdict, reason
         result.judged_by, result.judged_at, result.signature = by, timezone.now(), signature
         result.save(update_fields=["verdict", "verdict_reason", "judged_by", "judged_at", "signature"])
         if verdict == Verdict.SATISFACTORY:
-            move(case, to=Stage.CLEARED, by=by, summary="Screening judged satisfactory", reason=reason,
-                 data={"signature": signature.pk})
+            move(case, to=Stage.CLEARED, by=by, summary="Screening judged satisfactory", reason=reason, data={"signature": signature.pk})
         else:
             Case.objects.filter(pk=case.pk).update(end_reason=reason)
-            move(case, to=Stage.REFUSED, by=by, summary="Refused: screening judged unsatisfactory", reason=reason,
-                 data={"signature": signature.pk})
+            move(
+                case,
+                to=Stage.REFUSED,
+                by=by,
+                summary="Refused: screening judged unsatisfactory",
+                reason=reason,
+                data={"signature": signature.pk},
+            )
         notify.later(notify.screening_judged, case_id=case.pk, verdict=label)
     return result
 

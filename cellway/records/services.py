@@ -10,16 +10,25 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from cellway.accounts.models import User
-from cellway.errors import Refusal
 from cellway.cases.models import Case
 from cellway.cases.services import lock_case, move, record_event, require_perm, touch
 from cellway.cases.stages import Stage
+from cellway.errors import Refusal
 from cellway.records.models import REQUIRED_KINDS, ItemStatus, RecordFile, RecordItem, RecordKind
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 # Until the intake issue types files by content, accept what browsers say
 # only for these families; anything else is refused.
-ACCEPTED_PREFIXES = ("image/", "video/", "application/pdf", "application/dicom", "application/zip", "application/x-zip-compressed", "application/octet-stream", "text/")
+ACCEPTED_PREFIXES = (
+    "image/",
+    "video/",
+    "application/pdf",
+    "application/dicom",
+    "application/zip",
+    "application/x-zip-compressed",
+    "application/octet-stream",
+    "text/",
+)
 EDITABLE = {Stage.INQUIRY, Stage.TRIAGE, Stage.REVIEW}
 
 
@@ -41,7 +50,9 @@ def set_item_status(*, item: RecordItem, status: str, by: User, note: str = "") 
         item.status, item.note = status, note
         item.save(update_fields=["status", "note", "updated_at"])
         touch(case)
-        record_event(case=case, by=by, kind="records", summary=f"{item.get_kind_display()}: {old} → {item.get_status_display()}", reason=note)
+        record_event(
+            case=case, by=by, kind="records", summary=f"{item.get_kind_display()}: {old} → {item.get_status_display()}", reason=note
+        )
     return item
 
 
@@ -65,8 +76,13 @@ def attach_file(*, item: RecordItem, upload: UploadedFile, by: User, source: str
         with transaction.atomic():
             case = lock_case(item.case_id, expected=EDITABLE, doing="attach records")
             record = RecordFile(
-                item=item, original_name=(upload.name or "file")[:255], content_type=content_type,
-                size=size, sha256=digest.hexdigest(), uploaded_by=by, source=source,
+                item=item,
+                original_name=(upload.name or "file")[:255],
+                content_type=content_type,
+                size=size,
+                sha256=digest.hexdigest(),
+                uploaded_by=by,
+                source=source,
             )
             record.file.save(upload.name or "file", upload, save=False)
             stored = record.file.name
@@ -75,7 +91,9 @@ def attach_file(*, item: RecordItem, upload: UploadedFile, by: User, source: str
                 RecordItem.objects.filter(pk=item.pk).update(status=ItemStatus.RECEIVED)
             touch(case)
             record_event(
-                case=case, by=by, kind="record.uploaded",
+                case=case,
+                by=by,
+                kind="record.uploaded",
                 summary=f"{record.original_name} added to {item.get_kind_display()}",
                 data={"file": str(record.uuid), "sha256": record.sha256, "size": size},
             )
@@ -89,7 +107,9 @@ def attach_file(*, item: RecordItem, upload: UploadedFile, by: User, source: str
 
 def record_read(*, record: RecordFile, by: User) -> None:
     """Write the read of a medical record to the case trail (rule 9)."""
-    record_event(case=record.item.case, by=by, kind="record.read", summary=f"Opened {record.original_name}", data={"file": str(record.uuid)})
+    record_event(
+        case=record.item.case, by=by, kind="record.read", summary=f"Opened {record.original_name}", data={"file": str(record.uuid)}
+    )
 
 
 def missing_items(case: Case) -> list[RecordItem]:

@@ -47,23 +47,29 @@ def schedule_case(*, case: Case, by: User, arrival_date: dt.date, first_therapy_
         screening = valid_screening(case, first_therapy_day)
         if screening is None and not moving:
             raise Refusal(
-                f"No satisfactory screening counts for a first therapy day of {first_therapy_day:%d %b %Y}; "
-                "record a newer screening first."
+                f"No satisfactory screening counts for a first therapy day of {first_therapy_day:%d %b %Y}; record a newer screening first."
             )
         Case.objects.filter(pk=case.pk).update(arrival_date=arrival_date, first_therapy_day=first_therapy_day)
         case.arrival_date, case.first_therapy_day = arrival_date, first_therapy_day
-        summary = (f"Arrival {arrival_date:%d %b %Y}, first therapy day {first_therapy_day:%d %b %Y}; "
-                   f"deposit due {deposit_due_on(arrival_date):%d %b %Y}, balance due {balance_due_on(first_therapy_day):%d %b %Y}")
-        data = {"arrival": str(arrival_date), "first_therapy_day": str(first_therapy_day),
-                "previous": [str(d) if d else None for d in old]}
+        summary = (
+            f"Arrival {arrival_date:%d %b %Y}, first therapy day {first_therapy_day:%d %b %Y}; "
+            f"deposit due {deposit_due_on(arrival_date):%d %b %Y}, balance due {balance_due_on(first_therapy_day):%d %b %Y}"
+        )
+        data = {"arrival": str(arrival_date), "first_therapy_day": str(first_therapy_day), "previous": [str(d) if d else None for d in old]}
         if not moving:
             move(case, to=Stage.SCHEDULED, by=by, summary="Scheduled: " + summary, data=data)
             plan = current_plan(case)
             tier = plan.package_tier if plan else "inclusive"
             LogisticsTask.objects.bulk_create([LogisticsTask(case=case, kind=kind) for kind in TIER_TASKS[tier]])
         elif screening is None:
-            move(case, to=Stage.ACCEPTED, by=by, reason=reason,
-                 summary=f"Dates moved ({summary}); the screening no longer counts: back to screening", data=data)
+            move(
+                case,
+                to=Stage.ACCEPTED,
+                by=by,
+                reason=reason,
+                summary=f"Dates moved ({summary}); the screening no longer counts: back to screening",
+                data=data,
+            )
         else:
             touch(case)
             record_event(case=case, by=by, kind="scheduled", summary="Dates moved: " + summary, reason=reason, data=data)

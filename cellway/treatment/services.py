@@ -38,8 +38,7 @@ def log_session(*, case: Case, by: User, kind: str, day: dt.date, given: str, no
         if account(case).balance_open:
             override = case.balance_overrides.first()
             if override is None:
-                raise Refusal("The balance is still open: no session starts until it is paid, "
-                              "or a finance manager signs an override.")
+                raise Refusal("The balance is still open: no session starts until it is paid, or a finance manager signs an override.")
         session = TreatmentSession.objects.create(case=case, kind=kind, day=day, given=given, notes=notes, given_by=by, override=override)
         summary = f"{session.get_kind_display()} on {day:%d %b %Y}: {given}"
         if override:
@@ -76,11 +75,17 @@ def issue_protocol(*, case: Case, by: User, instructions: str, password: str) ->
         _require_assigned(case, by, "issue its protocol")
         if PostTreatmentProtocol.objects.filter(case=case).exists():
             raise StageConflict("The protocol for this case was already issued.")
-        signature = sign(signer=by, password=password, meaning="issued post-treatment protocol",
-                         subject=f"protocol:{case.uuid}", content={"case": case.code, "instructions": instructions})
+        signature = sign(
+            signer=by,
+            password=password,
+            meaning="issued post-treatment protocol",
+            subject=f"protocol:{case.uuid}",
+            content={"case": case.code, "instructions": instructions},
+        )
         protocol = PostTreatmentProtocol.objects.create(case=case, instructions=instructions, issued_by=by, signature=signature)
-        record_event(case=case, by=by, kind="signature", summary="Post-treatment protocol issued and signed",
-                     data={"signature": signature.pk})
+        record_event(
+            case=case, by=by, kind="signature", summary="Post-treatment protocol issued and signed", data={"signature": signature.pk}
+        )
         start_follow_up(case=case, by=by)
     return protocol
 
@@ -95,10 +100,9 @@ def start_follow_up(*, case: Case, by: User) -> list[FollowUpAssessment]:
     if not PostTreatmentProtocol.objects.filter(case=case).exists():
         raise Refusal("Issue the post-treatment protocol before the case moves to follow-up.")
     last_day = case.sessions.order_by("-day").values_list("day", flat=True).first() or clinic_today()
-    assessments = FollowUpAssessment.objects.bulk_create([
-        FollowUpAssessment(case=case, months_after=m, due_on=months_before(last_day, -m))
-        for m in settings.FOLLOW_UP_MONTHS
-    ])
+    assessments = FollowUpAssessment.objects.bulk_create(
+        [FollowUpAssessment(case=case, months_after=m, due_on=months_before(last_day, -m)) for m in settings.FOLLOW_UP_MONTHS]
+    )
     due = ", ".join(f"{a.due_on:%d %b %Y}" for a in assessments)
     move(case, to=Stage.FOLLOW_UP, by=by, summary=f"Follow-up started; assessments due {due}")
     return assessments

@@ -7,9 +7,9 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from cellway.cases import services as cases
 from cellway.cases.models import Case
 from cellway.cases.stages import Stage
-from cellway.cases import services as cases
 from cellway.demo.journey import ensure_price_list, new_case, walk
 from cellway.demo.staff import DEMO_PASSWORD, STAFF, ensure_staff
 
@@ -47,6 +47,6 @@ class Command(BaseCommand):
                 declined = new_case(staff, name="Peter Novak", country="Slovakia", email="peter.novak@example.com")
                 cases.end_case(case=declined, to=Stage.DECLINED, by=staff["carla"], reason="Chose treatment closer to home")
             self.stdout.write(self.style.SUCCESS(f"Loaded {Case.objects.count()} demo cases."))
-        self.stdout.write("\nSign in at http://127.0.0.1:8000/ as any of these (password for all: %s):" % DEMO_PASSWORD)
+        self.stdout.write(f"\nSign in at http://127.0.0.1:8000/ as any of these (password for all: {DEMO_PASSWORD}):")
         for person in STAFF:
             self.stdout.write(f"  {person.username:<8} {person.first} {person.last:<12} {', '.join(person.roles)}")

@@ -25,7 +25,9 @@ class Command(BaseCommand):
             "scheduler": [python, "manage.py", "crontask"],
         }
         children = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}  # noqa: S603
-        self.stdout.write(self.style.SUCCESS(f"Cellway is running on http://{options['addr']}/ (web, worker, scheduler). Ctrl-C stops all three."))
+        self.stdout.write(
+            self.style.SUCCESS(f"Cellway is running on http://{options['addr']}/ (web, worker, scheduler). Ctrl-C stops all three.")
+        )
 
         def stop(*_: Any) -> None:
             for child in children.values():
