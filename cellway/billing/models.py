@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
@@ -15,7 +16,12 @@ from cellway.billing import pricing
 from cellway.cases.models import Case
 from cellway.plans.models import TherapyPlan
 
-MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+def money(**kwargs: Any) -> models.DecimalField:
+    """An amount of money: Decimal, two places (the currency is stored beside it)."""
+    return models.DecimalField(max_digits=12, decimal_places=2, **kwargs)
+
 PRICE_FIELDS = [f.name for f in pricing.UnitPrices.__dataclass_fields__.values()]
 
 
@@ -27,20 +33,20 @@ class PriceList(models.Model):
     active = models.BooleanField(default=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
-    per_million_cells = models.DecimalField(**MONEY, validators=[MinValueValidator(0)])
-    specialist_treatment = models.DecimalField(**MONEY, validators=[MinValueValidator(0)])
-    certificate_of_analysis = models.DecimalField(**MONEY, validators=[MinValueValidator(0)])
-    iv_infusion = models.DecimalField(**MONEY, validators=[MinValueValidator(0)])
-    it_infusion = models.DecimalField(**MONEY, validators=[MinValueValidator(0)])
-    supplementary_infusion = models.DecimalField(**MONEY, validators=[MinValueValidator(0)])
-    physiotherapy_session = models.DecimalField(**MONEY, validators=[MinValueValidator(0)])
-    occupational_session = models.DecimalField(**MONEY, validators=[MinValueValidator(0)])
-    speech_session = models.DecimalField(**MONEY, validators=[MinValueValidator(0)])
-    rehab_session = models.DecimalField(**MONEY, validators=[MinValueValidator(0)])
-    hospital_room_day = models.DecimalField(**MONEY, validators=[MinValueValidator(0)])
-    session_transport_day = models.DecimalField(**MONEY, validators=[MinValueValidator(0)])
-    airport_transfer = models.DecimalField(**MONEY, validators=[MinValueValidator(0)])
-    accommodation_night = models.DecimalField(**MONEY, validators=[MinValueValidator(0)])
+    per_million_cells = money(validators=[MinValueValidator(0)])
+    specialist_treatment = money(validators=[MinValueValidator(0)])
+    certificate_of_analysis = money(validators=[MinValueValidator(0)])
+    iv_infusion = money(validators=[MinValueValidator(0)])
+    it_infusion = money(validators=[MinValueValidator(0)])
+    supplementary_infusion = money(validators=[MinValueValidator(0)])
+    physiotherapy_session = money(validators=[MinValueValidator(0)])
+    occupational_session = money(validators=[MinValueValidator(0)])
+    speech_session = money(validators=[MinValueValidator(0)])
+    rehab_session = money(validators=[MinValueValidator(0)])
+    hospital_room_day = money(validators=[MinValueValidator(0)])
+    session_transport_day = money(validators=[MinValueValidator(0)])
+    airport_transfer = money(validators=[MinValueValidator(0)])
+    accommodation_night = money(validators=[MinValueValidator(0)])
 
     class Meta:
         ordering = ["-version"]
@@ -77,10 +83,10 @@ class Quote(models.Model):
     currency = models.CharField(max_length=3)
     package_tier = models.CharField(max_length=12)
     lines = models.JSONField()
-    adjustment = models.DecimalField(**MONEY, default=Decimal(0))
+    adjustment = money(default=Decimal(0))
     adjustment_reason = models.TextField(blank=True)
-    total = models.DecimalField(**MONEY)
-    deposit = models.DecimalField(**MONEY)
+    total = money()
+    deposit = money()
     status = models.CharField(max_length=12, choices=QuoteStatus.choices, default=QuoteStatus.ISSUED)
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     issued_at = models.DateTimeField(auto_now_add=True)
@@ -112,7 +118,7 @@ class Payment(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="payments")
     quote = models.ForeignKey(Quote, on_delete=models.PROTECT, related_name="payments")
-    amount = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0.01"))])
+    amount = money(validators=[MinValueValidator(Decimal("0.01"))])
     currency = models.CharField(max_length=3)
     method = models.CharField(max_length=12, choices=Method.choices)
     reference = models.CharField(max_length=80, help_text="Bank or card reference, as on the statement.")

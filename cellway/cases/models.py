@@ -134,9 +134,6 @@ class Case(models.Model):
     def stage_enum(self) -> Stage:
         return Stage(self.stage)
 
-    def get_stage_display(self) -> str:
-        return LABELS[Stage(self.stage)]
-
 
 class CaseCounter(models.Model):
     """The last case number issued in a year, so codes run CW-2026-0001, 0002, ..."""

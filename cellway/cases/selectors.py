@@ -6,6 +6,8 @@ cases assigned to them; a user with no clinic role reaches none.
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
@@ -26,7 +28,7 @@ def visible_cases(user: User) -> QuerySet[Case]:
     return qs.none()
 
 
-def get_case(user: User, uuid: object) -> Case:
+def get_case(user: User, uuid: str | UUID) -> Case:
     try:
         return visible_cases(user).get(uuid=uuid)
     except (Case.DoesNotExist, ValueError, TypeError):

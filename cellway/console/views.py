@@ -136,7 +136,7 @@ def new_inquiry(request: HttpRequest) -> HttpResponse:
 # --- The case page -----------------------------------------------------------------
 
 
-def case_context(request: HttpRequest, case: Case, bound: dict[str, djforms.Form] | None = None) -> dict[str, Any]:
+def case_context(request: HttpRequest, case: Case, bound: dict[str, djforms.BaseForm] | None = None) -> dict[str, Any]:
     """Everything the case page shows, in a fixed number of queries whatever the case's history."""
     user: User = request.user  # type: ignore[assignment]
     stage = case.stage_enum
@@ -278,7 +278,7 @@ def record_file(request: HttpRequest, uuid: str) -> FileResponse:
 Handler = Callable[[Case, dict[str, Any], User], str]
 
 
-def _action(form_class: type[djforms.Form] | None, name: str, handler: Handler) -> Callable[..., HttpResponse]:
+def _action(form_class: type[djforms.BaseForm] | None, name: str, handler: Handler) -> Callable[..., HttpResponse]:
     @login_required
     @require_POST
     def view(request: HttpRequest, uuid: str) -> HttpResponse:
