@@ -17,10 +17,10 @@ from cellway.cases.models import Case
 from cellway.plans.models import TherapyPlan
 
 
-
 def money(**kwargs: Any) -> models.DecimalField:
     """An amount of money: Decimal, two places (the currency is stored beside it)."""
     return models.DecimalField(max_digits=12, decimal_places=2, **kwargs)
+
 
 PRICE_FIELDS = [f.name for f in pricing.UnitPrices.__dataclass_fields__.values()]
 
