@@ -176,8 +176,13 @@ def assign_case(*, case: Case, specialist: User, by: User, reason: str) -> Case:
         raise Refusal("Say why this specialist should take the case.")
     if not specialist.groups.filter(name="Specialist").exists() or not specialist.is_active:
         raise Refusal(f"{specialist} is not an active specialist.")
+    # The assignment the person acting saw: if someone assigned the case
+    # meanwhile, they are told so rather than silently reassigning it.
+    seen = case.specialist_id
     with transaction.atomic():
         case = lock_case(case, expected={Stage.TRIAGE, Stage.REVIEW}, doing="assign this case")
+        if case.specialist_id != seen:
+            raise StageConflict(_conflict_message(case, "assign this case"))
         if case.specialist_id == specialist.pk:
             raise Refusal(f"{case.code} is already assigned to {specialist}.")
         previous = case.specialist
