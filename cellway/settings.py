@@ -161,7 +161,7 @@ STORAGES = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # --- Email -------------------------------------------------------------------
-EMAIL_DELIVERY = env_str("CELLWAY_EMAIL", "console")
+EMAIL_DELIVERY = env_str("CELLWAY_EMAIL", "console" if DEBUG else "smtp")
 _MAILER_BACKENDS = {
     "console": "django.core.mail.backends.console.EmailBackend",
     "file": "django.core.mail.backends.filebased.EmailBackend",
