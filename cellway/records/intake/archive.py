@@ -26,7 +26,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 KiB = 1024
 MiB = 1024 * KiB
@@ -322,7 +322,7 @@ class _GuardedMember(io.RawIOBase):
     """A member's stream that stops as soon as it inflates past what was declared."""
 
     def __init__(
-        self, inner: BinaryIO, name: str, declared: int, budget: _Budget
+        self, inner: IO[bytes], name: str, declared: int, budget: _Budget
     ) -> None:
         self._inner = inner
         self._name = name

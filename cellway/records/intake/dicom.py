@@ -271,7 +271,7 @@ def render_preview(
     except Exception:
         # Decoders raise assorted errors for damaged or unsupported pixel data;
         # for compressed data the two cannot be told apart.
-        if transfer_syntax.is_compressed:
+        if _is_compressed(transfer_syntax):
             return _problem(
                 header.source, ProblemCode.CANNOT_DECODE, transfer_syntax.name
             )
@@ -376,6 +376,9 @@ def _pixel_bytes_left(fh: BinaryIO, ds: Dataset) -> int | None:
 def _header_or_problem(
     label: str, ds: Dataset, pixel_bytes: int | None
 ) -> DicomHeader | DicomProblem:
+    """Checks in order: holds an image, can be grouped, image data complete."""
+    if pixel_bytes == 0 or "Rows" not in ds:
+        return _problem(label, ProblemCode.NO_IMAGE, _sop_name(ds))
     missing = [
         k
         for k in ("SOPInstanceUID", "StudyInstanceUID", "SeriesInstanceUID")
@@ -383,8 +386,6 @@ def _header_or_problem(
     ]
     if missing:
         return _problem(label, ProblemCode.INCOMPLETE, ", ".join(missing))
-    if pixel_bytes == 0 or "Rows" not in ds:
-        return _problem(label, ProblemCode.NO_IMAGE, _sop_name(ds))
     if pixel_bytes is not None and _is_cut_short(ds, pixel_bytes):
         return _problem(label, ProblemCode.DAMAGED, "image data cut short")
     try:
@@ -454,7 +455,8 @@ def _header(label: str, ds: Dataset) -> DicomHeader:
 
 
 def _sop_name(ds: Dataset) -> str:
-    uid = ds.get("SOPClassUID")
+    file_meta = getattr(ds, "file_meta", None) or {}
+    uid = ds.get("SOPClassUID") or file_meta.get("MediaStorageSOPClassUID")
     return UID(str(uid)).name if uid else "unknown object"
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.uid import ExplicitVRLittleEndian, MRImageStorage, generate_uid
+from pydicom.uid import UID, ExplicitVRLittleEndian, MRImageStorage, generate_uid
 
 SERIES_DESCRIPTIONS = ("T1 AX", "T2 AX", "FLAIR AX", "DWI AX", "T1 AX POST")
 # Brain and lesion signal per series, so the series look different.
@@ -77,7 +77,7 @@ def _split(n_files: int, series: int) -> list[int]:
     return [base + (1 if i < extra else 0) for i in range(series)]
 
 
-def _uid(seed: int, *parts: object) -> str:
+def _uid(seed: int, *parts: object) -> UID:
     return generate_uid(entropy_srcs=["cellway-synthetic", str(seed), *map(str, parts)])
 
 

@@ -455,3 +455,11 @@ def test_no_django_imports_in_the_engine() -> None:
             elif isinstance(node, ast.ImportFrom):
                 names = [node.module or ""]
             assert not any(n.split(".")[0] == "django" for n in names), source
+
+
+def test_a_dicomdir_read_as_an_image_is_flagged_as_no_image(
+    dicomdir_tests: Path,
+) -> None:
+    result = problem(dicomdir_tests / "DICOMDIR")
+    assert result.code is ProblemCode.NO_IMAGE
+    assert "Media Storage Directory" in result.reason
