@@ -15,6 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from cellway.accounts.models import User
+from cellway.accounts.roles import SEE_ALL
 from cellway.cases import notify
 from cellway.cases.models import Case, CaseCounter, CaseEvent, Condition, Inquiry, Patient
 from cellway.cases.signals import case_opened
@@ -211,6 +212,9 @@ def end_case(*, case: Case, to: Stage, by: User, reason: str, expected_version: 
             raise StageConflict(f"{case.code} has already ended as '{case.get_stage_display()}'.")
         if expected_version is not None and case.version != expected_version:
             raise StageConflict(_conflict_message(case, "end this case"))
+        if not by.has_perm(SEE_ALL) and case.specialist_id != by.pk:
+            # A specialist reaches only the cases assigned to them.
+            raise NotAllowed(f"Only the specialist assigned to {case.code} may end it.")
         Case.objects.filter(pk=case.pk).update(end_reason=reason)
         case.end_reason = reason
         move(case, to=to, by=by, reason=reason)
