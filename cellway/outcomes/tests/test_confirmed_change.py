@@ -1,0 +1,328 @@
+"""Hand-made subjects that try to break each confirmed-change rule.
+
+Each case states the answer worked out from the rules in
+``confirmed_change``'s docstring, and (except where pymsprog cannot run the
+case) also checks that pymsprog 1.0.7 gives the same rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+
+import pandas as pd
+import pytest
+
+from cellway.outcomes.confirmed_change import (
+    Event,
+    Rules,
+    RulesError,
+    Subject,
+    VisitError,
+    detect_cohort,
+    detect_events,
+    row_columns,
+)
+from cellway.outcomes.tests import cohort as C
+
+DAY0 = dt.date(2020, 1, 1)
+
+
+def day(n: int) -> dt.date:
+    return DAY0 + dt.timedelta(days=n)
+
+
+def subject(visits: Sequence[tuple[int, float]], relapses: Sequence[int] = (), sid: str = "S1") -> Subject:
+    return Subject(sid, [(day(d), v) for d, v in visits], [day(r) for r in relapses])
+
+
+def run(s: Subject, check_reference: bool = True, **settings: object) -> list[Event]:
+    rules = Rules(**settings)  # type: ignore[arg-type]
+    events = detect_events(s, rules)
+    if check_reference:
+        assert_matches_pymsprog([s], rules)
+    return events
+
+
+def assert_matches_pymsprog(subjects: list[Subject], rules: Rules) -> None:
+    visits = pd.DataFrame([(s.id, d, v) for s in subjects for d, v in s.visits], columns=["id", "date", rules.outcome])
+    visits["date"] = pd.to_datetime(visits["date"])
+    relapses = pd.DataFrame([(s.id, d) for s in subjects for d in s.relapses], columns=["id", "date"])
+    relapses["date"] = pd.to_datetime(relapses["date"])
+    reference = C.run_pymsprog(
+        visits,
+        relapses if len(relapses) else None,  # type: ignore[arg-type]
+        **C.pymsprog_kwargs(rules.outcome, rules.event, rules.baseline, rules.conf_days),
+    )
+    cols = row_columns(rules.conf_days)
+    if "CDW_type" not in reference.columns:
+        cols.remove("CDW_type")
+    ours = [e.as_row(rules.conf_days) for e in detect_cohort(subjects, rules)]
+    diffs = C.differences(C.normalise_ours(ours, cols), C.normalise_reference(reference, cols))
+    assert diffs == [], "\n".join(diffs)
+
+
+def only(events: list[Event]) -> Event:
+    assert len(events) == 1
+    return events[0]
+
+
+def no_event(events: list[Event], follow_up: int) -> None:
+    e = only(events)
+    assert (e.nevent, e.event_type, e.CDW_type) == (0, "", "")
+    assert e.total_fu == e.time2event == follow_up
+    assert e.date is None and e.confirmations == ()
+
+
+# -- confirmation ------------------------------------------------------------------
+
+
+def test_a_confirmed_worsening_is_reported_with_its_confirmation() -> None:
+    e = only(run(subject([(0, 2.0), (90, 3.0), (180, 3.0)])))
+    assert (e.nevent, e.event_type, e.CDW_type) == (1, "CDW", "PIRA")
+    assert (e.date, e.value, e.bl_date, e.bl_value) == (day(90), 3.0, day(0), 2.0)
+    assert (e.time2event, e.bl2event, e.total_fu) == (90, 90, 180)
+    assert [(c.conf_days, c.date, c.value) for c in e.confirmations] == [(84, day(180), 3.0)]
+    assert (e.sust_days, e.sust_last) == (90, True)
+
+
+def test_a_worsening_that_falls_back_is_not_confirmed() -> None:
+    no_event(run(subject([(0, 2.0), (90, 3.0), (180, 2.0), (270, 2.0)])), follow_up=270)
+
+
+def test_a_worsening_at_the_last_visit_is_not_confirmed() -> None:
+    no_event(run(subject([(0, 2.0), (90, 2.0), (180, 3.0)])), follow_up=180)
+
+
+def test_an_intermediate_visit_that_dips_breaks_the_confirmation() -> None:
+    # Day 130 is too early to confirm (40 days) but must still hold: 2.5 does
+    # not. The search resumes after the onset; day 180 onward is a new onset.
+    s = subject([(0, 2.0), (90, 3.0), (130, 2.5), (180, 3.0), (270, 3.0)])
+    e = only(run(s))
+    assert (e.date, e.bl_date) == (day(180), day(0))
+    assert e.confirmations[0].date == day(270)
+
+
+def test_every_intermediate_visit_must_hold_not_just_the_confirmation() -> None:
+    no_event(run(subject([(0, 2.0), (90, 3.0), (130, 2.5), (180, 3.0)])), follow_up=180)
+
+
+@pytest.mark.parametrize(("gap", "confirmed"), [(76, False), (77, True), (814, True), (815, False)])
+def test_confirmation_window_is_84_days_minus_7_to_plus_730_5(gap: int, confirmed: bool) -> None:
+    events = run(subject([(0, 2.0), (100, 3.0), (100 + gap, 3.0)]))
+    assert (events[0].nevent == 1) is confirmed
+
+
+def test_a_later_visit_that_no_longer_holds_ends_the_sustained_period() -> None:
+    e = only(run(subject([(0, 2.0), (90, 3.0), (180, 3.0), (270, 3.5), (360, 2.0), (450, 3.0)])))
+    assert (e.sust_days, e.sust_last) == (180, False)  # held to day 270
+
+
+def test_168_day_confirmation_needs_a_visit_from_day_161() -> None:
+    e = only(run(subject([(0, 2.0), (90, 3.0), (180, 3.0), (251, 3.0)]), conf_days=(168,)))
+    assert e.confirmations[0].date == day(251)
+    no_event(run(subject([(0, 2.0), (90, 3.0), (180, 3.0), (250, 3.0)]), conf_days=(168,)), follow_up=250)
+    no_event(run(subject([(0, 2.0), (90, 3.0), (180, 3.0)]), conf_days=(168,)), follow_up=180)
+
+
+def test_84_or_168_reports_each_window_that_confirms() -> None:
+    e = only(run(subject([(0, 2.0), (90, 3.0), (180, 3.0), (260, 3.0)]), conf_days=(84, 168)))
+    assert [(c.conf_days, c.date) for c in e.confirmations] == [(84, day(180)), (168, day(260))]
+
+
+# -- thresholds -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("baseline", "onset", "is_event"),
+    [
+        (0.0, 1.0, False),
+        (0.0, 1.5, True),
+        (1.0, 1.5, False),
+        (1.0, 2.0, True),
+        (5.0, 5.5, False),
+        (5.0, 6.0, True),
+        (5.5, 6.0, True),
+    ],
+)
+def test_edss_change_needs_1_5_from_0_then_1_0_to_5_0_then_0_5(baseline: float, onset: float, is_event: bool) -> None:
+    events = run(subject([(0, baseline), (90, onset), (180, onset)]))
+    assert (events[0].nevent == 1) is is_event
+
+
+@pytest.mark.parametrize("outcome", ["t25fw", "nhpt"])
+@pytest.mark.parametrize(("later", "kind"), [(11.9, ""), (12.0, "CDW"), (8.1, ""), (8.0, "CDI")])
+def test_timed_tests_change_by_20_percent_and_higher_is_worse(outcome: str, later: float, kind: str) -> None:
+    e = only(run(subject([(0, 10.0), (90, later), (180, later)]), outcome=outcome, event="first"))
+    assert e.event_type == kind
+
+
+# -- relapses ---------------------------------------------------------------------------
+
+
+def test_a_baseline_within_30_days_after_a_relapse_moves_to_the_next_visit() -> None:
+    # Relapse 10 days before the first visit: the 4.0 is relapse-inflated.
+    s = subject([(0, 4.0), (60, 2.0), (150, 3.0), (240, 3.0)], relapses=[-10])
+    e = only(run(s))
+    assert (e.bl_date, e.bl_value, e.date) == (day(60), 2.0, day(150))
+    assert (e.time2event, e.bl2event) == (150, 90)
+
+
+@pytest.mark.parametrize(("relapse", "baseline_day"), [(-29, 60), (-30, 0)])
+def test_30_days_after_a_relapse_a_visit_can_be_baseline(relapse: int, baseline_day: int) -> None:
+    s = subject([(0, 2.0), (60, 2.0), (150, 3.0), (240, 3.0)], relapses=[relapse])
+    assert only(run(s)).bl_date == day(baseline_day)
+
+
+def test_relapses_long_before_follow_up_are_ignored_even_for_raw() -> None:
+    # 40 days before the first visit: outside relapse_to_bl, so pymsprog drops
+    # it, although the onset 45 days later would otherwise be "within 90 days".
+    e = only(run(subject([(0, 2.0), (5, 3.5), (95, 3.5)], relapses=[-40])))
+    assert e.CDW_type == "PIRA"
+
+
+def test_a_confirmation_within_30_days_after_a_relapse_does_not_count() -> None:
+    no_event(run(subject([(0, 2.0), (90, 3.0), (180, 3.0)], relapses=[160])), follow_up=180)
+
+
+def test_a_confirmation_30_days_after_a_relapse_counts_but_is_not_pira() -> None:
+    e = only(run(subject([(0, 2.0), (90, 3.0), (180, 3.0)], relapses=[150])))
+    assert (e.event_type, e.CDW_type) == ("CDW", "undefined")
+    assert e.pira_confirmations == ()
+
+
+def test_an_onset_within_90_days_after_a_relapse_is_raw() -> None:
+    e = only(run(subject([(0, 2.0), (90, 3.5), (180, 3.5), (270, 3.5)], relapses=[60])))
+    assert (e.event_type, e.CDW_type, e.date) == ("CDW", "RAW", day(90))
+
+
+@pytest.mark.parametrize(("relapse", "kind"), [(89, "PIRA"), (90, "RAW"), (180, "RAW"), (181, "undefined")])
+def test_raw_boundary_is_90_days_before_onset_or_the_onset_day(relapse: int, kind: str) -> None:
+    # Onset on day 180; confirmations on days 300 and 400. A relapse the day
+    # after onset is not RAW, but it falls in PIRA's [onset - 90, onset + 30].
+    s = subject([(0, 2.0), (180, 3.5), (300, 3.5), (400, 3.5)], relapses=[relapse])
+    assert only(run(s)).CDW_type == kind
+
+
+def test_pira_needs_a_confirmation_clear_of_relapses() -> None:
+    # Relapse 20 days after the first confirmation, and 140 days after onset:
+    # not RAW; confirmation day 180 has it in [90, 210], day 300 is clear.
+    s = subject([(0, 2.0), (90, 3.0), (180, 3.0), (300, 3.0)], relapses=[200])
+    e = only(run(s))
+    assert e.CDW_type == "PIRA"
+    assert [(c.conf_days, c.date) for c in e.pira_confirmations] == [(84, day(300))]
+    assert [(c.conf_days, c.date) for c in e.confirmations] == [(84, day(180))]
+
+
+# -- baselines and event modes ----------------------------------------------------------
+
+IMPROVE_THEN_WORSEN = [(0, 4.0), (90, 2.5), (180, 2.5), (270, 3.5), (360, 3.5)]
+
+
+def test_roving_baseline_resets_at_the_confirmation_of_an_improvement() -> None:
+    e = only(run(subject(IMPROVE_THEN_WORSEN), baseline="roving"))
+    assert (e.event_type, e.date, e.bl_date, e.bl_value) == ("CDW", day(270), day(180), 2.5)
+
+
+def test_fixed_baseline_does_not_see_that_worsening() -> None:
+    no_event(run(subject(IMPROVE_THEN_WORSEN), baseline="fixed"), follow_up=360)
+
+
+def test_first_cdi_reports_the_improvement() -> None:
+    e = only(run(subject(IMPROVE_THEN_WORSEN), event="firstCDI"))
+    assert (e.event_type, e.CDW_type, e.date, e.value, e.bl_value) == ("CDI", "", day(90), 2.5, 4.0)
+
+
+def test_multiple_reports_every_event_in_order() -> None:
+    events = run(subject(IMPROVE_THEN_WORSEN), event="multiple", baseline="roving")
+    assert [(e.nevent, e.event_type, e.date) for e in events] == [(1, "CDI", day(90)), (2, "CDW", day(270))]
+
+
+def test_first_reports_the_earliest_event_of_either_kind() -> None:
+    e = only(run(subject(IMPROVE_THEN_WORSEN), event="first", baseline="roving"))
+    assert (e.event_type, e.date) == ("CDI", day(90))
+
+
+RAW_THEN_PIRA = [(0, 2.0), (90, 3.5), (180, 3.5), (540, 3.5), (630, 4.5), (720, 4.5)]
+
+
+def test_first_pira_with_fixed_baseline_skips_the_raw_onset_and_searches_from_the_next_visit() -> None:
+    # The RAW onset at day 90 is skipped; the search resumes at day 180, where
+    # the same worsening (still 1.5 above the fixed baseline) is now 120 days
+    # from the relapse and confirmed at day 540: a PIRA, as in pymsprog.
+    e = only(run(subject(RAW_THEN_PIRA, relapses=[60]), event="firstPIRA"))
+    assert (e.CDW_type, e.date, e.bl_date) == ("PIRA", day(180), day(0))
+
+
+def test_first_pira_with_roving_baseline_rebaselines_after_the_raw() -> None:
+    e = only(run(subject(RAW_THEN_PIRA, relapses=[60]), event="firstPIRA", baseline="roving"))
+    assert (e.CDW_type, e.date, e.bl_date, e.bl_value) == ("PIRA", day(630), day(180), 3.5)
+
+
+def test_first_raw_reports_the_raw() -> None:
+    e = only(run(subject(RAW_THEN_PIRA, relapses=[60]), event="firstRAW"))
+    assert (e.CDW_type, e.date) == ("RAW", day(90))
+
+
+def test_first_raw_without_relapses_finds_nothing() -> None:
+    no_event(run(subject(RAW_THEN_PIRA), event="firstRAW"), follow_up=720)
+
+
+def test_skipped_event_with_two_windows_where_pymsprog_raises() -> None:
+    # firstRAW, fixed baseline, 84 and 168 days: the PIRA at day 90 is skipped;
+    # its 168-day window (day 250) falls after the change stopped holding (day
+    # 200), which makes pymsprog 1.0.7 raise. We go on from day 180, as
+    # pymsprog does for every other skipped event, and find the RAW.
+    s = subject([(0, 2.0), (90, 3.0), (180, 3.0), (200, 2.0), (250, 3.0), (400, 2.0), (480, 3.5), (570, 3.5)], relapses=[450])
+    rules = Rules(event="firstRAW", conf_days=(84, 168))
+    with pytest.raises(ValueError, match="zero-size array"):
+        assert_matches_pymsprog([s], rules)
+    e = only(detect_events(s, rules))
+    assert (e.CDW_type, e.date) == ("RAW", day(480))
+
+
+# -- input -----------------------------------------------------------------------------
+
+
+def test_a_subject_without_visits_gives_one_empty_row() -> None:
+    no_event(run(subject([]), check_reference=False), follow_up=0)
+
+
+def test_a_single_visit_gives_one_empty_row() -> None:
+    no_event(run(subject([(0, 3.0)])), follow_up=0)
+
+
+def test_a_single_visit_within_a_relapse_gives_one_empty_row() -> None:
+    no_event(run(subject([(0, 3.0)], relapses=[-5])), follow_up=0)
+
+
+def test_unsorted_visits_are_sorted_by_date() -> None:
+    shuffled = subject([(180, 3.0), (0, 2.0), (90, 3.0)])
+    assert run(shuffled) == run(subject([(0, 2.0), (90, 3.0), (180, 3.0)]))
+
+
+@pytest.mark.parametrize(("twins", "is_event"), [([(90, 2.0), (90, 3.0)], True), ([(90, 3.0), (90, 2.0)], False)])
+def test_of_two_visits_on_one_day_the_last_given_counts(twins: list[tuple[int, float]], is_event: bool) -> None:
+    events = run(subject([(0, 2.0), *twins, (180, 3.0)]))
+    assert (events[0].nevent == 1) is is_event
+
+
+def test_subjects_keep_their_input_order() -> None:
+    subjects = [subject([(0, 2.0)], sid=sid) for sid in ("b", "a", "c")]
+    assert [e.id for e in detect_cohort(subjects, Rules())] == ["b", "a", "c"]
+
+
+@pytest.mark.parametrize(("outcome", "value"), [("edss", 10.5), ("edss", -0.5), ("t25fw", -1.0), ("nhpt", math.nan)])
+def test_out_of_range_values_are_refused(outcome: str, value: float) -> None:
+    with pytest.raises(VisitError, match=f"subject S1: {outcome} value"):
+        detect_events(subject([(0, 2.0), (90, value)]), Rules(outcome=outcome))
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [{"outcome": "sdmt"}, {"event": "lastCDW"}, {"baseline": "moving"}, {"conf_days": ()}, {"conf_days": (84, 84)}, {"conf_days": (0,)}],
+)
+def test_unknown_settings_are_refused(settings: dict[str, object]) -> None:
+    with pytest.raises(RulesError):
+        Rules(**settings)  # type: ignore[arg-type]
