@@ -84,6 +84,8 @@ def queue(request: HttpRequest, key: str) -> HttpResponse:
     if q is None:
         raise Http404("No such queue.")
     user: User = request.user  # type: ignore[assignment]
+    if q not in queues_for(user.role_names):
+        raise PermissionDenied("This queue belongs to another role.")
     qs = visible_cases(user).filter(stage__in=[s.value for s in q.stages]).order_by("stage_changed_at", "id")
     if q.show_missing:
         qs = _with_missing(qs)

@@ -1,0 +1,167 @@
+"""Every console view with a user allowed, a user of another role, and an outsider.
+
+Out of scope is 404 (even existence is not revealed); in scope but not allowed is 403.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from cellway.cases.models import CaseEvent
+from cellway.cases.stages import Stage
+from cellway.records import services as records
+
+
+@pytest.fixture
+def as_user(client, staff):
+    def login(username):
+        client.force_login(staff[username])
+        return client
+
+    return login
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client, db):
+    for url in [reverse("console:home"), reverse("console:cases"), reverse("console:new_inquiry")]:
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("login"))
+
+
+def test_home_shows_each_role_its_queues(as_user, staff):
+    assert "Waiting for a specialist" in as_user("liam").get(reverse("console:home")).text
+    nurse_home = as_user("nina").get(reverse("console:home")).text
+    assert "At the clinic" in nurse_home and "Waiting for a specialist" not in nurse_home
+
+
+def test_home_tells_an_outsider_they_have_no_role(as_user):
+    assert "no clinic role" in as_user("outsider").get(reverse("console:home")).text
+
+
+def test_the_triage_queue_is_the_liaison_officers(as_user, case_at):
+    case = case_at(Stage.TRIAGE)
+    url = reverse("console:queue", args=["triage"])
+    assert case.code in as_user("liam").get(url).text
+    assert as_user("nina").get(url).status_code == 403
+    assert as_user("outsider").get(url).status_code == 403
+    assert as_user("liam").get(reverse("console:queue", args=["nonsense"])).status_code == 404
+
+
+def test_a_specialist_queue_lists_only_their_own_cases(as_user, case_at, staff):
+    mine = case_at(Stage.REVIEW)  # assigned to sofia by the walker
+    page = as_user("daniel").get(reverse("console:queue", args=["review"])).text
+    assert mine.code not in page
+    assert mine.code in as_user("sofia").get(reverse("console:queue", args=["review"])).text
+
+
+def test_case_list_is_scoped(as_user, case_at):
+    case = case_at(Stage.REVIEW)
+    assert case.code in as_user("carla").get(reverse("console:cases")).text
+    assert case.code not in as_user("daniel").get(reverse("console:cases")).text
+    assert case.code not in as_user("outsider").get(reverse("console:cases")).text
+
+
+def test_case_list_searches_by_code_and_name(as_user, case_at):
+    case = case_at(Stage.INQUIRY)
+    client = as_user("carla")
+    assert case.code in client.get(reverse("console:cases"), {"q": case.patient.full_name}).text
+    assert case.code not in client.get(reverse("console:cases"), {"q": "nobody-by-that-name"}).text
+
+
+def test_case_page_access(as_user, case_at):
+    case = case_at(Stage.REVIEW)
+    url = reverse("console:case", args=[case.uuid])
+    assert as_user("sofia").get(url).status_code == 200  # assigned specialist
+    assert as_user("nina").get(url).status_code == 200  # another role: may look
+    assert as_user("daniel").get(url).status_code == 404  # specialist, not assigned
+    assert as_user("outsider").get(url).status_code == 404
+
+
+def test_new_inquiry_is_for_care_and_liaison(as_user):
+    url = reverse("console:new_inquiry")
+    assert as_user("carla").get(url).status_code == 200
+    assert as_user("nina").get(url).status_code == 403
+    assert as_user("outsider").get(url).status_code == 403
+
+
+def test_recording_an_inquiry_opens_a_case_with_a_checklist(as_user, staff):
+    from cellway.cases.models import Case, Condition
+
+    response = as_user("carla").post(reverse("console:new_inquiry"), {
+        "full_name": "Noor Haddad", "country": "Jordan", "language": "Arabic", "email": "noor@example.com",
+        "condition": Condition.objects.get(code="ms").pk, "source": "chat", "message": "Diagnosed 2021",
+    })
+    case = Case.objects.get(patient__full_name="Noor Haddad")
+    assert response.status_code == 302 and response.url == reverse("console:case", args=[case.uuid])
+    assert case.code.startswith("CW-") and case.stage == Stage.INQUIRY
+    assert case.record_items.count() == 4
+
+
+def test_an_action_is_403_for_a_role_that_may_see_but_not_act_and_404_for_an_outsider(as_user, case_at, staff):
+    case = case_at(Stage.TRIAGE)
+    url = reverse("console:act-assign", args=[case.uuid])
+    data = {"specialist": staff["sofia"].pk, "reason": "expertise"}
+    assert as_user("nina").post(url, data).status_code == 403
+    assert as_user("outsider").post(url, data).status_code == 404
+    case.refresh_from_db()
+    assert case.stage == Stage.TRIAGE and case.specialist is None
+    response = as_user("liam").post(url, data)
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.stage == Stage.REVIEW and case.specialist == staff["sofia"]
+
+
+def test_actions_accept_only_post(as_user, case_at):
+    case = case_at(Stage.TRIAGE)
+    assert as_user("liam").get(reverse("console:act-assign", args=[case.uuid])).status_code == 405
+
+
+def test_a_refusal_is_shown_with_what_was_typed_and_nothing_is_written(as_user, case_at, staff):
+    case = case_at(Stage.REVIEW)
+    before = CaseEvent.objects.filter(case=case).count()
+    response = as_user("sofia").post(reverse("console:act-plan-sign", args=[case.uuid]), {"password": "x"})
+    assert response.status_code == 422
+    assert "There is no draft plan to sign." in response.text
+    assert CaseEvent.objects.filter(case=case).count() == before
+
+
+def test_a_stale_form_says_someone_else_acted_first(as_user, case_at, staff):
+    case = case_at(Stage.TRIAGE)
+    client = as_user("liam")
+    client.post(reverse("console:act-assign", args=[case.uuid]), {"specialist": staff["sofia"].pk, "reason": "first"})
+    response = client.post(reverse("console:act-end", args=[case.uuid]),
+                           {"ending": "withdrawn", "reason": "duplicate", "version": case.version})
+    assert response.status_code == 422
+    assert "Reload the page" in response.text
+    case.refresh_from_db()
+    assert case.stage == Stage.REVIEW
+
+
+def test_record_downloads_are_scoped_and_every_read_is_on_the_trail(as_user, case_at, staff):
+    case = case_at(Stage.INQUIRY)
+    item = case.record_items.get(kind="hematology")
+    record = records.attach_file(item=item, upload=SimpleUploadedFile("cbc.pdf", b"%PDF-1.4 blood", "application/pdf"), by=staff["carla"])
+    url = reverse("console:record_file", args=[record.uuid])
+    response = as_user("liam").get(url)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == b"%PDF-1.4 blood"
+    assert response["Content-Disposition"].startswith("attachment")
+    read = CaseEvent.objects.filter(case=case, kind="record.read").get()
+    assert read.actor == staff["liam"]
+    assert as_user("daniel").get(url).status_code == 404
+    assert as_user("outsider").get(url).status_code == 404
+    assert CaseEvent.objects.filter(case=case, kind="record.read").count() == 1
+
+
+def test_protocol_document_is_scoped(as_user, case_at):
+    case = case_at(Stage.FOLLOW_UP)
+    url = reverse("console:protocol", args=[case.uuid])
+    page = as_user("sofia").get(url)
+    assert page.status_code == 200 and "Post-treatment protocol" in page.text
+    assert as_user("nina").get(url).status_code == 200
+    assert as_user("daniel").get(url).status_code == 404
+    assert as_user("outsider").get(url).status_code == 404
+    early = case_at(Stage.REVIEW)
+    assert as_user("sofia").get(reverse("console:protocol", args=[early.uuid])).status_code == 404
