@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
@@ -31,7 +32,7 @@ def visible_cases(user: User) -> QuerySet[Case]:
 def get_case(user: User, uuid: str | UUID) -> Case:
     try:
         return visible_cases(user).get(uuid=uuid)
-    except (Case.DoesNotExist, ValueError, TypeError):
+    except (Case.DoesNotExist, ValidationError, ValueError, TypeError):
         raise Http404("No such case.") from None
 
 
