@@ -1,0 +1,102 @@
+"""Reads scoped to the person asking: outside one's scope a case does not exist."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.http import Http404
+
+from cellway.cases.selectors import get_case, queue, suggested_specialists, timeline, visible_cases
+from cellway.cases.services import assign_case
+from cellway.cases.stages import Stage
+
+
+@pytest.fixture
+def three_cases(case_at, staff):
+    """One case still collecting records, one assigned to Sofia, one to Daniel."""
+    unassigned = case_at(Stage.INQUIRY)
+    sofias = case_at(Stage.REVIEW)
+    daniels = case_at(Stage.TRIAGE)
+    assign_case(case=daniels, specialist=staff["daniel"], by=staff["liam"], reason="Lightest load")
+    return unassigned, sofias, daniels
+
+
+@pytest.mark.parametrize("who", ["carla", "liam", "fiona", "marcus", "lena", "ivan", "nina", "adam"])
+def test_clinic_roles_other_than_specialist_see_every_case(three_cases, staff, who):
+    assert set(visible_cases(staff[who])) == set(three_cases)
+
+
+def test_a_specialist_sees_only_the_cases_assigned_to_them(three_cases, staff):
+    unassigned, sofias, daniels = three_cases
+
+    assert list(visible_cases(staff["sofia"])) == [sofias]
+    assert list(visible_cases(staff["daniel"])) == [daniels]
+
+
+def test_a_signed_in_user_without_a_role_an_inactive_user_and_an_anonymous_visitor_see_no_case(three_cases, staff):
+    staff["liam"].is_active = False
+    staff["liam"].save()
+
+    assert not visible_cases(staff["outsider"]).exists()
+    assert not visible_cases(staff["liam"]).exists()
+    assert not visible_cases(AnonymousUser()).exists()
+
+
+def test_get_case_returns_a_case_in_scope(three_cases, staff):
+    _, sofias, _ = three_cases
+
+    assert get_case(staff["sofia"], sofias.uuid) == sofias
+    assert get_case(staff["carla"], str(sofias.uuid)) == sofias
+
+
+@pytest.mark.parametrize(("who", "which"), [("sofia", 2), ("sofia", 0), ("daniel", 1), ("outsider", 1)])
+def test_get_case_raises_not_found_for_a_case_out_of_scope(three_cases, staff, who, which):
+    with pytest.raises(Http404):
+        get_case(staff[who], three_cases[which].uuid)
+
+
+@pytest.mark.parametrize("bad", [uuid.uuid4(), "not-a-uuid", None, 42])
+def test_get_case_raises_not_found_for_an_unknown_or_malformed_identifier(three_cases, staff, bad):
+    with pytest.raises(Http404):
+        get_case(staff["liam"], bad)
+
+
+def test_a_queue_holds_only_the_cases_in_its_stages_and_in_scope_oldest_change_first(three_cases, staff):
+    unassigned, sofias, daniels = three_cases
+
+    assert list(queue(staff["liam"], {Stage.REVIEW})) == [sofias, daniels]
+    assert list(queue(staff["liam"], {Stage.INQUIRY, Stage.TRIAGE})) == [unassigned]
+    assert list(queue(staff["sofia"], {Stage.REVIEW})) == [sofias]
+    assert list(queue(staff["outsider"], set(Stage))) == []
+
+
+def test_the_timeline_shows_the_newest_event_first(three_cases):
+    _, sofias, _ = three_cases
+
+    kinds = [(e.kind, e.to_stage) for e in timeline(sofias)]
+
+    assert kinds[0] == ("stage", "review")
+    assert kinds[-1] == ("opened", "inquiry")
+
+
+def test_specialists_are_suggested_by_condition_expertise_first_then_by_fewest_open_cases(case_at, staff):
+    triage = case_at(Stage.TRIAGE)
+    # Sofia (the MS expert) is suggested first even with more open cases than Daniel.
+    case_at(Stage.REVIEW)
+    case_at(Stage.REVIEW)
+
+    assert suggested_specialists(triage)[:2] == [staff["sofia"], staff["daniel"]]
+
+    staff["sofia"].specialist_profile.conditions.clear()
+    assert suggested_specialists(triage)[:2] == [staff["daniel"], staff["sofia"]]
+
+
+def test_an_inactive_specialist_is_never_suggested(case_at, staff):
+    triage = case_at(Stage.TRIAGE)
+    staff["sofia"].is_active = False
+    staff["sofia"].save()
+
+    assert staff["sofia"] not in suggested_specialists(triage)
+    assert staff["daniel"] in suggested_specialists(triage)
