@@ -7,9 +7,12 @@ case) also checks that pymsprog 1.0.7 gives the same rows.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import math
+import re
 from collections.abc import Sequence
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -24,6 +27,7 @@ from cellway.outcomes.confirmed_change import (
     detect_events,
     row_columns,
 )
+from cellway.outcomes.csvio import CsvError, main, read_visits, rules_from_options, run_events_file
 from cellway.outcomes.tests import cohort as C
 
 DAY0 = dt.date(2020, 1, 1)
@@ -326,3 +330,95 @@ def test_out_of_range_values_are_refused(outcome: str, value: float) -> None:
 def test_unknown_settings_are_refused(settings: dict[str, object]) -> None:
     with pytest.raises(RulesError):
         Rules(**settings)  # type: ignore[arg-type]
+
+
+# -- CSV batch path (cellway.outcomes.csvio) ----------------------------------------
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+VISITS_CSV = """id,date,edss,t25fw
+A,2020-01-01,2.0,5.0
+A,2020-03-31,3.0,
+A,2020-06-29,3.0,6.5
+B,2020-01-01,4.0,7.0
+"""
+
+
+def test_events_file_matches_the_engine_row_for_row(tmp_path: Path) -> None:
+    visits = write(tmp_path / "v.csv", VISITS_CSV)
+    relapses = write(tmp_path / "r.csv", "id,date\nB,2019-12-20\nZ,2020-01-01\n")
+    out = tmp_path / "events.csv"
+    rules = Rules(event="multiple", conf_days=(84, 168))
+    summary = run_events_file(visits, relapses, rules, out)
+    assert (summary.subjects, summary.visits, summary.relapses, summary.events) == (2, 4, 2, 1)
+    with out.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0]) == row_columns((84, 168))
+    assert [(r["id"], r["nevent"], r["event_type"], r["date"], r["conf84_date"]) for r in rows] == [
+        ("A", "1", "CDW", "2020-03-31", "2020-06-29"),
+        ("B", "0", "", "", ""),
+    ]
+    expected = detect_cohort([subject([(0, 2.0), (90, 3.0), (180, 3.0)], sid="A"), subject([(0, 4.0)], relapses=[-12], sid="B")], rules)
+    cols = row_columns((84, 168))
+    assert C.normalise_ours(rows, cols) == C.normalise_ours([e.as_row((84, 168)) for e in expected], cols)  # type: ignore[arg-type]
+
+
+def test_an_empty_outcome_cell_means_not_measured(tmp_path: Path) -> None:
+    visits = read_visits(write(tmp_path / "v.csv", VISITS_CSV), "t25fw")
+    assert len(visits["A"].days) == 2
+
+
+def test_a_value_column_is_used_when_the_outcome_column_is_absent(tmp_path: Path) -> None:
+    visits = read_visits(write(tmp_path / "v.csv", "id,date,value\nA,2020-01-01,5.5\n"), "nhpt")
+    assert visits["A"].values == [5.5]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("id,edss\nA,2.0\n", "missing column 'date'"),
+        ("id,date\nA,2020-01-01\n", "missing column 'edss' or 'value'"),
+        ("id,date,edss\nA,2020-01-01,2.0\nA,2020-13-01,2.0\n", "line 3, column 'date': '2020-13-01' is not a date"),
+        ("id,date,edss\nA,01/02/2020,2.0\n", "line 2, column 'date': '01/02/2020' is not a date"),
+        ("id,date,edss\nA,2020-01-01,2.0\nA,2020-02-01,two\n", "line 3, column 'edss': 'two' is not a number"),
+        ("id,date,edss\nA,2020-01-01,nan\n", "line 2, column 'edss': 'nan' is not a finite number"),
+        ("id,date,edss\nA,2020-01-01,10.5\n", "line 2, column 'edss': '10.5' is not from 0 to 10"),
+        ("id,date,edss\nA,2020-01-01\n", "line 2, column 'edss': missing"),
+        ("id,date,edss\n,2020-01-01,2.0\n", "line 2, column 'id': empty subject id"),
+        ("", "empty file"),
+    ],
+)
+def test_bad_visits_files_are_refused_naming_line_and_column(tmp_path: Path, text: str, message: str) -> None:
+    visits = write(tmp_path / "v.csv", text)
+    out = tmp_path / "events.csv"
+    with pytest.raises(CsvError, match=re.escape(message)):
+        run_events_file(visits, None, Rules(), out)
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == [visits]  # no partial output left behind
+
+
+def test_bad_relapse_dates_are_refused(tmp_path: Path) -> None:
+    visits = write(tmp_path / "v.csv", VISITS_CSV)
+    relapses = write(tmp_path / "r.csv", "id,date\nA,yesterday\n")
+    with pytest.raises(CsvError, match=r"r\.csv line 2, column 'date': 'yesterday' is not a date"):
+        run_events_file(visits, relapses, Rules(), tmp_path / "e.csv")
+
+
+def test_command_line_runs_and_reports_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    visits = write(tmp_path / "v.csv", VISITS_CSV)
+    out = tmp_path / "e.csv"
+    argv = ["events", "--visits", str(visits), "--outcome", "edss", "--event", "firstCDW", "--baseline", "roving"]
+    assert main([*argv, "--conf-days", "84", "--conf-days", "168", "--out", str(out)]) == 0
+    assert "2 subjects, 4 visits, 0 relapses: 1 events" in capsys.readouterr().out
+    assert main(["events", "--visits", str(tmp_path / "missing.csv"), "--out", str(out)]) == 2
+    assert "cannot open" in capsys.readouterr().err
+
+
+def test_rules_from_django_style_options() -> None:
+    options = {"outcome": "t25fw", "event": "multiple", "baseline": "roving", "conf_days": [84, 168]}
+    assert rules_from_options(options) == Rules(outcome="t25fw", event="multiple", baseline="roving", conf_days=(84, 168))
+    assert rules_from_options({**options, "conf_days": None}).conf_days == (84,)

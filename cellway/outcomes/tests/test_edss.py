@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import csv
 import itertools
+import re
+from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from cellway.outcomes.csvio import CsvError, main, score_edss_file
 from cellway.outcomes.edss import (
     AMBULATION_STEP,
     BOWEL_BLADDER_CONVERSION,
@@ -257,3 +261,54 @@ def test_fs_step_is_monotonic_over_every_grade_combination() -> None:
 def test_fs_step_reaches_every_step_from_0_to_5() -> None:
     reached = {fs_step(c) for c in itertools.combinations_with_replacement(range(7), 7)}
     assert reached == {s for s in EDSS_STEPS if s <= 5.0}
+
+
+# -- FS.csv -> EDSS (cellway.outcomes.csvio) -------------------------------------------
+
+FS_HEADER = "visit,visual,brainstem,pyramidal,cerebellar,sensory,bowel_bladder,cerebral,ambulation\n"
+
+
+def test_scores_file_gets_an_edss_column(tmp_path: Path) -> None:
+    source = tmp_path / "fs.csv"
+    source.write_text(FS_HEADER + "v1,0,0,0,0,0,0,1,0\nv2,6,0,0,0,0,0,0,0\nv3,0,0,3,2,0,0,0,1\nv4,0,0,0,0,0,0,0,4\n")
+    out = tmp_path / "edss.csv"
+    assert score_edss_file(source, out) == 4
+    with out.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0]) == [*FS_HEADER.strip().split(","), "edss"]
+    assert [(r["visit"], r["edss"]) for r in rows] == [("v1", "0.0"), ("v2", "4.0"), ("v3", "3.5"), ("v4", "5.5")]
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ("v2,0,0,0,3X,0,0,0,0", "line 3, column 'cerebellar': '3X' is not a whole number from 0 to 5"),
+        ("v2,7,0,0,0,0,0,0,0", "line 3, column 'visual': '7' is not a whole number from 0 to 6"),
+        ("v2,0,0,0,0,0,0,0,17", "line 3, column 'ambulation': '17' is not a whole number from 0 to 16"),
+        ("v2,0,0,2.5,0,0,0,0,0", "line 3, column 'pyramidal': '2.5' is not a whole number from 0 to 6"),
+        ("v2,0,0,0,0,-1,0,0,0", "line 3, column 'sensory': '-1' is not a whole number from 0 to 6"),
+        ("v2,0,0,0,0,0,,0,0", "line 3, column 'bowel_bladder': '' is not a whole number from 0 to 6"),
+        ("v2,0,0,0,0,0,0,0", "line 3, column 'ambulation': missing"),
+    ],
+)
+def test_a_bad_score_stops_the_file_and_leaves_no_output(tmp_path: Path, row: str, message: str) -> None:
+    source = tmp_path / "fs.csv"
+    source.write_text(FS_HEADER + "v1,0,0,0,0,0,0,0,0\n" + row + "\nv3,0,0,0,0,0,0,0,0\n")
+    out = tmp_path / "edss.csv"
+    with pytest.raises(CsvError, match=re.escape(message)):
+        score_edss_file(source, out)
+    assert list(tmp_path.iterdir()) == [source]
+
+
+def test_a_missing_column_is_named(tmp_path: Path) -> None:
+    source = tmp_path / "fs.csv"
+    source.write_text("visual,brainstem,pyramidal,cerebellar,sensory,bowel_bladder,ambulation\n0,0,0,0,0,0,0\n")
+    with pytest.raises(CsvError, match="missing column 'cerebral'"):
+        score_edss_file(source, tmp_path / "out.csv")
+
+
+def test_edss_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "fs.csv"
+    source.write_text(FS_HEADER + "v1,0,0,0,0,0,0,0,0\n")
+    assert main(["edss", "--scores", str(source), "--out", str(tmp_path / "o.csv")]) == 0
+    assert "1 rows scored" in capsys.readouterr().out
