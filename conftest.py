@@ -17,6 +17,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
     In CI (CELLWAY_REQUIRE_SERVERS / CELLWAY_REQUIRE_BROWSER) they are never skipped.
     """
+    if not config.pluginmanager.hasplugin("django"):
+        return  # pure-engine runs with -p no:django
     from django.db import connection
 
     on_postgres = connection.vendor == "postgresql"
@@ -34,8 +36,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(autouse=True)
-def _media_in_tmp(settings: Any, tmp_path: Any) -> None:
-    settings.MEDIA_ROOT = tmp_path / "media"
+def _media_in_tmp(request: pytest.FixtureRequest, tmp_path: Any) -> None:
+    """Uploaded files of a test go to its own temporary folder."""
+    if request.config.pluginmanager.hasplugin("django"):
+        request.getfixturevalue("settings").MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture

@@ -1,0 +1,84 @@
+"""Reminders of payments coming due (rule 6), sent once a day by the scheduler.
+
+Each reminder is written to the case trail; a reminder already written for the
+same payment and due date is not sent again, so a restarted scheduler, or two
+of them, never mail a patient twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+
+from cellway.billing.models import balance_due_on, deposit_due_on
+from cellway.billing.services import account
+from cellway.cases import notify
+from cellway.cases.models import Case
+from cellway.cases.services import lock_case, record_event
+from cellway.cases.stages import Stage
+
+# Remind this many days ahead of a due date (0 = on the day).
+LEAD_DAYS = (3, 0)
+
+
+def due_reminders(today: dt.date) -> list[tuple[Case, str, dt.date]]:
+    """Cases with a deposit or balance due in exactly one of LEAD_DAYS, and still unpaid."""
+    found: list[tuple[Case, str, dt.date]] = []
+    days = [today + dt.timedelta(days=n) for n in LEAD_DAYS]
+    deposit_arrivals = [deposit_due_on_inverse(d) for d in days]
+    for case in Case.objects.filter(stage=Stage.SCHEDULED, arrival_date__in=deposit_arrivals).select_related("patient"):
+        assert case.arrival_date is not None
+        found.append((case, "deposit", deposit_due_on(case.arrival_date)))
+    balance_days = [balance_due_on_inverse(d) for d in days]
+    open_stages = [Stage.SCHEDULED, Stage.DEPOSIT_PAID, Stage.ARRIVED]
+    for case in Case.objects.filter(stage__in=open_stages, first_therapy_day__in=balance_days).select_related("patient"):
+        assert case.first_therapy_day is not None
+        found.append((case, "balance", balance_due_on(case.first_therapy_day)))
+    return found
+
+
+def deposit_due_on_inverse(due: dt.date) -> dt.date:
+    """The arrival date whose deposit falls due on `due`."""
+    return due + (due - deposit_due_on(due))
+
+
+def balance_due_on_inverse(due: dt.date) -> dt.date:
+    return due + (due - balance_due_on(due))
+
+
+def send_payment_reminders(*, today: dt.date) -> int:
+    """Queue the reminders due today. Returns how many were queued."""
+    sent = 0
+    for case, what, due_on in due_reminders(today):
+        with transaction.atomic():
+            case = lock_case(case)
+            acct = account(case)
+            if acct.quote is None or (what == "deposit" and acct.deposit_paid) or (what == "balance" and not acct.balance_open):
+                continue
+            key = {"what": what, "due_on": str(due_on), "sent_on": str(today)}
+            if case.events.filter(kind="reminder", data__contains=key).exists() if _json_contains() else _already(case, key):
+                continue
+            amount = acct.quote.deposit - acct.paid if what == "deposit" else acct.outstanding
+            record_event(case=case, by=None, kind="reminder", summary=f"Reminder sent: {what} of {amount} due {due_on:%d %b %Y}", data=key)
+            notify.later(
+                notify.payment_due,
+                case_id=case.pk,
+                what=what,
+                due_on=f"{due_on:%d %B %Y}",
+                amount=str(amount),
+                currency=acct.quote.currency,
+            )
+            sent += 1
+    return sent
+
+
+def _json_contains() -> bool:
+    from django.db import connection
+
+    return connection.vendor == "postgresql"
+
+
+def _already(case: Case, key: dict[str, str]) -> bool:
+    # SQLite has no JSON containment lookup; compare the few reminder rows in Python.
+    return any(event.data == key for event in case.events.filter(kind="reminder").only("data"))

@@ -1,0 +1,35 @@
+import datetime as dt
+
+from cellway.billing.reminders import send_payment_reminders
+from cellway.cases.models import CaseEvent
+from cellway.cases.stages import Stage
+from cellway.clinic import clinic_today
+
+
+def test_a_deposit_reminder_goes_three_days_ahead_once_and_not_after_payment(case_at, mailoutbox, django_capture_on_commit_callbacks):
+    arrival = clinic_today() + dt.timedelta(days=10)  # deposit due in 3 days
+    case = case_at(Stage.SCHEDULED, arrival=arrival)
+    today = clinic_today()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert send_payment_reminders(today=today) == 1
+    assert [m.to for m in mailoutbox if "deposit due" in m.subject] == [[case.patient.email]] or any(
+        case.patient.email in m.to and "deposit" in m.subject for m in mailoutbox
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert send_payment_reminders(today=today) == 0  # the same day again: nothing twice
+    assert CaseEvent.objects.filter(case=case, kind="reminder").count() == 1
+
+
+def test_no_reminder_for_a_deposit_already_paid(case_at):
+    arrival = clinic_today() + dt.timedelta(days=10)
+    case_at(Stage.DEPOSIT_PAID, arrival=arrival)
+    assert send_payment_reminders(today=clinic_today()) == 0
+
+
+def test_the_balance_reminder_goes_on_the_day_it_is_due(case_at):
+    first_day_tomorrow = clinic_today()  # arrival today, first therapy day tomorrow: balance due today
+    case = case_at(Stage.DEPOSIT_PAID, arrival=first_day_tomorrow)
+    assert send_payment_reminders(today=clinic_today()) == 1
+    event = CaseEvent.objects.get(case=case, kind="reminder")
+    assert event.data["what"] == "balance"
