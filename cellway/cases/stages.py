@@ -66,7 +66,8 @@ _MOVES: dict[Stage, set[Stage]] = {
     Stage.REVIEW: {Stage.QUOTED},
     Stage.QUOTED: {Stage.ACCEPTED, Stage.REVIEW},
     Stage.ACCEPTED: {Stage.CLEARED},
-    Stage.CLEARED: {Stage.SCHEDULED},
+    # A newer screening recorded for a cleared case waits for its own verdict.
+    Stage.CLEARED: {Stage.SCHEDULED, Stage.ACCEPTED},
     # Payments can land before or after arrival; a moved therapy date whose
     # screening no longer holds sends the case back to ACCEPTED.
     Stage.SCHEDULED: {Stage.DEPOSIT_PAID, Stage.PAID, Stage.ACCEPTED},
