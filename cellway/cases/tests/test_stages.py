@@ -20,6 +20,7 @@ ALLOWED = {
     *zip(MAIN_PATH, MAIN_PATH[1:], strict=False),
     (Stage.TRIAGE, Stage.INQUIRY),          # the liaison officer finds records missing
     (Stage.QUOTED, Stage.REVIEW),           # the plan is revised
+    (Stage.CLEARED, Stage.ACCEPTED),        # a newer screening result awaits its verdict
     (Stage.SCHEDULED, Stage.PAID),          # the whole amount paid at once
     (Stage.DEPOSIT_PAID, Stage.ARRIVED),    # arrival before the balance is due
     (Stage.SCHEDULED, Stage.ACCEPTED),      # a moved date: the screening no longer counts (rule 5)
