@@ -35,11 +35,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.skip(reason="needs Debian's chromium and chromium-driver (.ci/run installs them)"))
 
 
-@pytest.fixture(autouse=True)
-def _media_in_tmp(request: pytest.FixtureRequest, tmp_path: Any) -> None:
-    """Uploaded files of a test go to its own temporary folder."""
+@pytest.fixture(autouse=True, scope="session")
+def _media_in_tmp(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Files the tests upload go to a temporary folder, never to var/."""
     if request.config.pluginmanager.hasplugin("django"):
-        request.getfixturevalue("settings").MEDIA_ROOT = tmp_path / "media"
+        from django.conf import settings
+
+        settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))
 
 
 @pytest.fixture
