@@ -60,7 +60,15 @@ def schedule_case(*, case: Case, by: User, arrival_date: dt.date, first_therapy_
             move(case, to=Stage.SCHEDULED, by=by, summary="Scheduled: " + summary, data=data)
             plan = current_plan(case)
             tier = plan.package_tier if plan else "inclusive"
-            LogisticsTask.objects.bulk_create([LogisticsTask(case=case, kind=kind) for kind in TIER_TASKS[tier]])
+            # A case sent back to screening by a moved date comes here again:
+            # its tasks already exist, and what was paid still counts.
+            existing = set(case.logistics_tasks.values_list("kind", flat=True))
+            LogisticsTask.objects.bulk_create([LogisticsTask(case=case, kind=kind) for kind in TIER_TASKS[tier] if kind not in existing])
+            money = account(case)
+            if money.deposit_paid:
+                move(case, to=Stage.DEPOSIT_PAID, by=by, summary="Deposit already paid")
+                if not money.balance_open:
+                    move(case, to=Stage.PAID, by=by, summary="Already paid in full")
         elif screening is None:
             move(
                 case,
