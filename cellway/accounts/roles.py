@@ -66,7 +66,21 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.LOGISTICS: [SEE_ALL, "travel.schedule_case", "travel.confirm_logistics", "travel.mark_arrived"],
     Role.LABORATORY: [SEE_ALL],
     Role.NURSE: [SEE_ALL, "plans.log_session", "outcomes.record_assessment"],
-    Role.ADMIN: [SEE_ALL, "cases.open_case", "billing.edit_price_list", "accounts.manage_staff"],
+    Role.ADMIN: [
+        SEE_ALL,
+        "cases.open_case",
+        "billing.edit_price_list",
+        "accounts.manage_staff",
+        # Staff and roles are managed in the Django admin (see accounts/admin.py).
+        "accounts.view_user",
+        "accounts.add_user",
+        "accounts.change_user",
+        "auth.view_group",
+        "cases.view_specialistprofile",
+        "cases.add_specialistprofile",
+        "cases.change_specialistprofile",
+        "cases.view_condition",
+    ],
 }
 
 

@@ -157,3 +157,9 @@ def deposit_due_on(arrival: dt.date) -> dt.date:
 
 def balance_due_on(first_therapy_day: dt.date) -> dt.date:
     return first_therapy_day - dt.timedelta(days=settings.BALANCE_DAYS_BEFORE_THERAPY)
+
+
+def price_label(name: str) -> str:
+    """The human name of a price list field, e.g. 'iv infusion'."""
+    field = PriceList._meta.get_field(name)
+    return str(getattr(field, "verbose_name", name))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django import forms
 
@@ -136,3 +137,18 @@ class EndCaseForm(forms.Form):
     )
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
     version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class PriceListForm(forms.Form):
+    """Every unit price of a new price list version."""
+
+    currency = forms.CharField(max_length=3, min_length=3)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from cellway.billing.models import PRICE_FIELDS, price_label
+
+        for name in PRICE_FIELDS:
+            self.fields[name] = forms.DecimalField(
+                max_digits=12, decimal_places=2, min_value=Decimal(0), label=price_label(name).capitalize()
+            )

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("queue/<slug:key>/", views.queue, name="queue"),
     path("cases/", views.case_list, name="cases"),
+    path("price-list/", views.price_list, name="price_list"),
     path("inquiries/new/", views.new_inquiry, name="new_inquiry"),
     path("cases/<uuid:uuid>/", views.case_detail, name="case"),
     path("cases/<uuid:uuid>/protocol/", views.protocol_document, name="protocol"),

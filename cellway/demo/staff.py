@@ -66,6 +66,9 @@ def ensure_staff(password: str = DEMO_PASSWORD) -> dict[str, User]:
             user.set_password(password)
             user.save()
         user.groups.set(Group.objects.filter(name__in=person.roles))
+        if Role.ADMIN in person.roles and not user.is_staff:
+            user.is_staff = True  # the administrator manages staff in the Django admin
+            user.save(update_fields=["is_staff"])
         if Role.SPECIALIST in person.roles:
             profile, _ = SpecialistProfile.objects.get_or_create(user=user)
             if person.username == "sofia":

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
