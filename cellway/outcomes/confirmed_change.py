@@ -516,7 +516,7 @@ class _Scan:
     ) -> tuple[_Found | None, int]:
         stop = self._first_not_holding("wors", conf_all[0] + 1, ref)
         kept = conf_all if stop is None else [x for x in conf_all if x < stop]
-        kind, pira_conf = self._classify(change, bl, kept, conf_t)
+        kind, pira_conf = self._classify(change, kept, conf_t)
         if kind is None:
             # Not the kind searched for, and the baseline does not move after
             # a CDW: go on from the visit after the onset.
@@ -533,9 +533,7 @@ class _Scan:
         )
         return ev, per_window[0][1]
 
-    def _classify(
-        self, change: int, bl: int, kept: list[int], conf_t: list[list[int]]
-    ) -> tuple[str | None, list[tuple[int, int]]]:
+    def _classify(self, change: int, kept: list[int], conf_t: list[list[int]]) -> tuple[str | None, list[tuple[int, int]]]:
         """CDW kind (RAW, PIRA, CDW) or None when this mode skips it."""
         mode = self.rules.event
         if mode == "firstCDI":

@@ -60,11 +60,7 @@ def _crashes_pymsprog(event: str, baseline: str, conf_days: tuple[int, ...]) -> 
     return event in ("firstPIRA", "firstRAW") and baseline in ("fixed", "roving_impr") and len(conf_days) > 1
 
 
-_COMBOS = [
-    combo
-    for combo in itertools.product(OUTCOMES, EVENTS, ("fixed", "roving"), CONF_DAYS[:2])
-    if not _crashes_pymsprog(*combo[1:])
-]
+_COMBOS = [combo for combo in itertools.product(OUTCOMES, EVENTS, ("fixed", "roving"), CONF_DAYS[:2]) if not _crashes_pymsprog(*combo[1:])]
 # Seeds rotate across combinations so that together they cover five cohorts.
 _MAIN = [
     pytest.param(11 + i % 5, *combo, id=f"{combo[0]}-{combo[1]}-{combo[2]}-{'+'.join(map(str, combo[3]))}")
