@@ -9,6 +9,7 @@ a real engine; the README lists every variable.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import dj_database_url
@@ -41,6 +42,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "axes",
     "django_tasks_db",
     "crontask",
     "cellway.accounts",
@@ -68,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "cellway.urls"
@@ -200,6 +203,16 @@ DEPOSIT_PERCENT = env_int("CELLWAY_DEPOSIT_PERCENT", 30)
 FOLLOW_UP_MONTHS = [int(m) for m in env_list("CELLWAY_FOLLOW_UP_MONTHS", ["1", "3", "6", "12"])]
 
 # --- Security ----------------------------------------------------------------
+# django-axes locks a username at one address out after repeated failed
+# sign-ins (guessing passwords to patient records), for a while, not forever.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env_int("CELLWAY_SIGN_IN_ATTEMPTS", 5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("CELLWAY_SIGN_IN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True  # sign-ins are on our own audit trail (accounts/signals.py)
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_IPWARE_PROXY_COUNT = 1 if env_bool("DJANGO_BEHIND_PROXY") else None
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},

@@ -18,3 +18,20 @@ def test_sign_out_is_a_post_and_is_on_the_trail(client, staff):
     client.force_login(staff["liam"])
     client.post(reverse("logout"))
     assert AuditEvent.objects.filter(action="auth.signed_out", actor=staff["liam"]).exists()
+
+
+def test_five_failed_sign_ins_pause_the_account_even_with_the_right_password(client, staff, password, settings):
+    url = reverse("login")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(url, {"username": "fiona", "password": "not-her-password"})
+    response = client.post(url, {"username": "fiona", "password": password})
+    assert response.status_code == 429
+    assert "Signing in is paused" in response.text
+    assert not AuditEvent.objects.filter(action="auth.signed_in", actor=staff["fiona"]).exists()
+
+
+def test_another_user_at_the_same_address_is_not_locked_out(client, staff, password, settings):
+    url = reverse("login")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(url, {"username": "fiona", "password": "not-her-password"})
+    assert client.post(url, {"username": "liam", "password": password}).status_code == 302
