@@ -9,12 +9,13 @@ from __future__ import annotations
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from cellway.accounts.models import User
 from cellway.accounts.roles import SEE_ALL
-from cellway.cases.models import Case, CaseEvent
+from cellway.cases.models import Case, CaseEvent, SpecialistProfile
 from cellway.cases.stages import ACTIVE, Stage
 
 
@@ -47,16 +48,26 @@ def timeline(case: Case, limit: int = 200) -> QuerySet[CaseEvent]:
 def suggested_specialists(case: Case) -> list[User]:
     """Active specialists, the ones expert in the case's condition first, then by fewest open cases."""
     active = [s.value for s in ACTIVE]
+    # Correlated subqueries, not joins counted DISTINCT: each specialist's load
+    # is an index-only count on (specialist, stage) rather than a sort of
+    # every case they ever had.
+    load = (
+        Case.objects.filter(specialist=OuterRef("pk"), stage__in=active)
+        .order_by()
+        .values("specialist")
+        .annotate(n=Count("specialist"))
+        .values("n")
+    )
+    expert = (
+        SpecialistProfile.objects.filter(user=OuterRef("pk"), conditions=case.condition_id)
+        .order_by()
+        .values("user")
+        .annotate(n=Count("conditions"))
+        .values("n")
+    )
     qs = (
         User.objects.filter(groups__name="Specialist", is_active=True)
-        .annotate(
-            load=Count("assigned_cases", filter=Q(assigned_cases__stage__in=active), distinct=True),
-            expert=Count(
-                "specialist_profile__conditions",
-                filter=Q(specialist_profile__conditions=case.condition_id),
-                distinct=True,
-            ),
-        )
+        .annotate(load=Coalesce(Subquery(load), 0), expert=Coalesce(Subquery(expert), 0))
         .order_by("-expert", "load", "last_name")
     )
     return list(qs)
