@@ -27,7 +27,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy cellway
 	DJANGO_SETTINGS_MODULE=cellway.settings_test $(PY) manage.py makemigrations --check --dry-run
-	DJANGO_SECRET_KEY=check-deploy-$$RANDOM$$RANDOM$$RANDOM$$RANDOM-not-a-real-key-0123456789abcdefghij \
+	DJANGO_SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
 	  DJANGO_ALLOWED_HOSTS=clinic.example $(PY) manage.py check --deploy --fail-level WARNING
 
 bench: install
