@@ -35,6 +35,32 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.skip(reason="needs Debian's chromium and chromium-driver (.ci/run installs them)"))
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    if config.pluginmanager.hasplugin("django"):
+        _let_tests_flush_append_only_tables()
+
+
+def _let_tests_flush_append_only_tables() -> None:
+    """Transactional tests end with a flush, which SQLite does with DELETE: the
+    append-only triggers (rightly) refuse it. For the test flush only, lift the
+    triggers and put them back straight after. PostgreSQL flushes with TRUNCATE,
+    which row triggers do not see. Production never flushes.
+    """
+    from django.db.backends.sqlite3.operations import DatabaseOperations
+
+    from cellway.audit.append_only import TABLES, drop_trigger_sql, trigger_sql
+
+    original = DatabaseOperations.sql_flush
+
+    def sql_flush(self: Any, style: Any, tables: Any, **kwargs: Any) -> list[str]:
+        guarded = sorted(TABLES & set(tables))
+        lift = [sql for table in guarded for sql in drop_trigger_sql("sqlite", table)]
+        restore = [sql for table in guarded for sql in trigger_sql("sqlite", table)]
+        return lift + original(self, style, tables, **kwargs) + restore
+
+    DatabaseOperations.sql_flush = sql_flush  # type: ignore[method-assign]
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _media_in_tmp(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> None:
     """Files the tests upload go to a temporary folder, never to var/."""

@@ -12,7 +12,7 @@ from typing import Any
 from django.db import migrations
 
 
-def _sql(vendor: str, table: str) -> list[str]:
+def trigger_sql(vendor: str, table: str) -> list[str]:
     if vendor == "postgresql":
         return [
             f"""
@@ -34,7 +34,7 @@ def _sql(vendor: str, table: str) -> list[str]:
     return []
 
 
-def _drop_sql(vendor: str, table: str) -> list[str]:
+def drop_trigger_sql(vendor: str, table: str) -> list[str]:
     if vendor == "postgresql":
         return [f"DROP TRIGGER IF EXISTS {table}_no_update ON {table}", f"DROP FUNCTION IF EXISTS {table}_append_only()"]
     if vendor == "sqlite":
@@ -42,15 +42,20 @@ def _drop_sql(vendor: str, table: str) -> list[str]:
     return []
 
 
+# Every table made append-only by a migration (filled as migrations load).
+TABLES: set[str] = set()
+
+
 def append_only(table: str) -> migrations.RunPython:
     """A migration operation that installs the append-only triggers on `table`."""
+    TABLES.add(table)
 
     def forward(apps: Any, schema_editor: Any) -> None:
-        for statement in _sql(schema_editor.connection.vendor, table):
+        for statement in trigger_sql(schema_editor.connection.vendor, table):
             schema_editor.execute(statement)
 
     def backward(apps: Any, schema_editor: Any) -> None:
-        for statement in _drop_sql(schema_editor.connection.vendor, table):
+        for statement in drop_trigger_sql(schema_editor.connection.vendor, table):
             schema_editor.execute(statement)
 
     return migrations.RunPython(forward, backward)
