@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms as djforms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -87,16 +87,22 @@ def queue(request: HttpRequest, key: str) -> HttpResponse:
     if q not in queues_for(user.role_names):
         raise PermissionDenied("This queue belongs to another role.")
     qs = visible_cases(user).filter(stage__in=[s.value for s in q.stages]).order_by("stage_changed_at", "id")
+    # The page's case ids are picked first (off the stage index), then only
+    # those 50 cases are read with their patient, specialist and missing count:
+    # a later page no longer joins and counts every case it skips, and the
+    # page count is a plain COUNT(*). Same two queries as paginating `qs`.
+    page = Paginator(qs.values("pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    cases = qs.filter(pk__in=cast("QuerySet[Case, dict[str, Any]]", page.object_list))
     if q.show_missing:
-        qs = _with_missing(qs)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        missing = _with_missing(Case.objects.filter(pk=OuterRef("pk")).order_by()).values("missing")
+        cases = cases.annotate(missing=Subquery(missing))
     rows = [
         (
             case,
             deposit_due_on(case.arrival_date) if case.arrival_date else None,
             balance_due_on(case.first_therapy_day) if case.first_therapy_day else None,
         )
-        for case in page
+        for case in cases
     ]
     return render(request, "console/queue.html", {"queue": q, "page": page, "rows": rows, "queues": QUEUES})
 
