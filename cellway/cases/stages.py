@@ -80,6 +80,13 @@ _MOVES: dict[Stage, set[Stage]] = {
 }
 
 
+# The way a case goes when nothing ends it early, in order.
+MAIN_PATH = (
+    Stage.INQUIRY, Stage.TRIAGE, Stage.REVIEW, Stage.QUOTED, Stage.ACCEPTED, Stage.CLEARED, Stage.SCHEDULED,
+    Stage.DEPOSIT_PAID, Stage.PAID, Stage.ARRIVED, Stage.IN_TREATMENT, Stage.TREATED, Stage.FOLLOW_UP, Stage.CLOSED,
+)  # fmt: skip
+
+
 def can_move(current: Stage, to: Stage) -> bool:
     """Whether a case in `current` may move to `to`. Any open stage may end."""
     if current in FINAL:

@@ -14,7 +14,7 @@ from cellway.billing import services as billing
 from cellway.billing.models import PriceList
 from cellway.cases import services as cases
 from cellway.cases.models import Case, Condition
-from cellway.cases.stages import Stage
+from cellway.cases.stages import MAIN_PATH, Stage
 from cellway.clinic import clinic_today
 from cellway.demo.staff import DEMO_PASSWORD, PRICES
 from cellway.plans import services as plans
@@ -24,21 +24,7 @@ from cellway.travel import services as travel
 from cellway.travel.models import TaskStatus
 from cellway.treatment import services as treatment
 
-ORDER = [
-    Stage.INQUIRY,
-    Stage.TRIAGE,
-    Stage.REVIEW,
-    Stage.QUOTED,
-    Stage.ACCEPTED,
-    Stage.CLEARED,
-    Stage.SCHEDULED,
-    Stage.DEPOSIT_PAID,
-    Stage.PAID,
-    Stage.ARRIVED,
-    Stage.IN_TREATMENT,
-    Stage.TREATED,
-    Stage.FOLLOW_UP,
-]
+ORDER = list(MAIN_PATH)
 
 PLAN = dict(
     cell_dose=100_000_000,

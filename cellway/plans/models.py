@@ -25,6 +25,26 @@ class PlanStatus(models.TextChoices):
     SUPERSEDED = "superseded", "Superseded"
 
 
+# What a specialist writes in a plan (and signs): the fields the form edits,
+# the signature's digest covers and the price is computed from.
+PLAN_FIELDS = (
+    "cell_dose",
+    "iv_infusions",
+    "it_infusions",
+    "supplementary_infusions",
+    "physiotherapy_sessions",
+    "occupational_sessions",
+    "speech_sessions",
+    "rehab_sessions",
+    "hospital_room_days",
+    "treatment_days",
+    "stay_nights",
+    "package_tier",
+    "schedule",
+    "notes",
+)
+
+
 class TherapyPlan(models.Model):
     """The specialist's tailored plan for one case. A signed plan is never edited: revise with a new version."""
 
@@ -82,6 +102,7 @@ class TherapyPlan(models.Model):
         return [name for name, n in (("intravenous", self.iv_infusions), ("intrathecal", self.it_infusions)) if n]
 
     def as_signed_content(self) -> dict[str, object]:
+        fields = PLAN_FIELDS:
         fields = [
             "cell_dose",
             "iv_infusions",

@@ -18,26 +18,9 @@ from cellway.cases.services import lock_case, move, record_event, require_perm, 
 from cellway.cases.stages import Stage
 from cellway.clinic import clinic_today
 from cellway.errors import NotAllowed, Refusal, StageConflict
-from cellway.plans.models import PlanStatus, ScreeningResult, TherapyPlan, Verdict
+from cellway.plans.models import PLAN_FIELDS, PlanStatus, ScreeningResult, TherapyPlan, Verdict
 from cellway.plans.screening_rule import earliest_sample_date
 from cellway.plans.signals import plan_signed
-
-PLAN_FIELDS = (
-    "cell_dose",
-    "iv_infusions",
-    "it_infusions",
-    "supplementary_infusions",
-    "physiotherapy_sessions",
-    "occupational_sessions",
-    "speech_sessions",
-    "rehab_sessions",
-    "hospital_room_days",
-    "treatment_days",
-    "stay_nights",
-    "package_tier",
-    "schedule",
-    "notes",
-)
 
 
 def _require_assigned(case: Case, by: User, doing: str) -> None:
