@@ -169,9 +169,11 @@ def test_an_attached_file_is_stored_hashed_and_marks_its_item_received(inquiry, 
 
 
 @pytest.mark.parametrize(("upload", "message"), [
-    (SimpleUploadedFile("empty.pdf", b"", "application/pdf"), "empty.pdf is empty."),
-    (SimpleUploadedFile("run.exe", b"MZ...", "application/x-msdownload"),
-     "run.exe is of a type the clinic does not accept (application/x-msdownload)."),
+    (SimpleUploadedFile("empty.pdf", b"", "application/pdf"),
+     "empty.pdf is empty (0 bytes), so it may not have copied fully; please send it again."),
+    # Typed by content, not by what the browser says: the executable claims to be a PDF.
+    (SimpleUploadedFile("run.pdf", b"MZ\x90\x00" + bytes(60), "application/pdf"),
+     "run.pdf is a Windows executable; we accept DICOM, ZIP, JPEG or PNG for imaging (MRI, CT, X-ray)."),
 ])
 def test_an_empty_file_or_one_of_a_type_the_clinic_does_not_accept_is_refused(inquiry, staff, upload, message):
     before = written(inquiry)
@@ -190,19 +192,20 @@ def test_a_file_whose_row_did_not_commit_is_removed_from_storage(inquiry, staff,
     monkeypatch.setattr(records, "record_event", failing_event)
     before = written(inquiry)
 
+    content = b"\x89PNG\r\n\x1a\n" + b"never committed" + bytes(64)
+
     with pytest.raises(RuntimeError):
         records.attach_file(item=item(inquiry, RecordKind.IMAGING),
-                            upload=SimpleUploadedFile("mri.zip", b"PK\x03\x04", "application/zip"), by=staff["carla"])
+                            upload=SimpleUploadedFile("mri.png", content, "image/png"), by=staff["carla"])
 
     assert written(inquiry) == before
-    folder = Path(settings.MEDIA_ROOT) / "records" / str(inquiry.uuid)
-    assert folder.is_dir()  # the file had been stored...
-    assert list(folder.iterdir()) == []  # ...and was removed with the rolled-back row
+    sha = hashlib.sha256(content).hexdigest()
+    assert not (Path(settings.MEDIA_ROOT) / "blobs" / sha[:2] / sha).exists()  # stored, then removed with the row
 
 
 def test_reading_a_record_writes_who_opened_which_file_to_the_trail(inquiry, staff):
-    record = records.attach_file(item=item(inquiry, RecordKind.IMAGING),
-                                 upload=SimpleUploadedFile("mri.pdf", b"%PDF mri", "application/pdf"), by=staff["carla"])
+    record = records.attach_file(item=item(inquiry, RecordKind.ASSESSMENT),
+                                 upload=SimpleUploadedFile("mri.pdf", b"%PDF-1.4 mri report", "application/pdf"), by=staff["carla"])
 
     records.record_read(record=record, by=staff["sofia"])
 

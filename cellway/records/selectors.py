@@ -1,0 +1,130 @@
+"""Reads of records, scoped to the person reading: out of scope is 404."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+
+from cellway.accounts.models import User
+from cellway.cases.models import Case, CaseEvent
+from cellway.cases.selectors import visible_cases
+from cellway.cases.stages import Stage
+from cellway.clinic import clinic_today
+from cellway.plans.models import Verdict
+from cellway.records.documents import DocumentStatus, screening_status
+from cellway.records.models import (
+    REQUIRED_KINDS,
+    SLICE_ORDER,
+    ImagingSeries,
+    ImagingSlice,
+    ImagingStudy,
+    ItemStatus,
+    RecordFile,
+    RecordItem,
+    UploadSession,
+)
+
+# From the accepted quote until the patient arrives, the screening report must hold.
+SCREENING_NEEDED = {Stage.ACCEPTED, Stage.CLEARED, Stage.SCHEDULED, Stage.DEPOSIT_PAID, Stage.PAID}
+
+
+@dataclass
+class Checklist:
+    """The records part of the case page."""
+
+    items: list[RecordItem]
+    studies: list[ImagingStudy]
+    documents: list[DocumentStatus] = field(default_factory=list)
+
+    def __iter__(self) -> Iterator[RecordItem]:
+        # The case page loops over the checklist as it did over its items.
+        return iter(self.items)
+
+
+def checklist(case: Case) -> Checklist:
+    files = RecordFile.objects.select_related("uploaded_by", "blob", "ingest").order_by("-uploaded_at")
+    items = list(case.record_items.prefetch_related(Prefetch("files", queryset=files)).order_by("kind"))
+    studies = list(case.imaging_studies.all())
+    return Checklist(items=items, studies=studies, documents=documents_for([case]).get(case.pk, []))
+
+
+def documents_for(cases: Iterable[Case]) -> dict[int, list[DocumentStatus]]:
+    """Documents with a validity rule per case (one query for any number of cases)."""
+    cases = list(cases)
+    from cellway.plans.models import ScreeningResult
+
+    latest: dict[int, Any] = {}
+    for case_id, sample_date in (
+        ScreeningResult.objects.filter(case__in=[c.pk for c in cases])
+        .exclude(verdict=Verdict.UNSATISFACTORY)
+        .order_by("case_id", "-sample_date")
+        .values_list("case_id", "sample_date")
+    ):
+        latest.setdefault(case_id, sample_date)
+    today = clinic_today()
+    out: dict[int, list[DocumentStatus]] = {}
+    for case in cases:
+        status = screening_status(
+            sample_date=latest.get(case.pk),
+            first_therapy_day=case.first_therapy_day,
+            today=today,
+            months=settings.SCREENING_MAX_AGE_MONTHS,
+            required=case.stage in SCREENING_NEEDED,
+        )
+        out[case.pk] = [status] if status else []
+    return out
+
+
+def missing_required(case: Case) -> list[str]:
+    return [i.get_kind_display() for i in case.record_items.all() if i.kind in REQUIRED_KINDS and i.status != ItemStatus.RECEIVED]
+
+
+def visible_record(user: User, uuid: Any) -> RecordFile:
+    try:
+        return RecordFile.objects.select_related("item__case", "blob", "uploaded_by", "ingest").get(
+            uuid=uuid, item__case__in=visible_cases(user)
+        )
+    except (RecordFile.DoesNotExist, ValueError):
+        raise Http404("No such record.") from None
+
+
+def visible_item(user: User, case_uuid: Any, item_id: int) -> RecordItem:
+    try:
+        return RecordItem.objects.select_related("case").get(pk=item_id, case__uuid=case_uuid, case__in=visible_cases(user))
+    except (RecordItem.DoesNotExist, ValueError):
+        raise Http404("No such checklist item.") from None
+
+
+def visible_upload(user: User, uuid: Any) -> UploadSession:
+    try:
+        return UploadSession.objects.select_related("item__case").get(uuid=uuid, item__case__in=visible_cases(user))
+    except (UploadSession.DoesNotExist, ValueError):
+        raise Http404("No such upload.") from None
+
+
+def visible_study(user: User, uuid: Any) -> ImagingStudy:
+    try:
+        return ImagingStudy.objects.select_related("case__patient").get(uuid=uuid, case__in=visible_cases(user))
+    except (ImagingStudy.DoesNotExist, ValueError):
+        raise Http404("No such study.") from None
+
+
+def visible_series(user: User, uuid: Any) -> ImagingSeries:
+    try:
+        return ImagingSeries.objects.select_related("study__case__patient").get(uuid=uuid, study__case__in=visible_cases(user))
+    except (ImagingSeries.DoesNotExist, ValueError):
+        raise Http404("No such series.") from None
+
+
+def ordered_slices(series: ImagingSeries) -> QuerySet[ImagingSlice]:
+    return ImagingSlice.objects.filter(series=series).order_by(*SLICE_ORDER).select_related("blob", "record")
+
+
+def read_trail(record: RecordFile) -> QuerySet[CaseEvent]:
+    """Every opening of this record, newest first."""
+    return CaseEvent.objects.filter(case_id=record.item.case_id, kind="record.read", data__file=str(record.uuid)).select_related("actor")
