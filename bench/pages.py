@@ -248,7 +248,7 @@ def percentile(values: list[float], p: float) -> float:
 Mix = list[tuple[list[str], float]]  # groups of paths, each with its share of the requests
 
 
-def targets(database_url: str, rng: random.Random) -> tuple[Mix, Mix, dict[str, int]]:
+def targets(database_url: str, rng: random.Random) -> tuple[Mix, Mix, dict[str, int], dict[str, str]]:
     """Queue paths and case paths to request, from what the database holds."""
     import psycopg
 
@@ -276,7 +276,10 @@ def targets(database_url: str, rng: random.Random) -> tuple[Mix, Mix, dict[str, 
         ([f"/cases/{u}/" for u in heavy], 0.05 if heavy else 0.0),
     ]
     info = {"triage": triage, "pages": pages, "spread": len(spread), "walked": len(walked), "heavy": len(heavy)}
-    return queue, cases, info
+    groups = {
+        path: label for (paths, _), label in zip(cases, ("random case", "walked case", "longest trails"), strict=True) for path in paths
+    }
+    return queue, cases, info, groups
 
 
 def plan_for(kind: str, mix: Mix, n: int, rng: random.Random) -> list[tuple[str, str]]:
@@ -292,6 +295,61 @@ def demo_password() -> str:
         if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "DEMO_PASSWORD" for t in node.targets):
             return str(ast.literal_eval(node.value))
     raise RuntimeError("DEMO_PASSWORD not found in cellway/demo/staff.py")
+
+
+# --- Is the machine ours? ---------------------------------------------------------------
+
+
+def _busy_ticks() -> int:
+    """CPU ticks the whole machine spent busy since boot."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return sum(fields) - fields[3] - fields[4]  # all but idle and iowait
+
+
+def _process_ticks() -> dict[int, tuple[int, int, str]]:
+    """pid -> (parent pid, user + system ticks, command) for every process."""
+    out = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            rest = stat.rsplit(")", 1)[1].split()
+            out[int(entry.name)] = (int(rest[1]), int(rest[11]) + int(rest[12]), cmdline)
+    return out
+
+
+class CpuShare:
+    """How much of the machine's busy CPU during the measurement was not the benchmark's.
+
+    Ours: this process and its descendants (clients, gunicorn and its workers)
+    and the PostgreSQL backends serving the bench database. Anything else
+    (someone's test suite, say) competes for the same cores and makes the
+    latencies noisy; the share is printed with the results.
+    """
+
+    def __init__(self, database: str) -> None:
+        self.database = database
+        self.start = (_busy_ticks(), _process_ticks())
+
+    def _ours(self, procs: dict[int, tuple[int, int, str]]) -> set[int]:
+        ours = {os.getpid()}
+        grew = True
+        while grew:
+            more = {pid for pid, (ppid, _, _) in procs.items() if ppid in ours} - ours
+            ours |= more
+            grew = bool(more)
+        return ours | {pid for pid, (_, _, cmd) in procs.items() if cmd.startswith("postgres: ") and f" {self.database} " in cmd}
+
+    def others(self) -> float:
+        busy0, procs0 = self.start
+        busy1, procs1 = _busy_ticks(), _process_ticks()
+        ours = self._ours(procs1) | self._ours(procs0)
+        mine = sum(procs1[p][1] - procs0.get(p, (0, 0, ""))[1] for p in ours if p in procs1)
+        total = busy1 - busy0
+        return max(0.0, (total - mine) / total) if total else 0.0
 
 
 # --- Main ---------------------------------------------------------------------------------
@@ -360,7 +418,7 @@ def main(argv: list[str] | None = None) -> int:
                 )
             manage(env, "collectstatic", "--noinput", "--verbosity", "0")
 
-            queue_paths, case_paths, info = targets(args.database_url, rng)
+            queue_paths, case_paths, info, case_groups = targets(args.database_url, rng)
             say(
                 f"triage queue: {info['triage']} cases, {info['pages']} pages; case pages from {info['spread']} sampled cases, "
                 f"{info['walked']} walked, {info['heavy']} with the longest trails"
@@ -388,10 +446,12 @@ def main(argv: list[str] | None = None) -> int:
             results: list[tuple[str, str, int, float]] = []
             per_round = [args.requests // args.rounds + (1 if r < args.requests % args.rounds else 0) for r in range(args.rounds)]
             t0 = time.monotonic()
+            share = CpuShare(_admin_url(args.database_url)[1])
             for r, n in enumerate(per_round, 1):
                 for kind in KINDS:
                     results += phase(kind, n)
                 say(f"round {r}/{args.rounds} done ({len(results)} requests, {time.monotonic() - t0:.0f} s)")
+            others = share.others()
 
             bad = [(k, p, s) for k, p, s, _ in warm + results if s != 200]
             if bad:
@@ -420,13 +480,20 @@ def main(argv: list[str] | None = None) -> int:
             f"{kind:<14} n={len(seconds):<5} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  "
             f"max {max(seconds) * 1000:7.1f} ms  ~{len(seconds) * args.clients / busy:6.1f} req/s"
         )
-    by_path: dict[str, list[float]] = {}
-    for k, p, _, s in results:
-        if k == "liaison_queue":
-            by_path.setdefault(p, []).append(s)
-    for p, seconds in sorted(by_path.items()):
-        say(f"  {p:<28} n={len(seconds):<4} p50 {percentile(seconds, 50) * 1000:7.1f} ms  p95 {percentile(seconds, 95) * 1000:7.1f} ms")
-    say(f"{server.describe if server else ''}, {args.clients} clients, total {time.monotonic() - started:.0f} s")
+    # The queue by page, the case pages by kind of case.
+    for kind, label in (("liaison_queue", lambda p: p), ("case_page", lambda p: case_groups.get(p, "?"))):
+        by_label: dict[str, list[float]] = {}
+        for k, p, _, s in results:
+            if k == kind:
+                by_label.setdefault(label(p), []).append(s)
+        for name, seconds in sorted(by_label.items()):
+            p50, p95 = percentile(seconds, 50) * 1000, percentile(seconds, 95) * 1000
+            say(f"  {kind:<14} {name:<24} n={len(seconds):<4} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms")
+    say(f"{server.describe if server else ''}, {args.clients} clients, {os.cpu_count()} cores, total {time.monotonic() - started:.0f} s")
+    say(
+        f"other processes used {others:.0%} of the busy CPU while measuring"
+        + (" (noisy: rerun on a quiet machine)" if others > 0.1 else "")
+    )
 
     trivial95 = stats["trivial"][1]
     print(f"BENCH liaison_queue_p50_ms {stats['liaison_queue'][0]:.1f} ms")
