@@ -14,5 +14,7 @@ urlpatterns = [
     path("signin/", auth_views.LoginView.as_view(), name="login"),
     path("signout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("", include("cellway.records.urls")),
+    path("outcomes/", include("cellway.outcomes.urls")),
     path("", include("cellway.console.urls")),
 ]
