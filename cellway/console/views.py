@@ -17,8 +17,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Count, ForeignObjectRel, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.db.models import Count, ForeignObjectRel, OuterRef, Q, QuerySet, Subquery
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -36,8 +36,10 @@ from cellway.errors import NotAllowed, Refusal
 from cellway.outcomes.models import FollowUpAssessment
 from cellway.plans import services as plans
 from cellway.plans.models import PlanStatus, ScreeningResult, Verdict
+from cellway.records import selectors as records_selectors
 from cellway.records import services as records
-from cellway.records.models import REQUIRED_KINDS, ItemStatus, RecordFile, RecordItem
+from cellway.records import views as records_views
+from cellway.records.models import REQUIRED_KINDS, ItemStatus, RecordItem
 from cellway.travel import services as travel
 from cellway.travel.models import LogisticsTask
 from cellway.treatment import services as treatment
@@ -175,7 +177,7 @@ def case_context(request: HttpRequest, case: Case, bound: dict[str, djforms.Base
     user: User = request.user  # type: ignore[assignment]
     stage = case.stage_enum
     is_specialist = case.specialist_id == user.pk
-    items = list(case.record_items.prefetch_related(Prefetch("files", RecordFile.objects.select_related("uploaded_by"))).order_by("kind"))
+    items = records_selectors.checklist(case)
     # Most cases never get past records and triage: one query tells which of
     # the later sections hold rows, and only those are read.
     has = _has_rows(case, SECTIONS)
@@ -299,19 +301,8 @@ def protocol_document(request: HttpRequest, uuid: str) -> HttpResponse:
     return render(request, "console/protocol.html", {"case": case, "protocol": protocol, "follow_ups": list(case.follow_ups.all())})
 
 
-@login_required
-def record_file(request: HttpRequest, uuid: str) -> FileResponse:
-    user: User = request.user  # type: ignore[assignment]
-    try:
-        record = RecordFile.objects.select_related("item__case").get(uuid=uuid, item__case__in=visible_cases(user))
-    except (RecordFile.DoesNotExist, ValueError):
-        raise Http404("No such record.") from None
-    records.record_read(record=record, by=user)
-    response = FileResponse(
-        record.file.open("rb"), as_attachment=True, filename=record.original_name, content_type="application/octet-stream"
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
+# The download lives with the records app (scan status, quarantine, read trail); the console URL stays.
+record_file = records_views.download
 
 
 # --- Actions: one form, one service call ---------------------------------------------
