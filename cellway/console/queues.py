@@ -16,6 +16,8 @@ class Queue:
     roles: frozenset[str]
     show_missing: bool = False
     show_dates: bool = False
+    # Documents with a validity rule (the screening report) missing or about to lapse.
+    show_documents: bool = False
 
 
 QUEUES = [
@@ -23,8 +25,20 @@ QUEUES = [
     Queue("triage", "Waiting for a specialist", frozenset({Stage.TRIAGE}), frozenset({Role.LIAISON}), show_missing=True),
     Queue("review", "Plans to write", frozenset({Stage.REVIEW}), frozenset({Role.SPECIALIST, Role.LIAISON})),
     Queue("quoted", "Quotes awaiting the patient", frozenset({Stage.QUOTED}), frozenset({Role.CARE, Role.FINANCE})),
-    Queue("screening", "Awaiting screening", frozenset({Stage.ACCEPTED}), frozenset({Role.CARE, Role.LIAISON, Role.SPECIALIST})),
-    Queue("scheduling", "To schedule", frozenset({Stage.CLEARED}), frozenset({Role.CARE, Role.LIAISON, Role.LOGISTICS})),
+    Queue(
+        "screening",
+        "Awaiting screening",
+        frozenset({Stage.ACCEPTED}),
+        frozenset({Role.CARE, Role.LIAISON, Role.SPECIALIST}),
+        show_documents=True,
+    ),
+    Queue(
+        "scheduling",
+        "To schedule",
+        frozenset({Stage.CLEARED}),
+        frozenset({Role.CARE, Role.LIAISON, Role.LOGISTICS}),
+        show_documents=True,
+    ),
     Queue(
         "payments",
         "Payments due",
