@@ -102,23 +102,7 @@ class TherapyPlan(models.Model):
         return [name for name, n in (("intravenous", self.iv_infusions), ("intrathecal", self.it_infusions)) if n]
 
     def as_signed_content(self) -> dict[str, object]:
-        fields = PLAN_FIELDS:
-        fields = [
-            "cell_dose",
-            "iv_infusions",
-            "it_infusions",
-            "supplementary_infusions",
-            "physiotherapy_sessions",
-            "occupational_sessions",
-            "speech_sessions",
-            "rehab_sessions",
-            "hospital_room_days",
-            "treatment_days",
-            "stay_nights",
-            "package_tier",
-            "schedule",
-            "notes",
-        ]
+        fields = PLAN_FIELDS
         return {"case": self.case.code, "version": self.version, **{f: getattr(self, f) for f in fields}}
 
 
