@@ -66,8 +66,10 @@ def forget_unreferenced(names: list[str]) -> None:
 
 
 @contextmanager
-def local_path(name: str, *, suffix: str = "") -> Iterator[Path]:
+def local_path(name: str | None, *, suffix: str = "") -> Iterator[Path]:
     """A path on local disk holding the stored file ``name``: the file itself, or a temporary copy (S3)."""
+    if not name:
+        raise ValueError("This record has no stored file.")
     try:
         direct = Path(default_storage.path(name))
     except NotImplementedError:

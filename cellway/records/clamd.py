@@ -11,7 +11,7 @@ from __future__ import annotations
 import socket
 import struct
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Protocol
 
 CHUNK_BYTES = 256 * 1024
 
@@ -28,7 +28,13 @@ class ScannerUnavailable(Exception):
     """The daemon could not be reached or answered something unexpected; the scan is retried later."""
 
 
-def scan_stream(stream: BinaryIO, *, unix_socket: str = "", host: str = "", port: int = 3310, timeout: float = 120.0) -> Verdict:
+class Readable(Protocol):
+    """Anything with ``read(size) -> bytes``: an open file, a storage file, a stream."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+def scan_stream(stream: Readable, *, unix_socket: str = "", host: str = "", port: int = 3310, timeout: float = 120.0) -> Verdict:
     """Send ``stream`` to clamd and return its verdict. Raises ``ScannerUnavailable``."""
     try:
         with _connect(unix_socket, host, port, timeout) as conn:

@@ -24,8 +24,6 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 
-from django.core.files.storage import default_storage
-
 from cellway.records import conf, services
 from cellway.records.blobs import local_path, store_bytes
 from cellway.records.clamd import ScannerUnavailable, scan_stream
@@ -84,7 +82,7 @@ def _scan(ingest: Ingest, blob: Blob) -> bool:
         return True
     services.set_ingest_progress(ingest=ingest, message="Scanning for viruses")
     try:
-        with default_storage.open(blob.file.name, "rb") as stream:
+        with blob.file.open("rb") as stream:
             verdict = scan_stream(
                 stream,
                 unix_socket=conf.clamd_socket(),

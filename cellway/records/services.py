@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import fcntl
 import os
 import re
@@ -224,9 +225,7 @@ def complete_upload(*, upload: UploadSession, by: User) -> RecordFile:
         digest = sha256_file(path)
         if upload.expected_sha256 and digest.sha256 != upload.expected_sha256:
             raise Refusal(f"{upload.name} arrived damaged (its SHA-256 is not the one announced); please send it again.")
-        record = _receive(
-            item=upload.item, path=path, name=upload.name, digest=digest, by=by, source=upload.source, upload=upload
-        )
+        record = _receive(item=upload.item, path=path, name=upload.name, digest=digest, by=by, source=upload.source, upload=upload)
     except Refusal:
         _discard(upload)
         raise
@@ -359,7 +358,7 @@ def record_read(*, record: RecordFile, by: User, what: str = "") -> None:
 def abandon_stale_uploads(*, older_than_hours: int | None = None) -> int:
     """Remove open uploads nobody has touched for a while (part file and row). Returns how many."""
     hours = conf.upload_abandon_hours() if older_than_hours is None else older_than_hours
-    cutoff = timezone.now() - timezone.timedelta(hours=hours)
+    cutoff = timezone.now() - dt.timedelta(hours=hours)
     stale = list(UploadSession.objects.filter(status=UploadStatus.OPEN, updated_at__lt=cutoff))
     for upload in stale:
         _discard(upload)
@@ -394,8 +393,9 @@ def record_scan_failure(*, blob: Blob, detail: str) -> None:
     Blob.objects.filter(pk=blob.pk).update(scan_status=ScanStatus.FAILED, scan_detail=detail[:300])
 
 
-def set_ingest_progress(*, ingest: Ingest, status: str | None = None, done: int | None = None, total: int | None = None,
-                        message: str | None = None) -> None:
+def set_ingest_progress(
+    *, ingest: Ingest, status: str | None = None, done: int | None = None, total: int | None = None, message: str | None = None
+) -> None:
     """Progress of background work, for the page that polls it (no case event: the result gets one)."""
     changes: dict[str, Any] = {}
     if status is not None:
@@ -434,8 +434,11 @@ def finish_ingest(*, ingest: Ingest, status: str, message: str, summary: dict[st
 
 
 def save_imaging(
-    *, record: RecordFile, slices: list[tuple[Any, Digest, str, str]], flags: list[tuple[str, str, str, Digest | None, str]],
-    stored: list[str]
+    *,
+    record: RecordFile,
+    slices: list[tuple[Any, Digest, str, str]],
+    flags: list[tuple[str, str, str, Digest | None, str]],
+    stored: list[str],
 ) -> list[ImagingSeries]:
     """Write what an ingest found in one transaction: blobs, studies, series, slices, flags.
 
@@ -448,24 +451,28 @@ def save_imaging(
     try:
         with transaction.atomic():
             case = lock_case(record.item.case_id)
-            blobs = _blobs_for([d for _, d, _, _ in slices] + [f[3] for f in flags if f[3] is not None],
-                               {d.sha256: m for _, d, m, _ in slices} | {f[3].sha256: f[4] for f in flags if f[3]})
+            blobs = _blobs_for(
+                [d for _, d, _, _ in slices] + [f[3] for f in flags if f[3] is not None],
+                {d.sha256: m for _, d, m, _ in slices} | {f[3].sha256: f[4] for f in flags if f[3]},
+            )
             by_series: dict[int, tuple[ImagingSeries, list[ImagingSlice]]] = {}
             studies: dict[str, ImagingStudy] = {}
             for header, digest, _, source_name in slices:
                 study = studies.get(header.study_uid) or _study_for(case, header)
                 studies[header.study_uid] = study
                 series = _series_for(study, header, by_series)
-                by_series[series.pk][1].append(ImagingSlice(
-                    series=series,
-                    record=record,
-                    blob=blobs[digest.sha256],
-                    sop_instance_uid=header.sop_instance_uid,
-                    instance_number=header.instance_number,
-                    position=header.slice_position,
-                    frames=header.frames,
-                    source_name=source_name[:255],
-                ))
+                by_series[series.pk][1].append(
+                    ImagingSlice(
+                        series=series,
+                        record=record,
+                        blob=blobs[digest.sha256],
+                        sop_instance_uid=header.sop_instance_uid,
+                        instance_number=header.instance_number,
+                        position=header.slice_position,
+                        frames=header.frames,
+                        source_name=source_name[:255],
+                    )
+                )
             changed: list[ImagingSeries] = []
             for series, new in by_series.values():
                 known = set(ImagingSlice.objects.filter(series=series).values_list("sop_instance_uid", flat=True))
@@ -473,10 +480,12 @@ def save_imaging(
                 if fresh:
                     ImagingSlice.objects.bulk_create(fresh.values(), batch_size=500)
                     changed.append(series)
-            IngestFlag.objects.bulk_create([
-                IngestFlag(record=record, name=name[:255], code=code, reason=reason[:500], blob=blobs[d.sha256] if d else None)
-                for name, code, reason, d, _ in flags
-            ])
+            IngestFlag.objects.bulk_create(
+                [
+                    IngestFlag(record=record, name=name[:255], code=code, reason=reason[:500], blob=blobs[d.sha256] if d else None)
+                    for name, code, reason, d, _ in flags
+                ]
+            )
             _recount(studies.values())
             touch(case)
     except BaseException:
@@ -562,6 +571,7 @@ def save_preview(*, series: ImagingSeries, png: bytes | None, problem: str = "")
 def copy_into(path: Path, stream: BinaryIO) -> None:
     with open(path, "wb") as out:
         shutil.copyfileobj(stream, out, _PIECE)
+
 
 def missing_items(case: Case) -> list[RecordItem]:
     return [i for i in case.record_items.all() if i.kind in REQUIRED_KINDS and i.status != ItemStatus.RECEIVED]

@@ -30,7 +30,9 @@ def test_a_report_that_does_not_reach_the_first_therapy_day_has_lapsed():
         sample_date=dt.date(2026, 1, 10), first_therapy_day=dt.date(2026, 4, 11), today=dt.date(2026, 2, 1), months=3, required=True
     )
     assert status.state == DocumentState.LAPSED
-    assert status.detail == "Counts for a first therapy day up to 10 Apr 2026; the first therapy day is 11 Apr 2026. A new sample is needed."
+    assert status.detail == (
+        "Counts for a first therapy day up to 10 Apr 2026; the first therapy day is 11 Apr 2026. A new sample is needed."
+    )
 
 
 def test_without_a_date_a_report_close_to_its_expiry_is_lapsing():
