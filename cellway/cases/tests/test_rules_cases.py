@@ -8,7 +8,7 @@ import pytest
 
 from cellway.cases import services as cases
 from cellway.cases.models import Case, CaseEvent, Condition, Inquiry, Patient
-from cellway.cases.stages import Stage
+from cellway.cases.stages import OPEN, Stage
 from cellway.clinic import clinic_today
 from cellway.errors import NotAllowed, Refusal, StageConflict
 from cellway.records.models import RecordItem
@@ -213,6 +213,16 @@ def test_a_case_ends_with_its_reason_on_the_record(case_at, staff, ending, who):
     event = case.events.first()
     assert (event.from_stage, event.to_stage, event.actor, event.reason) == (
         "quoted", ending.value, staff[who], "Chose treatment closer to home")
+
+
+@pytest.mark.parametrize("stage", [s for s in Stage if s in OPEN])
+def test_a_case_may_end_from_every_open_stage(case_at, staff, stage):
+    case = case_at(stage)
+
+    cases.end_case(case=case, to=Stage.WITHDRAWN, by=staff["liam"], reason="Lost contact")
+
+    assert Case.objects.get(pk=case.pk).stage == Stage.WITHDRAWN
+    assert case.events.first().from_stage == stage.value
 
 
 def test_the_assigned_specialist_may_end_their_case(case_at, staff):
