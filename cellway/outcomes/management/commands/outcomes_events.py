@@ -1,0 +1,34 @@
+"""Confirmed disability events (msprog rules) from a visits CSV, written to an events CSV.
+
+    manage.py outcomes_events --visits V.csv [--relapses R.csv] --outcome edss|t25fw|nhpt \\
+        --event firstCDW|firstCDI|first|multiple|firstPIRA|firstRAW --baseline fixed|roving \\
+        --conf-days 84 [--conf-days 168] --out E.csv
+
+A thin adapter over `cellway.outcomes.csvio` (see docs/outcomes.md).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from cellway.outcomes import csvio
+
+
+class Command(BaseCommand):
+    help = "Confirmed disability worsening/improvement events (msprog rules) from a visits CSV."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        csvio.add_events_arguments(parser)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            rules = csvio.rules_from_options(options)
+            summary = csvio.run_events_file(options["visits"], options.get("relapses"), rules, options["out"])
+        except (ValueError, OSError) as error:  # CsvError, RulesError, a missing file
+            raise CommandError(str(error)) from None
+        self.stdout.write(
+            f"{summary.subjects} subjects, {summary.visits} visits, {summary.relapses} relapses: "
+            f"{summary.events} events in {summary.rows} rows written to {options['out']}"
+        )

@@ -1,0 +1,308 @@
+"""Every write of the outcomes registry: visits, relapses, MRI scans, yearly follow-ups, reminders.
+
+Each write checks the role, locks the case, checks its stage, writes its rows
+and the case event in one transaction; emails go out only after commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from cellway.accounts.models import User
+from cellway.cases.models import Case
+from cellway.cases.services import lock_case, record_event, require_perm, touch
+from cellway.cases.stages import Stage
+from cellway.clinic import clinic_today
+from cellway.errors import Refusal
+from cellway.outcomes import conf
+from cellway.outcomes import edss as edss_engine
+from cellway.outcomes.models import (
+    FS_FIELDS,
+    FollowUpAssessment,
+    FollowUpReminder,
+    MriScan,
+    Relapse,
+    ReportedMeasure,
+    ReportedScore,
+    Severity,
+    Visit,
+)
+from cellway.plans.screening_rule import months_before
+
+# A baseline taken at the clinic, before or during treatment, counts as much as follow-up.
+MEASURABLE = frozenset({Stage.ARRIVED, Stage.IN_TREATMENT, Stage.TREATED, Stage.FOLLOW_UP})
+EDSS_STEPS = frozenset(Decimal(str(s)) for s in edss_engine.EDSS_STEPS)
+MAX_SECONDS = Decimal("999.9")
+YEARLY_FROM_MONTH = 12
+
+
+def computed_edss(scores: Mapping[str, object]) -> tuple[Decimal | None, dict[str, int | None]]:
+    """The EDSS from the eight scores and the scores as whole numbers; (None, all None) if none were given.
+
+    Refusal naming the score that is missing, not a whole number, or out of its range.
+    """
+    given = {name: scores.get(name) for name in FS_FIELDS}
+    if all(v is None or v == "" for v in given.values()):
+        return None, dict.fromkeys(FS_FIELDS)
+    missing = [name.replace("_", " ") for name, v in given.items() if v is None or v == ""]
+    if missing:
+        raise Refusal(f"Record every functional system score and the ambulation score (missing: {', '.join(missing)}).")
+    try:
+        whole = {k: _whole(k, v) for k, v in given.items()}
+        step = edss_engine.edss(edss_engine.FunctionalScores(**whole))
+    except edss_engine.ScoreError as error:
+        raise Refusal(str(error).replace("_", " ").capitalize() + ".") from None
+    return Decimal(str(step)), dict(whole)
+
+
+def _whole(name: str, value: object) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    text = str(value).strip()
+    if text.isascii() and text.isdigit():
+        return int(text)
+    low, high = edss_engine.RANGES[name]
+    raise edss_engine.ScoreError(name, value, low, high)
+
+
+def record_visit(
+    *,
+    case: Case,
+    by: User,
+    seen_on: dt.date,
+    scores: Mapping[str, int | None] | None = None,
+    edss: Decimal | None = None,
+    edss_reason: str = "",
+    t25fw_seconds: Decimal | None = None,
+    nhpt_right_seconds: Decimal | None = None,
+    nhpt_left_seconds: Decimal | None = None,
+    reported: Mapping[str, Decimal] | None = None,
+    assessment: FollowUpAssessment | None = None,
+    notes: str = "",
+) -> Visit:
+    """Record what was measured at a visit; Cellway computes the EDSS from the scores.
+
+    An EDSS other than the computed one is kept only with a reason. Given an
+    open `assessment` of this case, the visit completes it; the yearly
+    assessment after the last one is scheduled when it falls due.
+    """
+    require_perm(by, "outcomes.record_assessment", "record follow-up visits")
+    if seen_on > clinic_today():
+        raise Refusal("A visit cannot be recorded for a day that has not come.")
+    computed, fs = computed_edss(scores or {})
+    edss_reason = edss_reason.strip()
+    if edss is not None and edss not in EDSS_STEPS:
+        raise Refusal(f"EDSS {edss} is not a step of the scale (0, 1.0, 1.5, ... 9.5, 10).")
+    if edss is None:
+        edss = computed
+    elif edss != computed and not edss_reason:
+        shown = "no computed EDSS (no scores)" if computed is None else f"the computed EDSS {computed}"
+        raise Refusal(f"EDSS {edss} differs from {shown}: say why.")
+    if computed is not None and edss == computed:
+        edss_reason = ""
+    for label, value in (("Timed 25-foot walk", t25fw_seconds), ("9-hole peg test, right", nhpt_right_seconds)):
+        _check_seconds(label, value)
+    _check_seconds("9-hole peg test, left", nhpt_left_seconds)
+    if (nhpt_right_seconds is None) != (nhpt_left_seconds is None):
+        raise Refusal("Record the 9-hole peg test for both hands (or neither).")
+    scored = _reported_scores(reported or {})
+    if edss is None and t25fw_seconds is None and nhpt_right_seconds is None and not scored:
+        raise Refusal("Nothing was measured: record the scores, a timed test or a patient-reported measure.")
+    with transaction.atomic():
+        case = lock_case(case, expected=set(MEASURABLE), doing="record a visit")
+        if Visit.objects.filter(case=case, seen_on=seen_on).exists():
+            raise Refusal(f"A visit on {seen_on:%d %b %Y} is already recorded for {case.code}.")
+        if assessment is not None:
+            assessment = _open_assessment(case, assessment)
+        visit = Visit.objects.create(
+            case=case,
+            assessment=assessment,
+            seen_on=seen_on,
+            **fs,
+            edss_computed=computed,
+            edss=edss,
+            edss_reason=edss_reason,
+            t25fw_seconds=t25fw_seconds,
+            nhpt_right_seconds=nhpt_right_seconds,
+            nhpt_left_seconds=nhpt_left_seconds,
+            notes=notes.strip(),
+            recorded_by=by,
+        )
+        ReportedScore.objects.bulk_create([ReportedScore(visit=visit, measure=m, value=v) for m, v in scored])
+        if assessment is not None:
+            assessment.completed_at, assessment.completed_by = timezone.now(), by
+            assessment.notes = assessment.notes or f"Visit {seen_on:%d %b %Y}"
+            assessment.save(update_fields=["completed_at", "completed_by", "notes"])
+            schedule_next_yearly(case=case)
+        touch(case)
+        record_event(
+            case=case,
+            by=by,
+            kind="outcome_visit",
+            summary=_visit_summary(visit),
+            reason=edss_reason,
+            data={"visit": str(visit.uuid), "assessment": assessment.pk if assessment else None},
+        )
+    return visit
+
+
+def _check_seconds(label: str, value: Decimal | None) -> None:
+    if value is not None and not Decimal(0) < value <= MAX_SECONDS:
+        raise Refusal(f"{label}: {value} s is not a time between 0.1 and {MAX_SECONDS} seconds.")
+
+
+def _reported_scores(reported: Mapping[str, Decimal]) -> list[tuple[ReportedMeasure, Decimal]]:
+    if not reported:
+        return []
+    measures = {m.code: m for m in ReportedMeasure.objects.filter(code__in=list(reported), active=True)}
+    out = []
+    for code, value in reported.items():
+        measure = measures.get(code)
+        if measure is None:
+            raise Refusal(f"{code!r} is not a patient-reported measure the clinic collects.")
+        try:
+            number = Decimal(value)
+        except (InvalidOperation, TypeError):
+            raise Refusal(f"{measure.name}: {value!r} is not a number.") from None
+        if not measure.low <= number <= measure.high:
+            raise Refusal(f"{measure.name}: {number} is outside {measure.low}–{measure.high}.")
+        out.append((measure, number))
+    return out
+
+
+def _open_assessment(case: Case, assessment: FollowUpAssessment) -> FollowUpAssessment:
+    try:
+        locked = FollowUpAssessment.objects.select_for_update().get(pk=assessment.pk, case=case)
+    except FollowUpAssessment.DoesNotExist:
+        raise Refusal("That assessment is not part of this case.") from None
+    if locked.completed_at is not None:
+        raise Refusal(f"The {locked.months_after}-month assessment was already recorded by {locked.completed_by}.")
+    return locked
+
+
+def _visit_summary(visit: Visit) -> str:
+    parts = []
+    if visit.edss is not None:
+        parts.append(f"EDSS {visit.edss}" + (f" (computed {visit.edss_computed})" if visit.edss_overridden else ""))
+    if visit.t25fw_seconds is not None:
+        parts.append(f"T25FW {visit.t25fw_seconds} s")
+    if visit.nhpt_seconds is not None:
+        parts.append(f"9HPT R {visit.nhpt_right_seconds} s / L {visit.nhpt_left_seconds} s")
+    what = f" for the {visit.assessment.months_after}-month assessment" if visit.assessment else ""
+    return f"Visit {visit.seen_on:%d %b %Y}{what}: " + ("; ".join(parts) or "patient-reported measures")
+
+
+def record_relapse(*, case: Case, by: User, onset_on: dt.date, severity: str, treated: bool, notes: str = "") -> Relapse:
+    """Record a relapse by its onset date."""
+    require_perm(by, "outcomes.record_assessment", "record relapses")
+    if severity not in Severity.values:
+        raise Refusal(f"Severity must be one of {', '.join(Severity.labels).lower()}.")
+    if onset_on > clinic_today():
+        raise Refusal("A relapse cannot start on a day that has not come.")
+    with transaction.atomic():
+        case = lock_case(case, expected=set(MEASURABLE), doing="record a relapse")
+        if Relapse.objects.filter(case=case, onset_on=onset_on).exists():
+            raise Refusal(f"A relapse starting {onset_on:%d %b %Y} is already recorded for {case.code}.")
+        relapse = Relapse.objects.create(
+            case=case, onset_on=onset_on, severity=severity, treated=treated, notes=notes.strip(), recorded_by=by
+        )
+        touch(case)
+        record_event(
+            case=case,
+            by=by,
+            kind="relapse",
+            summary=f"Relapse from {onset_on:%d %b %Y}: {relapse.get_severity_display().lower()}, {'' if treated else 'not '}treated",
+            data={"relapse": str(relapse.uuid)},
+        )
+    return relapse
+
+
+def record_mri(*, case: Case, by: User, scanned_on: dt.date, new_t2_lesions: int, gad_lesions: int, notes: str = "") -> MriScan:
+    """Record an MRI read: new or enlarging T2 lesions and gadolinium-enhancing lesions."""
+    require_perm(by, "outcomes.record_assessment", "record MRI results")
+    if scanned_on > clinic_today():
+        raise Refusal("An MRI cannot be dated on a day that has not come.")
+    for label, n in (("New or enlarging T2 lesions", new_t2_lesions), ("Gadolinium-enhancing lesions", gad_lesions)):
+        if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= 500:
+            raise Refusal(f"{label}: give a count from 0 to 500.")
+    with transaction.atomic():
+        case = lock_case(case, expected=set(MEASURABLE), doing="record an MRI")
+        if MriScan.objects.filter(case=case, scanned_on=scanned_on).exists():
+            raise Refusal(f"An MRI of {scanned_on:%d %b %Y} is already recorded for {case.code}.")
+        scan = MriScan.objects.create(
+            case=case, scanned_on=scanned_on, new_t2_lesions=new_t2_lesions, gad_lesions=gad_lesions, notes=notes.strip(), recorded_by=by
+        )
+        touch(case)
+        record_event(
+            case=case,
+            by=by,
+            kind="mri",
+            summary=f"MRI {scanned_on:%d %b %Y}: {new_t2_lesions} new/enlarging T2, {gad_lesions} Gd-enhancing",
+            data={"mri": str(scan.uuid)},
+        )
+    return scan
+
+
+def last_treatment_day(case: Case) -> dt.date | None:
+    return case.sessions.order_by("-day").values_list("day", flat=True).first()
+
+
+def schedule_next_yearly(*, case: Case, today: dt.date | None = None) -> FollowUpAssessment | None:
+    """After 12 months, follow-up is yearly: once the last assessment falls due, add the next one.
+
+    Call inside a transaction holding the case lock. Returns the new assessment, if any.
+    """
+    today = today or clinic_today()
+    last = case.follow_ups.order_by("-months_after").first()
+    start = last_treatment_day(case)
+    if last is None or start is None or last.months_after < YEARLY_FROM_MONTH or last.due_on > today:
+        return None
+    months = last.months_after + 12
+    added = FollowUpAssessment.objects.create(case=case, months_after=months, due_on=months_before(start, -months))
+    record_event(case=case, by=None, kind="follow_up", summary=f"{months}-month assessment scheduled for {added.due_on:%d %b %Y}")
+    return added
+
+
+def top_up_yearly_follow_ups(*, today: dt.date) -> int:
+    """Add the next yearly assessment to every case in follow-up whose last one fell due. Returns how many."""
+    added = 0
+    due = FollowUpAssessment.objects.filter(case__stage=Stage.FOLLOW_UP, months_after__gte=YEARLY_FROM_MONTH, due_on__lte=today)
+    for case_id in due.values_list("case_id", flat=True).distinct().order_by("case_id"):
+        with transaction.atomic():
+            case = lock_case(case_id)
+            if case.stage_enum == Stage.FOLLOW_UP and schedule_next_yearly(case=case, today=today):
+                added += 1
+    return added
+
+
+def send_follow_up_reminders(*, today: dt.date) -> int:
+    """Remind the patient and care team of assessments due in one of the lead times. Returns how many were queued."""
+    from cellway.outcomes.tasks import send_follow_up_reminder
+
+    sent = 0
+    for days_ahead in conf.remind_days_ahead():
+        due = FollowUpAssessment.objects.filter(
+            case__stage=Stage.FOLLOW_UP, completed_at__isnull=True, due_on=today + dt.timedelta(days=days_ahead)
+        ).exclude(reminders__days_ahead=days_ahead)
+        for assessment in due.select_related("case").order_by("pk"):
+            try:
+                with transaction.atomic():
+                    FollowUpReminder.objects.create(assessment=assessment, days_ahead=days_ahead, sent_on=today)
+                    record_event(
+                        case=assessment.case,
+                        by=None,
+                        kind="reminder",
+                        summary=f"Reminder sent: {assessment.months_after}-month assessment due {assessment.due_on:%d %b %Y}",
+                        data={"assessment": assessment.pk, "days_ahead": days_ahead},
+                    )
+                    pk = assessment.pk
+                    transaction.on_commit(lambda pk=pk: send_follow_up_reminder.enqueue(assessment_id=pk))  # type: ignore[misc]
+            except IntegrityError:
+                continue  # another scheduler sent it first
+            sent += 1
+    return sent
