@@ -15,5 +15,6 @@ urlpatterns = [
     path("signout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("", include("cellway.records.urls")),
+    path("outcomes/", include("cellway.outcomes.urls")),
     path("", include("cellway.console.urls")),
 ]

@@ -36,6 +36,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "plans.record_screening",
         "billing.record_acceptance",
         "travel.schedule_case",
+        "outcomes.view_outcomes",  # the follow-up registry: care books the overdue visits
     ],
     Role.LIAISON: [
         SEE_ALL,
@@ -45,6 +46,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "cases.end_case",
         "plans.record_screening",
         "travel.schedule_case",
+        "outcomes.view_outcomes",
+        "outcomes.view_cohort_report",
     ],
     Role.SPECIALIST: [
         "plans.write_plan",
@@ -54,6 +57,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "plans.issue_protocol",
         "cases.end_case",
         "outcomes.record_assessment",
+        "outcomes.view_outcomes",
+        "outcomes.view_cohort_report",
     ],
     Role.FINANCE: [SEE_ALL, "billing.issue_quote", "billing.record_acceptance", "billing.record_payment"],
     Role.FINANCE_MANAGER: [
@@ -65,7 +70,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
     Role.LOGISTICS: [SEE_ALL, "travel.schedule_case", "travel.confirm_logistics", "travel.mark_arrived"],
     Role.LABORATORY: [SEE_ALL],
-    Role.NURSE: [SEE_ALL, "plans.log_session", "outcomes.record_assessment"],
+    Role.NURSE: [SEE_ALL, "plans.log_session", "outcomes.record_assessment", "outcomes.view_outcomes"],
     Role.ADMIN: [
         SEE_ALL,
         "cases.open_case",
@@ -80,6 +85,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "cases.add_specialistprofile",
         "cases.change_specialistprofile",
         "cases.view_condition",
+        "outcomes.view_cohort_report",
+        # The patient-reported measures the clinic collects.
+        "outcomes.view_reportedmeasure",
+        "outcomes.add_reportedmeasure",
+        "outcomes.change_reportedmeasure",
     ],
 }
 
