@@ -1,0 +1,246 @@
+"""Selenium helpers for the console's browser tests: a headless Chromium, signing in
+through the real form, and submitting forms the way htmx's `hx-boost` does.
+
+The body is boosted, so a submitted form does not load a new page: htmx swaps the
+body's content. A helper therefore waits for the old `<main>` to leave the page
+(`staleness_of`) before reading what the person now sees. Never a sleep.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from selenium import webdriver
+from selenium.common.exceptions import NoSuchElementException, TimeoutException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support import expected_conditions as ec
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+DESKTOP = (1280, 900)
+PHONE = (375, 812)
+WAIT_SECONDS = 15
+
+NAMES = {
+    "carla": "Carla Reyes",
+    "liam": "Liam Okafor",
+    "sofia": "Sofia Marković",
+    "daniel": "Daniel Weiss",
+    "fiona": "Fiona Brennan",
+    "marcus": "Marcus Lindqvist",
+    "lena": "Lena Novak",
+    "ivan": "Ivan Petrović",
+    "nina": "Nina Horvat",
+    "adam": "Adam Kovač",
+}
+
+# The transactional tests flush the database after each test; the conditions and
+# role groups come from migrations, so each test gets them back from the serialized copy.
+browser_db = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+def start_chrome(profile_dir: str) -> WebDriver:
+    """A headless Chromium that never reaches the network on its own (Selenium Manager off)."""
+    os.environ["SE_OFFLINE"] = "true"
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--lang=en-GB",
+        f"--user-data-dir={profile_dir}",
+        f"--window-size={DESKTOP[0]},{DESKTOP[1]}",
+    ):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_window_size(*DESKTOP)
+    return driver
+
+
+@pytest.fixture
+def browser() -> Iterator[WebDriver]:
+    """A fresh headless Chromium with its own empty profile, closed after the test."""
+    with tempfile.TemporaryDirectory(prefix="cellway-chrome-") as profile:
+        driver = start_chrome(profile)
+        try:
+            yield driver
+        finally:
+            driver.quit()
+
+
+def wait(driver: WebDriver, seconds: float = WAIT_SECONDS) -> WebDriverWait[WebDriver]:
+    return WebDriverWait(driver, seconds)
+
+
+def visit(driver: WebDriver, live_server: Any, path: str) -> None:
+    """Load a page in full (as typing the address does)."""
+    driver.get(live_server.url + path)
+    wait(driver).until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+
+def sign_in(driver: WebDriver, live_server: Any, username: str, password: str | None = None) -> None:
+    """Sign out whoever is signed in (with the header's button), then sign `username` in through the form."""
+    from cellway.demo.staff import DEMO_PASSWORD
+
+    if driver.current_url.startswith(live_server.url):
+        buttons = driver.find_elements(By.XPATH, "//header//button[normalize-space()='Sign out']")
+        if buttons:
+            old = driver.find_element(By.TAG_NAME, "main")
+            buttons[0].click()
+            wait(driver).until(ec.staleness_of(old))
+            wait(driver).until(ec.presence_of_element_located((By.ID, "id_username")))
+    if not driver.find_elements(By.ID, "id_username"):
+        visit(driver, live_server, "/signin/")
+    driver.find_element(By.ID, "id_username").send_keys(username)
+    driver.find_element(By.ID, "id_password").send_keys(password or DEMO_PASSWORD)
+    driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    name = NAMES.get(username, username)
+    wait(driver).until(ec.text_to_be_present_in_element((By.CSS_SELECTOR, "header.top"), name))
+
+
+# Remembers the last answer htmx got but did not show (an error status), for failure messages.
+_WATCH_ERRORS = (
+    "if (!window.cellwayTestWatching) { window.cellwayTestWatching = true;"
+    " document.addEventListener('htmx:responseError', e => {"
+    " window.cellwayTestLastError = e.detail.xhr.status + ' from ' + e.detail.pathInfo.requestPath; }); }"
+)
+
+
+def submit(driver: WebDriver, button: WebElement) -> None:
+    """Click a submit button and wait until htmx has swapped in the answer (a new `<main>`)."""
+    old = driver.find_element(By.TAG_NAME, "main")
+    driver.execute_script(_WATCH_ERRORS + "arguments[0].scrollIntoView({block: 'center'})", button)
+    button.click()
+    try:
+        wait(driver).until(ec.staleness_of(old))
+    except TimeoutException:
+        why = driver.execute_script(
+            "const f = arguments[0].form; const bad = f ? Array.from(f.elements).filter(e => e.name && !e.checkValidity()) : [];"
+            "return {invalid: bad.map(e => e.name + ': ' + e.validationMessage), answer: window.cellwayTestLastError || null}",
+            button,
+        )
+        raise AssertionError(f"The page did not change after the click: {why}") from None
+    wait(driver).until(ec.presence_of_element_located((By.TAG_NAME, "main")))
+
+
+def follow(driver: WebDriver, link: WebElement) -> None:
+    """Follow a (boosted) link and wait for the new page."""
+    submit(driver, link)
+
+
+def form(driver: WebDriver, action: str) -> WebElement:
+    """The form posting to the case action `action` (its URL ends in `/<action>/`)."""
+    return driver.find_element(By.CSS_SELECTOR, f"form[action$='/{action}/']")
+
+
+def has_form(driver: WebDriver, action: str) -> bool:
+    return bool(driver.find_elements(By.CSS_SELECTOR, f"form[action$='/{action}/']"))
+
+
+def open_details(driver: WebDriver, inside: WebElement) -> None:
+    """Open the `<details>` around `inside` by clicking its summary, as a person would."""
+    details = driver.execute_script("return arguments[0].closest('details')", inside)
+    if details is not None and not details.get_attribute("open"):
+        summary = details.find_element(By.TAG_NAME, "summary")
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", summary)
+        summary.click()
+        wait(driver).until(lambda d: details.get_attribute("open") is not None)
+
+
+def type_into(field: WebElement, text: str) -> None:
+    field.clear()
+    field.send_keys(text)
+
+
+def set_date(driver: WebDriver, field: WebElement, day: dt.date) -> None:
+    """Fill an `<input type=date>`. Typing into one depends on the browser's locale, so set its value."""
+    driver.execute_script(
+        "arguments[0].value = arguments[1];"
+        "arguments[0].dispatchEvent(new Event('input', {bubbles: true}));"
+        "arguments[0].dispatchEvent(new Event('change', {bubbles: true}));",
+        field,
+        day.isoformat(),
+    )
+
+
+def choose(field: WebElement, visible_text: str) -> None:
+    Select(field).select_by_visible_text(visible_text)
+
+
+def button(scope: WebElement, text: str) -> WebElement:
+    return scope.find_element(By.XPATH, f".//button[normalize-space()='{text}']")
+
+
+def stage(driver: WebDriver) -> str:
+    return driver.find_element(By.ID, "stage").text
+
+
+def messages(driver: WebDriver) -> list[str]:
+    return [m.text for m in driver.find_elements(By.CSS_SELECTOR, "ul.messages li")]
+
+
+def section(driver: WebDriver, section_id: str) -> WebElement:
+    return driver.find_element(By.ID, section_id)
+
+
+def text_of(driver: WebDriver, css: str) -> str:
+    try:
+        return driver.find_element(By.CSS_SELECTOR, css).text
+    except NoSuchElementException:
+        return ""
+
+
+def case_path(case: Any) -> str:
+    return f"/cases/{case.uuid}/"
+
+
+def overflows(driver: WebDriver) -> bool:
+    """True when the page is wider than the window (a sideways scroll on a phone)."""
+    return bool(driver.execute_script("return document.documentElement.scrollWidth > window.innerWidth + 1"))
+
+
+def widest_elements(driver: WebDriver, limit: int = 5) -> list[str]:
+    """For a failure message: the elements that stick out past the window's right edge."""
+    return list(
+        driver.execute_script(
+            "const w = window.innerWidth; return Array.from(document.querySelectorAll('body *'))"
+            ".filter(e => e.getBoundingClientRect().right > w + 1)"
+            ".slice(0, arguments[0]).map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') +"
+            " (e.className && typeof e.className === 'string' ? '.' + e.className.split(' ').join('.') : '') +"
+            " ' ' + Math.round(e.getBoundingClientRect().right))",
+            limit,
+        )
+    )
+
+
+def screenshot(driver: WebDriver, name: str) -> Path | None:
+    """Save a full-height PNG to `var/screenshots/` when CELLWAY_SCREENSHOTS=1 (for looking at pages)."""
+    if os.environ.get("CELLWAY_SCREENSHOTS") != "1":
+        return None
+    folder = Path(__file__).resolve().parents[3] / "var" / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    width = driver.execute_script("return window.innerWidth")
+    height = driver.execute_script("return document.documentElement.scrollHeight")
+    size = driver.get_window_size()
+    driver.set_window_size(size["width"], max(size["height"], min(int(height) + 140, 6000)))
+    path = folder / f"{name}-{width}.png"
+    driver.save_screenshot(str(path))
+    driver.set_window_size(size["width"], size["height"])
+    return path
