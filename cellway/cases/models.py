@@ -116,7 +116,9 @@ class Case(models.Model):
     class Meta:
         ordering = ["-opened_at"]
         indexes = [
-            models.Index(fields=["stage", "stage_changed_at"]),
+            # With id: a queue's page (ordered by stage_changed_at, id) is an
+            # index-only scan however deep it is.
+            models.Index(fields=["stage", "stage_changed_at", "id"]),
             models.Index(fields=["specialist", "stage"]),
         ]
         permissions = [
