@@ -15,7 +15,7 @@ from html import escape
 from cellway.outcomes.stats import SurvivalStep
 
 W, H = 640, 230
-LEFT, RIGHT, TOP, BOTTOM = 46, 14, 14, 34
+LEFT, RIGHT, TOP, BOTTOM = 46, 14, 24, 34
 INK, MUTED, LINE = "#1d2733", "#5b6775", "#dfe4ea"
 BRAND, BAD, GOOD, WARN = "#0f6e6a", "#b3261e", "#1b6e35", "#a15c00"
 FONT = 'font-family="system-ui, sans-serif"'
@@ -100,7 +100,7 @@ def series_svg(
         out.append(f'<line x1="{LEFT}" x2="{W - RIGHT}" y1="{y(value):.1f}" y2="{y(value):.1f}" stroke="{LINE}"/>')
         out.append(f'<text x="{LEFT - 6}" y="{y(value) + 4:.1f}" font-size="11" text-anchor="end" fill="{MUTED}">{value:g}</text>')
         value += step
-    out.append(f'<text x="{LEFT - 38}" y="{TOP - 2}" font-size="11" fill="{MUTED}">{_attr(unit)}</text>')
+    out.append(f'<text x="4" y="11" font-size="11" fill="{MUTED}">{_attr(unit)}</text>')
     for n, tick in enumerate(_date_ticks(first, last)):
         label = f"{tick:%b %Y}" if tick.month == 1 or n == 0 else f"{tick:%b}"
         out.append(f'<line x1="{x(tick):.1f}" x2="{x(tick):.1f}" y1="{H - BOTTOM}" y2="{H - BOTTOM + 4}" stroke="{MUTED}"/>')

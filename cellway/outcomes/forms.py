@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -22,6 +23,11 @@ FS_LABELS = {
     "ambulation": "Ambulation",
 }
 EDSS_CHOICES = [("", "as computed")] + [(f"{s:.1f}", f"{s:.1f}") for s in (0.0, *(x / 2 for x in range(2, 21)))]
+
+
+def _plain(number: Decimal) -> str:
+    """20.0 -> '20', 2.5 -> '2.5'."""
+    return f"{number:f}".rstrip("0").rstrip(".") if "." in f"{number:f}" else f"{number:f}"
 
 
 def _seconds(label: str) -> forms.DecimalField:
@@ -66,7 +72,12 @@ class VisitForm(forms.Form):
         self.measures = list(ReportedMeasure.objects.filter(active=True))
         for m in self.measures:
             self.fields[f"pro_{m.code}"] = forms.DecimalField(
-                label=f"{m.name} ({m.low:g}–{m.high:g})", required=False, max_digits=6, decimal_places=1, min_value=m.low, max_value=m.high
+                label=f"{m.name} ({_plain(m.low)}–{_plain(m.high)})",
+                required=False,
+                max_digits=6,
+                decimal_places=1,
+                min_value=m.low,
+                max_value=m.high,
             )
 
     def fs_fields(self) -> list[forms.BoundField]:
@@ -77,8 +88,6 @@ class VisitForm(forms.Form):
 
     def service_kwargs(self) -> dict[str, Any]:
         d = self.cleaned_data
-        from decimal import Decimal
-
         return {
             "seen_on": d["seen_on"],
             "assessment": d["assessment"],

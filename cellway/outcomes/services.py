@@ -118,7 +118,7 @@ def record_visit(
         if Visit.objects.filter(case=case, seen_on=seen_on).exists():
             raise Refusal(f"A visit on {seen_on:%d %b %Y} is already recorded for {case.code}.")
         if assessment is not None:
-            assessment = _open_assessment(case, assessment)
+            assessment = _open_assessment(case, assessment, seen_on)
         visit = Visit.objects.create(
             case=case,
             assessment=assessment,
@@ -175,13 +175,23 @@ def _reported_scores(reported: Mapping[str, Decimal]) -> list[tuple[ReportedMeas
     return out
 
 
-def _open_assessment(case: Case, assessment: FollowUpAssessment) -> FollowUpAssessment:
+def early_window_days(months_after: int) -> int:
+    """How long before its due date a visit may count for an assessment (late visits always count)."""
+    return 14 if months_after <= 3 else 30
+
+
+def _open_assessment(case: Case, assessment: FollowUpAssessment, seen_on: dt.date) -> FollowUpAssessment:
     try:
         locked = FollowUpAssessment.objects.select_for_update().get(pk=assessment.pk, case=case)
     except FollowUpAssessment.DoesNotExist:
         raise Refusal("That assessment is not part of this case.") from None
     if locked.completed_at is not None:
         raise Refusal(f"The {locked.months_after}-month assessment was already recorded by {locked.completed_by}.")
+    if seen_on < locked.due_on - dt.timedelta(days=early_window_days(locked.months_after)):
+        raise Refusal(
+            f"The {locked.months_after}-month assessment is due {locked.due_on:%d %b %Y}: a visit on {seen_on:%d %b %Y} "
+            "is too early to count for it. Choose another assessment, or record it as unscheduled."
+        )
     return locked
 
 

@@ -53,6 +53,7 @@ def test_scores_out_of_range_or_missing_are_refused_by_name(followed, staff):
 
 
 def test_a_visit_completes_its_assessment(followed, staff):
+    followed.follow_ups.filter(months_after=1).update(due_on=clinic_today() + dt.timedelta(days=10))  # within the window
     assessment = followed.follow_ups.get(months_after=1)
     services.record_visit(case=followed, by=staff["nina"], seen_on=clinic_today(), scores=SCORES, assessment=assessment)
     assessment.refresh_from_db()
@@ -127,3 +128,12 @@ def test_after_twelve_months_follow_up_becomes_yearly(followed, staff):
     assert services.top_up_yearly_follow_ups(today=clinic_today()) == 1
     assert followed.follow_ups.filter(months_after=24).exists()
     assert services.top_up_yearly_follow_ups(today=clinic_today()) == 0  # the 24-month one is not due yet
+
+
+def test_a_visit_too_early_does_not_count_for_a_later_assessment(followed, staff):
+    twelve = followed.follow_ups.get(months_after=12)
+    with pytest.raises(Refusal, match="too early to count"):
+        services.record_visit(case=followed, by=staff["nina"], seen_on=clinic_today(), scores=SCORES, assessment=twelve)
+    assert not Visit.objects.exists()
+    twelve.refresh_from_db()
+    assert twelve.completed_at is None
