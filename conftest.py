@@ -46,6 +46,7 @@ def _let_tests_flush_append_only_tables() -> None:
     triggers and put them back straight after. PostgreSQL flushes with TRUNCATE,
     which row triggers do not see. Production never flushes.
     """
+    import django.db.backends.sqlite3.base  # noqa: F401  (operations imports it back; load it first)
     from django.db.backends.sqlite3.operations import DatabaseOperations
 
     from cellway.audit.append_only import TABLES, drop_trigger_sql, trigger_sql
@@ -75,9 +76,16 @@ def staff(db: None) -> dict[str, Any]:
     """The demo staff by username (carla care, liam liaison, sofia and daniel specialists, fiona finance,
     marcus finance manager, lena logistics, ivan laboratory, nina nurse, adam admin) plus 'outsider'
     (signed in, no role)."""
+    from django.core.management.sql import emit_post_migrate_signal
+
     from cellway.accounts.models import User
+    from cellway.cases.models import Condition
     from cellway.demo.staff import DEMO_PASSWORD, ensure_staff
 
+    if not Condition.objects.exists():
+        # A transactional test with serialized_rollback flushed the database
+        # without post_migrate: put back permissions, roles and conditions.
+        emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
     people = ensure_staff()
     outsider = User.objects.create_user("olive", password=DEMO_PASSWORD, first_name="Olive", last_name="Outsider")
     return {**people, "outsider": outsider}
