@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -38,6 +39,14 @@ def check_plan(fields: dict[str, Any]) -> None:
         raise Refusal("Hospital-room days cannot exceed the treatment days.")
 
 
+def _field_errors(invalid: ValidationError) -> str:
+    parts = []
+    for name, messages in invalid.message_dict.items():
+        label = TherapyPlan._meta.get_field(name).verbose_name if name in PLAN_FIELDS else name
+        parts.append(f"{str(label).capitalize()}: {' '.join(messages)}")
+    return "The plan cannot be saved. " + " ".join(parts)
+
+
 def save_plan(*, case: Case, by: User, **fields: Any) -> TherapyPlan:
     """Create or update the case's draft plan. Only the assigned specialist, while the case is in review."""
     require_perm(by, "plans.write_plan", "write therapy plans")
@@ -56,7 +65,10 @@ def save_plan(*, case: Case, by: User, **fields: Any) -> TherapyPlan:
             draft = TherapyPlan(case=case, version=(last.version + 1) if last else 1, written_by=by)
         for name, value in merged.items():
             setattr(draft, name, value)
-        draft.full_clean(exclude=["case", "written_by"])
+        try:
+            draft.full_clean(exclude=["case", "written_by"])
+        except ValidationError as invalid:
+            raise Refusal(_field_errors(invalid)) from None
         draft.save()
         touch(case)
         record_event(case=case, by=by, kind="plan.saved", summary=f"Plan v{draft.version} saved as draft")

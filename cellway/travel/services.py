@@ -81,8 +81,20 @@ def schedule_case(*, case: Case, by: User, arrival_date: dt.date, first_therapy_
         else:
             touch(case)
             record_event(case=case, by=by, kind="scheduled", summary="Dates moved: " + summary, reason=reason, data=data)
+        if moving and old != (arrival_date, first_therapy_day):
+            _reopen_confirmed_tasks(case, by)
         notify.later(notify.scheduled, case_id=case.pk)
     return case
+
+
+def _reopen_confirmed_tasks(case: Case, by: User) -> None:
+    """Bookings made for the old dates must be made again for the new ones."""
+    confirmed = list(case.logistics_tasks.filter(status=TaskStatus.CONFIRMED))
+    if not confirmed:
+        return
+    LogisticsTask.objects.filter(pk__in=[t.pk for t in confirmed]).update(status=TaskStatus.PENDING, confirmed_by=None, confirmed_at=None)
+    names = ", ".join(t.get_kind_display() for t in confirmed)
+    record_event(case=case, by=by, kind="logistics", summary=f"Dates moved: to confirm again for the new dates: {names}")
 
 
 def confirm_task(*, task: LogisticsTask, by: User, details: str) -> LogisticsTask:

@@ -19,8 +19,7 @@ from cellway.plans.models import PlanStatus, TherapyPlan
 def written(case: Case) -> tuple[object, ...]:
     fresh = Case.objects.get(pk=case.pk)
     plan_rows = tuple(TherapyPlan.objects.filter(case=case).order_by("version").values_list("version", "status", "cell_dose"))
-    return (fresh.stage, fresh.version, fresh.events.count(), plan_rows, Quote.objects.filter(case=case).count(),
-            Signature.objects.count())
+    return (fresh.stage, fresh.version, fresh.events.count(), plan_rows, Quote.objects.filter(case=case).count(), Signature.objects.count())
 
 
 @pytest.fixture
@@ -71,11 +70,14 @@ def test_only_a_specialist_may_write_a_plan(review, staff, who):
     assert written(review) == before
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    ({"iv_infusions": 0, "it_infusions": 0}, "A plan gives cells by at least one route: add intravenous or intrathecal infusions."),
-    ({"schedule": "  "}, "Write the schedule: which infusion or session on which treatment day."),
-    ({"hospital_room_days": 6, "treatment_days": 5}, "Hospital-room days cannot exceed the treatment days."),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"iv_infusions": 0, "it_infusions": 0}, "A plan gives cells by at least one route: add intravenous or intrathecal infusions."),
+        ({"schedule": "  "}, "Write the schedule: which infusion or session on which treatment day."),
+        ({"hospital_room_days": 6, "treatment_days": 5}, "Hospital-room days cannot exceed the treatment days."),
+    ],
+)
 def test_a_plan_that_does_not_hold_together_is_refused_and_nothing_is_written(review, staff, change, message):
     before = written(review)
 
@@ -167,9 +169,13 @@ def test_the_plan_is_revised_with_a_reason_and_the_new_version_supersedes_plan_a
     plans.sign_plan(plan=v2, by=staff["sofia"], password=password)
 
     assert list(TherapyPlan.objects.filter(case=case).order_by("version").values_list("version", "status")) == [
-        (1, PlanStatus.SUPERSEDED), (2, PlanStatus.SIGNED)]
+        (1, PlanStatus.SUPERSEDED),
+        (2, PlanStatus.SIGNED),
+    ]
     assert list(Quote.objects.filter(case=case).order_by("version").values_list("version", "status", "total")) == [
-        (1, QuoteStatus.SUPERSEDED, Decimal("15260.00")), (2, QuoteStatus.ISSUED, Decimal("15080.00"))]
+        (1, QuoteStatus.SUPERSEDED, Decimal("15260.00")),
+        (2, QuoteStatus.ISSUED, Decimal("15080.00")),
+    ]
     assert plans.current_plan(case) == v2
 
 
@@ -184,3 +190,11 @@ def test_revising_a_plan_needs_a_reason_and_the_assigned_specialist(case_at, sta
         plans.revise_plan(case=case, by=staff["daniel"], reason="Second opinion")
     assert refused.value.message == f"Only the specialist assigned to {case.code} may revise its plan."
     assert written(case) == before
+
+
+def test_a_cell_dose_out_of_range_is_refused_with_the_field_named_and_no_draft_written(case_at, staff):
+    case = case_at(Stage.REVIEW)
+    with pytest.raises(Refusal) as refused:
+        plans.save_plan(case=case, by=staff["sofia"], **{**PLAN, "cell_dose": 500})
+    assert refused.value.message.startswith("The plan cannot be saved. Cell dose (wjmscs):")
+    assert not TherapyPlan.objects.filter(case=case).exists()

@@ -45,7 +45,8 @@ def test_scheduling_sets_the_dates_and_opens_the_inclusive_logistics_tasks(clear
     case = Case.objects.get(pk=cleared.pk)
     assert (case.stage, case.arrival_date, case.first_therapy_day) == (Stage.SCHEDULED, in_days(20), in_days(21))
     assert sorted(LogisticsTask.objects.filter(case=case).values_list("kind", "status")) == sorted(
-        (kind.value, TaskStatus.PENDING) for kind in TaskKind)
+        (kind.value, TaskStatus.PENDING) for kind in TaskKind
+    )
     assert f"deposit due {in_days(13):%d %b %Y}, balance due {in_days(20):%d %b %Y}" in case.events.first().summary
 
 
@@ -61,11 +62,14 @@ def test_an_essential_case_gets_no_airport_transfer_or_accommodation_task(case_a
     assert sorted(LogisticsTask.objects.filter(case=case).values_list("kind", flat=True)) == ["hospital_room", "session_transport"]
 
 
-@pytest.mark.parametrize(("arrival", "first_day", "message"), [
-    (-1, 1, "The arrival date is in the past."),
-    (10, 9, "The first therapy day cannot be before arrival."),
-    (10, 25, "The first therapy day is more than 14 days after arrival; check the dates."),
-])
+@pytest.mark.parametrize(
+    ("arrival", "first_day", "message"),
+    [
+        (-1, 1, "The arrival date is in the past."),
+        (10, 9, "The first therapy day cannot be before arrival."),
+        (10, 25, "The first therapy day is more than 14 days after arrival; check the dates."),
+    ],
+)
 def test_dates_that_do_not_make_sense_are_refused(cleared, staff, arrival, first_day, message):
     before = written(cleared)
 
@@ -182,8 +186,9 @@ def test_logistics_cannot_be_confirmed_before_the_deposit_is_paid(scheduled, sta
 def test_once_the_deposit_is_paid_logistics_confirms_each_task_once(case_at, staff):
     case = case_at(Stage.SCHEDULED)
     quote = billing.accepted_quote(case)
-    billing.record_payment(case=case, by=staff["fiona"], amount=quote.deposit, method="transfer", reference="D-1",
-                           received_on=clinic_today())
+    billing.record_payment(
+        case=case, by=staff["fiona"], amount=quote.deposit, method="transfer", reference="D-1", received_on=clinic_today()
+    )
     task = LogisticsTask.objects.get(case=case, kind=TaskKind.AIRPORT_TRANSFER)
 
     travel.confirm_task(task=task, by=staff["lena"], details="Driver Marko, flight JU 351")
@@ -233,3 +238,14 @@ def test_arrival_is_refused_before_the_deposit_and_to_other_roles(scheduled, sta
         travel.mark_arrived(case=scheduled, by=staff["nina"])
     assert refused.value.message == "Your role does not allow you to record arrivals."
     assert written(scheduled) == before
+
+
+def test_moving_the_dates_reopens_bookings_made_for_the_old_ones(case_at, staff):
+    case = case_at(Stage.DEPOSIT_PAID, arrival=clinic_today() + dt.timedelta(days=20))
+    assert not case.logistics_tasks.exclude(status=TaskStatus.CONFIRMED).exists()
+    new_arrival = clinic_today() + dt.timedelta(days=25)
+    travel.schedule_case(
+        case=case, by=staff["lena"], arrival_date=new_arrival, first_therapy_day=new_arrival + dt.timedelta(days=1), reason="Flight changed"
+    )
+    assert not case.logistics_tasks.filter(status=TaskStatus.CONFIRMED).exists()
+    assert case.events.filter(kind="logistics", summary__startswith="Dates moved: to confirm again").exists()
