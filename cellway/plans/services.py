@@ -42,7 +42,7 @@ def check_plan(fields: dict[str, Any]) -> None:
 def _field_errors(invalid: ValidationError) -> str:
     parts = []
     for name, messages in invalid.message_dict.items():
-        label = TherapyPlan._meta.get_field(name).verbose_name if name in PLAN_FIELDS else name
+        label = getattr(TherapyPlan._meta.get_field(name), "verbose_name", name) if name in PLAN_FIELDS else name
         parts.append(f"{str(label).capitalize()}: {' '.join(messages)}")
     return "The plan cannot be saved. " + " ".join(parts)
 
