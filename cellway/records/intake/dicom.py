@@ -212,7 +212,12 @@ def read_header(
         # pydicom raises many types for damaged files (EOFError, ValueError,
         # struct.error, OSError...); ingest must flag, not crash.
         return _problem(label, ProblemCode.DAMAGED)
-    return _header_or_problem(label, ds, pixel_bytes)
+    try:
+        return _header_or_problem(label, ds, pixel_bytes)
+    except Exception:
+        # pydicom decodes elements lazily: a damaged one (an unknown VR, say)
+        # raises only when first read, wherever that is.
+        return _problem(label, ProblemCode.DAMAGED)
 
 
 def read_headers(
