@@ -230,17 +230,23 @@ def widest_elements(driver: WebDriver, limit: int = 5) -> list[str]:
     )
 
 
-def screenshot(driver: WebDriver, name: str) -> Path | None:
-    """Save a full-height PNG to `var/screenshots/` when CELLWAY_SCREENSHOTS=1 (for looking at pages)."""
+def screenshot(driver: WebDriver, name: str) -> list[Path]:
+    """With CELLWAY_SCREENSHOTS=1, save the page full-height at desktop and phone widths to
+    `var/screenshots/<name>-<width>.png` (git-ignored), for people to look at. Otherwise nothing."""
     if os.environ.get("CELLWAY_SCREENSHOTS") != "1":
-        return None
+        return []
     folder = Path(__file__).resolve().parents[3] / "var" / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)
-    width = driver.execute_script("return window.innerWidth")
-    height = driver.execute_script("return document.documentElement.scrollHeight")
-    size = driver.get_window_size()
-    driver.set_window_size(size["width"], max(size["height"], min(int(height) + 140, 6000)))
-    path = folder / f"{name}-{width}.png"
-    driver.save_screenshot(str(path))
-    driver.set_window_size(size["width"], size["height"])
-    return path
+    before = driver.get_window_size()
+    saved = []
+    try:
+        for width, height in (DESKTOP, PHONE):
+            driver.set_window_size(width, height)
+            full = int(driver.execute_script("return document.documentElement.scrollHeight"))
+            driver.set_window_size(width, max(height, min(full + 100, 8000)))
+            path = folder / f"{name}-{width}.png"
+            driver.save_screenshot(str(path))
+            saved.append(path)
+    finally:
+        driver.set_window_size(before["width"], before["height"])
+    return saved

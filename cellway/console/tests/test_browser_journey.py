@@ -105,7 +105,9 @@ def test_a_patient_goes_from_inquiry_to_follow_up_in_the_browser(
 
     # Liam, the liaison officer, finds it in his queue and assigns the suggested specialist.
     sign_in(d, live_server, "liam")
+    screenshot(d, "home-liam")
     follow(d, d.find_element(By.XPATH, "//a[contains(@class, 'card')][.//h2[normalize-space()='Waiting for a specialist']]"))
+    screenshot(d, "queue-triage")
     follow(d, d.find_element(By.LINK_TEXT, case.code))
     assign = section(d, "assign")
     suggested = assign.find_element(By.XPATH, ".//tr[.//span[normalize-space()='suggested']]")
@@ -194,11 +196,10 @@ def test_a_patient_goes_from_inquiry_to_follow_up_in_the_browser(
     # Lena confirms an arrangement now that the deposit is in.
     sign_in(d, live_server, "lena")
     visit(d, live_server, case_path(case))
-    confirm = form(d, "confirm")
-    kind = confirm.find_element(By.XPATH, "ancestor::tr/td[1]").text
-    type_into(confirm.find_element(By.NAME, "details"), "Driver Piotr, arrivals hall, 14:00")
-    submit(d, button(confirm, "Confirm"))
-    assert f"{kind} confirmed." in messages(d)
+    transfer = d.find_element(By.XPATH, "//section[@id='logistics']//tr[td[normalize-space()='Airport transfer']]")
+    type_into(transfer.find_element(By.NAME, "details"), "Driver Piotr, arrivals hall, 14:00")
+    submit(d, button(transfer, "Confirm"))
+    assert "Airport transfer confirmed." in messages(d)
     assert "Driver Piotr, arrivals hall, 14:00" in section(d, "logistics").text
 
     # Fiona records the balance; the case is paid in full.
@@ -248,6 +249,8 @@ def test_a_patient_goes_from_inquiry_to_follow_up_in_the_browser(
     follow_up = section(d, "follow_up").text
     for months in ("1 month", "3 months", "6 months", "12 months"):
         assert months in follow_up
+
+    screenshot(d, "case-follow-up")
 
     # The timeline tells who did what.
     timeline = section(d, "timeline")

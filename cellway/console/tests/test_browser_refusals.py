@@ -279,12 +279,18 @@ def test_on_a_phone_the_case_page_and_a_queue_fit_the_screen(
     follow(d, d.find_element(By.LINK_TEXT, case.code))
     assert stage(d) == "Deposit paid"
     assert not overflows(d), widest_elements(d)
-    # The payment form is usable at this width: every field and its button inside the screen.
-    payment = form(d, "payment")
     width = d.execute_script("return window.innerWidth")
-    for element in payment.find_elements(By.CSS_SELECTOR, "input:not([type=hidden]), select, button"):
+
+    def on_screen(element: Any) -> bool:
         box = element.rect
-        assert box["x"] >= 0 and box["x"] + box["width"] <= width + 1, (element.get_attribute("name"), box)
+        return bool(box["x"] >= 0 and box["x"] + box["width"] <= width + 1)
+
+    # The quote's amounts and total are on screen, not scrolled off inside the table.
+    amounts = section(d, "quote").find_elements(By.CSS_SELECTOR, "td.num, th.num")
+    assert amounts and all(on_screen(a) for a in amounts), [(a.text, a.rect) for a in amounts if not on_screen(a)]
+    # The payment form is usable at this width: every field and its button inside the screen.
+    for element in form(d, "payment").find_elements(By.CSS_SELECTOR, "input:not([type=hidden]), select, button"):
+        assert on_screen(element), (element.get_attribute("name"), element.rect)
 
 
 def timeline(d: WebDriver) -> list[str]:
