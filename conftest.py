@@ -83,8 +83,8 @@ def staff(db: None) -> dict[str, Any]:
     from cellway.demo.staff import DEMO_PASSWORD, ensure_staff
 
     if not Condition.objects.exists():
-        # A transactional test with serialized_rollback flushed the database
-        # without post_migrate: put back permissions, roles and conditions.
+        # Something flushed the database without post_migrate (a transactional
+        # test with serialized_rollback): put back permissions, roles and conditions.
         emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
     people = ensure_staff()
     outsider = User.objects.create_user("olive", password=DEMO_PASSWORD, first_name="Olive", last_name="Outsider")

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.functional import cached_property
 
 
 def validate_time_zone(value: str) -> None:
@@ -31,6 +32,7 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.get_full_name() or self.username
 
-    @property
+    @cached_property
     def role_names(self) -> list[str]:
-        return sorted(group.name for group in self.groups.all())
+        """The user's roles, read once per request (the user object lives as long as the request)."""
+        return sorted(self.groups.values_list("name", flat=True))

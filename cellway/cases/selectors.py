@@ -14,7 +14,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from cellway.accounts.models import User
-from cellway.accounts.roles import SEE_ALL
+from cellway.accounts.roles import SEE_ALL, Role
 from cellway.cases.models import Case, CaseEvent, SpecialistProfile
 from cellway.cases.stages import ACTIVE, Stage
 
@@ -25,7 +25,7 @@ def visible_cases(user: User) -> QuerySet[Case]:
         return qs.none()
     if user.has_perm(SEE_ALL):
         return qs
-    if user.groups.filter(name="Specialist").exists():
+    if Role.SPECIALIST in user.role_names:
         return qs.filter(specialist=user)
     return qs.none()
 

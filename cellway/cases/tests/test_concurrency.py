@@ -26,7 +26,7 @@ from cellway.cases.stages import Stage
 from cellway.clinic import clinic_today
 from cellway.errors import Refusal, StageConflict
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def race(*calls: Callable[[], Any]) -> list[tuple[str, Any]]:

@@ -46,7 +46,7 @@ NAMES = {
 
 # The transactional tests flush the database after each test; the conditions and
 # role groups come from migrations, so each test gets them back from the serialized copy.
-browser_db = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+browser_db = pytest.mark.django_db(transaction=True)
 
 
 def start_chrome(profile_dir: str) -> WebDriver:
