@@ -12,6 +12,7 @@ from cellway.cases.models import Case
 from cellway.cases.stages import Stage
 from cellway.demo.journey import ensure_price_list, new_case, walk
 from cellway.demo.staff import DEMO_PASSWORD, STAFF, ensure_staff
+from cellway.outcomes.demo import load_outcomes_demo
 
 PATIENTS = [
     ("Ana Silva", "Portugal", Stage.INQUIRY),
@@ -47,6 +48,9 @@ class Command(BaseCommand):
                 declined = new_case(staff, name="Peter Novak", country="Slovakia", email="peter.novak@example.com")
                 cases.end_case(case=declined, to=Stage.DECLINED, by=staff["carla"], reason="Chose treatment closer to home")
             self.stdout.write(self.style.SUCCESS(f"Loaded {Case.objects.count()} demo cases."))
+        self.stdout.write("Loading the outcomes cohort (treated patients with 1-3 years of follow-up)...")
+        added = load_outcomes_demo(staff)
+        self.stdout.write(f"  {added} follow-up patients added." if added else "  already loaded.")
         self.stdout.write(f"\nSign in at http://127.0.0.1:8000/ as any of these (password for all: {DEMO_PASSWORD}):")
         for person in STAFF:
             self.stdout.write(f"  {person.username:<8} {person.first} {person.last:<12} {', '.join(person.roles)}")
