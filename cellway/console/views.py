@@ -501,7 +501,7 @@ ACTIONS: dict[str, Callable[..., HttpResponse]] = {
     "arrived": _action(None, "logistics", _arrive),
     "session": _action(forms.SessionForm, "session", _session),
     "complete": _action(None, "sessions", _complete),
-    "protocol": _action(forms.ProtocolForm, "protocol", _protocol),
+    "protocol-issue": _action(forms.ProtocolForm, "protocol", _protocol),
     "assessment": _action(forms.AssessmentForm, "follow_up", _assessment),
     "end": _action(forms.EndCaseForm, "end", _end),
 }

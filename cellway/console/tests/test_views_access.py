@@ -165,3 +165,13 @@ def test_protocol_document_is_scoped(as_user, case_at):
     assert as_user("outsider").get(url).status_code == 404
     early = case_at(Stage.REVIEW)
     assert as_user("sofia").get(reverse("console:protocol", args=[early.uuid])).status_code == 404
+
+
+def test_every_action_has_its_own_url_apart_from_the_pages(db):
+    from django.urls import resolve
+
+    from cellway.console.views import ACTIONS
+
+    for name in ACTIONS:
+        path = reverse(f"console:act-{name}", args=["00000000-0000-0000-0000-000000000000"])
+        assert resolve(path).url_name == f"act-{name}", f"{path} is answered by another view"
