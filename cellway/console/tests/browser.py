@@ -44,8 +44,9 @@ NAMES = {
     "adam": "Adam Kovač",
 }
 
-# The transactional tests flush the database after each test; the conditions and
-# role groups come from migrations, so each test gets them back from the serialized copy.
+# The live server answers from another thread, so the test's rows must be committed.
+# The flush after each test empties the tables; the root conftest's `staff` fixture
+# puts the roles and conditions back (post_migrate) when it finds them gone.
 browser_db = pytest.mark.django_db(transaction=True)
 
 
