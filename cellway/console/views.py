@@ -21,7 +21,7 @@ from django.db.models import Count, ForeignObjectRel, OuterRef, Q, QuerySet, Sub
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from cellway.accounts.models import User
 from cellway.billing import services as billing
@@ -29,7 +29,7 @@ from cellway.billing.models import Quote, balance_due_on, deposit_due_on
 from cellway.cases import services as cases
 from cellway.cases.models import Case
 from cellway.cases.selectors import get_case, suggested_specialists, timeline, visible_cases
-from cellway.cases.stages import ENDINGS, FINAL, LABELS, Stage
+from cellway.cases.stages import ENDINGS, FINAL, LABELS, MAIN_PATH, Stage
 from cellway.console import forms
 from cellway.console.queues import BY_KEY, QUEUES, queues_for
 from cellway.errors import NotAllowed, Refusal
@@ -46,22 +46,6 @@ from cellway.treatment import services as treatment
 from cellway.treatment.models import PostTreatmentProtocol
 
 PAGE_SIZE = 50
-MAIN_PATH = [
-    Stage.INQUIRY,
-    Stage.TRIAGE,
-    Stage.REVIEW,
-    Stage.QUOTED,
-    Stage.ACCEPTED,
-    Stage.CLEARED,
-    Stage.SCHEDULED,
-    Stage.DEPOSIT_PAID,
-    Stage.PAID,
-    Stage.ARRIVED,
-    Stage.IN_TREATMENT,
-    Stage.TREATED,
-    Stage.FOLLOW_UP,
-    Stage.CLOSED,
-]
 
 
 def _with_missing(qs: Any) -> Any:
@@ -270,6 +254,9 @@ def case_context(request: HttpRequest, case: Case, bound: dict[str, djforms.Base
             "reason": bound.get("reason") or forms.ReasonForm(),
         },
     }
+    for key, form in ctx["f"].items():
+        # Several forms on one page: each its own ids, so every label finds its field.
+        form.auto_id = f"{key}-%s"
     return ctx
 
 
@@ -312,14 +299,17 @@ Handler = Callable[[Case, dict[str, Any], User], str]
 
 def _action(form_class: type[djforms.BaseForm] | None, name: str, handler: Handler) -> Callable[..., HttpResponse]:
     @login_required
-    @require_POST
+    @require_http_methods(["GET", "POST"])
     def view(request: HttpRequest, uuid: str) -> HttpResponse:
         user: User = request.user  # type: ignore[assignment]
         case = get_case(user, uuid)
+        if request.method == "GET":
+            # A reload of the address a refused form left in the bar: show the case.
+            return redirect("console:case", uuid=case.uuid)
         form = form_class(request.POST, request.FILES) if form_class else None
         if form is not None and not form.is_valid():
             messages.error(request, "Please correct the highlighted fields.")
-            return render(request, "console/case_detail.html", case_context(request, case, {name: form}), status=422)
+            return _refused_page(request, case, {name: form})
         try:
             done = handler(case, form.cleaned_data if form else {}, user)
         except NotAllowed as refusal:
@@ -327,12 +317,19 @@ def _action(form_class: type[djforms.BaseForm] | None, name: str, handler: Handl
         except Refusal as refusal:
             messages.error(request, refusal.message)
             case.refresh_from_db()
-            return render(request, "console/case_detail.html", case_context(request, case, {name: form} if form else None), status=422)
+            return _refused_page(request, case, {name: form} if form else None)
         messages.success(request, done)
         return redirect(reverse("console:case", kwargs={"uuid": case.uuid}) + f"#{name}")
 
     view.__name__ = f"act_{name}"
     return view
+
+
+def _refused_page(request: HttpRequest, case: Case, bound: dict[str, djforms.BaseForm] | None) -> HttpResponse:
+    """The case page again, with the refusal, what was typed, and the case's own address in the bar."""
+    response = render(request, "console/case_detail.html", case_context(request, case, bound), status=422)
+    response["HX-Replace-Url"] = reverse("console:case", kwargs={"uuid": case.uuid})
+    return response
 
 
 def _item(case: Case, pk: int) -> RecordItem:

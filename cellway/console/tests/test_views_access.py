@@ -89,10 +89,18 @@ def test_new_inquiry_is_for_care_and_liaison(as_user):
 def test_recording_an_inquiry_opens_a_case_with_a_checklist(as_user, staff):
     from cellway.cases.models import Case, Condition
 
-    response = as_user("carla").post(reverse("console:new_inquiry"), {
-        "full_name": "Noor Haddad", "country": "Jordan", "language": "Arabic", "email": "noor@example.com",
-        "condition": Condition.objects.get(code="ms").pk, "source": "chat", "message": "Diagnosed 2021",
-    })
+    response = as_user("carla").post(
+        reverse("console:new_inquiry"),
+        {
+            "full_name": "Noor Haddad",
+            "country": "Jordan",
+            "language": "Arabic",
+            "email": "noor@example.com",
+            "condition": Condition.objects.get(code="ms").pk,
+            "source": "chat",
+            "message": "Diagnosed 2021",
+        },
+    )
     case = Case.objects.get(patient__full_name="Noor Haddad")
     assert response.status_code == 302 and response.url == reverse("console:case", args=[case.uuid])
     assert case.code.startswith("CW-") and case.stage == Stage.INQUIRY
@@ -113,9 +121,30 @@ def test_an_action_is_403_for_a_role_that_may_see_but_not_act_and_404_for_an_out
     assert case.stage == Stage.REVIEW and case.specialist == staff["sofia"]
 
 
-def test_actions_accept_only_post(as_user, case_at):
+def test_opening_an_action_address_shows_the_case_and_changes_nothing(as_user, case_at):
     case = case_at(Stage.TRIAGE)
-    assert as_user("liam").get(reverse("console:act-assign", args=[case.uuid])).status_code == 405
+    response = as_user("liam").get(reverse("console:act-assign", args=[case.uuid]))
+    assert response.status_code == 302 and response.url == reverse("console:case", args=[case.uuid])
+    case.refresh_from_db()
+    assert case.stage == Stage.TRIAGE
+    assert as_user("outsider").get(reverse("console:act-assign", args=[case.uuid])).status_code == 404
+
+
+def test_a_refused_form_puts_the_case_address_back_in_the_bar(as_user, case_at):
+    case = case_at(Stage.REVIEW)
+    response = as_user("sofia").post(reverse("console:act-plan-sign", args=[case.uuid]), {"password": "x"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 422
+    assert response["HX-Replace-Url"] == reverse("console:case", args=[case.uuid])
+
+
+def test_every_field_on_the_case_page_has_its_own_id(as_user, case_at):
+    import re
+    from collections import Counter
+
+    case = case_at(Stage.TRIAGE)
+    page = as_user("liam").get(reverse("console:case", args=[case.uuid])).text
+    ids = Counter(re.findall(r'\sid="([^"]+)"', page))
+    assert ids and not [i for i, n in ids.items() if n > 1]
 
 
 def test_a_refusal_is_shown_with_what_was_typed_and_nothing_is_written(as_user, case_at, staff):
@@ -131,8 +160,9 @@ def test_a_stale_form_says_someone_else_acted_first(as_user, case_at, staff):
     case = case_at(Stage.TRIAGE)
     client = as_user("liam")
     client.post(reverse("console:act-assign", args=[case.uuid]), {"specialist": staff["sofia"].pk, "reason": "first"})
-    response = client.post(reverse("console:act-end", args=[case.uuid]),
-                           {"ending": "withdrawn", "reason": "duplicate", "version": case.version})
+    response = client.post(
+        reverse("console:act-end", args=[case.uuid]), {"ending": "withdrawn", "reason": "duplicate", "version": case.version}
+    )
     assert response.status_code == 422
     assert "Reload the page" in response.text
     case.refresh_from_db()
