@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -78,7 +79,11 @@ def events_command(visits: Path, relapses: Path, out: Path) -> list[str]:
 
 
 def run_ours(command: list[str]) -> float:
+    # The command runs as on a clinic's machine: production settings, which need
+    # a secret key; a throwaway one is enough for a batch command that serves nothing.
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
+    env.setdefault("CELLWAY_VAR_DIR", str(Path(tempfile.gettempdir()) / "cellway-bench-outcomes"))
     start = time.perf_counter()
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - start
