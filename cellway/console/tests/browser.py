@@ -17,7 +17,12 @@ from typing import Any
 
 import pytest
 from selenium import webdriver
-from selenium.common.exceptions import NoSuchElementException, TimeoutException
+from selenium.common.exceptions import (
+    NoSuchElementException,
+    StaleElementReferenceException,
+    TimeoutException,
+    WebDriverException,
+)
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -87,7 +92,10 @@ def browser() -> Iterator[WebDriver]:
 
 
 def wait(driver: WebDriver, seconds: float = WAIT_SECONDS) -> WebDriverWait[WebDriver]:
-    return WebDriverWait(driver, seconds)
+    # While a page is being replaced Chrome may answer a poll with "node does
+    # not belong to the document" (a plain WebDriverException, not a stale
+    # element): that is "not yet", so keep polling until the timeout.
+    return WebDriverWait(driver, seconds, ignored_exceptions=(StaleElementReferenceException, NoSuchElementException, WebDriverException))
 
 
 def visit(driver: WebDriver, live_server: Any, path: str) -> None:
@@ -108,7 +116,9 @@ def sign_in(driver: WebDriver, live_server: Any, username: str, password: str | 
     visit(driver, live_server, "/signin/")
     driver.find_element(By.ID, "id_username").send_keys(username)
     driver.find_element(By.ID, "id_password").send_keys(password or DEMO_PASSWORD)
+    login_form = driver.find_element(By.CSS_SELECTOR, "form")
     driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    wait(driver).until(ec.staleness_of(login_form))
     name = NAMES.get(username, username)
     wait(driver).until(ec.text_to_be_present_in_element((By.CSS_SELECTOR, "header.top"), name))
     wait(driver).until(_settled)
@@ -144,8 +154,7 @@ def _settled(driver: WebDriver) -> bool:
     """The page is loaded and htmx has no request, swap or settle under way."""
     return bool(
         driver.execute_script(
-            "return document.readyState === 'complete'"
-            " && !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+            "return document.readyState === 'complete' && !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
         )
     )
 
