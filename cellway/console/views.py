@@ -30,6 +30,7 @@ from cellway.cases import services as cases
 from cellway.cases.models import Case
 from cellway.cases.selectors import get_case, suggested_specialists, timeline, visible_cases
 from cellway.cases.stages import ENDINGS, FINAL, LABELS, MAIN_PATH, Stage
+from cellway.clinic import clinic_today
 from cellway.console import forms
 from cellway.console.queues import BY_KEY, QUEUES, queues_for
 from cellway.errors import NotAllowed, Refusal
@@ -245,7 +246,8 @@ def case_context(request: HttpRequest, case: Case, bound: dict[str, djforms.Base
             "judge": bound.get("judge") or forms.JudgeForm(initial={"result": pending.uuid if pending else None}),
             "schedule": bound.get("schedule")
             or forms.ScheduleForm(initial={"arrival_date": case.arrival_date, "first_therapy_day": case.first_therapy_day}),
-            "payment": bound.get("payment") or forms.PaymentForm(initial={"amount": _suggested_amount(acct)}),
+            "payment": bound.get("payment")
+            or forms.PaymentForm(initial={"amount": _suggested_amount(acct), "received_on": clinic_today()}),
             "override": bound.get("override") or forms.OverrideForm(),
             "revise_quote": bound.get("revise_quote") or forms.ReviseQuoteForm(),
             "session": bound.get("session") or forms.SessionForm(),

@@ -205,3 +205,13 @@ def test_every_action_has_its_own_url_apart_from_the_pages(db):
     for name in ACTIONS:
         path = reverse(f"console:act-{name}", args=["00000000-0000-0000-0000-000000000000"])
         assert resolve(path).url_name == f"act-{name}", f"{path} is answered by another view"
+
+
+def test_the_payment_form_suggests_the_deposit_received_today(as_user, case_at):
+    from cellway.billing.services import accepted_quote
+    from cellway.clinic import clinic_today
+
+    case = case_at(Stage.SCHEDULED)
+    page = as_user("fiona").get(reverse("console:case", args=[case.uuid])).text
+    assert f'value="{clinic_today().isoformat()}"' in page
+    assert f'value="{accepted_quote(case).deposit}"' in page
