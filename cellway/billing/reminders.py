@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.db import transaction
 
 from cellway.billing.models import balance_due_on, deposit_due_on
@@ -26,25 +27,17 @@ def due_reminders(today: dt.date) -> list[tuple[Case, str, dt.date]]:
     """Cases with a deposit or balance due in exactly one of LEAD_DAYS, and still unpaid."""
     found: list[tuple[Case, str, dt.date]] = []
     days = [today + dt.timedelta(days=n) for n in LEAD_DAYS]
-    deposit_arrivals = [deposit_due_on_inverse(d) for d in days]
+    # Due dates are fixed offsets before the dates stored on the case.
+    deposit_arrivals = [d + dt.timedelta(days=settings.DEPOSIT_DAYS_BEFORE_ARRIVAL) for d in days]
     for case in Case.objects.filter(stage=Stage.SCHEDULED, arrival_date__in=deposit_arrivals).select_related("patient"):
         assert case.arrival_date is not None
         found.append((case, "deposit", deposit_due_on(case.arrival_date)))
-    balance_days = [balance_due_on_inverse(d) for d in days]
+    balance_days = [d + dt.timedelta(days=settings.BALANCE_DAYS_BEFORE_THERAPY) for d in days]
     open_stages = [Stage.SCHEDULED, Stage.DEPOSIT_PAID, Stage.ARRIVED]
     for case in Case.objects.filter(stage__in=open_stages, first_therapy_day__in=balance_days).select_related("patient"):
         assert case.first_therapy_day is not None
         found.append((case, "balance", balance_due_on(case.first_therapy_day)))
     return found
-
-
-def deposit_due_on_inverse(due: dt.date) -> dt.date:
-    """The arrival date whose deposit falls due on `due`."""
-    return due + (due - deposit_due_on(due))
-
-
-def balance_due_on_inverse(due: dt.date) -> dt.date:
-    return due + (due - balance_due_on(due))
 
 
 def send_payment_reminders(*, today: dt.date) -> int:
@@ -57,7 +50,7 @@ def send_payment_reminders(*, today: dt.date) -> int:
             if acct.quote is None or (what == "deposit" and acct.deposit_paid) or (what == "balance" and not acct.balance_open):
                 continue
             key = {"what": what, "due_on": str(due_on), "sent_on": str(today)}
-            if case.events.filter(kind="reminder", data__contains=key).exists() if _json_contains() else _already(case, key):
+            if _already(case, key):
                 continue
             amount = acct.quote.deposit - acct.paid if what == "deposit" else acct.outstanding
             record_event(case=case, by=None, kind="reminder", summary=f"Reminder sent: {what} of {amount} due {due_on:%d %b %Y}", data=key)
@@ -73,12 +66,6 @@ def send_payment_reminders(*, today: dt.date) -> int:
     return sent
 
 
-def _json_contains() -> bool:
-    from django.db import connection
-
-    return connection.vendor == "postgresql"
-
-
 def _already(case: Case, key: dict[str, str]) -> bool:
-    # SQLite has no JSON containment lookup; compare the few reminder rows in Python.
+    # A case has a handful of reminder rows; comparing them here works the same on every database.
     return any(event.data == key for event in case.events.filter(kind="reminder").only("data"))
