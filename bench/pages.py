@@ -59,7 +59,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/cellway_bench"
-PAGE_SIZE = 50  # cellway.console.views.PAGE_SIZE
+PAGE_SIZE = 50  # cellway.console.cases.views.PAGE_SIZE
 KINDS = ("trivial", "liaison_queue", "case_page")
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 
 class Refusal(Exception):
     """A rule says no. Nothing has been written."""
@@ -17,3 +20,12 @@ class StageConflict(Refusal):
 
 class NotAllowed(Refusal):
     """The person may see the case but may not do this (HTTP 403)."""
+
+
+def allowed(check: Callable[..., None], /, **kwargs: Any) -> bool:
+    """Whether `check(**kwargs)` passes: the interfaces offer an action only when the service's own check would."""
+    try:
+        check(**kwargs)
+    except Refusal:
+        return False
+    return True

@@ -14,7 +14,6 @@ urlpatterns = [
     path("signin/", auth_views.LoginView.as_view(), name="login"),
     path("signout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
-    path("", include("cellway.records.urls")),
-    path("outcomes/", include("cellway.outcomes.urls")),
+    # The staff interface (console, records and outcomes pages).
     path("", include("cellway.console.urls")),
 ]

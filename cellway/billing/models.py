@@ -97,6 +97,7 @@ class Quote(models.Model):
     class Meta:
         ordering = ["case", "-version"]
         constraints = [models.UniqueConstraint(fields=["case", "version"], name="one_quote_per_version")]
+        permissions = [("view_account", "Can see a case's quotes, payments and balance")]
 
     def __str__(self) -> str:
         return f"{self.case.code} quote v{self.version}: {self.total} {self.currency}"

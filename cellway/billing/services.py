@@ -18,7 +18,7 @@ from cellway.billing import pricing
 from cellway.billing.models import PRICE_FIELDS, BalanceOverride, Payment, PriceList, Quote, QuoteStatus
 from cellway.cases import notify
 from cellway.cases.models import Case
-from cellway.cases.services import lock_case, move, record_event, require_perm, touch
+from cellway.cases.services import lock_case, move, record_event, require_perm, require_stage, touch
 from cellway.cases.stages import Stage
 from cellway.clinic import clinic_today
 from cellway.errors import Refusal, StageConflict
@@ -237,3 +237,32 @@ def publish_price_list(*, by: User, currency: str, prices: dict[str, Decimal]) -
         )
         audit_record(actor=by, action="price_list.published", target=str(price_list))
     return price_list
+
+
+# --- Checks: the predicates the services and the interfaces share ---------------------
+
+
+def check_revise_quote(*, case: Case, by: User) -> None:
+    require_perm(by, "billing.issue_quote", "revise quotes")
+    require_stage(case, {Stage.QUOTED}, "revise the quote")
+
+
+def check_accept_quote(*, case: Case, by: User) -> None:
+    require_perm(by, "billing.record_acceptance", "record quote acceptance")
+    require_stage(case, {Stage.QUOTED}, "record the acceptance")
+
+
+def check_record_payment(*, case: Case, by: User) -> None:
+    require_perm(by, "billing.record_payment", "record payments")
+    require_stage(case, PAYABLE, "record a payment")
+    if not account(case).balance_open:
+        raise Refusal("Nothing is owed on this case.")
+
+
+def check_override_balance(*, case: Case, by: User) -> None:
+    require_perm(by, "billing.override_balance", "override an open balance")
+    require_stage(case, {Stage.DEPOSIT_PAID, Stage.ARRIVED, Stage.IN_TREATMENT}, "override the balance")
+    if not account(case).balance_open:
+        raise Refusal("Nothing is owed; no override is needed.")
+    if has_override(case):
+        raise StageConflict("A finance manager has already signed an override for this case.")

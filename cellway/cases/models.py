@@ -127,6 +127,7 @@ class Case(models.Model):
             ("manage_records", "Can keep the records checklist"),
             ("assign_case", "Can assign a case to a specialist"),
             ("end_case", "Can end a case as declined, refused or withdrawn"),
+            ("view_contact", "Can see a patient's email and phone"),
         ]
 
     def __str__(self) -> str:

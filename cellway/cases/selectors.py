@@ -15,7 +15,9 @@ from django.http import Http404
 
 from cellway.accounts.models import User
 from cellway.accounts.roles import SEE_ALL, Role
+from cellway.cases.events import PART_OF
 from cellway.cases.models import Case, CaseEvent, SpecialistProfile
+from cellway.cases.parts import may_read
 from cellway.cases.stages import ACTIVE, Stage
 
 
@@ -41,8 +43,16 @@ def queue(user: User, stages: set[Stage]) -> QuerySet[Case]:
     return visible_cases(user).filter(stage__in=[s.value for s in stages]).order_by("stage_changed_at")
 
 
-def timeline(case: Case, limit: int = 200) -> QuerySet[CaseEvent]:
-    return case.events.select_related("actor").order_by("-at", "-id")[:limit]
+def timeline(case: Case, user: User, limit: int = 200) -> QuerySet[CaseEvent]:
+    """The case's events newest first, only of the parts of a case `user` may read."""
+    hidden = [kind for kind, part in PART_OF.items() if not may_read(user, part)]
+    return case.events.exclude(kind__in=hidden).select_related("actor").order_by("-at", "-id")[:limit]
+
+
+def stages_reached(case: Case) -> set[Stage]:
+    """Every stage the case has been in (from its stage events)."""
+    reached = {Stage(s) for s in case.events.exclude(to_stage="").values_list("to_stage", flat=True).distinct()}
+    return reached | {case.stage_enum}
 
 
 def suggested_specialists(case: Case) -> list[User]:

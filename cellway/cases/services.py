@@ -7,6 +7,7 @@ their rows, the stage change and its event commit together or not at all.
 from __future__ import annotations
 
 import datetime as dt
+from types import EllipsisType
 from typing import Any
 
 from django.conf import settings
@@ -17,6 +18,7 @@ from django.utils import timezone
 from cellway.accounts.models import User
 from cellway.accounts.roles import SEE_ALL
 from cellway.cases import notify
+from cellway.cases.events import MEDICAL_READ
 from cellway.cases.models import Case, CaseCounter, CaseEvent, Condition, Inquiry, Patient
 from cellway.cases.signals import case_opened
 from cellway.cases.stages import ENDINGS, FINAL, LABELS, Stage, can_move
@@ -170,8 +172,13 @@ def _clinic_zone() -> dt.tzinfo:
     return zoneinfo.ZoneInfo(settings.CLINIC_TIME_ZONE)
 
 
-def assign_case(*, case: Case, specialist: User, by: User, reason: str) -> Case:
-    """Assign (or reassign) a case to a specialist. Only a liaison officer may; a reason is required."""
+def assign_case(*, case: Case, specialist: User, by: User, reason: str, seen_specialist: int | None | EllipsisType = ...) -> Case:
+    """Assign (or reassign) a case to a specialist. Only a liaison officer may; a reason is required.
+
+    `seen_specialist` is the specialist (pk or None) the person saw when their
+    page was drawn: if someone assigned the case since, they are told who and
+    when instead of silently reassigning it. Omitted, the case as passed counts.
+    """
     require_perm(by, "cases.assign_case", "assign cases")
     if not reason.strip():
         raise Refusal("Say why this specialist should take the case.")
@@ -179,7 +186,7 @@ def assign_case(*, case: Case, specialist: User, by: User, reason: str) -> Case:
         raise Refusal(f"{specialist} is not an active specialist.")
     # The assignment the person acting saw: if someone assigned the case
     # meanwhile, they are told so rather than silently reassigning it.
-    seen = case.specialist_id
+    seen = case.specialist_id if seen_specialist is ... else seen_specialist
     with transaction.atomic():
         case = lock_case(case, expected={Stage.TRIAGE, Stage.REVIEW}, doing="assign this case")
         if case.specialist_id != seen:
@@ -220,3 +227,44 @@ def end_case(*, case: Case, to: Stage, by: User, reason: str, expected_version: 
         move(case, to=to, by=by, reason=reason)
         notify.later(notify.case_ended, case_id=case.pk)
     return case
+
+
+# --- Checks: the predicates the services and the interfaces share ---------------------
+
+
+def require_stage(case: Case, stages: set[Stage] | frozenset[Stage], doing: str) -> None:
+    if case.stage_enum not in stages:
+        raise StageConflict(f"Cannot {doing}: {case.code} is '{case.get_stage_display()}'.")
+
+
+def require_assigned(case: Case, by: User, doing: str) -> None:
+    if case.specialist_id != by.pk:
+        raise NotAllowed(f"Only the specialist assigned to {case.code} may {doing}.")
+
+
+def check_open_case(*, by: User) -> None:
+    require_perm(by, "cases.open_case", "open cases")
+
+
+def check_assign(*, case: Case, by: User) -> None:
+    require_perm(by, "cases.assign_case", "assign cases")
+    require_stage(case, {Stage.TRIAGE, Stage.REVIEW}, "assign this case")
+
+
+def check_end_case(*, case: Case, by: User) -> None:
+    require_perm(by, "cases.end_case", "end cases")
+    if case.stage_enum in FINAL:
+        raise StageConflict(f"{case.code} has already ended as '{case.get_stage_display()}'.")
+    if not by.has_perm(SEE_ALL) and case.specialist_id != by.pk:
+        raise NotAllowed(f"Only the specialist assigned to {case.code} may end it.")
+
+
+MEDICAL_READ_WINDOW = dt.timedelta(minutes=10)
+
+
+def record_medical_read(*, case: Case, by: User, subject: str, summary: str) -> CaseEvent | None:
+    """Put a read of medical content on the case's trail: one row per person, case and subject per ten minutes."""
+    since = timezone.now() - MEDICAL_READ_WINDOW
+    if case.events.filter(kind=MEDICAL_READ, actor=by, at__gte=since, data__subject=subject).exists():
+        return None
+    return record_event(case=case, by=by, kind=MEDICAL_READ, summary=summary[:300], data={"subject": subject})

@@ -1,16 +1,49 @@
-from django.urls import path
+"""The staff interface's addresses, by domain.
 
-from cellway.console import views
+Pages live in `console/<domain>/views.py`; actions on a case in
+`console/<domain>/actions.py`, gathered here under `cases/<uuid>/<name>/`
+(URL name `console:act-<name>`). Records and outcomes keep their own
+namespaces (`records:`, `outcomes:`) and addresses.
+"""
 
-app_name = "console"
+from django.urls import include, path
+
+from cellway.console.actions import View
+from cellway.console.billing import actions as billing_actions
+from cellway.console.billing import views as billing_views
+from cellway.console.cases import actions as cases_actions
+from cellway.console.cases import views as cases_views
+from cellway.console.plans import actions as plans_actions
+from cellway.console.records import actions as records_actions
+from cellway.console.records import views as records_views
+from cellway.console.travel import actions as travel_actions
+from cellway.console.treatment import actions as treatment_actions
+from cellway.console.treatment import views as treatment_views
+
+ACTIONS: dict[str, View] = {
+    **records_actions.ACTIONS,
+    **cases_actions.ACTIONS,
+    **plans_actions.ACTIONS,
+    **billing_actions.ACTIONS,
+    **travel_actions.ACTIONS,
+    **treatment_actions.ACTIONS,
+}
+
+console_patterns = [
+    path("", cases_views.home, name="home"),
+    path("queue/<slug:key>/", cases_views.queue, name="queue"),
+    path("cases/", cases_views.case_list, name="cases"),
+    path("inquiries/new/", cases_views.new_inquiry, name="new_inquiry"),
+    path("cases/<uuid:uuid>/", cases_views.case_detail, name="case"),
+    path("cases/<uuid:uuid>/protocol/", treatment_views.protocol_document, name="protocol"),
+    path("price-list/", billing_views.price_list, name="price_list"),
+    # The download's first address; the records pages link to records:download.
+    path("records/<uuid:uuid>/", records_views.download, name="record_file"),
+    *[path(f"cases/<uuid:uuid>/{name}/", view, name=f"act-{name}") for name, view in ACTIONS.items()],
+]
+
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("queue/<slug:key>/", views.queue, name="queue"),
-    path("cases/", views.case_list, name="cases"),
-    path("price-list/", views.price_list, name="price_list"),
-    path("inquiries/new/", views.new_inquiry, name="new_inquiry"),
-    path("cases/<uuid:uuid>/", views.case_detail, name="case"),
-    path("cases/<uuid:uuid>/protocol/", views.protocol_document, name="protocol"),
-    path("records/<uuid:uuid>/", views.record_file, name="record_file"),
-    *[path(f"cases/<uuid:uuid>/{name}/", view, name=f"act-{name}") for name, view in views.ACTIONS.items()],
+    path("", include("cellway.console.records.urls")),
+    path("outcomes/", include("cellway.console.outcomes.urls")),
+    path("", include((console_patterns, "console"))),
 ]

@@ -35,6 +35,15 @@ def require_view(user: User) -> None:
         raise NotAllowed("Your role does not show patients' outcome measures.")
 
 
+REGISTRY = "outcomes.view_registry"
+
+
+def require_registry(user: User) -> None:
+    """The follow-up registry shows names and due dates, no measures: care books the overdue visits from it."""
+    if not user.has_perm(REGISTRY):
+        raise NotAllowed("Your role does not keep the follow-up registry.")
+
+
 @dataclass
 class History:
     """Everything measured for one case, oldest first."""
@@ -93,7 +102,7 @@ class OverdueRow:
 
 def overdue(user: User, today: dt.date) -> list[OverdueRow]:
     """Assessments past due and not recorded, of the cases in follow-up the user can see, most overdue first."""
-    require_view(user)
+    require_registry(user)
     cases = visible_cases(user).filter(stage=Stage.FOLLOW_UP)
     qs: QuerySet[FollowUpAssessment] = (
         FollowUpAssessment.objects.filter(case__in=cases.values("pk"), completed_at__isnull=True, due_on__lt=today)
@@ -105,7 +114,7 @@ def overdue(user: User, today: dt.date) -> list[OverdueRow]:
 
 
 def due_soon(user: User, today: dt.date, days: int = 30) -> QuerySet[FollowUpAssessment]:
-    require_view(user)
+    require_registry(user)
     cases = visible_cases(user).filter(stage=Stage.FOLLOW_UP)
     return (
         FollowUpAssessment.objects.filter(

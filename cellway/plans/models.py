@@ -88,6 +88,8 @@ class TherapyPlan(models.Model):
             ("complete_treatment", "Can complete treatment"),
             ("issue_protocol", "Can issue the post-treatment protocol"),
             ("log_session", "Can log treatment sessions"),
+            ("view_plan", "Can read therapy plans"),
+            ("view_screening", "Can see cancer-marker screening results"),
         ]
 
     def __str__(self) -> str:

@@ -15,7 +15,7 @@ from cellway.accounts.models import User
 from cellway.audit.services import sign
 from cellway.cases import notify
 from cellway.cases.models import Case
-from cellway.cases.services import lock_case, move, record_event, require_perm, touch
+from cellway.cases.services import lock_case, move, record_event, require_perm, require_stage, touch
 from cellway.cases.stages import Stage
 from cellway.clinic import clinic_today
 from cellway.errors import NotAllowed, Refusal, StageConflict
@@ -211,3 +211,35 @@ def valid_screening(case: Case, first_therapy_day: dt.date | None = None) -> Scr
         if day is None or result.counts_for(day):
             return result
     return None
+
+
+# --- Checks: the predicates the services and the interfaces share ---------------------
+
+
+def check_write_plan(*, case: Case, by: User) -> None:
+    require_perm(by, "plans.write_plan", "write therapy plans")
+    require_stage(case, {Stage.REVIEW}, "write the plan")
+    _require_assigned(case, by, "write its plan")
+
+
+def check_sign_plan(*, case: Case, by: User) -> None:
+    require_perm(by, "plans.sign_plan", "sign therapy plans")
+    require_stage(case, {Stage.REVIEW}, "sign the plan")
+    _require_assigned(case, by, "sign its plan")
+
+
+def check_revise_plan(*, case: Case, by: User) -> None:
+    require_perm(by, "plans.write_plan", "revise therapy plans")
+    require_stage(case, {Stage.QUOTED}, "revise the plan")
+    _require_assigned(case, by, "revise its plan")
+
+
+def check_record_screening(*, case: Case, by: User) -> None:
+    require_perm(by, "plans.record_screening", "record screening results")
+    require_stage(case, SCREENING_STAGES, "record a screening result")
+
+
+def check_judge_screening(*, case: Case, by: User) -> None:
+    require_perm(by, "plans.judge_screening", "judge screening results")
+    require_stage(case, {Stage.ACCEPTED}, "judge the screening")
+    _require_assigned(case, by, "judge its screening")

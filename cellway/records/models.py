@@ -40,6 +40,7 @@ class RecordItem(models.Model):
     class Meta:
         ordering = ["case", "kind"]
         constraints = [models.UniqueConstraint(fields=["case", "kind"], name="one_item_per_kind")]
+        permissions = [("view_records", "Can open a case's medical records and imaging")]
 
     def __str__(self) -> str:
         return f"{self.case.code} {self.get_kind_display()}: {self.get_status_display()}"

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from cellway.accounts.models import User
+from cellway.cases.events import MEDICAL_READ
 from cellway.cases.models import Case, CaseEvent
 from cellway.cases.selectors import visible_cases
 from cellway.cases.stages import Stage
@@ -39,7 +40,6 @@ class Checklist:
 
     items: list[RecordItem]
     studies: list[ImagingStudy]
-    documents: list[DocumentStatus] = field(default_factory=list)
 
     def __iter__(self) -> Iterator[RecordItem]:
         # The case page loops over the checklist as it did over its items.
@@ -50,7 +50,7 @@ def checklist(case: Case) -> Checklist:
     files = RecordFile.objects.select_related("uploaded_by", "blob", "ingest").order_by("-uploaded_at")
     items = list(case.record_items.prefetch_related(Prefetch("files", queryset=files)).order_by("kind"))
     studies = list(case.imaging_studies.all())
-    return Checklist(items=items, studies=studies, documents=documents_for([case]).get(case.pk, []))
+    return Checklist(items=items, studies=studies)
 
 
 def documents_for(cases: Iterable[Case]) -> dict[int, list[DocumentStatus]]:
@@ -78,6 +78,14 @@ def documents_for(cases: Iterable[Case]) -> dict[int, list[DocumentStatus]]:
         )
         out[case.pk] = [status] if status else []
     return out
+
+
+def with_missing_count(cases: QuerySet[Case]) -> Any:  # QuerySet[Case] with `missing`; django-stubs cannot say so
+    """`cases` annotated with `missing`: how many required checklist items are not yet received."""
+    required = [k.value for k in REQUIRED_KINDS]
+    return cases.annotate(
+        missing=Count("record_items", filter=Q(record_items__kind__in=required) & ~Q(record_items__status=ItemStatus.RECEIVED))
+    )
 
 
 def missing_required(case: Case) -> list[str]:
@@ -127,4 +135,6 @@ def ordered_slices(series: ImagingSeries) -> QuerySet[ImagingSlice]:
 
 def read_trail(record: RecordFile) -> QuerySet[CaseEvent]:
     """Every opening of this record, newest first."""
-    return CaseEvent.objects.filter(case_id=record.item.case_id, kind="record.read", data__file=str(record.uuid)).select_related("actor")
+    return CaseEvent.objects.filter(
+        case_id=record.item.case_id, kind=MEDICAL_READ, data__subject=f"record:{record.uuid}"
+    ).select_related("actor")

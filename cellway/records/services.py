@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from cellway.accounts.models import User
 from cellway.cases.models import Case
-from cellway.cases.services import lock_case, move, record_event, require_perm, touch
+from cellway.cases.services import lock_case, move, record_event, record_medical_read, require_perm, require_stage, touch
 from cellway.cases.stages import Stage
 from cellway.errors import NotAllowed, Refusal
 from cellway.records import conf
@@ -350,9 +350,12 @@ def _enqueue_processing(record_id: int) -> None:
 
 
 def record_read(*, record: RecordFile, by: User, what: str = "") -> None:
-    """Write the read of a medical record to the case trail (rule 9); ``what`` says which view of it."""
+    """Write the read of a medical record to the case trail (rule 9); ``what`` says which view of it.
+
+    One row per person, record and ten minutes (`record_medical_read`).
+    """
     summary = f"Opened {record.original_name}" + (f" ({what})" if what else "")
-    record_event(case=record.item.case, by=by, kind="record.read", summary=summary[:300], data={"file": str(record.uuid)})
+    record_medical_read(case=record.item.case, by=by, subject=f"record:{record.uuid}", summary=summary)
 
 
 def abandon_stale_uploads(*, older_than_hours: int | None = None) -> int:
@@ -599,3 +602,21 @@ def reopen_records(*, case: Case, by: User, reason: str) -> Case:
         case = lock_case(case, expected=Stage.TRIAGE, doing="reopen records")
         move(case, to=Stage.INQUIRY, by=by, summary="Records reopened", reason=reason)
     return case
+
+
+# --- Checks: the predicates the services and the interfaces share ---------------------
+
+
+def check_manage_records(*, case: Case, by: User) -> None:
+    require_perm(by, "cases.manage_records", "keep the records checklist")
+    require_stage(case, EDITABLE, "change the records checklist")
+
+
+def check_complete_records(*, case: Case, by: User) -> None:
+    require_perm(by, "cases.manage_records", "mark records complete")
+    require_stage(case, {Stage.INQUIRY}, "mark records complete")
+
+
+def check_reopen_records(*, case: Case, by: User) -> None:
+    require_perm(by, "cases.manage_records", "reopen records")
+    require_stage(case, {Stage.TRIAGE}, "reopen records")

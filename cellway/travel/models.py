@@ -44,6 +44,7 @@ class LogisticsTask(models.Model):
             ("schedule_case", "Can set arrival and therapy dates"),
             ("confirm_logistics", "Can confirm transfers, accommodation and rooms"),
             ("mark_arrived", "Can record a patient's arrival"),
+            ("view_logistics", "Can see a case's travel arrangements"),
         ]
 
     def __str__(self) -> str:

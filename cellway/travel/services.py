@@ -12,7 +12,7 @@ from cellway.billing.models import balance_due_on, deposit_due_on
 from cellway.billing.services import account
 from cellway.cases import notify
 from cellway.cases.models import Case
-from cellway.cases.services import lock_case, move, record_event, require_perm, touch
+from cellway.cases.services import lock_case, move, record_event, require_perm, require_stage, touch
 from cellway.cases.stages import Stage
 from cellway.clinic import clinic_today
 from cellway.errors import Refusal, StageConflict
@@ -123,3 +123,23 @@ def mark_arrived(*, case: Case, by: User) -> Case:
         case = lock_case(case, expected={Stage.DEPOSIT_PAID, Stage.PAID}, doing="record the arrival")
         move(case, to=Stage.ARRIVED, by=by, summary="Patient arrived")
     return case
+
+
+# --- Checks: the predicates the services and the interfaces share ---------------------
+
+
+def check_schedule(*, case: Case, by: User) -> None:
+    require_perm(by, "travel.schedule_case", "schedule cases")
+    require_stage(case, {Stage.CLEARED} | RESCHEDULABLE, "schedule this case")
+
+
+def check_confirm_logistics(*, case: Case, by: User) -> None:
+    require_perm(by, "travel.confirm_logistics", "confirm logistics")
+    require_stage(case, {Stage.SCHEDULED} | DEPOSIT_STAGES, "confirm logistics")
+    if case.stage_enum not in DEPOSIT_STAGES or not account(case).deposit_paid:
+        raise Refusal("Arrangements can be confirmed only once the deposit is paid.")
+
+
+def check_mark_arrived(*, case: Case, by: User) -> None:
+    require_perm(by, "travel.mark_arrived", "record arrivals")
+    require_stage(case, {Stage.DEPOSIT_PAID, Stage.PAID}, "record the arrival")

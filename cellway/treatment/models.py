@@ -38,6 +38,7 @@ class TreatmentSession(models.Model):
 
     class Meta:
         ordering = ["case", "day", "logged_at"]
+        permissions = [("view_treatment", "Can see sessions, the post-treatment protocol and follow-up")]
 
     def __str__(self) -> str:
         return f"{self.case.code} {self.day} {self.get_kind_display()}"

@@ -12,7 +12,7 @@ from cellway.accounts.models import User
 from cellway.audit.services import sign
 from cellway.billing.services import account
 from cellway.cases.models import Case
-from cellway.cases.services import lock_case, move, record_event, require_perm, touch
+from cellway.cases.services import lock_case, move, record_event, require_perm, require_stage, touch
 from cellway.cases.stages import Stage
 from cellway.clinic import clinic_today
 from cellway.errors import NotAllowed, Refusal, StageConflict
@@ -120,3 +120,30 @@ def complete_assessment(*, assessment: FollowUpAssessment, by: User, notes: str)
         touch(case)
         record_event(case=case, by=by, kind="follow_up", summary=f"{assessment.months_after}-month assessment recorded", reason=notes)
     return assessment
+
+
+# --- Checks: the predicates the services and the interfaces share ---------------------
+
+
+def check_log_session(*, case: Case, by: User) -> None:
+    require_perm(by, "plans.log_session", "log treatment sessions")
+    require_stage(case, {Stage.ARRIVED, Stage.IN_TREATMENT}, "log a session")
+    if account(case).balance_open and not case.balance_overrides.exists():
+        raise Refusal("The balance is still open: no session starts until it is paid, or a finance manager signs an override.")
+
+
+def check_complete_treatment(*, case: Case, by: User) -> None:
+    require_perm(by, "plans.complete_treatment", "complete treatment")
+    require_stage(case, {Stage.IN_TREATMENT}, "complete treatment")
+    _require_assigned(case, by, "complete its treatment")
+
+
+def check_issue_protocol(*, case: Case, by: User) -> None:
+    require_perm(by, "plans.issue_protocol", "issue post-treatment protocols")
+    require_stage(case, {Stage.TREATED}, "issue the protocol")
+    _require_assigned(case, by, "issue its protocol")
+
+
+def check_complete_assessment(*, case: Case, by: User) -> None:
+    require_perm(by, "outcomes.record_assessment", "record follow-up assessments")
+    require_stage(case, {Stage.FOLLOW_UP}, "record the assessment")

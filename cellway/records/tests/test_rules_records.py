@@ -208,7 +208,9 @@ def test_reading_a_record_writes_who_opened_which_file_to_the_trail(inquiry, sta
                                  upload=SimpleUploadedFile("mri.pdf", b"%PDF-1.4 mri report", "application/pdf"), by=staff["carla"])
 
     records.record_read(record=record, by=staff["sofia"])
+    records.record_read(record=record, by=staff["sofia"])  # within ten minutes: the same read
 
     event = CaseEvent.objects.filter(case=inquiry).first()
     assert (event.kind, event.actor, event.summary, event.data) == (
-        "record.read", staff["sofia"], "Opened mri.pdf", {"file": str(record.uuid)})
+        "medical.read", staff["sofia"], "Opened mri.pdf", {"subject": f"record:{record.uuid}"})
+    assert CaseEvent.objects.filter(case=inquiry, kind="medical.read").count() == 1

@@ -52,7 +52,8 @@ def test_staff_upload_over_http_in_chunks_and_the_file_page_shows_who_when_and_w
     page = client.get(done.json()["url"]).text
     assert "xray.png" in page and "Carla Reyes" in page and "staff upload" in page and record.sha256 in page
     assert "Not scanned (no virus scanner is configured)" in page
-    assert "Nobody has opened this record yet." in page
+    # Opening the file page is itself a read of the record, on its trail.
+    assert "Opened xray.png" in page
 
 
 def test_a_file_over_the_limit_is_answered_413_with_the_limit(as_user, imaging, inquiry, settings):
@@ -103,7 +104,8 @@ def test_every_download_is_on_the_read_trail_shown_on_the_file_page(as_user, ima
     assert as_user("carla").get(reverse("records:download", args=[record.uuid])).status_code == 200
 
     page = as_user("carla").get(reverse("records:file", args=[record.uuid])).text
-    reads = CaseEvent.objects.filter(case=inquiry, kind="record.read")
+    reads = CaseEvent.objects.filter(case=inquiry, kind="medical.read", data__subject=f"record:{record.uuid}")
+    # One row per person, record and ten minutes: carla's download and file page are one read.
     assert sorted(e.actor.username for e in reads) == ["carla", "liam"]
     assert page.count("Opened xray.png") == 2
     assert as_user("outsider").get(reverse("records:file", args=[record.uuid])).status_code == 404
@@ -129,8 +131,12 @@ def test_a_specialist_pages_through_the_series_of_a_dropped_mri_study(as_user, i
     assert image.status_code == 200 and image.content[:8] == b"\x89PNG\r\n\x1a\n" and image["Cache-Control"] == "private, max-age=600"
     assert preview.status_code == 200 and preview["Content-Type"] == "image/png"
     assert client.get(reverse("records:slice", args=[series.uuid, 9])).status_code == 404
-    reads = list(CaseEvent.objects.filter(case=inquiry, kind="record.read").values_list("summary", flat=True))
-    assert "Opened mri.zip (series T1 AX)" in reads and "Opened mri.zip (study MRI BRAIN WITHOUT AND WITH CONTRAST)" in reads
+    reads = dict(CaseEvent.objects.filter(case=inquiry, kind="medical.read", actor=staff["liam"]).values_list("data__subject", "summary"))
+    # The viewer, its second slice, a slice image and the preview are one read of the series.
+    assert reads[f"series:{series.uuid}"] == "Viewed imaging series T1 AX"
+    assert reads[f"study:{study.uuid}"] == "Opened imaging study MRI BRAIN WITHOUT AND WITH CONTRAST"
+    assert reads["case-page"] == "Opened the case page"
+    assert len(reads) == 3
 
 
 def test_imaging_pages_are_scoped(as_user, imaging, inquiry, staff, send, mr_zip):

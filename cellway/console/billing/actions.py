@@ -1,0 +1,46 @@
+"""Quote and payment actions on a case."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cellway.accounts.models import User
+from cellway.billing import services
+from cellway.billing.models import Quote
+from cellway.cases.models import Case
+from cellway.console.actions import View, case_action
+from cellway.console.billing import forms
+from cellway.console.templatetags.console import money
+from cellway.errors import Refusal
+
+
+def _accept_quote(case: Case, d: dict[str, Any], user: User) -> str:
+    try:
+        quote = case.quotes.get(uuid=d["quote"])
+    except Quote.DoesNotExist:
+        raise Refusal("That quote is not part of this case.") from None
+    services.accept_quote(quote=quote, by=user, note=d["note"])
+    return f"Quote v{quote.version} accepted."
+
+
+def _revise_quote(case: Case, d: dict[str, Any], user: User) -> str:
+    quote = services.revise_quote(case=case, by=user, adjustment=d["adjustment"], reason=d["reason"])
+    return f"Quote v{quote.version} issued: {money(quote.total)} {quote.currency}."
+
+
+def _payment(case: Case, d: dict[str, Any], user: User) -> str:
+    payment = services.record_payment(case=case, by=user, **d)
+    return f"Payment of {money(payment.amount)} {payment.currency} recorded."
+
+
+def _override(case: Case, d: dict[str, Any], user: User) -> str:
+    services.grant_balance_override(case=case, by=user, reason=d["reason"], password=d["password"])
+    return "Override signed: sessions may start with the balance open."
+
+
+ACTIONS: dict[str, View] = {
+    "quote-accept": case_action(forms.AcceptQuoteForm, "quote", _accept_quote),
+    "quote-revise": case_action(forms.ReviseQuoteForm, "revise_quote", _revise_quote, anchor="quote"),
+    "payment": case_action(forms.PaymentForm, "payment", _payment, anchor="account"),
+    "override": case_action(forms.OverrideForm, "override", _override, anchor="account"),
+}

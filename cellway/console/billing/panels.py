@@ -1,0 +1,72 @@
+"""The quote and account panels of the case page."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from cellway.billing import selectors
+from cellway.billing.models import balance_due_on, deposit_due_on
+from cellway.billing.services import (
+    Account,
+    check_accept_quote,
+    check_override_balance,
+    check_record_payment,
+    check_revise_quote,
+)
+from cellway.cases.parts import Part
+from cellway.clinic import clinic_today
+from cellway.console.billing import forms
+from cellway.console.panels import CasePage, Panel
+from cellway.errors import allowed
+
+
+def quote(page: CasePage) -> Panel | None:
+    if not page.reads(Part.MONEY):
+        return None
+    versions = page.once("quotes", lambda: selectors.quote_versions(page.case))
+    if not versions:
+        return None
+    case, user = page.case, page.user
+    current = next((q for q in versions if q.status in ("issued", "accepted")), None)
+    return Panel(
+        "quote",
+        "console/panels/quote.html",
+        {
+            "current": current,
+            "earlier": [q for q in versions if q is not current],
+            "can_accept": current is not None and current.status == "issued" and allowed(check_accept_quote, case=case, by=user),
+            "can_revise": allowed(check_revise_quote, case=case, by=user),
+            "revise_form": page.form("revise_quote", forms.ReviseQuoteForm),
+            "revise_open": page.is_open("revise_quote"),
+        },
+    )
+
+
+def account(page: CasePage) -> Panel | None:
+    """Due dates with amounts, payments, and the balance override."""
+    if not page.reads(Part.MONEY):
+        return None
+    case, user = page.case, page.user
+    versions = page.once("quotes", lambda: selectors.quote_versions(case))
+    accepted = next((q for q in versions if q.status == "accepted"), None)
+    if accepted is None:
+        return None
+    paid_rows = selectors.payments(case)
+    acct = Account(quote=accepted, paid=sum((p.amount for p in paid_rows), Decimal(0)))
+    suggested = accepted.deposit - acct.paid if not acct.deposit_paid else acct.outstanding
+    return Panel(
+        "account",
+        "console/panels/account.html",
+        {
+            "account": acct,
+            "deposit_due": deposit_due_on(case.arrival_date) if case.arrival_date else None,
+            "balance_due": balance_due_on(case.first_therapy_day) if case.first_therapy_day else None,
+            "payments": paid_rows,
+            "overrides": selectors.overrides(case),
+            "can_pay": allowed(check_record_payment, case=case, by=user),
+            "payment_form": page.form("payment", lambda: forms.PaymentForm(initial={"amount": suggested, "received_on": clinic_today()})),
+            "can_override": allowed(check_override_balance, case=case, by=user),
+            "override_form": page.form("override", forms.OverrideForm),
+            "override_open": page.is_open("override"),
+        },
+    )

@@ -1,0 +1,28 @@
+"""Spine actions on a case: assign it to a specialist, end it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cellway.accounts.models import User
+from cellway.cases import services
+from cellway.cases.models import Case
+from cellway.cases.stages import Stage
+from cellway.console.actions import View, case_action
+from cellway.console.cases import forms
+
+
+def _assign(case: Case, d: dict[str, Any], user: User) -> str:
+    services.assign_case(case=case, specialist=d["specialist"], by=user, reason=d["reason"], seen_specialist=d["seen"])
+    return f"Assigned to {d['specialist']}."
+
+
+def _end(case: Case, d: dict[str, Any], user: User) -> str:
+    case = services.end_case(case=case, to=Stage(d["ending"]), by=user, reason=d["reason"], expected_version=d["version"])
+    return f"Case ended: {case.get_stage_display()}."
+
+
+ACTIONS: dict[str, View] = {
+    "assign": case_action(forms.AssignForm, "assign", _assign),
+    "end": case_action(forms.EndCaseForm, "end", _end),
+}

@@ -1,0 +1,94 @@
+"""The case page is a list of panels, one or more per domain.
+
+A panel source is a function `(page) -> Panel | None` kept in the console
+module of its domain (`console/<domain>/panels.py`). It decides what it shows
+to this user from that domain's selectors, and which actions it offers by
+asking the predicate the service itself checks (`allowed(check_..., ...)`),
+never a copy of the rule. A user who may not read a part of the case gets no
+panel for it (None). `CASE_PANELS` in `console/cases/views.py` lists them in
+page order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django import forms as djforms
+from django.http import HttpRequest
+
+from cellway.accounts.models import User
+from cellway.cases.models import Case
+from cellway.cases.parts import Part, may_read
+from cellway.errors import NotAllowed, Refusal, StageConflict
+
+
+@dataclass
+class CasePage:
+    """What every panel source gets: who is asking, about which case, and any form sent back after a refusal."""
+
+    request: HttpRequest
+    user: User
+    case: Case
+    bound: dict[str, djforms.BaseForm] = field(default_factory=dict)
+    # (form key, message) of the refusal the page is shown again for.
+    refused: tuple[str, str] | None = None
+    # Rows more than one panel needs (the account, the signed plan), read once.
+    shared: dict[str, Any] = field(default_factory=dict)
+
+    def reads(self, part: Part) -> bool:
+        return may_read(self.user, part)
+
+    def form(self, key: str, make: Callable[[], djforms.BaseForm]) -> djforms.BaseForm:
+        """The form sent back with errors, or a fresh one; each form its own ids so every label finds its field."""
+        form = self.bound.get(key) or make()
+        form.auto_id = f"{key}-%s"
+        return form
+
+    def is_open(self, key: str) -> bool:
+        """A refusal inside a collapsed section opens it."""
+        return key in self.bound or (self.refused is not None and self.refused[0] == key)
+
+    def refusal(self, key: str) -> str:
+        """The refusal message to show next to form `key`, if that form was refused."""
+        if self.refused and self.refused[0] == key:
+            return self.refused[1]
+        return ""
+
+    def once(self, key: str, load: Callable[[], Any]) -> Any:
+        if key not in self.shared:
+            self.shared[key] = load()
+        return self.shared[key]
+
+
+@dataclass
+class Panel:
+    """One section of the case page."""
+
+    key: str  # the section's id (anchor); action redirects land on it
+    template: str
+    context: dict[str, Any]
+    aside: bool = False
+    # Shows medical content: opening the page is then a read on the trail.
+    medical: bool = False
+
+
+PanelSource = Callable[[CasePage], Panel | None]
+
+
+def blocked_reason(check: Callable[..., None], /, **kwargs: Any) -> str:
+    """Why an action this person could otherwise take is not possible now ("" if it is, or is not theirs at all).
+
+    A check raises NotAllowed when the action is not this person's, and
+    StageConflict when the case is not at that step: the panel then offers
+    nothing. A plain Refusal (the balance is open) is worth showing instead
+    of the form.
+    """
+    try:
+        check(**kwargs)
+    except (NotAllowed, StageConflict):
+        return ""
+    except Refusal as refusal:
+        return refusal.message
+    return ""

@@ -1,0 +1,40 @@
+"""Forms of the plan and screening panels. They check types and shapes; every rule lives in a service."""
+
+from __future__ import annotations
+
+from django import forms
+
+from cellway.plans.models import PLAN_FIELDS, TherapyPlan, Verdict
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class PlanForm(forms.ModelForm):
+    class Meta:
+        model = TherapyPlan
+        fields = list(PLAN_FIELDS)
+        widgets = {"schedule": forms.Textarea(attrs={"rows": 4}), "notes": forms.Textarea(attrs={"rows": 2})}
+
+
+class SignForm(forms.Form):
+    password = forms.CharField(widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}), label="Your password, to sign")
+
+
+class ScreeningForm(forms.Form):
+    sample_date = forms.DateField(widget=DATE)
+    laboratory = forms.CharField(max_length=200, required=False)
+    markers = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=4000, help_text="Markers and values as reported.")
+    report = forms.FileField(required=False)
+
+
+class JudgeForm(SignForm):
+    result = forms.UUIDField(widget=forms.HiddenInput)
+    verdict = forms.ChoiceField(
+        choices=[(Verdict.SATISFACTORY, "Satisfactory"), (Verdict.UNSATISFACTORY, "Unsatisfactory")], widget=forms.RadioSelect
+    )
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=2000,
+        help_text="Required when unsatisfactory: it refuses the case.",
+    )

@@ -1,0 +1,44 @@
+"""Template filters of the staff pages."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django import template
+from django.utils.html import format_html
+
+register = template.Library()
+
+
+@register.filter
+def money(value: object) -> str:
+    """18080 -> '18,080.00': amounts with thousands separators and two decimals."""
+    if value is None or value == "":
+        return ""
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        return str(value)
+    return f"{amount:,.2f}"
+
+
+@register.filter
+def number(value: object) -> str:
+    """100000000 -> '100,000,000'; 100.0 -> '100'; 2.5 -> '2.5'."""
+    if value is None or value == "":
+        return ""
+    try:
+        amount = Decimal(str(value)).normalize()
+    except InvalidOperation:
+        return str(value)
+    if amount == amount.to_integral_value():
+        return f"{int(amount):,}"
+    return f"{amount:,f}"
+
+
+@register.simple_tag(takes_context=True)
+def refusal(context: template.Context, form_key: str) -> str:
+    """The refusal of the form `form_key` on this case page, shown next to that form."""
+    page = context.get("page")
+    message = page.refusal(form_key) if page is not None else ""
+    return format_html('<p class="refusal" role="alert">{}</p>', message) if message else ""
