@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 
 from cellway.audit.append_only import AppendOnlyMixin
+from cellway.cases import search
 from cellway.cases.stages import LABELS, Stage
 
 
@@ -55,6 +56,9 @@ class Patient(models.Model):
     country = models.CharField(max_length=80)
     language = models.CharField(max_length=40, default="English")
     date_of_birth = models.DateField(null=True, blank=True)
+    # `full_name` as searched (cellway.cases.search.search_key): written by the
+    # services that create or rename a patient, never typed.
+    search_key = models.CharField(max_length=search.KEY_LENGTH, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from cellway.errors import Refusal
+
 # Letters that carry their "accent" in the letter itself, so decomposition
 # does not separate it: a Polish 'ł' is still searched as 'l'.
 _UNDECOMPOSED = str.maketrans(
@@ -37,19 +39,24 @@ _UNDECOMPOSED = str.maketrans(
 _WORD_CHARACTERS = {"L", "N", "M"}  # letters, numbers and the marks still attached to them
 
 
-class BadSearchTerm(ValueError):
+class BadSearchTerm(Refusal):
     """A search term the clinic will not search for (control characters, too long)."""
 
 
 MAX_TERM = 200  # characters; longer than any name, code or email the clinic keeps
+# Folding can lengthen a name ('ß' is searched as 'ss'); a key is cut to this.
+KEY_LENGTH = 400
 
 
 def search_key(text: str) -> str:
-    """The searchable form of a name: accents stripped, case folded, words separated by one space."""
+    """The searchable form of a name: accents stripped, case folded, words separated by one space.
+
+    At most KEY_LENGTH characters.
+    """
     folded = unicodedata.normalize("NFKD", text.casefold())
     bare = "".join(c for c in folded if not unicodedata.combining(c)).translate(_UNDECOMPOSED)
     spaced = "".join(c if unicodedata.category(c)[0] in _WORD_CHARACTERS else " " for c in bare)
-    return " ".join(spaced.split())
+    return " ".join(spaced.split())[:KEY_LENGTH]
 
 
 def search_words(term: str) -> list[str]:

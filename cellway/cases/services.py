@@ -18,6 +18,7 @@ from cellway.accounts.models import User
 from cellway.accounts.roles import SEE_ALL
 from cellway.cases import notify
 from cellway.cases.models import Case, CaseCounter, CaseEvent, Condition, Inquiry, Patient
+from cellway.cases.search import search_key
 from cellway.cases.signals import case_opened
 from cellway.cases.stages import ENDINGS, FINAL, LABELS, Stage, can_move
 from cellway.errors import NotAllowed, Refusal, StageConflict
@@ -137,6 +138,7 @@ def open_case(*, inquiry: Inquiry, by: User) -> Case:
         raise StageConflict(f"A case is already open for this inquiry ({inquiry.case.code}).")
     patient = Patient.objects.create(
         full_name=inquiry.full_name,
+        search_key=search_key(inquiry.full_name),
         email=inquiry.email,
         phone=inquiry.phone,
         country=inquiry.country,

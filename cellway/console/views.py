@@ -28,7 +28,7 @@ from cellway.billing import services as billing
 from cellway.billing.models import Quote, balance_due_on, deposit_due_on
 from cellway.cases import services as cases
 from cellway.cases.models import Case
-from cellway.cases.selectors import get_case, suggested_specialists, timeline, visible_cases
+from cellway.cases.selectors import get_case, search_cases, suggested_specialists, timeline, visible_cases
 from cellway.cases.stages import ENDINGS, FINAL, LABELS, MAIN_PATH, Stage
 from cellway.clinic import clinic_today
 from cellway.console import forms
@@ -98,17 +98,18 @@ def queue(request: HttpRequest, key: str) -> HttpResponse:
 @login_required
 def case_list(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
-    qs = visible_cases(user)
     term = request.GET.get("q", "").strip()
-    if term:
-        qs = qs.filter(Q(code__icontains=term) | Q(patient__full_name__icontains=term) | Q(patient__email__iexact=term))
+    stages = [(s.value, LABELS[s]) for s in Stage]
+    try:
+        qs = search_cases(user, term)
+    except Refusal as refusal:
+        context = {"page": [], "term": "", "stage": "", "stages": stages, "refusal": refusal.message}
+        return render(request, "console/case_list.html", context, status=400)
     stage = request.GET.get("stage", "")
     if stage in Stage.__members__.values() or stage in {s.value for s in Stage}:
         qs = qs.filter(stage=stage)
     page = Paginator(qs.order_by("-opened_at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request, "console/case_list.html", {"page": page, "term": term, "stage": stage, "stages": [(s.value, LABELS[s]) for s in Stage]}
-    )
+    return render(request, "console/case_list.html", {"page": page, "term": term, "stage": stage, "stages": stages})
 
 
 @login_required
