@@ -13,13 +13,14 @@ from django.db import models
 
 from cellway.audit.signatures import Signature
 from cellway.billing import pricing
+from cellway.billing.money import MONEY_DECIMALS, MONEY_MAX_DIGITS
 from cellway.cases.models import Case
 from cellway.plans.models import TherapyPlan
 
 
 def money(**kwargs: Any) -> models.DecimalField:
-    """An amount of money: Decimal, two places (the currency is stored beside it)."""
-    return models.DecimalField(max_digits=12, decimal_places=2, **kwargs)
+    """An amount of money: Decimal, two places (the currency is stored beside it). Its size is in `billing.money`."""
+    return models.DecimalField(max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMALS, **kwargs)
 
 
 PRICE_FIELDS = [f.name for f in pricing.UnitPrices.__dataclass_fields__.values()]

@@ -9,6 +9,7 @@ from django import forms
 
 from cellway.accounts.models import User
 from cellway.billing.models import Method
+from cellway.billing.money import MONEY_DECIMALS, MONEY_MAX_DIGITS, money_limit
 from cellway.cases.models import Condition, Source
 from cellway.plans.models import TherapyPlan, Verdict
 from cellway.plans.services import PLAN_FIELDS
@@ -16,6 +17,13 @@ from cellway.records.models import ItemStatus
 from cellway.treatment.models import SessionKind
 
 DATE = forms.DateInput(attrs={"type": "date"})
+
+
+def money_field(*, min_value: Decimal | None = Decimal(0), **kwargs: Any) -> forms.DecimalField:
+    """An amount the money fields can hold (billing.money), bounded in the browser too."""
+    return forms.DecimalField(
+        max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMALS, max_value=money_limit(), min_value=min_value, **kwargs
+    )
 
 
 class InquiryForm(forms.Form):
@@ -72,7 +80,7 @@ class AcceptQuoteForm(forms.Form):
 
 
 class ReviseQuoteForm(forms.Form):
-    adjustment = forms.DecimalField(max_digits=12, decimal_places=2, help_text="Negative for a discount.")
+    adjustment = money_field(min_value=-money_limit(), help_text="Negative for a discount.")
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
 
 
@@ -100,7 +108,7 @@ class ScheduleForm(forms.Form):
 
 
 class PaymentForm(forms.Form):
-    amount = forms.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
+    amount = money_field(min_value=Decimal("0.01"))
     method = forms.ChoiceField(choices=Method.choices)
     reference = forms.CharField(max_length=80)
     received_on = forms.DateField(widget=DATE)
@@ -149,6 +157,4 @@ class PriceListForm(forms.Form):
         from cellway.billing.models import PRICE_FIELDS, price_label
 
         for name in PRICE_FIELDS:
-            self.fields[name] = forms.DecimalField(
-                max_digits=12, decimal_places=2, min_value=Decimal(0), label=price_label(name).capitalize()
-            )
+            self.fields[name] = money_field(label=price_label(name).capitalize())
