@@ -14,6 +14,7 @@ NAME = 200  # a person's or a laboratory's name
 SHORT = 300  # one line: a note on a checklist item, what was given, how a quote was accepted
 NOTE = 2000  # a few paragraphs of notes
 REASON = 2000  # why a case ended, was assigned, was overridden...
+VISIT_NOTE = 4000  # a follow-up visit's clinical notes
 MARKERS = 4000  # cancer markers and values as the laboratory reported them
 MESSAGE = 20000  # what a patient or family wrote to the clinic
 DOCUMENT = 20000  # a plan's day-by-day schedule, the post-treatment protocol

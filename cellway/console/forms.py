@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 
+from cellway import limits
 from cellway.accounts.models import User
 from cellway.billing.models import Method
 from cellway.billing.money import MONEY_DECIMALS, MONEY_MAX_DIGITS, money_limit
@@ -27,14 +28,14 @@ def money_field(*, min_value: Decimal | None = Decimal(0), **kwargs: Any) -> for
 
 
 class InquiryForm(forms.Form):
-    full_name = forms.CharField(max_length=200, label="Patient's name")
+    full_name = forms.CharField(max_length=limits.NAME, label="Patient's name")
     email = forms.EmailField(required=False)
     phone = forms.CharField(max_length=40, required=False)
     country = forms.CharField(max_length=80)
     language = forms.CharField(max_length=40, initial="English")
     condition = forms.ModelChoiceField(Condition.objects.all(), empty_label=None)
     source = forms.ChoiceField(choices=Source.choices, label="How they reached us")
-    message = forms.CharField(widget=forms.Textarea, required=False, label="What they wrote")
+    message = forms.CharField(widget=forms.Textarea, required=False, max_length=limits.MESSAGE, label="What they wrote")
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -44,13 +45,13 @@ class InquiryForm(forms.Form):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=limits.REASON)
 
 
 class ItemStatusForm(forms.Form):
     item = forms.IntegerField(widget=forms.HiddenInput)
     status = forms.ChoiceField(choices=ItemStatus.choices)
-    note = forms.CharField(max_length=300, required=False)
+    note = forms.CharField(max_length=limits.SHORT, required=False)
 
 
 class AttachForm(forms.Form):
@@ -60,7 +61,7 @@ class AttachForm(forms.Form):
 
 class AssignForm(forms.Form):
     specialist = forms.ModelChoiceField(User.objects.filter(groups__name="Specialist", is_active=True))
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=limits.REASON)
 
 
 class PlanForm(forms.ModelForm):
@@ -76,18 +77,20 @@ class SignForm(forms.Form):
 
 class AcceptQuoteForm(forms.Form):
     quote = forms.UUIDField(widget=forms.HiddenInput)
-    note = forms.CharField(max_length=300, label="How the patient accepted", initial="")
+    note = forms.CharField(max_length=limits.SHORT, label="How the patient accepted", initial="")
 
 
 class ReviseQuoteForm(forms.Form):
     adjustment = money_field(min_value=-money_limit(), help_text="Negative for a discount.")
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=limits.REASON)
 
 
 class ScreeningForm(forms.Form):
     sample_date = forms.DateField(widget=DATE)
-    laboratory = forms.CharField(max_length=200, required=False)
-    markers = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), help_text="Markers and values as reported.")
+    laboratory = forms.CharField(max_length=limits.NAME, required=False)
+    markers = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), max_length=limits.MARKERS, help_text="Markers and values as reported."
+    )
     report = forms.FileField(required=False)
 
 
@@ -97,14 +100,17 @@ class JudgeForm(SignForm):
         choices=[(Verdict.SATISFACTORY, "Satisfactory"), (Verdict.UNSATISFACTORY, "Unsatisfactory")], widget=forms.RadioSelect
     )
     reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), required=False, help_text="Required when unsatisfactory: it refuses the case."
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=limits.REASON,
+        help_text="Required when unsatisfactory: it refuses the case.",
     )
 
 
 class ScheduleForm(forms.Form):
     arrival_date = forms.DateField(widget=DATE)
     first_therapy_day = forms.DateField(widget=DATE)
-    reason = forms.CharField(max_length=500, required=False, help_text="Required when moving dates.")
+    reason = forms.CharField(max_length=limits.REASON, required=False, help_text="Required when moving dates.")
 
 
 class PaymentForm(forms.Form):
@@ -115,35 +121,35 @@ class PaymentForm(forms.Form):
 
 
 class OverrideForm(SignForm):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=limits.REASON)
 
 
 class ConfirmTaskForm(forms.Form):
     task = forms.IntegerField(widget=forms.HiddenInput)
-    details = forms.CharField(max_length=300)
+    details = forms.CharField(max_length=limits.SHORT)
 
 
 class SessionForm(forms.Form):
     kind = forms.ChoiceField(choices=SessionKind.choices)
     day = forms.DateField(widget=DATE)
-    given = forms.CharField(max_length=300, help_text="What was given, e.g. '50 million wjMSCs IV'.")
-    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    given = forms.CharField(max_length=limits.SHORT, help_text="What was given, e.g. '50 million wjMSCs IV'.")
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=limits.NOTE)
 
 
 class ProtocolForm(SignForm):
-    instructions = forms.CharField(widget=forms.Textarea(attrs={"rows": 8}))
+    instructions = forms.CharField(widget=forms.Textarea(attrs={"rows": 8}), max_length=limits.DOCUMENT)
 
 
 class AssessmentForm(forms.Form):
     assessment = forms.IntegerField(widget=forms.HiddenInput)
-    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=limits.NOTE)
 
 
 class EndCaseForm(forms.Form):
     ending = forms.ChoiceField(
         choices=[("declined", "Declined by the patient"), ("refused", "Refused by the clinic"), ("withdrawn", "Withdrawn")]
     )
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=limits.REASON)
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
