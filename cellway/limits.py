@@ -11,6 +11,11 @@ from __future__ import annotations
 from cellway.errors import Refusal
 
 NAME = 200  # a person's or a laboratory's name
+EMAIL = 254  # an email address (RFC 5321's longest path)
+PHONE = 40
+COUNTRY = 80
+LANGUAGE = 40
+REFERENCE = 80  # a bank or card reference, as on the statement
 SHORT = 300  # one line: a note on a checklist item, what was given, how a quote was accepted
 NOTE = 2000  # a few paragraphs of notes
 REASON = 2000  # why a case ended, was assigned, was overridden...

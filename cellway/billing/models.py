@@ -123,7 +123,7 @@ class Payment(models.Model):
     amount = money(validators=[MinValueValidator(Decimal("0.01"))])
     currency = models.CharField(max_length=3)
     method = models.CharField(max_length=12, choices=Method.choices)
-    reference = models.CharField(max_length=80, help_text="Bank or card reference, as on the statement.")
+    reference = models.CharField(max_length=limits.REFERENCE, help_text="Bank or card reference, as on the statement.")
     received_on = models.DateField()
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from cellway import limits
 from cellway.accounts.models import User
 from cellway.audit.services import audit_record, sign
 from cellway.billing import pricing
@@ -82,6 +83,7 @@ def quote_signed_plan(sender: Any, *, plan: TherapyPlan, by: User, **kwargs: Any
 def revise_quote(*, case: Case, by: User, adjustment: Decimal, reason: str) -> Quote:
     """Finance issues a new version with a price adjustment. No price is changed without a recorded reason."""
     require_perm(by, "billing.issue_quote", "revise quotes")
+    limits.check_length(reason, limits.REASON, "The reason")
     adjustment = check_money(adjustment, "The adjustment", may_be_negative=True)
     if adjustment == 0:
         raise Refusal("An adjustment of zero changes nothing.")
@@ -106,6 +108,7 @@ def revise_quote(*, case: Case, by: User, adjustment: Decimal, reason: str) -> Q
 def accept_quote(*, quote: Quote, by: User, note: str) -> Quote:
     """Record that the patient accepted this quote (how, in the note)."""
     require_perm(by, "billing.record_acceptance", "record quote acceptance")
+    limits.check_length(note, limits.SHORT, "How the patient accepted")
     if not note.strip():
         raise Refusal("Say how the patient accepted (e.g. 'email of 3 March').")
     with transaction.atomic():
@@ -156,6 +159,7 @@ def account(case: Case) -> Account:
 def record_payment(*, case: Case, by: User, amount: Decimal, method: str, reference: str, received_on: dt.date) -> Payment:
     """Record money received. The deposit and full payment move the case on by themselves."""
     require_perm(by, "billing.record_payment", "record payments")
+    limits.check_length(reference.strip(), limits.REFERENCE, "The reference")
     amount = check_money(amount, "The payment amount", may_be_negative=True)
     if amount <= 0:
         raise Refusal("A payment is more than zero.")
@@ -199,6 +203,7 @@ def record_payment(*, case: Case, by: User, amount: Decimal, method: str, refere
 def grant_balance_override(*, case: Case, by: User, reason: str, password: str) -> BalanceOverride:
     """A finance manager lets sessions start while a balance is open, signed, with a reason."""
     require_perm(by, "billing.override_balance", "override an open balance")
+    limits.check_length(reason, limits.REASON, "The reason")
     if not reason.strip():
         raise Refusal("An override needs a reason on the record.")
     with transaction.atomic():

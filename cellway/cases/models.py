@@ -52,10 +52,10 @@ class Patient(models.Model):
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     full_name = models.CharField(max_length=limits.NAME)
-    email = models.EmailField(blank=True)
-    phone = models.CharField(max_length=40, blank=True)
-    country = models.CharField(max_length=80)
-    language = models.CharField(max_length=40, default="English")
+    email = models.EmailField(blank=True, max_length=limits.EMAIL)
+    phone = models.CharField(max_length=limits.PHONE, blank=True)
+    country = models.CharField(max_length=limits.COUNTRY)
+    language = models.CharField(max_length=limits.LANGUAGE, default="English")
     date_of_birth = models.DateField(null=True, blank=True)
     # `full_name` as searched (cellway.cases.search.search_key): written by the
     # services that create or rename a patient, never typed.
@@ -75,10 +75,10 @@ class Inquiry(models.Model):
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     full_name = models.CharField(max_length=limits.NAME)
-    email = models.EmailField(blank=True)
-    phone = models.CharField(max_length=40, blank=True)
-    country = models.CharField(max_length=80)
-    language = models.CharField(max_length=40, default="English")
+    email = models.EmailField(blank=True, max_length=limits.EMAIL)
+    phone = models.CharField(max_length=limits.PHONE, blank=True)
+    country = models.CharField(max_length=limits.COUNTRY)
+    language = models.CharField(max_length=limits.LANGUAGE, default="English")
     condition = models.ForeignKey(Condition, on_delete=models.PROTECT)
     source = models.CharField(max_length=16, choices=Source.choices)
     message = models.TextField(blank=True, max_length=limits.MESSAGE)

@@ -29,10 +29,10 @@ def money_field(*, min_value: Decimal | None = Decimal(0), **kwargs: Any) -> for
 
 class InquiryForm(forms.Form):
     full_name = forms.CharField(max_length=limits.NAME, label="Patient's name")
-    email = forms.EmailField(required=False)
-    phone = forms.CharField(max_length=40, required=False)
-    country = forms.CharField(max_length=80)
-    language = forms.CharField(max_length=40, initial="English")
+    email = forms.EmailField(required=False, max_length=limits.EMAIL)
+    phone = forms.CharField(max_length=limits.PHONE, required=False)
+    country = forms.CharField(max_length=limits.COUNTRY)
+    language = forms.CharField(max_length=limits.LANGUAGE, initial="English")
     condition = forms.ModelChoiceField(Condition.objects.all(), empty_label=None)
     source = forms.ChoiceField(choices=Source.choices, label="How they reached us")
     message = forms.CharField(widget=forms.Textarea, required=False, max_length=limits.MESSAGE, label="What they wrote")
@@ -116,7 +116,7 @@ class ScheduleForm(forms.Form):
 class PaymentForm(forms.Form):
     amount = money_field(min_value=Decimal("0.01"))
     method = forms.ChoiceField(choices=Method.choices)
-    reference = forms.CharField(max_length=80)
+    reference = forms.CharField(max_length=limits.REFERENCE)
     received_on = forms.DateField(widget=DATE)
 
 
