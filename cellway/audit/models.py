@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from cellway import limits
 from cellway.audit.append_only import AppendOnlyMixin
 
 
@@ -20,7 +21,7 @@ class AuditEvent(AppendOnlyMixin, models.Model):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     action = models.CharField(max_length=64)
     target = models.CharField(max_length=200, blank=True)
-    reason = models.TextField(blank=True)
+    reason = models.TextField(blank=True, max_length=limits.REASON)
     data = models.JSONField(default=dict, blank=True)
 
     class Meta:

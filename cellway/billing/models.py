@@ -11,15 +11,17 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 
+from cellway import limits
 from cellway.audit.signatures import Signature
 from cellway.billing import pricing
+from cellway.billing.money import MONEY_DECIMALS, MONEY_MAX_DIGITS
 from cellway.cases.models import Case
 from cellway.plans.models import TherapyPlan
 
 
 def money(**kwargs: Any) -> models.DecimalField:
-    """An amount of money: Decimal, two places (the currency is stored beside it)."""
-    return models.DecimalField(max_digits=12, decimal_places=2, **kwargs)
+    """An amount of money: Decimal, two places (the currency is stored beside it). Its size is in `billing.money`."""
+    return models.DecimalField(max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMALS, **kwargs)
 
 
 PRICE_FIELDS = [f.name for f in pricing.UnitPrices.__dataclass_fields__.values()]
@@ -84,7 +86,7 @@ class Quote(models.Model):
     package_tier = models.CharField(max_length=12)
     lines = models.JSONField()
     adjustment = money(default=Decimal(0))
-    adjustment_reason = models.TextField(blank=True)
+    adjustment_reason = models.TextField(blank=True, max_length=limits.REASON)
     total = money()
     deposit = money()
     status = models.CharField(max_length=12, choices=QuoteStatus.choices, default=QuoteStatus.ISSUED)
@@ -92,7 +94,7 @@ class Quote(models.Model):
     issued_at = models.DateTimeField(auto_now_add=True)
     accepted_at = models.DateTimeField(null=True, blank=True)
     acceptance_recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    acceptance_note = models.CharField(max_length=300, blank=True)
+    acceptance_note = models.CharField(max_length=limits.SHORT, blank=True)
 
     class Meta:
         ordering = ["case", "-version"]
@@ -122,7 +124,7 @@ class Payment(models.Model):
     amount = money(validators=[MinValueValidator(Decimal("0.01"))])
     currency = models.CharField(max_length=3)
     method = models.CharField(max_length=12, choices=Method.choices)
-    reference = models.CharField(max_length=80, help_text="Bank or card reference, as on the statement.")
+    reference = models.CharField(max_length=limits.REFERENCE, help_text="Bank or card reference, as on the statement.")
     received_on = models.DateField()
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
@@ -140,7 +142,7 @@ class BalanceOverride(models.Model):
     """A finance manager's signed decision to let sessions start while a balance is open."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="balance_overrides")
-    reason = models.TextField()
+    reason = models.TextField(max_length=limits.REASON)
     granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     granted_at = models.DateTimeField(auto_now_add=True)
     signature = models.OneToOneField(Signature, on_delete=models.PROTECT, related_name="+")

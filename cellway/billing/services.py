@@ -12,10 +12,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from cellway import limits
 from cellway.accounts.models import User
 from cellway.audit.services import audit_record, sign
 from cellway.billing import pricing
-from cellway.billing.models import PRICE_FIELDS, BalanceOverride, Payment, PriceList, Quote, QuoteStatus
+from cellway.billing.models import PRICE_FIELDS, BalanceOverride, Payment, PriceList, Quote, QuoteStatus, price_label
+from cellway.billing.money import check_money
 from cellway.cases import notify
 from cellway.cases.models import Case
 from cellway.cases.services import lock_case, move, record_event, require_perm, require_stage, touch
@@ -44,6 +46,8 @@ def _issue(*, case: Case, plan: TherapyPlan, by: User, adjustment: Decimal = Dec
     total = pricing.total(lines, adjustment)
     if total <= 0:
         raise Refusal("A quote must come to more than nothing.")
+    # Prices and an adjustment that each fit can still add up past what a quote holds.
+    check_money(total, f"The quote's total of {total:,} {price_list.currency}")
     case.quotes.filter(status=QuoteStatus.ISSUED).update(status=QuoteStatus.SUPERSEDED)
     last = case.quotes.order_by("-version").first()
     return Quote.objects.create(
@@ -79,6 +83,8 @@ def quote_signed_plan(sender: Any, *, plan: TherapyPlan, by: User, **kwargs: Any
 def revise_quote(*, case: Case, by: User, adjustment: Decimal, reason: str) -> Quote:
     """Finance issues a new version with a price adjustment. No price is changed without a recorded reason."""
     require_perm(by, "billing.issue_quote", "revise quotes")
+    limits.check_length(reason, limits.REASON, "The reason")
+    adjustment = check_money(adjustment, "The adjustment", may_be_negative=True)
     if adjustment == 0:
         raise Refusal("An adjustment of zero changes nothing.")
     if not reason.strip():
@@ -102,6 +108,7 @@ def revise_quote(*, case: Case, by: User, adjustment: Decimal, reason: str) -> Q
 def accept_quote(*, quote: Quote, by: User, note: str) -> Quote:
     """Record that the patient accepted this quote (how, in the note)."""
     require_perm(by, "billing.record_acceptance", "record quote acceptance")
+    limits.check_length(note, limits.SHORT, "How the patient accepted")
     if not note.strip():
         raise Refusal("Say how the patient accepted (e.g. 'email of 3 March').")
     with transaction.atomic():
@@ -152,6 +159,8 @@ def account(case: Case) -> Account:
 def record_payment(*, case: Case, by: User, amount: Decimal, method: str, reference: str, received_on: dt.date) -> Payment:
     """Record money received. The deposit and full payment move the case on by themselves."""
     require_perm(by, "billing.record_payment", "record payments")
+    limits.check_length(reference.strip(), limits.REFERENCE, "The reference")
+    amount = check_money(amount, "The payment amount", may_be_negative=True)
     if amount <= 0:
         raise Refusal("A payment is more than zero.")
     if not reference.strip():
@@ -194,6 +203,7 @@ def record_payment(*, case: Case, by: User, amount: Decimal, method: str, refere
 def grant_balance_override(*, case: Case, by: User, reason: str, password: str) -> BalanceOverride:
     """A finance manager lets sessions start while a balance is open, signed, with a reason."""
     require_perm(by, "billing.override_balance", "override an open balance")
+    limits.check_length(reason, limits.REASON, "The reason")
     if not reason.strip():
         raise Refusal("An override needs a reason on the record.")
     with transaction.atomic():
@@ -223,17 +233,18 @@ def publish_price_list(*, by: User, currency: str, prices: dict[str, Decimal]) -
     missing = set(PRICE_FIELDS) - set(prices)
     if missing:
         raise Refusal(f"Prices missing: {', '.join(sorted(missing))}.")
-    if any(Decimal(v) < 0 for v in prices.values()):
-        raise Refusal("Prices cannot be negative.")
+    if len(currency) != 3 or not currency.isalpha():
+        raise Refusal("A currency is a three-letter code, e.g. EUR.")
+    prices = {name: check_money(prices[name], f"The price for {price_label(name)}") for name in PRICE_FIELDS}
     with transaction.atomic():
         last = PriceList.objects.select_for_update().order_by("-version").first()
         PriceList.objects.filter(active=True).update(active=False)
         price_list = PriceList.objects.create(
             version=(last.version + 1) if last else 1,
-            currency=currency,
+            currency=currency.upper(),
             active=True,
             created_by=by,
-            **{k: Decimal(v) for k, v in prices.items() if k in PRICE_FIELDS},
+            **prices,
         )
         audit_record(actor=by, action="price_list.published", target=str(price_list))
     return price_list

@@ -7,7 +7,9 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from cellway import limits
 from cellway.audit.append_only import AppendOnlyMixin
+from cellway.cases import search
 from cellway.cases.stages import LABELS, Stage
 
 
@@ -49,12 +51,15 @@ class Patient(models.Model):
     """A person the clinic may treat. One patient may have several cases over the years."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    full_name = models.CharField(max_length=200)
-    email = models.EmailField(blank=True)
-    phone = models.CharField(max_length=40, blank=True)
-    country = models.CharField(max_length=80)
-    language = models.CharField(max_length=40, default="English")
+    full_name = models.CharField(max_length=limits.NAME)
+    email = models.EmailField(blank=True, max_length=limits.EMAIL)
+    phone = models.CharField(max_length=limits.PHONE, blank=True)
+    country = models.CharField(max_length=limits.COUNTRY)
+    language = models.CharField(max_length=limits.LANGUAGE, default="English")
     date_of_birth = models.DateField(null=True, blank=True)
+    # `full_name` as searched (cellway.cases.search.search_key): written by the
+    # services that create or rename a patient, never typed.
+    search_key = models.CharField(max_length=search.KEY_LENGTH, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -69,14 +74,14 @@ class Inquiry(models.Model):
     """A first message from a patient or family, as the care team received it."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    full_name = models.CharField(max_length=200)
-    email = models.EmailField(blank=True)
-    phone = models.CharField(max_length=40, blank=True)
-    country = models.CharField(max_length=80)
-    language = models.CharField(max_length=40, default="English")
+    full_name = models.CharField(max_length=limits.NAME)
+    email = models.EmailField(blank=True, max_length=limits.EMAIL)
+    phone = models.CharField(max_length=limits.PHONE, blank=True)
+    country = models.CharField(max_length=limits.COUNTRY)
+    language = models.CharField(max_length=limits.LANGUAGE, default="English")
     condition = models.ForeignKey(Condition, on_delete=models.PROTECT)
     source = models.CharField(max_length=16, choices=Source.choices)
-    message = models.TextField(blank=True)
+    message = models.TextField(blank=True, max_length=limits.MESSAGE)
     received_at = models.DateTimeField()
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -106,7 +111,7 @@ class Case(models.Model):
     specialist = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="assigned_cases")
     arrival_date = models.DateField(null=True, blank=True)
     first_therapy_day = models.DateField(null=True, blank=True)
-    end_reason = models.TextField(blank=True)
+    end_reason = models.TextField(blank=True, max_length=limits.REASON)
     # Bumped by every write through the services; a form that carries the
     # version it was drawn from can tell the user someone else acted first.
     version = models.PositiveIntegerField(default=1)
@@ -157,7 +162,7 @@ class CaseEvent(AppendOnlyMixin, models.Model):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=40)
     summary = models.CharField(max_length=300)
-    reason = models.TextField(blank=True)
+    reason = models.TextField(blank=True, max_length=limits.REASON)
     from_stage = models.CharField(max_length=16, blank=True)
     to_stage = models.CharField(max_length=16, blank=True)
     data = models.JSONField(default=dict, blank=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
@@ -18,6 +18,7 @@ from cellway.accounts.roles import SEE_ALL, Role
 from cellway.cases.events import PART_OF
 from cellway.cases.models import Case, CaseEvent, SpecialistProfile
 from cellway.cases.parts import may_read
+from cellway.cases.search import search_words
 from cellway.cases.stages import ACTIVE, Stage
 
 
@@ -37,6 +38,23 @@ def get_case(user: User, uuid: str | UUID) -> Case:
         return visible_cases(user).get(uuid=uuid)
     except (Case.DoesNotExist, ValidationError, ValueError, TypeError):
         raise Http404("No such case.") from None
+
+
+def search_cases(user: User, term: str) -> QuerySet[Case]:
+    """The cases `user` may see whose patient's name holds every word of `term` (any order, any
+    accents or case), or whose code holds the term, or whose patient's email is the term.
+
+    Raises BadSearchTerm (a Refusal) for control characters or an over-long term.
+    """
+    words = search_words(term)
+    term = term.strip()
+    found = Q(code__icontains=term) | Q(patient__email__iexact=term) if term else Q()
+    if words:
+        name = Q()
+        for word in words:
+            name &= Q(patient__search_key__contains=word)
+        found |= name
+    return visible_cases(user).filter(found)
 
 
 def queue(user: User, stages: set[Stage]) -> QuerySet[Case]:

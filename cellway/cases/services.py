@@ -11,15 +11,19 @@ from types import EllipsisType
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from cellway import limits
 from cellway.accounts.models import User
 from cellway.accounts.roles import SEE_ALL
 from cellway.cases import notify
 from cellway.cases.events import MEDICAL_READ
-from cellway.cases.models import Case, CaseCounter, CaseEvent, Condition, Inquiry, Patient
+from cellway.cases.models import Case, CaseCounter, CaseEvent, Condition, Inquiry, Patient, Source
+from cellway.cases.search import search_key
 from cellway.cases.signals import case_opened
 from cellway.cases.stages import ENDINGS, FINAL, LABELS, Stage, can_move
 from cellway.errors import NotAllowed, Refusal, StageConflict
@@ -114,8 +118,24 @@ def record_inquiry(
 ) -> Inquiry:
     """Record an inquiry as received (by chat, email, phone...)."""
     require_perm(by, "cases.open_case", "record inquiries")
+    for value, limit, what in (
+        (full_name, limits.NAME, "The name"),
+        (country, limits.COUNTRY, "The country"),
+        (language, limits.LANGUAGE, "The language"),
+        (email, limits.EMAIL, "The email address"),
+        (phone, limits.PHONE, "The phone number"),
+        (message, limits.MESSAGE, "The message"),
+    ):
+        limits.check_length(value, limit, what)
     if not full_name.strip():
         raise Refusal("An inquiry needs the person's name.")
+    if source not in Source.values:
+        raise Refusal(f"Say how they reached us: one of {', '.join(Source.values)}.")
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise Refusal(f"{email} is not an email address.") from None
     return Inquiry.objects.create(
         full_name=full_name.strip(),
         country=country,
@@ -139,6 +159,7 @@ def open_case(*, inquiry: Inquiry, by: User) -> Case:
         raise StageConflict(f"A case is already open for this inquiry ({inquiry.case.code}).")
     patient = Patient.objects.create(
         full_name=inquiry.full_name,
+        search_key=search_key(inquiry.full_name),
         email=inquiry.email,
         phone=inquiry.phone,
         country=inquiry.country,
@@ -180,6 +201,7 @@ def assign_case(*, case: Case, specialist: User, by: User, reason: str, seen_spe
     when instead of silently reassigning it. Omitted, the case as passed counts.
     """
     require_perm(by, "cases.assign_case", "assign cases")
+    limits.check_length(reason, limits.REASON, "The reason")
     if not reason.strip():
         raise Refusal("Say why this specialist should take the case.")
     if not specialist.groups.filter(name="Specialist").exists() or not specialist.is_active:
@@ -209,6 +231,7 @@ def assign_case(*, case: Case, specialist: User, by: User, reason: str, seen_spe
 def end_case(*, case: Case, to: Stage, by: User, reason: str, expected_version: int | None = None) -> Case:
     """End a case as declined (by the patient), refused (by the clinic) or withdrawn, with a reason."""
     require_perm(by, "cases.end_case", "end cases")
+    limits.check_length(reason, limits.REASON, "The reason")
     if to not in ENDINGS:
         raise Refusal("A case ends as declined, refused or withdrawn.")
     if not reason.strip():

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from cellway import limits
 from cellway.cases.models import Case
 
 
@@ -30,7 +31,7 @@ class FollowUpAssessment(models.Model):
     due_on = models.DateField()
     completed_at = models.DateTimeField(null=True, blank=True)
     completed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, max_length=limits.NOTE)
 
     class Meta:
         ordering = ["case", "due_on"]
@@ -80,11 +81,11 @@ class Visit(models.Model):
     ambulation = models.PositiveSmallIntegerField(null=True, blank=True)
     edss_computed = models.DecimalField(max_digits=3, decimal_places=1, null=True, blank=True)
     edss = models.DecimalField(max_digits=3, decimal_places=1, null=True, blank=True)
-    edss_reason = models.TextField(blank=True)
+    edss_reason = models.TextField(blank=True, max_length=limits.REASON)
     t25fw_seconds = models.DecimalField("timed 25-foot walk (s)", max_digits=5, decimal_places=1, null=True, blank=True)
     nhpt_right_seconds = models.DecimalField("9-hole peg test, right hand (s)", max_digits=5, decimal_places=1, null=True, blank=True)
     nhpt_left_seconds = models.DecimalField("9-hole peg test, left hand (s)", max_digits=5, decimal_places=1, null=True, blank=True)
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, max_length=limits.VISIT_NOTE)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -123,7 +124,7 @@ class Relapse(models.Model):
     onset_on = models.DateField()
     severity = models.CharField(max_length=10, choices=Severity.choices)
     treated = models.BooleanField()
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, max_length=limits.NOTE)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -144,7 +145,7 @@ class MriScan(models.Model):
     scanned_on = models.DateField()
     new_t2_lesions = models.PositiveSmallIntegerField("new or enlarging T2 lesions")
     gad_lesions = models.PositiveSmallIntegerField("gadolinium-enhancing lesions")
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, max_length=limits.NOTE)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from cellway import limits
 from cellway.accounts.models import User
 from cellway.cases.models import Case
 from cellway.cases.services import lock_case, record_event, require_perm, touch
@@ -92,6 +93,8 @@ def record_visit(
     assessment after the last one is scheduled when it falls due.
     """
     require_perm(by, "outcomes.record_assessment", "record follow-up visits")
+    limits.check_length(edss_reason, limits.REASON, "The reason for the EDSS")
+    limits.check_length(notes, limits.VISIT_NOTE, "The notes")
     if seen_on > clinic_today():
         raise Refusal("A visit cannot be recorded for a day that has not come.")
     computed, fs = computed_edss(scores or {})
@@ -210,6 +213,7 @@ def _visit_summary(visit: Visit) -> str:
 def record_relapse(*, case: Case, by: User, onset_on: dt.date, severity: str, treated: bool, notes: str = "") -> Relapse:
     """Record a relapse by its onset date."""
     require_perm(by, "outcomes.record_assessment", "record relapses")
+    limits.check_length(notes, limits.NOTE, "The notes")
     if severity not in Severity.values:
         raise Refusal(f"Severity must be one of {', '.join(Severity.labels).lower()}.")
     if onset_on > clinic_today():
@@ -235,6 +239,7 @@ def record_relapse(*, case: Case, by: User, onset_on: dt.date, severity: str, tr
 def record_mri(*, case: Case, by: User, scanned_on: dt.date, new_t2_lesions: int, gad_lesions: int, notes: str = "") -> MriScan:
     """Record an MRI read: new or enlarging T2 lesions and gadolinium-enhancing lesions."""
     require_perm(by, "outcomes.record_assessment", "record MRI results")
+    limits.check_length(notes, limits.NOTE, "The notes")
     if scanned_on > clinic_today():
         raise Refusal("An MRI cannot be dated on a day that has not come.")
     for label, n in (("New or enlarging T2 lesions", new_t2_lesions), ("Gadolinium-enhancing lesions", gad_lesions)):

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from cellway import limits
 from cellway.audit.signatures import Signature
 from cellway.cases.models import Case
 from cellway.plans.screening_rule import sample_counts
@@ -70,8 +71,8 @@ class TherapyPlan(models.Model):
         default=7, validators=[MaxValueValidator(90)], help_text="Nights of accommodation (Inclusive tier)."
     )
     package_tier = models.CharField(max_length=12, choices=PackageTier.choices, default=PackageTier.INCLUSIVE)
-    schedule = models.TextField(help_text="Day by day: which infusion or session on which treatment day.")
-    notes = models.TextField(blank=True)
+    schedule = models.TextField(max_length=limits.DOCUMENT, help_text="Day by day: which infusion or session on which treatment day.")
+    notes = models.TextField(blank=True, max_length=limits.NOTE)
     written_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -124,13 +125,13 @@ class ScreeningResult(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="screenings")
     sample_date = models.DateField()
-    laboratory = models.CharField(max_length=200, blank=True)
-    markers = models.TextField(help_text="Markers and values as reported, e.g. CEA 1.2 ng/mL; CA 19-9 8 U/mL.")
+    laboratory = models.CharField(max_length=limits.NAME, blank=True)
+    markers = models.TextField(max_length=limits.MARKERS, help_text="Markers and values as reported, e.g. CEA 1.2 ng/mL; CA 19-9 8 U/mL.")
     report = models.FileField(upload_to=screening_path, blank=True, max_length=300)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
     verdict = models.CharField(max_length=16, choices=Verdict.choices, default=Verdict.PENDING)
-    verdict_reason = models.TextField(blank=True)
+    verdict_reason = models.TextField(blank=True, max_length=limits.REASON)
     judged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     judged_at = models.DateTimeField(null=True, blank=True)
     signature = models.OneToOneField(Signature, null=True, blank=True, on_delete=models.PROTECT, related_name="+")

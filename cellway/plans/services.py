@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from cellway import limits
 from cellway.accounts.models import User
 from cellway.audit.services import sign
 from cellway.cases import notify
@@ -35,6 +36,8 @@ def check_plan(fields: dict[str, Any]) -> None:
         raise Refusal("A plan gives cells by at least one route: add intravenous or intrathecal infusions.")
     if not str(fields.get("schedule", "")).strip():
         raise Refusal("Write the schedule: which infusion or session on which treatment day.")
+    limits.check_length(str(fields.get("schedule", "")), limits.DOCUMENT, "The schedule")
+    limits.check_length(str(fields.get("notes", "")), limits.NOTE, "The notes")
     if fields["hospital_room_days"] > fields["treatment_days"]:
         raise Refusal("Hospital-room days cannot exceed the treatment days.")
 
@@ -105,6 +108,7 @@ def sign_plan(*, plan: TherapyPlan, by: User, password: str) -> TherapyPlan:
 def revise_plan(*, case: Case, by: User, reason: str) -> Case:
     """Reopen a quoted case for a new plan version (the issued quote is superseded when it is signed)."""
     require_perm(by, "plans.write_plan", "revise therapy plans")
+    limits.check_length(reason, limits.REASON, "The reason")
     if not reason.strip():
         raise Refusal("Say why the plan is being revised.")
     with transaction.atomic():
@@ -128,6 +132,8 @@ def record_screening(
 ) -> ScreeningResult:
     """Record a screening result as received. It waits for a specialist's verdict."""
     require_perm(by, "plans.record_screening", "record screening results")
+    limits.check_length(markers, limits.MARKERS, "The list of markers")
+    limits.check_length(laboratory, limits.NAME, "The laboratory's name")
     if sample_date > clinic_today():
         raise Refusal("The sample date is in the future.")
     if not markers.strip():
@@ -165,6 +171,7 @@ def judge_screening(*, result: ScreeningResult, by: User, verdict: str, reason: 
     nothing is charged (no payment can exist before scheduling).
     """
     require_perm(by, "plans.judge_screening", "judge screening results")
+    limits.check_length(reason, limits.REASON, "The reason")
     if verdict not in (Verdict.SATISFACTORY, Verdict.UNSATISFACTORY):
         raise Refusal("The verdict is satisfactory or unsatisfactory.")
     if verdict == Verdict.UNSATISFACTORY and not reason.strip():

@@ -7,6 +7,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from cellway import limits
 from cellway.cases.models import Case
 
 
@@ -34,7 +35,7 @@ class RecordItem(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="record_items")
     kind = models.CharField(max_length=16, choices=RecordKind.choices)
     status = models.CharField(max_length=16, choices=ItemStatus.choices, default=ItemStatus.MISSING)
-    note = models.CharField(max_length=300, blank=True)
+    note = models.CharField(max_length=limits.SHORT, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -133,6 +133,21 @@ def ordered_slices(series: ImagingSeries) -> QuerySet[ImagingSlice]:
     return ImagingSlice.objects.filter(series=series).order_by(*SLICE_ORDER).select_related("blob", "record")
 
 
+def slice_at(series: ImagingSeries, n: int) -> ImagingSlice | None:
+    """Slice `n` of `series` (1-based, spatial order), or None when the series has no such slice.
+
+    `n` comes from a URL: it is checked against the number of slices before it
+    becomes an OFFSET, because a number past the database's integers
+    (99999999999999999999) fails in SQLite and PostgreSQL instead of finding nothing.
+    """
+    if n < 1:
+        return None
+    slices = ordered_slices(series)
+    if n > slices.count():
+        return None
+    return slices[n - 1 : n].first()
+
+
 def read_trail(record: RecordFile) -> QuerySet[CaseEvent]:
     """Every opening of this record, newest first."""
     return CaseEvent.objects.filter(

@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
 
+from cellway import limits
 from cellway.accounts.models import User
 from cellway.cases.models import Case
 from cellway.cases.services import lock_case, move, record_event, record_medical_read, require_perm, require_stage, touch
@@ -54,6 +55,7 @@ def create_checklist(sender: Any, *, case: Case, **kwargs: Any) -> None:
 
 def set_item_status(*, item: RecordItem, status: str, by: User, note: str = "") -> RecordItem:
     require_perm(by, "cases.manage_records", "keep the records checklist")
+    limits.check_length(note, limits.SHORT, "The note")
     if status not in ItemStatus.values:
         raise Refusal(f"Unknown status {status!r}.")
     with transaction.atomic():
@@ -596,6 +598,7 @@ def mark_records_complete(*, case: Case, by: User) -> Case:
 def reopen_records(*, case: Case, by: User, reason: str) -> Case:
     """The liaison officer finds something missing: back to collecting records."""
     require_perm(by, "cases.manage_records", "reopen records")
+    limits.check_length(reason, limits.REASON, "What is missing")
     if not reason.strip():
         raise Refusal("Say what is missing.")
     with transaction.atomic():

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from cellway import limits
 from cellway.cases.models import Case
 
 
@@ -33,7 +34,7 @@ class LogisticsTask(models.Model):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="logistics_tasks")
     kind = models.CharField(max_length=20, choices=TaskKind.choices)
     status = models.CharField(max_length=12, choices=TaskStatus.choices, default=TaskStatus.PENDING)
-    details = models.CharField(max_length=300, blank=True)
+    details = models.CharField(max_length=limits.SHORT, blank=True)
     confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     confirmed_at = models.DateTimeField(null=True, blank=True)
 

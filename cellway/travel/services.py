@@ -7,6 +7,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
+from cellway import limits
 from cellway.accounts.models import User
 from cellway.billing.models import balance_due_on, deposit_due_on
 from cellway.billing.services import account
@@ -31,6 +32,7 @@ def schedule_case(*, case: Case, by: User, arrival_date: dt.date, first_therapy_
     back to waiting for a new screening.
     """
     require_perm(by, "travel.schedule_case", "schedule cases")
+    limits.check_length(reason, limits.REASON, "The reason")
     today = clinic_today()
     if arrival_date < today:
         raise Refusal("The arrival date is in the past.")
@@ -100,6 +102,7 @@ def _reopen_confirmed_tasks(case: Case, by: User) -> None:
 def confirm_task(*, task: LogisticsTask, by: User, details: str) -> LogisticsTask:
     """Confirm an arrangement. Only once the deposit is paid."""
     require_perm(by, "travel.confirm_logistics", "confirm logistics")
+    limits.check_length(details, limits.SHORT, "What was arranged")
     if not details.strip():
         raise Refusal("Write what was arranged (driver, hotel, room...).")
     with transaction.atomic():

@@ -7,6 +7,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from cellway import limits
 from cellway.audit.signatures import Signature
 from cellway.billing.models import BalanceOverride
 from cellway.cases.models import Case
@@ -29,10 +30,10 @@ class TreatmentSession(models.Model):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="sessions")
     kind = models.CharField(max_length=16, choices=SessionKind.choices)
     day = models.DateField()
-    given = models.CharField(max_length=300, help_text="What was given, e.g. '50 million wjMSCs IV, lot L-0042'.")
+    given = models.CharField(max_length=limits.SHORT, help_text="What was given, e.g. '50 million wjMSCs IV, lot L-0042'.")
     given_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     logged_at = models.DateTimeField(auto_now_add=True)
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, max_length=limits.NOTE)
     # Set when the session started with a balance open, on a finance manager's signed override.
     override = models.ForeignKey(BalanceOverride, null=True, blank=True, on_delete=models.PROTECT, related_name="sessions")
 
@@ -49,7 +50,7 @@ class PostTreatmentProtocol(models.Model):
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     case = models.OneToOneField(Case, on_delete=models.PROTECT, related_name="protocol")
-    instructions = models.TextField()
+    instructions = models.TextField(max_length=limits.DOCUMENT)
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     issued_at = models.DateTimeField(auto_now_add=True)
     signature = models.OneToOneField(Signature, on_delete=models.PROTECT, related_name="+")

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from cellway import limits
 from cellway.accounts.models import User
 from cellway.audit.services import sign
 from cellway.billing.services import account
@@ -24,6 +25,8 @@ from cellway.treatment.models import PostTreatmentProtocol, SessionKind, Treatme
 def log_session(*, case: Case, by: User, kind: str, day: dt.date, given: str, notes: str = "") -> TreatmentSession:
     """Log a session given. None starts while a balance is open, unless a finance manager signed an override."""
     require_perm(by, "plans.log_session", "log treatment sessions")
+    limits.check_length(given, limits.SHORT, "What was given")
+    limits.check_length(notes, limits.NOTE, "The notes")
     if kind not in SessionKind.values:
         raise Refusal(f"Unknown session kind {kind!r}.")
     if not given.strip():
@@ -68,6 +71,7 @@ def complete_treatment(*, case: Case, by: User) -> Case:
 def issue_protocol(*, case: Case, by: User, instructions: str, password: str) -> PostTreatmentProtocol:
     """Issue the signed post-treatment protocol; the case then moves to follow-up (rule 8)."""
     require_perm(by, "plans.issue_protocol", "issue post-treatment protocols")
+    limits.check_length(instructions, limits.DOCUMENT, "The protocol")
     if len(instructions.strip()) < 20:
         raise Refusal("Write the protocol the patient takes home (care, medication, exercise, warning signs).")
     with transaction.atomic():
@@ -110,6 +114,7 @@ def start_follow_up(*, case: Case, by: User) -> list[FollowUpAssessment]:
 
 def complete_assessment(*, assessment: FollowUpAssessment, by: User, notes: str) -> FollowUpAssessment:
     require_perm(by, "outcomes.record_assessment", "record follow-up assessments")
+    limits.check_length(notes, limits.NOTE, "The notes")
     with transaction.atomic():
         case = lock_case(assessment.case_id, expected=Stage.FOLLOW_UP, doing="record the assessment")
         assessment = FollowUpAssessment.objects.select_for_update().get(pk=assessment.pk)

@@ -7,29 +7,38 @@ from typing import Any
 
 from django import forms
 
+from cellway import limits
 from cellway.billing.models import PRICE_FIELDS, Method, price_label
+from cellway.billing.money import MONEY_DECIMALS, MONEY_MAX_DIGITS, money_limit
 from cellway.console.plans.forms import DATE, SignForm
+
+
+def money_field(*, min_value: Decimal | None = Decimal(0), **kwargs: Any) -> forms.DecimalField:
+    """An amount the money fields can hold (billing.money), bounded in the browser too."""
+    return forms.DecimalField(
+        max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMALS, max_value=money_limit(), min_value=min_value, **kwargs
+    )
 
 
 class AcceptQuoteForm(forms.Form):
     quote = forms.UUIDField(widget=forms.HiddenInput)
-    note = forms.CharField(max_length=300, label="How the patient accepted", initial="")
+    note = forms.CharField(max_length=limits.SHORT, label="How the patient accepted", initial="")
 
 
 class ReviseQuoteForm(forms.Form):
-    adjustment = forms.DecimalField(max_digits=12, decimal_places=2, help_text="Negative for a discount.")
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    adjustment = money_field(min_value=-money_limit(), help_text="Negative for a discount.")
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=limits.REASON)
 
 
 class PaymentForm(forms.Form):
-    amount = forms.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
+    amount = money_field(min_value=Decimal("0.01"))
     method = forms.ChoiceField(choices=Method.choices)
     reference = forms.CharField(max_length=80)
     received_on = forms.DateField(widget=DATE)
 
 
 class OverrideForm(SignForm):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=limits.REASON)
 
 
 class PriceListForm(forms.Form):
@@ -40,6 +49,4 @@ class PriceListForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name in PRICE_FIELDS:
-            self.fields[name] = forms.DecimalField(
-                max_digits=12, decimal_places=2, min_value=Decimal(0), label=price_label(name).capitalize()
-            )
+            self.fields[name] = money_field(label=price_label(name).capitalize())

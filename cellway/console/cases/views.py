@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
@@ -21,7 +21,7 @@ from cellway.billing.models import balance_due_on, deposit_due_on
 from cellway.cases import services as cases
 from cellway.cases.models import Case
 from cellway.cases.parts import MEDICAL
-from cellway.cases.selectors import get_case, visible_cases
+from cellway.cases.selectors import get_case, search_cases, visible_cases
 from cellway.cases.stages import LABELS, Stage
 from cellway.console.billing import panels as billing_panels
 from cellway.console.cases import forms, panels
@@ -97,19 +97,18 @@ def queue(request: HttpRequest, key: str) -> HttpResponse:
 @login_required
 def case_list(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
-    qs = visible_cases(user)
     term = request.GET.get("q", "").strip()
-    if term:
-        qs = qs.filter(Q(code__icontains=term) | Q(patient__full_name__icontains=term) | Q(patient__email__iexact=term))
+    stages = [(s.value, LABELS[s]) for s in Stage]
+    try:
+        qs = search_cases(user, term)
+    except Refusal as refusal:
+        context = {"page": [], "term": "", "stage": "", "stages": stages, "refusal": refusal.message}
+        return render(request, "console/cases/case_list.html", context, status=400)
     stage = request.GET.get("stage", "")
     if stage in {s.value for s in Stage}:
         qs = qs.filter(stage=stage)
     page = Paginator(qs.order_by("-opened_at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "console/cases/case_list.html",
-        {"page": page, "term": term, "stage": stage, "stages": [(s.value, LABELS[s]) for s in Stage]},
-    )
+    return render(request, "console/cases/case_list.html", {"page": page, "term": term, "stage": stage, "stages": stages})
 
 
 @login_required

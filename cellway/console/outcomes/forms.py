@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 
+from cellway import limits
 from cellway.cases.models import Condition
 from cellway.outcomes.edss import RANGES
 from cellway.outcomes.models import FS_FIELDS, FollowUpAssessment, ReportedMeasure, Severity
@@ -48,12 +49,12 @@ class VisitForm(forms.Form):
     )
     edss = forms.TypedChoiceField(choices=EDSS_CHOICES, required=False, coerce=str, empty_value="", label="EDSS to record")
     edss_reason = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, label="Why it differs from the computed EDSS"
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=limits.REASON, label="Why it differs from the computed EDSS"
     )
     t25fw_seconds = _seconds("Timed 25-foot walk (s, mean of 2 trials)")
     nhpt_right_seconds = _seconds("9-hole peg test, right hand (s)")
     nhpt_left_seconds = _seconds("9-hole peg test, left hand (s)")
-    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=4000)
+    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=limits.VISIT_NOTE)
 
     def __init__(self, *args: Any, assessments: list[FollowUpAssessment] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -108,14 +109,14 @@ class RelapseForm(forms.Form):
     treated = forms.TypedChoiceField(
         choices=[("yes", "Treated (e.g. steroids)"), ("no", "Not treated")], coerce=lambda v: v == "yes", label="Treatment"
     )
-    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=limits.NOTE)
 
 
 class MriForm(forms.Form):
     scanned_on = forms.DateField(widget=DATE, label="Scan date")
     new_t2_lesions = forms.IntegerField(min_value=0, max_value=500, label="New or enlarging T2 lesions")
     gad_lesions = forms.IntegerField(min_value=0, max_value=500, label="Gadolinium-enhancing lesions")
-    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=limits.NOTE)
 
 
 class CohortForm(forms.Form):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from cellway import limits
 from cellway.plans.models import PLAN_FIELDS, TherapyPlan, Verdict
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -22,8 +23,10 @@ class SignForm(forms.Form):
 
 class ScreeningForm(forms.Form):
     sample_date = forms.DateField(widget=DATE)
-    laboratory = forms.CharField(max_length=200, required=False)
-    markers = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=4000, help_text="Markers and values as reported.")
+    laboratory = forms.CharField(max_length=limits.NAME, required=False)
+    markers = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), max_length=limits.MARKERS, help_text="Markers and values as reported."
+    )
     report = forms.FileField(required=False)
 
 
@@ -35,6 +38,6 @@ class JudgeForm(SignForm):
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
-        max_length=2000,
+        max_length=limits.REASON,
         help_text="Required when unsatisfactory: it refuses the case.",
     )

@@ -254,8 +254,7 @@ def series_viewer(request: HttpRequest, uuid: str) -> HttpResponse:
 def slice_image(request: HttpRequest, uuid: str, n: int) -> HttpResponse:
     """Slice ``n`` (1-based, spatial order) as PNG, windowed like the preview. Opening the viewer is the read on the trail."""
     series = _readable_series(request, uuid)
-    ordered = selectors.ordered_slices(series)
-    one = ordered[n - 1 : n].first() if n >= 1 else None
+    one = selectors.slice_at(series, n)
     if one is None:
         raise Http404("No such slice.")
     if not one.blob.servable:
