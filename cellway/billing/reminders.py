@@ -19,14 +19,11 @@ from cellway.cases.models import Case
 from cellway.cases.services import lock_case, record_event
 from cellway.cases.stages import Stage
 
-# Remind this many days ahead of a due date (0 = on the day).
-LEAD_DAYS = (3, 0)
-
 
 def due_reminders(today: dt.date) -> list[tuple[Case, str, dt.date]]:
-    """Cases with a deposit or balance due in exactly one of LEAD_DAYS, and still unpaid."""
+    """Cases with a deposit or balance due in exactly one of PAYMENT_REMIND_DAYS_AHEAD, and still unpaid."""
     found: list[tuple[Case, str, dt.date]] = []
-    days = [today + dt.timedelta(days=n) for n in LEAD_DAYS]
+    days = [today + dt.timedelta(days=n) for n in settings.PAYMENT_REMIND_DAYS_AHEAD]
     # Due dates are fixed offsets before the dates stored on the case.
     deposit_arrivals = [d + dt.timedelta(days=settings.DEPOSIT_DAYS_BEFORE_ARRIVAL) for d in days]
     for case in Case.objects.filter(stage=Stage.SCHEDULED, arrival_date__in=deposit_arrivals).select_related("patient"):
