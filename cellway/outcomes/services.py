@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from cellway.accounts.models import User
+from cellway.cases import notify
 from cellway.cases.models import Case
 from cellway.cases.services import lock_case, record_event, require_perm, touch
 from cellway.cases.stages import Stage
@@ -292,8 +293,6 @@ def top_up_yearly_follow_ups(*, today: dt.date) -> int:
 
 def send_follow_up_reminders(*, today: dt.date) -> int:
     """Remind the patient and care team of assessments due in one of the lead times. Returns how many were queued."""
-    from cellway.outcomes.tasks import send_follow_up_reminder
-
     sent = 0
     for days_ahead in conf.remind_days_ahead():
         due = FollowUpAssessment.objects.filter(
@@ -310,8 +309,15 @@ def send_follow_up_reminders(*, today: dt.date) -> int:
                         summary=f"Reminder sent: {assessment.months_after}-month assessment due {assessment.due_on:%d %b %Y}",
                         data={"assessment": assessment.pk, "days_ahead": days_ahead},
                     )
-                    pk = assessment.pk
-                    transaction.on_commit(lambda pk=pk: send_follow_up_reminder.enqueue(assessment_id=pk))  # type: ignore[misc]
+                    notify.later(
+                        notify.follow_up_due,
+                        case_id=assessment.case_id,
+                        # Recorded before the mail goes (a busy queue): no reminder of a visit already done.
+                        unless_recorded=("outcomes.FollowUpAssessment", assessment.pk, "completed_at"),
+                        months_after=assessment.months_after,
+                        due_on=f"{assessment.due_on:%d %B %Y}",
+                        due_on_long=f"{assessment.due_on:%A %d %B %Y}",
+                    )
             except IntegrityError:
                 continue  # another scheduler sent it first
             sent += 1
