@@ -6,9 +6,9 @@ import datetime as dt
 
 from django.core import mail
 
+from cellway.cases.models import Reminder
 from cellway.cases.stages import Stage
 from cellway.clinic import clinic_today
-from cellway.outcomes.models import FollowUpReminder
 from cellway.outcomes.services import send_follow_up_reminders
 from cellway.outcomes.tasks import follow_up_reminders
 
@@ -36,7 +36,7 @@ def test_on_the_day_is_a_second_reminder_and_a_recorded_assessment_none(case_at,
     case.follow_ups.filter(months_after=1).update(due_on=today)
     case.follow_ups.filter(months_after=3).update(due_on=today, completed_at=dt.datetime.now(dt.UTC))
     assert send_follow_up_reminders(today=today) == 1
-    assert FollowUpReminder.objects.get().days_ahead == 0
+    assert list(Reminder.objects.values_list("what", "days_ahead")) == [("follow_up:1", 0)]
 
 
 def test_an_assessment_recorded_before_its_reminder_goes_is_not_reminded(case_at, staff, django_capture_on_commit_callbacks):
