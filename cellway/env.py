@@ -1,17 +1,38 @@
 """Typed readers for settings taken from the environment.
 
-A bad value stops start-up with a message naming the variable, rather than
-letting a typo silently fall back to a default.
+Settings are read once, by cellway/settings.py at start-up, and only through
+these readers. A bad value stops start-up with a message naming the variable,
+rather than letting a typo silently fall back to a default or fail later, on
+the first request that happens to need it.
 """
 
 from __future__ import annotations
 
 import os
+import re
+import zoneinfo
+from collections.abc import Collection
+from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+
+def _bad(name: str, wanted: str, raw: str) -> ImproperlyConfigured:
+    return ImproperlyConfigured(f"{name} must be {wanted}, not {raw!r}.")
+
+
+def _range_words(minimum: int | Decimal | None, maximum: int | Decimal | None) -> str:
+    if minimum is not None and maximum is not None:
+        return f" from {minimum} to {maximum}"
+    if minimum is not None:
+        return f" of at least {minimum}"
+    if maximum is not None:
+        return f" of at most {maximum}"
+    return ""
 
 
 def env_str(name: str, default: str = "") -> str:
@@ -27,21 +48,97 @@ def env_bool(name: str, default: bool = False) -> bool:
         return True
     if value in _FALSE:
         return False
-    raise ImproperlyConfigured(f"{name} must be true or false, not {raw!r}.")
+    raise _bad(name, "true or false", raw)
 
 
-def env_int(name: str, default: int) -> int:
+def env_int(name: str, default: int, *, minimum: int | None = None, maximum: int | None = None) -> int:
+    """A whole number, within ``minimum``..``maximum`` when given (the default is not checked)."""
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
         return default
+    wanted = "a whole number" + _range_words(minimum, maximum)
     try:
-        return int(raw)
+        value = int(raw.strip())
     except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}.") from None
+        raise _bad(name, wanted, raw) from None
+    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        raise _bad(name, wanted, raw)
+    return value
+
+
+def env_decimal(name: str, default: Decimal, *, minimum: Decimal | None = None, maximum: Decimal | None = None) -> Decimal:
+    """A decimal number (money, percentages: never a float), within ``minimum``..``maximum`` when given."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    wanted = "a number" + _range_words(minimum, maximum)
+    try:
+        value = Decimal(raw.strip())
+    except InvalidOperation:
+        raise _bad(name, wanted, raw) from None
+    if not value.is_finite() or (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        raise _bad(name, wanted, raw)
+    return value
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
+    """A comma-separated list; blanks between commas are dropped."""
     raw = os.environ.get(name)
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_int_list(name: str, default: list[int], *, minimum: int = 0, increasing: bool = False) -> list[int]:
+    """A comma-separated list of whole numbers of at least ``minimum``; with ``increasing``, each larger
+    than the one before. At least one number."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    order = ", each larger than the one before" if increasing else ""
+    wanted = f"a comma-separated list of whole numbers of at least {minimum}{order} (e.g. {','.join(map(str, default))})"
+    try:
+        values = [int(item) for item in env_list(name, [])]
+    except ValueError:
+        raise _bad(name, wanted, raw) from None
+    if not values or any(v < minimum for v in values):
+        raise _bad(name, wanted, raw)
+    if increasing and any(later <= earlier for earlier, later in zip(values, values[1:], strict=False)):
+        raise _bad(name, wanted, raw)
+    return values
+
+
+def env_choice(name: str, default: str, choices: Collection[str]) -> str:
+    """One of ``choices``, exactly as written there (case-insensitive on input)."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    by_lower = {choice.lower(): choice for choice in choices}
+    value = by_lower.get(raw.strip().lower())
+    if value is None:
+        raise _bad(name, "one of " + ", ".join(choices), raw)
+    return value
+
+
+def env_time_zone(name: str, default: str) -> str:
+    """An IANA time zone name (``Europe/Belgrade``), checked against the zone database."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip()
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise _bad(name, "an IANA time zone such as Europe/Belgrade", raw) from None
+    return value
+
+
+def env_currency(name: str, default: str) -> str:
+    """An ISO 4217 currency code: three capital letters (``EUR``)."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip()
+    if not _CURRENCY.match(value):
+        raise _bad(name, "a three-letter ISO 4217 currency code such as EUR", raw)
+    return value

@@ -10,13 +10,24 @@ a real engine; the README lists every variable.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
-from cellway.env import env_bool, env_int, env_list, env_str
+from cellway.env import (
+    env_bool,
+    env_choice,
+    env_currency,
+    env_decimal,
+    env_int,
+    env_int_list,
+    env_list,
+    env_str,
+    env_time_zone,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("CELLWAY_VAR_DIR", str(BASE_DIR / "var")))
@@ -99,7 +110,7 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'cellway.sqlite3'}")
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60, minimum=0))}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web process read while the task worker writes; IMMEDIATE
     # takes the write lock at BEGIN so two writers queue instead of failing
@@ -120,7 +131,7 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-TASKS_BACKEND = env_str("CELLWAY_TASKS_BACKEND", "rq" if REDIS_URL else "db")
+TASKS_BACKEND = env_choice("CELLWAY_TASKS_BACKEND", "rq" if REDIS_URL else "db", ("db", "rq", "immediate"))
 if REDIS_URL:
     INSTALLED_APPS += ["django_rq"]
     RQ_QUEUES = {"default": {"URL": REDIS_URL}}
@@ -130,10 +141,8 @@ if TASKS_BACKEND == "rq":
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
 elif TASKS_BACKEND == "db":
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-elif TASKS_BACKEND == "immediate":
+else:  # immediate
     TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
-else:
-    raise ImproperlyConfigured(f"CELLWAY_TASKS_BACKEND must be db, rq or immediate, not {TASKS_BACKEND!r}.")
 CRONTASK = {"REDIS_URL": REDIS_URL or None}
 
 # --- Files -----------------------------------------------------------------
@@ -166,22 +175,35 @@ STORAGES = {
 # Uploads larger than this stream to a temporary file instead of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
+# --- Records intake (records/conf.py reads these) -----------------------------
+_MiB = 1024 * 1024
+# 4 GiB by default: a zipped imaging DVD.
+RECORDS_UPLOAD_MAX_BYTES = env_int("CELLWAY_UPLOAD_MAX_MIB", 4096, minimum=1) * _MiB
+# The browser sends chunks of this size; it is also the most one request may carry.
+RECORDS_UPLOAD_CHUNK_BYTES = env_int("CELLWAY_UPLOAD_CHUNK_MIB", 8, minimum=1, maximum=1024) * _MiB
+# Empty: MEDIA_ROOT/.uploads, decided when used (tests move MEDIA_ROOT).
+RECORDS_UPLOAD_DIR = env_str("CELLWAY_UPLOAD_DIR")
+RECORDS_UPLOAD_ABANDON_HOURS = env_int("CELLWAY_UPLOAD_ABANDON_HOURS", 48, minimum=1)
+# A ClamAV daemon by Unix socket (takes precedence) or host and port; neither set: no scanning, said so.
+CLAMD_SOCKET = env_str("CLAMD_SOCKET")
+CLAMD_HOST = env_str("CLAMD_HOST")
+CLAMD_PORT = env_int("CLAMD_PORT", 3310, minimum=1, maximum=65535)
+CLAMD_TIMEOUT = env_int("CLAMD_TIMEOUT", 120, minimum=1)
+
 # --- Email -------------------------------------------------------------------
-EMAIL_DELIVERY = env_str("CELLWAY_EMAIL", "console" if DEBUG else "smtp")
 _MAILER_BACKENDS = {
     "console": "django.core.mail.backends.console.EmailBackend",
     "file": "django.core.mail.backends.filebased.EmailBackend",
     "smtp": "django.core.mail.backends.smtp.EmailBackend",
 }
-if EMAIL_DELIVERY not in _MAILER_BACKENDS:
-    raise ImproperlyConfigured(f"CELLWAY_EMAIL must be one of {sorted(_MAILER_BACKENDS)}, not {EMAIL_DELIVERY!r}.")
+EMAIL_DELIVERY = env_choice("CELLWAY_EMAIL", "console" if DEBUG else "smtp", _MAILER_BACKENDS)
 _mailer_options: dict[str, object] = {}
 if EMAIL_DELIVERY == "file":
     _mailer_options = {"file_path": str(VAR_DIR / "mail")}
 elif EMAIL_DELIVERY == "smtp":
     _mailer_options = {
         "host": env_str("CELLWAY_SMTP_HOST", "localhost"),
-        "port": env_int("CELLWAY_SMTP_PORT", 587),
+        "port": env_int("CELLWAY_SMTP_PORT", 587, minimum=1, maximum=65535),
         "username": env_str("CELLWAY_SMTP_USER"),
         "password": env_str("CELLWAY_SMTP_PASSWORD"),
         "use_tls": True,
@@ -197,41 +219,51 @@ USE_I18N = True
 
 # --- The clinic's own rules (DESIGN.md, "Rules the system enforces") --------
 CLINIC_NAME = env_str("CELLWAY_CLINIC_NAME", "Cellway Clinic")
-CLINIC_TIME_ZONE = env_str("CELLWAY_CLINIC_TIME_ZONE", "Europe/Belgrade")
-CLINIC_CURRENCY = env_str("CELLWAY_CLINIC_CURRENCY", "EUR")
-SCREENING_MAX_AGE_MONTHS = env_int("CELLWAY_SCREENING_MAX_AGE_MONTHS", 3)
-DEPOSIT_DAYS_BEFORE_ARRIVAL = env_int("CELLWAY_DEPOSIT_DAYS_BEFORE_ARRIVAL", 7)
-BALANCE_DAYS_BEFORE_THERAPY = env_int("CELLWAY_BALANCE_DAYS_BEFORE_THERAPY", 1)
-DEPOSIT_PERCENT = env_int("CELLWAY_DEPOSIT_PERCENT", 30)
-FOLLOW_UP_MONTHS = [int(m) for m in env_list("CELLWAY_FOLLOW_UP_MONTHS", ["1", "3", "6", "12"])]
+CLINIC_TIME_ZONE = env_time_zone("CELLWAY_CLINIC_TIME_ZONE", "Europe/Belgrade")
+CLINIC_CURRENCY = env_currency("CELLWAY_CLINIC_CURRENCY", "EUR")
+SCREENING_MAX_AGE_MONTHS = env_int("CELLWAY_SCREENING_MAX_AGE_MONTHS", 3, minimum=1, maximum=24)
+DEPOSIT_DAYS_BEFORE_ARRIVAL = env_int("CELLWAY_DEPOSIT_DAYS_BEFORE_ARRIVAL", 7, minimum=0, maximum=365)
+BALANCE_DAYS_BEFORE_THERAPY = env_int("CELLWAY_BALANCE_DAYS_BEFORE_THERAPY", 1, minimum=0, maximum=365)
+DEPOSIT_PERCENT = env_decimal("CELLWAY_DEPOSIT_PERCENT", Decimal(30), minimum=Decimal(1), maximum=Decimal(100))
+FOLLOW_UP_MONTHS = env_int_list("CELLWAY_FOLLOW_UP_MONTHS", [1, 3, 6, 12], minimum=1, increasing=True)
+# Reminders go this many days before a due date (0 = on the day), once each.
+PAYMENT_REMIND_DAYS_AHEAD = env_int_list("CELLWAY_PAYMENT_REMIND_DAYS", [3, 0], minimum=0)
+FOLLOW_UP_REMIND_DAYS_AHEAD = env_int_list("CELLWAY_FOLLOW_UP_REMIND_DAYS", [7, 0], minimum=0)
+
+# --- Outcomes registry (outcomes/conf.py reads these) --------------------------
+# A cohort figure resting on fewer patients than this is not shown (small numbers identify people).
+OUTCOMES_MIN_COHORT = env_int("CELLWAY_OUTCOMES_MIN_COHORT", 10, minimum=1)
+# An assessment overdue by more than this many days counts the patient as lost to follow-up.
+OUTCOMES_LOST_AFTER_DAYS = env_int("CELLWAY_OUTCOMES_LOST_AFTER_DAYS", 90, minimum=1)
 
 # --- Security ----------------------------------------------------------------
 # django-axes locks a username at one address out after repeated failed
 # sign-ins (guessing passwords to patient records), for a while, not forever.
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
-AXES_FAILURE_LIMIT = env_int("CELLWAY_SIGN_IN_ATTEMPTS", 5)
-AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("CELLWAY_SIGN_IN_LOCKOUT_MINUTES", 15))
+AXES_FAILURE_LIMIT = env_int("CELLWAY_SIGN_IN_ATTEMPTS", 5, minimum=1)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("CELLWAY_SIGN_IN_LOCKOUT_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_DISABLE_ACCESS_LOG = True  # sign-ins are on our own audit trail (accounts/signals.py)
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False  # sign-ins and failures are on our own audit trail
-AXES_IPWARE_PROXY_COUNT = 1 if env_bool("DJANGO_BEHIND_PROXY") else None
+BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY")
+AXES_IPWARE_PROXY_COUNT = 1 if BEHIND_PROXY else None
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-SESSION_COOKIE_AGE = env_int("CELLWAY_SESSION_SECONDS", 8 * 3600)
+SESSION_COOKIE_AGE = env_int("CELLWAY_SESSION_SECONDS", 8 * 3600, minimum=60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
-SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0 if DEBUG else 31536000)
+SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0 if DEBUG else 31536000, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("DJANGO_BEHIND_PROXY") else None
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -250,6 +282,6 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("CELLWAY_LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": env_choice("CELLWAY_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"))},
     "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }

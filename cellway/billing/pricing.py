@@ -104,5 +104,5 @@ def total(lines: list[Line], adjustment: Decimal = Decimal(0)) -> Decimal:
     return (sum((line.amount for line in lines), Decimal(0)) + adjustment).quantize(CENT, ROUND_HALF_UP)
 
 
-def deposit(total_amount: Decimal, percent: int) -> Decimal:
+def deposit(total_amount: Decimal, percent: Decimal | int) -> Decimal:
     return (total_amount * Decimal(percent) / Decimal(100)).quantize(CENT, ROUND_HALF_UP)

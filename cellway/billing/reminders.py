@@ -1,8 +1,8 @@
 """Reminders of payments coming due (rule 6), sent once a day by the scheduler.
 
-Each reminder is written to the case trail; a reminder already written for the
-same payment and due date is not sent again, so a restarted scheduler, or two
-of them, never mail a patient twice.
+Each reminder is claimed as a `cases.Reminder` row before its mail is queued
+(`cases.services.claim_reminder`, the same mechanism as follow-up reminders),
+so a restarted scheduler, or two of them, never mail a patient twice.
 """
 
 from __future__ import annotations
@@ -16,17 +16,14 @@ from cellway.billing.models import balance_due_on, deposit_due_on
 from cellway.billing.services import account
 from cellway.cases import notify
 from cellway.cases.models import Case
-from cellway.cases.services import lock_case, record_event
+from cellway.cases.services import claim_reminder, lock_case
 from cellway.cases.stages import Stage
-
-# Remind this many days ahead of a due date (0 = on the day).
-LEAD_DAYS = (3, 0)
 
 
 def due_reminders(today: dt.date) -> list[tuple[Case, str, dt.date]]:
-    """Cases with a deposit or balance due in exactly one of LEAD_DAYS, and still unpaid."""
+    """Cases with a deposit or balance due in exactly one of PAYMENT_REMIND_DAYS_AHEAD, and still unpaid."""
     found: list[tuple[Case, str, dt.date]] = []
-    days = [today + dt.timedelta(days=n) for n in LEAD_DAYS]
+    days = [today + dt.timedelta(days=n) for n in settings.PAYMENT_REMIND_DAYS_AHEAD]
     # Due dates are fixed offsets before the dates stored on the case.
     deposit_arrivals = [d + dt.timedelta(days=settings.DEPOSIT_DAYS_BEFORE_ARRIVAL) for d in days]
     for case in Case.objects.filter(stage=Stage.SCHEDULED, arrival_date__in=deposit_arrivals).select_related("patient"):
@@ -49,11 +46,10 @@ def send_payment_reminders(*, today: dt.date) -> int:
             acct = account(case)
             if acct.quote is None or (what == "deposit" and acct.deposit_paid) or (what == "balance" and not acct.balance_open):
                 continue
-            key = {"what": what, "due_on": str(due_on), "sent_on": str(today)}
-            if _already(case, key):
-                continue
             amount = acct.quote.deposit - acct.paid if what == "deposit" else acct.outstanding
-            record_event(case=case, by=None, kind="reminder", summary=f"Reminder sent: {what} of {amount} due {due_on:%d %b %Y}", data=key)
+            summary = f"Reminder sent: {what} of {amount} due {due_on:%d %b %Y}"
+            if not claim_reminder(case=case, what=what, due_on=due_on, today=today, summary=summary, data={"sent_on": str(today)}):
+                continue
             notify.later(
                 notify.payment_due,
                 case_id=case.pk,
@@ -64,8 +60,3 @@ def send_payment_reminders(*, today: dt.date) -> int:
             )
             sent += 1
     return sent
-
-
-def _already(case: Case, key: dict[str, str]) -> bool:
-    # A case has a handful of reminder rows; comparing them here works the same on every database.
-    return any(event.data == key for event in case.events.filter(kind="reminder").only("data"))

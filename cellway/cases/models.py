@@ -173,3 +173,28 @@ class CaseEvent(AppendOnlyMixin, models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.kind} {self.summary}"
+
+
+class Reminder(models.Model):
+    """A reminder sent about something coming due on a case: a payment, a follow-up assessment.
+
+    The row is claimed (inserted) before the mail is queued, in the transaction
+    that writes the reminder to the trail. Its unique key is both the history
+    and the guard: a restarted scheduler, or two running at once, never remind a
+    patient twice of the same thing, due the same day, the same days ahead.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="reminders")
+    # What is due, in the clinic's words and stable across runs: "deposit", "balance", "follow_up:3" (months).
+    what = models.CharField(max_length=40)
+    due_on = models.DateField()
+    days_ahead = models.SmallIntegerField()
+    sent_on = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["case", "due_on", "-days_ahead"]
+        constraints = [models.UniqueConstraint(fields=["case", "what", "due_on", "days_ahead"], name="one_reminder_per_due_and_lead_time")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.what} due {self.due_on}, reminded {self.days_ahead} days ahead"

@@ -1,14 +1,22 @@
-"""Email notifications about a case, sent by a background task after commit.
+"""Every email Cellway sends about a case: rendered and sent here, by a background task after commit.
 
-Services call `later(...)` inside their transaction; the task is enqueued only
-if the transaction commits, and it loads the case afresh, so a rolled-back
-write never mails anyone.
+A domain's service calls ``later(notice, case_id=..., **context)`` inside its
+transaction; the tasks are enqueued only if the transaction commits, and they
+load the case afresh, so a rolled-back write never mails anyone.
+
+A notice is two separate mails: one to the patient alone (``email/<name>.txt``)
+and one to the staff concerned (``email/staff/<name>.txt``). A patient and
+staff are never on one To: line: it would show the clinic's internal
+addresses to the patient, and the patient's to every other recipient.
+The first line of a template is the subject; the rest is the body.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
+from dataclasses import dataclass
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
@@ -18,42 +26,100 @@ from django.template.loader import render_to_string
 
 from cellway.cases.models import Case
 
-# Who hears about what. "patient" is the patient's own address; the rest are
-# the staff of that role (or the assigned specialist).
-case_assigned = ("assigned", ("specialist",))
-quote_issued = ("quote_issued", ("patient", "care"))
-screening_judged = ("screening_judged", ("patient", "care", "specialist"))
-case_ended = ("ended", ("patient", "care"))
-scheduled = ("scheduled", ("patient", "logistics", "finance"))
-payment_due = ("payment_due", ("patient", "finance"))
+PATIENT = "patient"
+# Staff who hear about a case: everyone active in the role, or the case's assigned specialist.
+STAFF_ROLES = {"care": "Customer care", "logistics": "Logistics", "finance": "Finance", "liaison": "Liaison officer"}
+SPECIALIST = "specialist"
 
 
-def later(notice: tuple[str, tuple[str, ...]], *, case_id: int, **context: object) -> None:
-    template, audience = notice
-    transaction.on_commit(lambda: send_case_email.enqueue(case_id=case_id, template=template, audience=list(audience), context=context))
+@dataclass(frozen=True)
+class Notice:
+    """One kind of news about a case: whether the patient is told, and which staff are."""
+
+    name: str
+    patient: bool
+    staff: tuple[str, ...] = ()
 
 
-def recipients(case: Case, audience: Iterable[str]) -> list[str]:
+case_assigned = Notice("assigned", patient=False, staff=(SPECIALIST,))
+quote_issued = Notice("quote_issued", patient=True, staff=("care",))
+screening_judged = Notice("screening_judged", patient=True, staff=("care", SPECIALIST))
+case_ended = Notice("ended", patient=True, staff=("care",))
+scheduled = Notice("scheduled", patient=True, staff=("logistics", "finance"))
+payment_due = Notice("payment_due", patient=True, staff=("finance",))
+# The assigned specialist and customer care book the follow-up visit.
+follow_up_due = Notice("follow_up_due", patient=True, staff=(SPECIALIST, "care"))
+
+
+def later(
+    notice: Notice, *, case_id: int, unless_recorded: tuple[str, int, str] | None = None, **context: str | int | None
+) -> None:
+    """Send ``notice`` about the case once the current transaction commits.
+
+    ``context`` goes to the templates as it is (plain values: it travels
+    through the task queue). ``unless_recorded`` = (model label, pk, field)
+    names what a reminder is about: the mail is skipped if, by the time it
+    goes, that field is set (an assessment recorded in the meantime).
+    """
+    mails: list[tuple[str, list[str]]] = []
+    if notice.patient:
+        mails.append((f"email/{notice.name}.txt", [PATIENT]))
+    if notice.staff:
+        mails.append((f"email/staff/{notice.name}.txt", list(notice.staff)))
+    guard: list[str | int] | None = list(unless_recorded) if unless_recorded else None
+
+    def enqueue() -> None:
+        for template, audience in mails:
+            send_case_email.enqueue(case_id=case_id, template=template, audience=audience, context=context, unless_recorded=guard)
+
+    transaction.on_commit(enqueue)
+
+
+def addresses(case: Case, audience: Sequence[str]) -> list[str]:
+    """The addresses of one mail's audience. The patient is only ever an audience alone."""
+    if PATIENT in audience:
+        if len(audience) > 1:
+            raise ValueError("A mail to the patient goes to the patient alone; staff get their own notice.")
+        return [case.patient.email] if case.patient.email else []
     User = get_user_model()
-    roles = {"care": "Customer care", "logistics": "Logistics", "finance": "Finance", "liaison": "Liaison officer"}
-    emails: list[str] = []
+    emails: set[str] = set()
     for who in audience:
-        if who == "patient" and case.patient.email:
-            emails.append(case.patient.email)
-        elif who == "specialist" and case.specialist and case.specialist.email:
-            emails.append(case.specialist.email)
-        elif who in roles:
-            emails += User.objects.filter(groups__name=roles[who], is_active=True).exclude(email="").values_list("email", flat=True)
-    return sorted(set(emails))
+        if who == SPECIALIST:
+            if case.specialist and case.specialist.is_active and case.specialist.email:
+                emails.add(case.specialist.email)
+        elif who in STAFF_ROLES:
+            emails.update(
+                User.objects.filter(groups__name=STAFF_ROLES[who], is_active=True).exclude(email="").values_list("email", flat=True)
+            )
+        else:
+            raise ValueError(f"Unknown audience {who!r}.")
+    return sorted(emails)
+
+
+def _already_recorded(unless_recorded: list[str | int] | None) -> bool:
+    if not unless_recorded:
+        return False
+    label, pk, field = unless_recorded
+    model = apps.get_model(str(label))
+    return model.objects.filter(pk=pk).exclude(**{f"{field}__isnull": True}).exists()
 
 
 @task
-def send_case_email(*, case_id: int, template: str, audience: list[str], context: dict[str, object]) -> int:
-    """Render `email/<template>.txt` for the case and send it to the audience. Returns how many were sent."""
+def send_case_email(
+    *,
+    case_id: int,
+    template: str,
+    audience: list[str],
+    context: dict[str, str | int | None],
+    unless_recorded: list[str | int] | None = None,
+) -> int:
+    """Render ``template`` for the case and send it to one audience. Returns how many mails were sent (0 or 1)."""
+    if _already_recorded(unless_recorded):
+        return 0
     case = Case.objects.select_related("patient", "specialist", "condition").get(pk=case_id)
-    to = recipients(case, audience)
+    to = addresses(case, audience)
     if not to:
         return 0
-    text = render_to_string(f"email/{template}.txt", {"case": case, "clinic": settings.CLINIC_NAME, **context})
+    text = render_to_string(template, {"case": case, "clinic": settings.CLINIC_NAME, **context})
     subject, _, body = text.strip().partition("\n")
     return send_mail(subject.strip(), body.strip() + "\n", None, to)

@@ -13,7 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -22,7 +22,7 @@ from cellway.accounts.models import User
 from cellway.accounts.roles import SEE_ALL
 from cellway.cases import notify
 from cellway.cases.events import MEDICAL_READ
-from cellway.cases.models import Case, CaseCounter, CaseEvent, Condition, Inquiry, Patient, Source
+from cellway.cases.models import Case, CaseCounter, CaseEvent, Condition, Inquiry, Patient, Reminder, Source
 from cellway.cases.search import search_key
 from cellway.cases.signals import case_opened
 from cellway.cases.stages import ENDINGS, FINAL, LABELS, Stage, can_move
@@ -291,3 +291,32 @@ def record_medical_read(*, case: Case, by: User, subject: str, summary: str) -> 
     if case.events.filter(kind=MEDICAL_READ, actor=by, at__gte=since, data__subject=subject).exists():
         return None
     return record_event(case=case, by=by, kind=MEDICAL_READ, summary=summary[:300], data={"subject": subject})
+# --- Reminders: one mechanism for payments and follow-ups ---------------------------
+
+
+def claim_reminder(
+    *, case: Case, what: str, due_on: dt.date, today: dt.date, summary: str, data: dict[str, Any] | None = None
+) -> bool:
+    """Claim the reminder of ``what`` due on ``due_on``, sent ``today``, and write it to the case trail.
+
+    Returns False, writing nothing, if that reminder (same thing, due date and
+    days ahead) was already claimed: by an earlier run, or by a scheduler
+    running at the same moment (PostgreSQL holds the second insert until the
+    first commits, then refuses it). Call inside the transaction that queues
+    the mail (``notify.later``), so the claim, the event and the mail stand or
+    fall together.
+    """
+    days_ahead = (due_on - today).days
+    try:
+        with transaction.atomic():
+            Reminder.objects.create(case=case, what=what, due_on=due_on, days_ahead=days_ahead, sent_on=today)
+    except IntegrityError:
+        return False
+    record_event(
+        case=case,
+        by=None,
+        kind="reminder",
+        summary=summary,
+        data={"what": what, "due_on": str(due_on), "days_ahead": days_ahead, **(data or {})},
+    )
+    return True

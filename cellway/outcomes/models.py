@@ -193,23 +193,3 @@ class ReportedScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.measure.code}={self.value}"
-
-
-class FollowUpReminder(models.Model):
-    """A reminder sent for an assessment, once per lead time.
-
-    The unique row is both the history and the guard: a restarted scheduler,
-    or two of them, never remind a patient twice for the same day.
-    """
-
-    assessment = models.ForeignKey(FollowUpAssessment, on_delete=models.PROTECT, related_name="reminders")
-    days_ahead = models.SmallIntegerField()
-    sent_on = models.DateField()
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["assessment", "-days_ahead"]
-        constraints = [models.UniqueConstraint(fields=["assessment", "days_ahead"], name="one_reminder_per_lead_time")]
-
-    def __str__(self) -> str:
-        return f"{self.assessment} reminded {self.days_ahead} days ahead"

@@ -10,13 +10,14 @@ import datetime as dt
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from cellway import limits
 from cellway.accounts.models import User
+from cellway.cases import notify
 from cellway.cases.models import Case
-from cellway.cases.services import lock_case, record_event, require_perm, touch
+from cellway.cases.services import claim_reminder, lock_case, record_event, require_perm, touch
 from cellway.cases.stages import Stage
 from cellway.clinic import clinic_today
 from cellway.errors import Refusal
@@ -25,7 +26,6 @@ from cellway.outcomes import edss as edss_engine
 from cellway.outcomes.models import (
     FS_FIELDS,
     FollowUpAssessment,
-    FollowUpReminder,
     MriScan,
     Relapse,
     ReportedMeasure,
@@ -296,28 +296,36 @@ def top_up_yearly_follow_ups(*, today: dt.date) -> int:
 
 
 def send_follow_up_reminders(*, today: dt.date) -> int:
-    """Remind the patient and care team of assessments due in one of the lead times. Returns how many were queued."""
-    from cellway.outcomes.tasks import send_follow_up_reminder
+    """Remind the patient and care team of assessments due in one of the lead times. Returns how many were queued.
 
+    Each reminder is claimed as a `cases.Reminder` row first (the same mechanism as payment reminders): a
+    second run, or a second scheduler at the same moment, sends nothing again.
+    """
     sent = 0
     for days_ahead in conf.remind_days_ahead():
         due = FollowUpAssessment.objects.filter(
             case__stage=Stage.FOLLOW_UP, completed_at__isnull=True, due_on=today + dt.timedelta(days=days_ahead)
-        ).exclude(reminders__days_ahead=days_ahead)
+        )
         for assessment in due.select_related("case").order_by("pk"):
-            try:
-                with transaction.atomic():
-                    FollowUpReminder.objects.create(assessment=assessment, days_ahead=days_ahead, sent_on=today)
-                    record_event(
-                        case=assessment.case,
-                        by=None,
-                        kind="reminder",
-                        summary=f"Reminder sent: {assessment.months_after}-month assessment due {assessment.due_on:%d %b %Y}",
-                        data={"assessment": assessment.pk, "days_ahead": days_ahead},
-                    )
-                    pk = assessment.pk
-                    transaction.on_commit(lambda pk=pk: send_follow_up_reminder.enqueue(assessment_id=pk))  # type: ignore[misc]
-            except IntegrityError:
-                continue  # another scheduler sent it first
+            with transaction.atomic():
+                claimed = claim_reminder(
+                    case=assessment.case,
+                    what=f"follow_up:{assessment.months_after}",
+                    due_on=assessment.due_on,
+                    today=today,
+                    summary=f"Reminder sent: {assessment.months_after}-month assessment due {assessment.due_on:%d %b %Y}",
+                    data={"assessment": assessment.pk},
+                )
+                if not claimed:
+                    continue
+                notify.later(
+                    notify.follow_up_due,
+                    case_id=assessment.case_id,
+                    # Recorded before the mail goes (a busy queue): no reminder of a visit already done.
+                    unless_recorded=("outcomes.FollowUpAssessment", assessment.pk, "completed_at"),
+                    months_after=assessment.months_after,
+                    due_on=f"{assessment.due_on:%d %B %Y}",
+                    due_on_long=f"{assessment.due_on:%A %d %B %Y}",
+                )
             sent += 1
     return sent

@@ -116,6 +116,7 @@ class Verdict(models.TextChoices):
 
 
 def screening_path(instance: ScreeningResult, filename: str) -> str:
+    # Where reports were stored before they became record files; migration 0001 still names it.
     return f"screening/{instance.case.uuid}/{uuid.uuid4().hex}"
 
 
@@ -127,7 +128,8 @@ class ScreeningResult(models.Model):
     sample_date = models.DateField()
     laboratory = models.CharField(max_length=limits.NAME, blank=True)
     markers = models.TextField(max_length=limits.MARKERS, help_text="Markers and values as reported, e.g. CEA 1.2 ng/mL; CA 19-9 8 U/mL.")
-    report = models.FileField(upload_to=screening_path, blank=True, max_length=300)
+    # The laboratory's report, a record file of the case (records intake: typed, hashed, scanned, read on the trail).
+    report = models.ForeignKey("records.RecordFile", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
     verdict = models.CharField(max_length=16, choices=Verdict.choices, default=Verdict.PENDING)

@@ -13,4 +13,4 @@ def plan_versions(case: Case) -> list[TherapyPlan]:
 
 def screenings(case: Case) -> list[ScreeningResult]:
     """The case's screening results, newest sample first."""
-    return list(case.screenings.select_related("recorded_by", "judged_by", "signature").order_by("-sample_date", "-recorded_at"))
+    return list(case.screenings.select_related("recorded_by", "judged_by", "signature", "report").order_by("-sample_date", "-recorded_at"))

@@ -23,6 +23,8 @@ from cellway.errors import NotAllowed, Refusal, StageConflict
 from cellway.plans.models import PLAN_FIELDS, PlanStatus, ScreeningResult, TherapyPlan, Verdict
 from cellway.plans.screening_rule import earliest_sample_date
 from cellway.plans.signals import plan_signed
+from cellway.records import services as records
+from cellway.records.models import RecordFile
 
 
 def _require_assigned(case: Case, by: User, doing: str) -> None:
@@ -130,7 +132,11 @@ SCREENING_STAGES = {Stage.ACCEPTED, Stage.CLEARED}
 def record_screening(
     *, case: Case, by: User, sample_date: dt.date, markers: str, laboratory: str = "", report: UploadedFile | None = None
 ) -> ScreeningResult:
-    """Record a screening result as received. It waits for a specialist's verdict."""
+    """Record a screening result as received. It waits for a specialist's verdict.
+
+    The laboratory's report, if sent, becomes a record file of the case through records intake (typed by
+    content, size limit, SHA-256, virus scan): a refused report refuses the result, and nothing is written.
+    """
     require_perm(by, "plans.record_screening", "record screening results")
     limits.check_length(markers, limits.MARKERS, "The list of markers")
     limits.check_length(laboratory, limits.NAME, "The laboratory's name")
@@ -138,20 +144,27 @@ def record_screening(
         raise Refusal("The sample date is in the future.")
     if not markers.strip():
         raise Refusal("Write the markers and values as the laboratory reported them.")
-    with transaction.atomic():
-        case = lock_case(case, expected=SCREENING_STAGES, doing="record a screening result")
-        if case.first_therapy_day and sample_date < earliest_sample_date(case.first_therapy_day, settings.SCREENING_MAX_AGE_MONTHS):
-            raise Refusal(_too_old(sample_date, case.first_therapy_day))
-        result = ScreeningResult(case=case, sample_date=sample_date, markers=markers, laboratory=laboratory, recorded_by=by)
-        if report is not None:
-            result.report.save(report.name or "report", report, save=False)
-        result.save()
-        summary = f"Screening result recorded (sample of {sample_date:%d %b %Y})"
-        if case.stage_enum == Stage.CLEARED:
-            move(case, to=Stage.ACCEPTED, by=by, summary=summary + "; awaiting a verdict")
-        else:
-            touch(case)
-            record_event(case=case, by=by, kind="screening", summary=summary)
+    stored: RecordFile | None = None
+    try:
+        with transaction.atomic():
+            case = lock_case(case, expected=SCREENING_STAGES, doing="record a screening result")
+            if case.first_therapy_day and sample_date < earliest_sample_date(case.first_therapy_day, settings.SCREENING_MAX_AGE_MONTHS):
+                raise Refusal(_too_old(sample_date, case.first_therapy_day))
+            if report is not None:
+                stored = records.attach_screening_report(case=case, upload=report, by=by)
+            result = ScreeningResult.objects.create(
+                case=case, sample_date=sample_date, markers=markers, laboratory=laboratory, recorded_by=by, report=stored
+            )
+            summary = f"Screening result recorded (sample of {sample_date:%d %b %Y})"
+            if case.stage_enum == Stage.CLEARED:
+                move(case, to=Stage.ACCEPTED, by=by, summary=summary + "; awaiting a verdict")
+            else:
+                touch(case)
+                record_event(case=case, by=by, kind="screening", summary=summary)
+    except BaseException:
+        if stored is not None:
+            records.forget_uncommitted(stored)  # the report's bytes go with the rows that did not commit
+        raise
     return result
 
 

@@ -16,11 +16,15 @@ class RecordKind(models.TextChoices):
     HEMATOLOGY = "hematology", "Hematology (blood tests)"
     ASSESSMENT = "assessment", "Doctor's assessment report"
     MEDIA = "media", "Pictures or videos"
+    # Rule 5: sent after the quote is accepted, not at intake; recorded through plans' screening form.
+    SCREENING = "screening", "Cancer-marker screening report"
 
 
 # Pictures and videos are asked for "where relevant": the checklist shows them,
 # but records can be complete without them.
 REQUIRED_KINDS = (RecordKind.IMAGING, RecordKind.HEMATOLOGY, RecordKind.ASSESSMENT)
+# What a new case's checklist asks for; the screening report's item appears with the first report.
+INTAKE_KINDS = (RecordKind.IMAGING, RecordKind.HEMATOLOGY, RecordKind.ASSESSMENT, RecordKind.MEDIA)
 
 
 class ItemStatus(models.TextChoices):

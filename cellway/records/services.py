@@ -28,6 +28,7 @@ from cellway.records.intake import filetypes
 from cellway.records.intake.archive import ArchiveError, check_archive
 from cellway.records.intake.hashing import Digest, sha256_file
 from cellway.records.models import (
+    INTAKE_KINDS,
     REQUIRED_KINDS,
     Blob,
     ImagingSeries,
@@ -49,8 +50,8 @@ EDITABLE = {Stage.INQUIRY, Stage.TRIAGE, Stage.REVIEW}
 
 
 def create_checklist(sender: Any, *, case: Case, **kwargs: Any) -> None:
-    """Receiver of `case_opened`: one checklist item per kind of record."""
-    RecordItem.objects.bulk_create([RecordItem(case=case, kind=kind) for kind in RecordKind.values])
+    """Receiver of `case_opened`: one checklist item per kind of record asked for at intake."""
+    RecordItem.objects.bulk_create([RecordItem(case=case, kind=kind) for kind in INTAKE_KINDS])
 
 
 def set_item_status(*, item: RecordItem, status: str, by: User, note: str = "") -> RecordItem:
@@ -243,6 +244,10 @@ def attach_file(*, item: RecordItem, upload: UploadedFile, by: User, source: str
     request to a temporary file, which is copied to the upload disk, never read whole.
     """
     require_perm(by, "cases.manage_records", "attach records")
+    return _receive_one_request(item=item, upload=upload, by=by, source=source, stages=EDITABLE)
+
+
+def _receive_one_request(*, item: RecordItem, upload: UploadedFile, by: User, source: str, stages: set[Stage] | None) -> RecordFile:
     name = _clean_name(upload.name or "file")
     _check_size(name, upload.size or 0)
     upload.seek(0)
@@ -253,15 +258,45 @@ def attach_file(*, item: RecordItem, upload: UploadedFile, by: User, source: str
         with open(path, "wb") as out:
             for chunk in upload.chunks(_PIECE):
                 out.write(chunk)
-        return _receive(item=item, path=path, name=name, digest=sha256_file(path), by=by, source=source)
+        return _receive(item=item, path=path, name=name, digest=sha256_file(path), by=by, source=source, stages=stages)
     finally:
         path.unlink(missing_ok=True)
 
 
+def attach_screening_report(*, case: Case, upload: UploadedFile, by: User) -> RecordFile:
+    """Store a cancer-marker screening report on the case's screening item, through the checks every
+    record passes: typed by its content (PDF, JPEG or PNG), the size limit, SHA-256, stored once, the
+    virus scan and quarantine after commit, and its reads on the trail like any record file.
+
+    Called by ``plans.services.record_screening``, which has checked its permission, locked the case and
+    checked its stage, inside its transaction. A refused file raises ``Refusal`` with nothing stored. If
+    the caller's transaction then fails, it calls ``forget_uncommitted(record)``.
+    """
+    item, _ = RecordItem.objects.get_or_create(case=case, kind=RecordKind.SCREENING)
+    return _receive_one_request(item=item, upload=upload, by=by, source="screening report", stages=None)
+
+
+def forget_uncommitted(record: RecordFile) -> None:
+    """Delete the stored bytes of a record whose transaction rolled back (kept if any committed blob holds them)."""
+    if record.file.name:
+        forget_unreferenced([record.file.name])
+
+
 def _receive(
-    *, item: RecordItem, path: Path, name: str, digest: Digest, by: User, source: str, upload: UploadSession | None = None
+    *,
+    item: RecordItem,
+    path: Path,
+    name: str,
+    digest: Digest,
+    by: User,
+    source: str,
+    upload: UploadSession | None = None,
+    stages: set[Stage] | None = EDITABLE,
 ) -> RecordFile:
-    """Check the whole file, store its bytes once, write the record row and its event, queue the ingest."""
+    """Check the whole file, store its bytes once, write the record row and its event, queue the ingest.
+
+    ``stages`` the case must be in; None when the caller holds the case lock and has checked its own stage.
+    """
     detected = filetypes.sniff_file(str(path))
     _check_type(name, detected, item.kind)
     if detected.mime == filetypes.ZIP_MIME:
@@ -270,11 +305,12 @@ def _receive(
         except ArchiveError as refused:
             raise Refusal(f"{name}: {refused}") from None
     # Stage checked before the bytes move, so a refusal leaves the file where it was.
-    lock_case_check(item)
+    if stages is not None:
+        lock_case_check(item)
     stored = store_bytes(path, sha256=digest.sha256, size=digest.size)
     try:
         with transaction.atomic():
-            case = lock_case(item.case_id, expected=EDITABLE, doing="attach records")
+            case = lock_case(item.case_id, expected=stages, doing="attach records")
             blob = _blob(digest, detected.mime, stored)
             record = RecordFile.objects.filter(item=item, blob=blob).first()
             if record is not None:

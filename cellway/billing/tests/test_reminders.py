@@ -13,9 +13,10 @@ def test_a_deposit_reminder_goes_three_days_ahead_once_and_not_after_payment(cas
 
     with django_capture_on_commit_callbacks(execute=True):
         assert send_payment_reminders(today=today) == 1
-    assert [m.to for m in mailoutbox if "deposit due" in m.subject] == [[case.patient.email]] or any(
-        case.patient.email in m.to and "deposit" in m.subject for m in mailoutbox
-    )
+    to_patient, to_finance = mailoutbox
+    due = arrival - dt.timedelta(days=7)
+    assert (to_patient.to, to_patient.subject) == ([case.patient.email], f"{case.code}: deposit due {due:%d %B %Y}")
+    assert to_finance.to == ["fiona@cellway.example", "marcus@cellway.example"] and "deposit of" in to_finance.subject
     with django_capture_on_commit_callbacks(execute=True):
         assert send_payment_reminders(today=today) == 0  # the same day again: nothing twice
     assert CaseEvent.objects.filter(case=case, kind="reminder").count() == 1

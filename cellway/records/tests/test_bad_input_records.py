@@ -6,9 +6,9 @@ import pytest
 from django.http import Http404
 from django.urls import reverse
 
+from cellway.console.records.views import slice_image
 from cellway.records.models import ImagingSeries
 from cellway.records.selectors import ordered_slices, slice_at
-from cellway.console.records.views import slice_image
 
 HUGE = 99999999999999999999  # past SQLite's and PostgreSQL's 64-bit integers
 

@@ -1,0 +1,124 @@
+"""Settings are parsed once at start-up; a bad value stops start-up with the variable's name."""
+
+from __future__ import annotations
+
+import os
+import runpy
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+import cellway.settings
+
+SETTINGS_FILE = cellway.settings.__file__
+ROOT = Path(SETTINGS_FILE).resolve().parent.parent
+
+
+@pytest.fixture
+def start_up(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    """Run cellway/settings.py afresh with the given environment; returns its settings."""
+
+    def run(**env: str) -> dict[str, object]:
+        monkeypatch.setenv("DJANGO_SECRET_KEY", "x" * 50)
+        monkeypatch.setenv("CELLWAY_VAR_DIR", str(tmp_path))
+        for name in ("DJANGO_DEBUG", "REDIS_URL", "DATABASE_URL", "CELLWAY_TASKS_BACKEND"):
+            monkeypatch.delenv(name, raising=False)
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        return runpy.run_path(SETTINGS_FILE)
+
+    return run
+
+
+def test_the_defaults_are_typed(start_up):
+    s = start_up()
+    assert s["DEPOSIT_PERCENT"] == Decimal(30) and isinstance(s["DEPOSIT_PERCENT"], Decimal)
+    assert s["FOLLOW_UP_MONTHS"] == [1, 3, 6, 12]
+    assert (s["CLINIC_TIME_ZONE"], s["CLINIC_CURRENCY"]) == ("Europe/Belgrade", "EUR")
+    assert s["RECORDS_UPLOAD_MAX_BYTES"] == 4096 * 1024 * 1024
+    assert (s["OUTCOMES_MIN_COHORT"], s["OUTCOMES_LOST_AFTER_DAYS"]) == (10, 90)
+    assert (s["PAYMENT_REMIND_DAYS_AHEAD"], s["FOLLOW_UP_REMIND_DAYS_AHEAD"]) == ([3, 0], [7, 0])
+
+
+def test_good_values_are_read_into_their_types(start_up):
+    s = start_up(
+        CELLWAY_DEPOSIT_PERCENT="12.5",
+        CELLWAY_FOLLOW_UP_MONTHS="1, 6,12,24",
+        CELLWAY_CLINIC_TIME_ZONE="America/Sao_Paulo",
+        CELLWAY_UPLOAD_MAX_MIB="100",
+        CLAMD_PORT="3311",
+        CELLWAY_EMAIL="File",
+    )
+    assert s["DEPOSIT_PERCENT"] == Decimal("12.5")
+    assert s["FOLLOW_UP_MONTHS"] == [1, 6, 12, 24]
+    assert s["CLINIC_TIME_ZONE"] == "America/Sao_Paulo"
+    assert s["RECORDS_UPLOAD_MAX_BYTES"] == 100 * 1024 * 1024
+    assert s["CLAMD_PORT"] == 3311
+    assert s["EMAIL_DELIVERY"] == "file"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "said"),
+    [
+        # whole numbers, and their ranges
+        ("CELLWAY_UPLOAD_MAX_MIB", "4GB", "whole number of at least 1"),
+        ("CELLWAY_OUTCOMES_MIN_COHORT", "0", "whole number of at least 1"),
+        ("CELLWAY_SCREENING_MAX_AGE_MONTHS", "three", "whole number from 1 to 24"),
+        ("CELLWAY_DEPOSIT_DAYS_BEFORE_ARRIVAL", "-7", "whole number from 0 to 365"),
+        ("CLAMD_PORT", "70000", "whole number from 1 to 65535"),
+        ("CELLWAY_SMTP_PORT", "smtp", "whole number from 1 to 65535"),
+        ("CELLWAY_SIGN_IN_ATTEMPTS", "0", "whole number of at least 1"),
+        # decimals
+        ("CELLWAY_DEPOSIT_PERCENT", "150", "number from 1 to 100"),
+        ("CELLWAY_DEPOSIT_PERCENT", "30%", "number from 1 to 100"),
+        ("CELLWAY_DEPOSIT_PERCENT", "NaN", "number from 1 to 100"),
+        # lists
+        ("CELLWAY_FOLLOW_UP_MONTHS", "1,3,3,12", "each larger than the one before"),
+        ("CELLWAY_FOLLOW_UP_MONTHS", "12,6", "each larger than the one before"),
+        ("CELLWAY_FOLLOW_UP_MONTHS", "0,3", "at least 1"),
+        ("CELLWAY_FOLLOW_UP_MONTHS", "1;3;6", "comma-separated list"),
+        ("CELLWAY_FOLLOW_UP_MONTHS", ",", "comma-separated list"),
+        ("CELLWAY_PAYMENT_REMIND_DAYS", "3,-1", "at least 0"),
+        # zone, currency, choices, booleans
+        ("CELLWAY_CLINIC_TIME_ZONE", "Europe/Belgrad", "IANA time zone"),
+        ("CELLWAY_CLINIC_TIME_ZONE", "../../etc/passwd", "IANA time zone"),
+        ("CELLWAY_CLINIC_CURRENCY", "euro", "three-letter ISO 4217 currency code"),
+        ("CELLWAY_EMAIL", "sendmail", "one of console, file, smtp"),
+        ("CELLWAY_TASKS_BACKEND", "celery", "one of db, rq, immediate"),
+        ("CELLWAY_LOG_LEVEL", "LOUD", "one of DEBUG, INFO"),
+        ("DJANGO_SECURE_COOKIES", "maybe", "true or false"),
+    ],
+)
+def test_a_bad_value_stops_start_up_naming_the_variable(start_up, name, value, said):
+    with pytest.raises(ImproperlyConfigured) as stopped:
+        start_up(**{name: value})
+    message = str(stopped.value)
+    assert message.startswith(f"{name} must be ")
+    assert said in message and repr(value) in message
+
+
+def test_manage_py_refuses_to_start_with_a_bad_value():
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CELLWAY_", "DJANGO_"))}
+    env.update(DJANGO_SECRET_KEY="x" * 50, DJANGO_SETTINGS_MODULE="cellway.settings", CELLWAY_DEPOSIT_PERCENT="0")
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode != 0
+    assert "CELLWAY_DEPOSIT_PERCENT must be a number from 1 to 100, not '0'." in done.stderr
+
+
+def test_no_module_reads_the_environment_but_the_settings():
+    """Settings are parsed once: every other module reads django.conf.settings."""
+    allowed = {"settings.py", "settings_test.py", "env.py", "wsgi.py", "manage.py"}
+    offenders = []
+    for path in (ROOT / "cellway").rglob("*.py"):
+        if path.name in allowed or "tests" in path.parts or "migrations" in path.parts:
+            continue
+        text = path.read_text()
+        if "os.environ" in text or "os.getenv" in text or "from cellway.env import" in text:
+            offenders.append(str(path.relative_to(ROOT)))
+    assert offenders == []
