@@ -386,15 +386,19 @@ class _Scan:
 
     def _holds(self, kind: str, start: int, stop: int, ref: float) -> bool:
         """The change ``kind`` from ``ref`` holds at visits start..stop-1."""
-        test = self._wors if kind == "wors" else self._impr
-        vals = self.vals
-        return all(test(vals[x], ref) for x in range(start, stop))
+        # Written out rather than through _wors/_impr: the same comparisons,
+        # without a call per visit (this is the engine's inner loop).
+        delta = self.delta(ref)
+        if kind == "wors":
+            return all(v - ref >= delta for v in self.vals[start:stop])
+        return all(v - ref <= -delta for v in self.vals[start:stop])
 
     def _first_not_holding(self, kind: str, start: int, ref: float) -> int | None:
-        test = self._wors if kind == "wors" else self._impr
+        delta = self.delta(ref)
         vals = self.vals
+        wors = kind == "wors"
         for x in range(start, self.n):
-            if not test(vals[x], ref):
+            if not (vals[x] - ref >= delta if wors else vals[x] - ref <= -delta):
                 return x
         return None
 

@@ -245,8 +245,9 @@ def run_events_file(
 
 
 def _csv_row(event: Event, conf_days: Sequence[int]) -> list[str]:
-    # as_row gives its values in row_columns order (the tests read written files back by column).
-    return [_text(value) for value in event.as_row(conf_days).values()]
+    # as_row gives its values in row_columns order (the tests read written
+    # files back by column). _text inlined: this runs for every cell.
+    return ["" if v is None else repr(v) if type(v) is float else str(v) for v in event.as_row(conf_days).values()]
 
 
 def _text(value: object) -> str:
