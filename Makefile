@@ -12,7 +12,8 @@ $(VENV)/.installed: requirements/base.txt requirements/dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Cellway needs Python 3.12+ (Django 6.1); install it or set PYTHON=/path/to/python3.12")'
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check uv==0.13.9
-	$(VENV)/bin/uv pip sync --quiet --python $(PY) requirements/base.txt requirements/dev.txt
+	# Compiled bytecode halves start-up where PYTHONDONTWRITEBYTECODE is set (uv does not compile by default).
+	$(VENV)/bin/uv pip sync --quiet --compile-bytecode --python $(PY) requirements/base.txt requirements/dev.txt
 	touch $@
 
 demo: install

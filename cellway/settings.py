@@ -1,6 +1,6 @@
 """Cellway settings, read from the environment.
 
-The defaults are the safe ones: DEBUG is off, production refuses to start
+The defaults are the safe ones: DEBUG is off, production refuses to serve
 without a secret key, and everything runs on one machine with no servers
 (SQLite, local files, the database task queue, local-memory cache). Setting
 DATABASE_URL, REDIS_URL, CELLWAY_S3_BUCKET and friends moves each concern to
@@ -33,12 +33,12 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("CELLWAY_VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
+# Without DJANGO_SECRET_KEY production keeps an empty key: Django refuses only
+# where a key is used (sessions, signing), so batch commands that sign nothing
+# (outcomes_events, edss_score, migrate) run, while serving is refused up
+# front by cellway.wsgi and `check --deploy` (cellway/deploy.py).
 SECRET_KEY = env_str("DJANGO_SECRET_KEY")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured(
-            "DJANGO_SECRET_KEY is not set. Production refuses to start without one; set DJANGO_DEBUG=true only on a developer's machine."
-        )
+if not SECRET_KEY and DEBUG:
     SECRET_KEY = "insecure-development-key-never-use-in-production"  # noqa: S105
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
@@ -66,8 +66,12 @@ INSTALLED_APPS = [
     "cellway.treatment",
     "cellway.outcomes",
     "cellway.console",
-    "cellway.demo",
+    "cellway.deploy.DeployChecks",
 ]
+if DEBUG:
+    # The demo clinic and its commands are a developer's tool: they publish a
+    # shared password, so production does not even have them.
+    INSTALLED_APPS += ["cellway.demo"]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

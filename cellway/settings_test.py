@@ -12,6 +12,8 @@ os.environ.setdefault("CELLWAY_TASKS_BACKEND", "immediate")
 
 from cellway.settings import *  # noqa: E402,F403
 
+# Production leaves the demo app out (DEBUG only); the tests use its staff and journey walker and test its commands.
+INSTALLED_APPS = [*INSTALLED_APPS, "cellway.demo"] if "cellway.demo" not in INSTALLED_APPS else INSTALLED_APPS  # noqa: F405
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = False

@@ -61,6 +61,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -268,8 +269,6 @@ def _sorted_unique(days: Sequence[int], values: Sequence[float]) -> tuple[list[i
     # A dict keeps the last value written for a day, as pymsprog's
     # groupby(date).last() keeps the last row of that day.
     by_day = dict(zip(days, values, strict=True))
-    if len(by_day) == len(days) and all(days[i] < days[i + 1] for i in range(len(days) - 1)):
-        return list(days), [float(v) for v in values]
     ordered = sorted(by_day)
     return ordered, [float(by_day[d]) for d in ordered]
 
@@ -364,18 +363,17 @@ class _Scan:
 
     def _relapse_distances(self) -> tuple[list[float], list[float]]:
         """Days since the last relapse and until the next (same day counts)."""
+        # Bisecting the sorted onsets: visits x relapses comparisons were a
+        # third of the engine's time on a 10,000-patient cohort.
+        rels = sorted(self.rels)
+        count = len(rels)
         before: list[float] = []
         after: list[float] = []
         for d in self.days:
-            last = nxt = _INF
-            for r in self.rels:
-                gap = d - r
-                if gap >= 0:
-                    last = min(last, gap)
-                if gap <= 0:
-                    nxt = min(nxt, -gap)
-            before.append(last)
-            after.append(nxt)
+            i = bisect_right(rels, d)  # rels[i - 1] is the last relapse on or before d
+            before.append(d - rels[i - 1] if i else _INF)
+            j = bisect_left(rels, d, 0, i)  # rels[j] is the first relapse on or after d
+            after.append(rels[j] - d if j < count else _INF)
         return before, after
 
     # -- predicates ---------------------------------------------------------
@@ -388,15 +386,19 @@ class _Scan:
 
     def _holds(self, kind: str, start: int, stop: int, ref: float) -> bool:
         """The change ``kind`` from ``ref`` holds at visits start..stop-1."""
-        test = self._wors if kind == "wors" else self._impr
-        vals = self.vals
-        return all(test(vals[x], ref) for x in range(start, stop))
+        # Written out rather than through _wors/_impr: the same comparisons,
+        # without a call per visit (this is the engine's inner loop).
+        delta = self.delta(ref)
+        if kind == "wors":
+            return all(v - ref >= delta for v in self.vals[start:stop])
+        return all(v - ref <= -delta for v in self.vals[start:stop])
 
     def _first_not_holding(self, kind: str, start: int, ref: float) -> int | None:
-        test = self._wors if kind == "wors" else self._impr
+        delta = self.delta(ref)
         vals = self.vals
+        wors = kind == "wors"
         for x in range(start, self.n):
-            if not test(vals[x], ref):
+            if not (vals[x] - ref >= delta if wors else vals[x] - ref <= -delta):
                 return x
         return None
 

@@ -29,13 +29,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import Any
-
-from fhir.resources.R4B.bundle import Bundle
+from typing import TYPE_CHECKING, Any
 
 from cellway.cases.models import Case
 from cellway.outcomes.models import FS_FIELDS, MriScan, Relapse, Visit
 from cellway.outcomes.selectors import history
+
+if TYPE_CHECKING:
+    from fhir.resources.R4B.bundle import Bundle
 
 SNOMED = "http://snomed.info/sct"
 LOINC = "http://loinc.org"
@@ -188,6 +189,10 @@ def case_bundle(case: Case) -> Bundle:
     resources += [relapse_observation(case, r) for r in h.relapses]
     resources += [mri_observation(case, s) for s in h.scans]
     entries = [{"fullUrl": f"urn:cellway:{r['resourceType'].lower()}-{r['id']}", "resource": r} for r in resources]
+    # fhir.resources costs ~0.3 s to import; only an export needs it, not every
+    # process that loads the outcomes views.
+    from fhir.resources.R4B.bundle import Bundle
+
     # Validating the whole bundle checks every resource against R4B (types, cardinality, required elements).
     bundle = Bundle.model_validate(
         {

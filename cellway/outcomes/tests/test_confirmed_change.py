@@ -422,3 +422,9 @@ def test_rules_from_django_style_options() -> None:
     options = {"outcome": "t25fw", "event": "multiple", "baseline": "roving", "conf_days": [84, 168]}
     assert rules_from_options(options) == Rules(outcome="t25fw", event="multiple", baseline="roving", conf_days=(84, 168))
     assert rules_from_options({**options, "conf_days": None}).conf_days == (84,)
+
+
+def test_a_row_lists_its_values_in_column_order():
+    # csvio writes as_row's values without looking up each column.
+    event = detect_events(Subject("A", [(dt.date(2020, 1, 1), 2.0), (dt.date(2020, 4, 1), 3.5), (dt.date(2020, 7, 1), 3.5)]), Rules())[0]
+    assert list(event.as_row((84, 168))) == row_columns((84, 168))

@@ -27,28 +27,17 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
-import numpy as np
-from PIL import Image
-from pydicom import dcmread
-from pydicom.dataset import Dataset
-from pydicom.errors import InvalidDicomError
-from pydicom.pixels import (
-    apply_color_lut,
-    apply_modality_lut,
-    apply_voi_lut,
-    get_decoder,
-    pixel_array,
-)
-from pydicom.pixels.utils import get_expected_length
-from pydicom.uid import (
-    UID,
-    DeflatedExplicitVRLittleEndian,
-    ExplicitVRBigEndian,
-    ExplicitVRLittleEndian,
-    ImplicitVRLittleEndian,
-)
+# pydicom, numpy and Pillow cost about a second to import together, and every
+# process that loads the records views imports this module (management
+# commands, workers, the test runner). Each function that reads or renders
+# DICOM imports what it uses; after the first call that is a dictionary lookup.
+if TYPE_CHECKING:
+    import numpy as np
+    from PIL import Image
+    from pydicom.dataset import Dataset
+    from pydicom.uid import UID
 
 PREVIEW_SIZE = 512
 _UID_PATTERN = re.compile(r"^[0-9]+(\.[0-9]+)*$")
@@ -128,6 +117,8 @@ class DicomHeader:
         Slice Location is optional and sometimes wrong on older scanners.
         """
         if self.image_position and self.image_orientation:
+            import numpy as np
+
             row, col = self.image_orientation[:3], self.image_orientation[3:]
             normal = np.cross(row, col)
             return float(np.dot(normal, self.image_position))
@@ -264,6 +255,8 @@ def render_preview(
     their middle frame; colour (RGB, YBR, palette) is kept. Non-square pixels
     are corrected with Pixel Spacing. The image is never enlarged.
     """
+    from pydicom.uid import UID
+
     header = read_header(path)
     if isinstance(header, DicomProblem):
         return header
@@ -304,6 +297,8 @@ def read_dicomdir(dicomdir: str | os.PathLike[str]) -> DicomDirContents | DicomP
     loosely (zip tools often lower-case CD names). A reference that is absent
     or resolves outside the folder is listed in ``missing``, never opened.
     """
+    from pydicom import dcmread
+
     path = Path(dicomdir)
     try:
         records = dcmread(path).DirectoryRecordSequence
@@ -348,6 +343,9 @@ def _binary(source: Source) -> Iterator[BinaryIO]:
 
 def _read_without_pixels(fh: BinaryIO) -> Dataset | None:
     """The dataset up to its pixel data, or None if it is not DICOM."""
+    from pydicom import dcmread
+    from pydicom.errors import InvalidDicomError
+
     start = fh.tell()
     if not fh.read(1):
         return None
@@ -370,6 +368,8 @@ def _pixel_bytes_left(fh: BinaryIO, ds: Dataset) -> int | None:
 
     pydicom leaves the stream at the pixel data element when it stops before it.
     """
+    from pydicom.uid import DeflatedExplicitVRLittleEndian
+
     if _transfer_syntax(ds) == DeflatedExplicitVRLittleEndian:
         return None  # pydicom inflated the whole file; positions no longer map
     here = fh.tell()
@@ -401,6 +401,8 @@ def _header_or_problem(
 
 def _transfer_syntax(ds: Dataset) -> UID:
     """The file's transfer syntax; for DICOM without meta, the encoding pydicom found."""
+    from pydicom.uid import UID, ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian
+
     file_meta = getattr(ds, "file_meta", None)
     declared = file_meta.get("TransferSyntaxUID") if file_meta is not None else None
     if declared:
@@ -420,6 +422,8 @@ def _is_compressed(transfer_syntax: UID) -> bool:
 
 def _is_cut_short(ds: Dataset, pixel_bytes: int) -> bool:
     """Native (uncompressed) pixel data shorter than Rows x Columns x ... needs."""
+    from pydicom.pixels.utils import get_expected_length
+
     if _is_compressed(_transfer_syntax(ds)):
         return False  # encapsulated length is not predictable from the header
     try:
@@ -460,6 +464,8 @@ def _header(label: str, ds: Dataset) -> DicomHeader:
 
 
 def _sop_name(ds: Dataset) -> str:
+    from pydicom.uid import UID
+
     file_meta = getattr(ds, "file_meta", None) or {}
     uid = ds.get("SOPClassUID") or file_meta.get("MediaStorageSOPClassUID")
     return UID(str(uid)).name if uid else "unknown object"
@@ -581,6 +587,10 @@ def _middle_frame(
     Frame-by-frame reading relies on a correct offset table; some writers get
     it wrong, and then a full read (bounded by ``_FULL_READ_MAX_BYTES``) still works.
     """
+    from pydicom import dcmread
+    from pydicom.dataset import Dataset
+    from pydicom.pixels import pixel_array
+
     index = frames // 2
     try:
         ds = Dataset()
@@ -594,6 +604,8 @@ def _middle_frame(
 
 
 def _can_decode(transfer_syntax: UID) -> bool:
+    from pydicom.pixels import get_decoder
+
     if not _is_compressed(transfer_syntax):
         return True
     try:
@@ -603,6 +615,9 @@ def _can_decode(transfer_syntax: UID) -> bool:
 
 
 def _to_image(frame: np.ndarray, ds: Dataset) -> Image.Image:
+    from PIL import Image
+    from pydicom.pixels import apply_color_lut, apply_modality_lut
+
     photometric = str(ds.get("PhotometricInterpretation", "MONOCHROME2")).upper()
     if photometric == "PALETTE COLOR":
         return Image.fromarray(_to_uint8_colour(apply_color_lut(frame, ds)), "RGB")
@@ -615,6 +630,8 @@ def _to_image(frame: np.ndarray, ds: Dataset) -> Image.Image:
 
 
 def _to_uint8_colour(arr: np.ndarray) -> np.ndarray:
+    import numpy as np
+
     if arr.dtype == np.uint8:
         return arr
     top = float(arr.max()) or 1.0
@@ -623,6 +640,8 @@ def _to_uint8_colour(arr: np.ndarray) -> np.ndarray:
 
 def _window(values: np.ndarray, ds: Dataset) -> np.ndarray:
     """Map modality values to 0-255 with the file's own window if it has a usable one."""
+    import numpy as np
+
     voi = _apply_file_voi(values, ds)
     if voi is not None:
         values, (low, high) = voi
@@ -638,6 +657,8 @@ def _apply_file_voi(
     values: np.ndarray, ds: Dataset
 ) -> tuple[np.ndarray, tuple[float, float]] | None:
     """Windowed values and their output range, or None to fall back to auto-window."""
+    from pydicom.pixels import apply_voi_lut
+
     has_window = "WindowCenter" in ds and "WindowWidth" in ds
     if not has_window and "VOILUTSequence" not in ds:
         return None
@@ -677,6 +698,8 @@ def _windowing_range(ds: Dataset) -> tuple[float, float]:
 
 def _square_pixels(image: Image.Image, ds: Dataset) -> Image.Image:
     """Stretch columns when Pixel Spacing says pixels are not square."""
+    from PIL import Image
+
     spacing = _floats(ds.get("PixelSpacing"), 2)
     if not spacing or min(spacing) <= 0:
         return image
@@ -688,6 +711,8 @@ def _square_pixels(image: Image.Image, ds: Dataset) -> Image.Image:
 
 
 def _fit(image: Image.Image, size: int) -> Image.Image:
+    from PIL import Image
+
     image.thumbnail((size, size), Image.Resampling.LANCZOS)
     return image
 

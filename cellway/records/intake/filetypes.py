@@ -17,10 +17,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from io import BytesIO
+from typing import TYPE_CHECKING
 
 import filetype
-from pydicom.filereader import read_partial
-from pydicom.tag import BaseTag
+
+if TYPE_CHECKING:
+    from pydicom.tag import BaseTag
 
 SNIFF_BYTES = 8192
 """How much of the start of a file ``sniff`` should be given."""
@@ -228,6 +230,10 @@ def _stop_after_identification(tag: BaseTag, vr: str | None, length: int) -> boo
 
 def _is_bare_dicom(head: bytes) -> bool:
     """DICOM written without preamble and ``DICM`` (old writers, some CD exports)."""
+    # pydicom (with numpy) costs ~0.8 s to import; only files that no magic
+    # number typed get this far, so every other process is spared it.
+    from pydicom.filereader import read_partial
+
     try:
         with warnings.catch_warnings():
             # force=True makes pydicom warn on non-DICOM; only the answer matters.

@@ -18,6 +18,9 @@ from cellway.outcomes import csvio
 
 
 class Command(BaseCommand):
+    # A batch run over files reads no model: Django's system checks (which load
+    # every URL and view module) would be most of its start-up.
+    requires_system_checks: list[str] = []
     help = "EDSS from Neurostatus functional system and ambulation scores (CSV in, CSV out)."
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -17,6 +17,9 @@ from cellway.outcomes import csvio
 
 
 class Command(BaseCommand):
+    # A batch run over files reads no model: Django's system checks (which load
+    # every URL and view module) would be most of its start-up.
+    requires_system_checks: list[str] = []
     help = "Confirmed disability worsening/improvement events (msprog rules) from a visits CSV."
 
     def add_arguments(self, parser: CommandParser) -> None:

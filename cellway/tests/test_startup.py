@@ -1,0 +1,37 @@
+"""Start-up cost: loading the project must not pull in the imaging and FHIR libraries.
+
+pydicom, numpy, Pillow and fhir.resources together cost about a second to
+import. Every management command, worker and test run loads the URL
+configuration (and through it every view module), so the modules the views
+import keep these libraries inside the functions that use them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+HEAVY = ("pydicom", "numpy", "PIL", "fhir.resources")
+
+PROBE = """
+import json, sys
+import django
+django.setup()
+import cellway.urls  # every view module, as `manage.py check` and the web server load them
+heavy = sorted({root for name in sys.modules for root in sys.argv[1:] if name == root or name.startswith(root + ".")})
+print(json.dumps(heavy))
+"""
+
+
+def test_loading_the_urls_imports_no_imaging_or_fhir_library() -> None:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "cellway.settings_test", "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(  # noqa: S603 - our own interpreter and code
+        [sys.executable, "-c", PROBE, *HEAVY], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    loaded = json.loads(done.stdout.strip().splitlines()[-1])
+    assert loaded == [], f"imported at start-up: {', '.join(loaded)}; import them inside the functions that need them"
