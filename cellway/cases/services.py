@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from cellway import limits
@@ -52,10 +52,13 @@ def lock_case(case: Case | int, *, expected: set[Stage] | Stage | None = None, d
 
 
 def _conflict_message(case: Case, doing: str) -> str:
-    last = case.events.exclude(to_stage="").select_related("actor").first()
+    # The last change another person could have made under this one's feet: a stage or an assignment.
+    last = case.events.filter(~Q(to_stage="") | Q(kind="assigned")).select_related("actor").first()
     who = f" by {last.actor}" if last and last.actor else ""
     when = f" at {timezone.localtime(last.at):%H:%M}" if last else ""
-    return f"Cannot {doing}: {case.code} is now '{case.get_stage_display()}' (moved{who}{when}). Reload the page."
+    what = f"assigned to {case.specialist}" if last and last.kind == "assigned" else f"now '{case.get_stage_display()}'"
+    moved = "changed" if last and last.kind == "assigned" else "moved"
+    return f"Cannot {doing}: {case.code} is {what} ({moved}{who}{when}). Reload the page."
 
 
 def record_event(

@@ -215,3 +215,44 @@ def test_the_payment_form_suggests_the_deposit_received_today(as_user, case_at):
     page = as_user("fiona").get(reverse("console:case", args=[case.uuid])).text
     assert f'value="{clinic_today().isoformat()}"' in page
     assert f'value="{accepted_quote(case).deposit}"' in page
+
+
+def test_a_reassignment_from_a_stale_tab_is_refused_with_who_and_when(as_user, case_at, staff, client):
+    """Liam's page still shows Sofia; meanwhile the case went to Daniel: Liam's form is refused, not applied."""
+    from cellway.cases import services as cases
+
+    case = case_at(Stage.REVIEW)  # assigned to sofia
+    seen = case.specialist_id
+    cases.assign_case(case=case, specialist=staff["daniel"], by=staff["liam"], reason="Sofia is away")
+    before = CaseEvent.objects.filter(case=case).exclude(kind="medical.read").count()
+
+    response = as_user("liam").post(
+        reverse("console:act-assign", args=[case.uuid]),
+        {"specialist": staff["sofia"].pk, "reason": "Back from leave", "seen": seen},
+    )
+
+    assert response.status_code == 422
+    assert "is assigned to Daniel Weiss (changed by Liam Okafor at" in response.text and "Reload the page." in response.text
+    case.refresh_from_db()
+    assert case.specialist == staff["daniel"]
+    assert CaseEvent.objects.filter(case=case).exclude(kind="medical.read").count() == before
+
+
+def test_amounts_show_thousands_separators(as_user, case_at):
+    case = case_at(Stage.QUOTED)
+    page = as_user("fiona").get(reverse("console:case", args=[case.uuid])).text
+    total = case.quotes.get().total
+    assert total >= 1000
+    assert f"{total:,.2f}" in page and f">{total} " not in page
+
+
+def test_a_refused_form_is_shown_open_with_the_message_beside_it(as_user, case_at):
+    case = case_at(Stage.IN_TREATMENT)
+    response = as_user("nina").post(reverse("console:act-end", args=[case.uuid]), {"ending": "withdrawn", "reason": "x", "version": 1})
+    # The nurse may not end a case: 403; a liaison officer with a stale version is refused beside the form.
+    assert response.status_code == 403
+    response = as_user("liam").post(reverse("console:act-end", args=[case.uuid]), {"ending": "withdrawn", "reason": "Lost contact", "version": 1})
+    assert response.status_code == 422
+    html = response.text
+    end = html[html.index('id="end"') :]
+    assert "<details open>" in end[:200] and 'class="refusal" role="alert"' in end and "Reload the page." in end
