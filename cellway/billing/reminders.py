@@ -15,6 +15,7 @@ from django.db import transaction
 from cellway.billing.models import balance_due_on, deposit_due_on
 from cellway.billing.services import account
 from cellway.cases import notify
+from cellway.cases.events import EventKind
 from cellway.cases.models import Case
 from cellway.cases.services import lock_case, record_event
 from cellway.cases.stages import Stage
@@ -53,7 +54,8 @@ def send_payment_reminders(*, today: dt.date) -> int:
             if _already(case, key):
                 continue
             amount = acct.quote.deposit - acct.paid if what == "deposit" else acct.outstanding
-            record_event(case=case, by=None, kind="reminder", summary=f"Reminder sent: {what} of {amount} due {due_on:%d %b %Y}", data=key)
+            summary = f"Reminder sent: {what} of {amount} due {due_on:%d %b %Y}"
+            record_event(case=case, by=None, kind=EventKind.PAYMENT_REMINDER, summary=summary, data=key)
             notify.later(
                 notify.payment_due,
                 case_id=case.pk,
@@ -68,4 +70,4 @@ def send_payment_reminders(*, today: dt.date) -> int:
 
 def _already(case: Case, key: dict[str, str]) -> bool:
     # A case has a handful of reminder rows; comparing them here works the same on every database.
-    return any(event.data == key for event in case.events.filter(kind="reminder").only("data"))
+    return any(event.data == key for event in case.events.filter(kind=EventKind.PAYMENT_REMINDER).only("data"))

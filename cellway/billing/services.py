@@ -17,6 +17,7 @@ from cellway.audit.services import audit_record, sign
 from cellway.billing import pricing
 from cellway.billing.models import PRICE_FIELDS, BalanceOverride, Payment, PriceList, Quote, QuoteStatus
 from cellway.cases import notify
+from cellway.cases.events import EventKind
 from cellway.cases.models import Case
 from cellway.cases.services import lock_case, move, record_event, require_perm, touch
 from cellway.cases.stages import Stage
@@ -91,7 +92,7 @@ def revise_quote(*, case: Case, by: User, adjustment: Decimal, reason: str) -> Q
         record_event(
             case=case,
             by=by,
-            kind="quote",
+            kind=EventKind.QUOTE,
             reason=reason,
             summary=f"Quote v{quote.version} issued with adjustment {adjustment:+} {quote.currency}: {quote.total}",
         )
@@ -179,13 +180,13 @@ def record_payment(*, case: Case, by: User, amount: Decimal, method: str, refere
             after = account(case)
             summary = f"Payment of {amount} {payment.currency} recorded ({payment.get_method_display()} {payment.reference})"
             touch(case)
-            record_event(case=case, by=by, kind="payment", summary=summary, data={"payment": str(payment.uuid)})
+            record_event(case=case, by=by, kind=EventKind.PAYMENT, summary=summary, data={"payment": str(payment.uuid)})
             if case.stage_enum == Stage.SCHEDULED and after.deposit_paid:
                 move(case, to=Stage.DEPOSIT_PAID, by=by, summary="Deposit paid")
             if case.stage_enum == Stage.DEPOSIT_PAID and not after.balance_open:
                 move(case, to=Stage.PAID, by=by, summary="Paid in full")
             elif not after.balance_open:
-                record_event(case=case, by=by, kind="payment", summary="Paid in full")
+                record_event(case=case, by=by, kind=EventKind.PAYMENT, summary="Paid in full")
     except IntegrityError:
         raise Refusal(f"A {method} payment with reference {reference.strip()} is already recorded.") from None
     return payment
@@ -209,7 +210,8 @@ def grant_balance_override(*, case: Case, by: User, reason: str, password: str) 
         )
         override = BalanceOverride.objects.create(case=case, reason=reason, granted_by=by, signature=signature)
         touch(case)
-        record_event(case=case, by=by, kind="signature", summary="Balance override signed", reason=reason, data={"signature": signature.pk})
+        data = {"signature": signature.pk}
+        record_event(case=case, by=by, kind=EventKind.BALANCE_OVERRIDE, summary="Balance override signed", reason=reason, data=data)
     return override
 
 

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 
 from cellway.audit.append_only import AppendOnlyMixin
+from cellway.cases.events import EventKind
 from cellway.cases.stages import LABELS, Stage
 
 
@@ -154,7 +155,7 @@ class CaseEvent(AppendOnlyMixin, models.Model):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
     at = models.DateTimeField(auto_now_add=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    kind = models.CharField(max_length=40)
+    kind = models.CharField(max_length=40, choices=EventKind.choices)
     summary = models.CharField(max_length=300)
     reason = models.TextField(blank=True)
     from_stage = models.CharField(max_length=16, blank=True)

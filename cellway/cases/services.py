@@ -17,6 +17,7 @@ from django.utils import timezone
 from cellway.accounts.models import User
 from cellway.accounts.roles import SEE_ALL
 from cellway.cases import notify
+from cellway.cases.events import EventKind
 from cellway.cases.models import Case, CaseCounter, CaseEvent, Condition, Inquiry, Patient
 from cellway.cases.signals import case_opened
 from cellway.cases.stages import ENDINGS, FINAL, LABELS, Stage, can_move
@@ -53,10 +54,31 @@ def _conflict_message(case: Case, doing: str) -> str:
 
 
 def record_event(
-    *, case: Case, by: User | None, kind: str, summary: str, reason: str = "", data: dict[str, Any] | None = None
+    *, case: Case, by: User | None, kind: EventKind, summary: str, reason: str = "", data: dict[str, Any] | None = None
 ) -> CaseEvent:
-    """Append an event to the case timeline (no stage change)."""
-    return CaseEvent.objects.create(case=case, actor=by, kind=kind, summary=summary, reason=reason, data=data or {})
+    """Append an event to the case timeline (no stage change). A kind not in `EventKind` is a ValueError."""
+    kind = EventKind(kind)
+    return CaseEvent.objects.create(case=case, actor=by, kind=kind, summary=summary[:300], reason=reason, data=data or {})
+
+
+# Rule 9 asks who read what, not every page view: one row per person, case and
+# subject in this window is enough, and keeps slice scrolling off the trail's size.
+MEDICAL_READ_WINDOW = dt.timedelta(minutes=10)
+
+
+def record_medical_read(*, case: Case, by: User, subject: str, summary: str) -> CaseEvent | None:
+    """Put a read of medical content on the case trail (rule 9); None if this read is already there.
+
+    `subject` names what was read: "record:<uuid>", "series:<uuid>", "protocol",
+    "fhir", "outcomes", "case-page". At most one row per (person, case, subject)
+    per MEDICAL_READ_WINDOW; two reads racing in the same instant may both be
+    written, which errs on the side of the trail.
+    """
+    since = timezone.now() - MEDICAL_READ_WINDOW
+    already = CaseEvent.objects.filter(case=case, actor=by, kind=EventKind.MEDICAL_READ, at__gte=since, data__subject=subject)
+    if already.exists():
+        return None
+    return record_event(case=case, by=by, kind=EventKind.MEDICAL_READ, summary=summary, data={"subject": subject})
 
 
 def move(case: Case, *, to: Stage, by: User | None, summary: str = "", reason: str = "", data: dict[str, Any] | None = None) -> CaseEvent:
@@ -75,7 +97,7 @@ def move(case: Case, *, to: Stage, by: User | None, summary: str = "", reason: s
     return CaseEvent.objects.create(
         case=case,
         actor=by,
-        kind="stage",
+        kind=EventKind.STAGE,
         from_stage=current.value,
         to_stage=to.value,
         summary=summary or f"{LABELS[current]} → {LABELS[to]}",
@@ -156,7 +178,7 @@ def open_case(*, inquiry: Inquiry, by: User) -> Case:
     CaseEvent.objects.create(
         case=case,
         actor=by,
-        kind="opened",
+        kind=EventKind.OPENED,
         to_stage=Stage.INQUIRY.value,
         summary=f"Case opened from a {inquiry.get_source_display().lower()} inquiry",
     )
@@ -194,7 +216,8 @@ def assign_case(*, case: Case, specialist: User, by: User, reason: str) -> Case:
             move(case, to=Stage.REVIEW, by=by, summary=f"Assigned to {specialist}", reason=reason, data=data)
         else:
             touch(case)
-            record_event(case=case, by=by, kind="assigned", summary=f"Reassigned from {previous} to {specialist}", reason=reason, data=data)
+            summary = f"Reassigned from {previous} to {specialist}"
+            record_event(case=case, by=by, kind=EventKind.ASSIGNED, summary=summary, reason=reason, data=data)
         notify.later(notify.case_assigned, case_id=case.pk)
     return case
 

@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from cellway.accounts.models import User
+from cellway.cases.events import EventKind
 from cellway.cases.models import Case
 from cellway.cases.services import lock_case, record_event, require_perm, touch
 from cellway.cases.stages import Stage
@@ -143,7 +144,7 @@ def record_visit(
         record_event(
             case=case,
             by=by,
-            kind="outcome_visit",
+            kind=EventKind.OUTCOME_VISIT,
             summary=_visit_summary(visit),
             reason=edss_reason,
             data={"visit": str(visit.uuid), "assessment": assessment.pk if assessment else None},
@@ -225,7 +226,7 @@ def record_relapse(*, case: Case, by: User, onset_on: dt.date, severity: str, tr
         record_event(
             case=case,
             by=by,
-            kind="relapse",
+            kind=EventKind.RELAPSE,
             summary=f"Relapse from {onset_on:%d %b %Y}: {relapse.get_severity_display().lower()}, {'' if treated else 'not '}treated",
             data={"relapse": str(relapse.uuid)},
         )
@@ -251,7 +252,7 @@ def record_mri(*, case: Case, by: User, scanned_on: dt.date, new_t2_lesions: int
         record_event(
             case=case,
             by=by,
-            kind="mri",
+            kind=EventKind.MRI,
             summary=f"MRI {scanned_on:%d %b %Y}: {new_t2_lesions} new/enlarging T2, {gad_lesions} Gd-enhancing",
             data={"mri": str(scan.uuid)},
         )
@@ -274,7 +275,7 @@ def schedule_next_yearly(*, case: Case, today: dt.date | None = None) -> FollowU
         return None
     months = last.months_after + 12
     added = FollowUpAssessment.objects.create(case=case, months_after=months, due_on=months_before(start, -months))
-    record_event(case=case, by=None, kind="follow_up", summary=f"{months}-month assessment scheduled for {added.due_on:%d %b %Y}")
+    record_event(case=case, by=None, kind=EventKind.FOLLOW_UP, summary=f"{months}-month assessment scheduled for {added.due_on:%d %b %Y}")
     return added
 
 
@@ -306,7 +307,7 @@ def send_follow_up_reminders(*, today: dt.date) -> int:
                     record_event(
                         case=assessment.case,
                         by=None,
-                        kind="reminder",
+                        kind=EventKind.FOLLOW_UP_REMINDER,
                         summary=f"Reminder sent: {assessment.months_after}-month assessment due {assessment.due_on:%d %b %Y}",
                         data={"assessment": assessment.pk, "days_ahead": days_ahead},
                     )

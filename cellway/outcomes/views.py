@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 from cellway.accounts.models import User
 from cellway.cases.models import Case, Condition
 from cellway.cases.selectors import get_case
-from cellway.cases.services import record_event
+from cellway.cases.services import record_medical_read
 from cellway.clinic import clinic_today
 from cellway.errors import NotAllowed, Refusal
 from cellway.outcomes import charts, cohort, conf, fhir, forms, selectors, services
@@ -189,7 +189,7 @@ def fhir_export(request: HttpRequest, uuid: str) -> HttpResponse:
     """The patient's observations as a FHIR R4B Bundle (JSON); the read is written to the case trail."""
     case = _viewable_case(request, uuid)
     bundle = fhir.case_bundle(case)
-    record_event(case=case, by=_user(request), kind="record_read", summary="Outcome observations exported as FHIR")
+    record_medical_read(case=case, by=_user(request), subject="fhir", summary="Outcome observations exported as FHIR")
     response = HttpResponse(bundle.model_dump_json(exclude_none=True, indent=2), content_type="application/fhir+json")
     response["Content-Disposition"] = f'attachment; filename="{case.code}-observations.json"'
     response["Cache-Control"] = "private, no-store"

@@ -14,6 +14,7 @@ from django.utils import timezone
 from cellway.accounts.models import User
 from cellway.audit.services import sign
 from cellway.cases import notify
+from cellway.cases.events import EventKind
 from cellway.cases.models import Case
 from cellway.cases.services import lock_case, move, record_event, require_perm, touch
 from cellway.cases.stages import Stage
@@ -71,7 +72,7 @@ def save_plan(*, case: Case, by: User, **fields: Any) -> TherapyPlan:
             raise Refusal(_field_errors(invalid)) from None
         draft.save()
         touch(case)
-        record_event(case=case, by=by, kind="plan.saved", summary=f"Plan v{draft.version} saved as draft")
+        record_event(case=case, by=by, kind=EventKind.PLAN_SAVED, summary=f"Plan v{draft.version} saved as draft")
     return draft
 
 
@@ -93,7 +94,7 @@ def sign_plan(*, plan: TherapyPlan, by: User, password: str) -> TherapyPlan:
         record_event(
             case=case,
             by=by,
-            kind="signature",
+            kind=EventKind.PLAN_SIGNED,
             summary=f"Signed plan v{plan.version}: approved therapy plan",
             data={"signature": signature.pk, "digest": signature.digest},
         )
@@ -145,7 +146,7 @@ def record_screening(
             move(case, to=Stage.ACCEPTED, by=by, summary=summary + "; awaiting a verdict")
         else:
             touch(case)
-            record_event(case=case, by=by, kind="screening", summary=summary)
+            record_event(case=case, by=by, kind=EventKind.SCREENING, summary=summary)
     return result
 
 

@@ -11,6 +11,7 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
 from cellway.accounts.models import User
+from cellway.cases.events import EventKind
 from cellway.cases.models import Case, CaseEvent
 from cellway.cases.selectors import visible_cases
 from cellway.cases.stages import Stage
@@ -125,6 +126,13 @@ def ordered_slices(series: ImagingSeries) -> QuerySet[ImagingSlice]:
     return ImagingSlice.objects.filter(series=series).order_by(*SLICE_ORDER).select_related("blob", "record")
 
 
+def read_subject(record: RecordFile) -> str:
+    """How a record file is named on the medical-read trail."""
+    return f"record:{record.uuid}"
+
+
 def read_trail(record: RecordFile) -> QuerySet[CaseEvent]:
     """Every opening of this record, newest first."""
-    return CaseEvent.objects.filter(case_id=record.item.case_id, kind="record.read", data__file=str(record.uuid)).select_related("actor")
+    return CaseEvent.objects.filter(
+        case_id=record.item.case_id, kind=EventKind.MEDICAL_READ, data__subject=read_subject(record)
+    ).select_related("actor")

@@ -17,8 +17,9 @@ from django.db.models import Count
 from django.utils import timezone
 
 from cellway.accounts.models import User
+from cellway.cases.events import EventKind
 from cellway.cases.models import Case
-from cellway.cases.services import lock_case, move, record_event, require_perm, touch
+from cellway.cases.services import lock_case, move, record_event, record_medical_read, require_perm, touch
 from cellway.cases.stages import Stage
 from cellway.errors import NotAllowed, Refusal
 from cellway.records import conf
@@ -43,6 +44,7 @@ from cellway.records.models import (
     UploadSession,
     UploadStatus,
 )
+from cellway.records.selectors import read_subject
 
 EDITABLE = {Stage.INQUIRY, Stage.TRIAGE, Stage.REVIEW}
 
@@ -66,7 +68,7 @@ def set_item_status(*, item: RecordItem, status: str, by: User, note: str = "") 
         item.save(update_fields=["status", "note", "updated_at"])
         touch(case)
         record_event(
-            case=case, by=by, kind="records", summary=f"{item.get_kind_display()}: {old} → {item.get_status_display()}", reason=note
+            case=case, by=by, kind=EventKind.RECORDS, summary=f"{item.get_kind_display()}: {old} → {item.get_status_display()}", reason=note
         )
     return item
 
@@ -279,7 +281,7 @@ def _receive(
                 record_event(
                     case=case,
                     by=by,
-                    kind="record.resent",
+                    kind=EventKind.RECORD_RESENT,
                     summary=f"{name} sent again; identical to {record.original_name}, not stored twice",
                     data={"file": str(record.uuid), "sha256": digest.sha256},
                 )
@@ -335,7 +337,7 @@ def _new_record(
     record_event(
         case=case,
         by=by,
-        kind="record.uploaded",
+        kind=EventKind.RECORD_UPLOADED,
         summary=f"{name} added to {item.get_kind_display()}",
         data={"file": str(record.uuid), "sha256": blob.sha256, "size": blob.size, "type": detected.name, "source": source},
     )
@@ -350,9 +352,12 @@ def _enqueue_processing(record_id: int) -> None:
 
 
 def record_read(*, record: RecordFile, by: User, what: str = "") -> None:
-    """Write the read of a medical record to the case trail (rule 9); ``what`` says which view of it."""
+    """Write the read of a medical record to the case trail (rule 9); ``what`` says which view of it.
+
+    One row per person and file per `MEDICAL_READ_WINDOW` (see `record_medical_read`).
+    """
     summary = f"Opened {record.original_name}" + (f" ({what})" if what else "")
-    record_event(case=record.item.case, by=by, kind="record.read", summary=summary[:300], data={"file": str(record.uuid)})
+    record_medical_read(case=record.item.case, by=by, subject=read_subject(record), summary=summary)
 
 
 def abandon_stale_uploads(*, older_than_hours: int | None = None) -> int:
@@ -382,7 +387,7 @@ def record_scan(*, blob: Blob, clean: bool, detail: str = "") -> Blob:
                 record_event(
                     case=record.item.case,
                     by=None,
-                    kind="record.quarantined",
+                    kind=EventKind.RECORD_QUARANTINED,
                     summary=f"{record.original_name} quarantined: the virus scan found {detail}",
                     data={"file": str(record.uuid), "sha256": blob.sha256},
                 )
@@ -427,7 +432,7 @@ def finish_ingest(*, ingest: Ingest, status: str, message: str, summary: dict[st
         record_event(
             case=case,
             by=None,
-            kind="record.ingested" if status == IngestStatus.DONE else "record.not_ingested",
+            kind=EventKind.RECORD_INGESTED if status == IngestStatus.DONE else EventKind.RECORD_NOT_INGESTED,
             summary=f"{record.original_name}: {message}"[:300],
             data={"file": str(record.uuid), **({"summary": summary} if summary else {})},
         )

@@ -11,6 +11,7 @@ from cellway.accounts.models import User
 from cellway.billing.models import balance_due_on, deposit_due_on
 from cellway.billing.services import account
 from cellway.cases import notify
+from cellway.cases.events import EventKind
 from cellway.cases.models import Case
 from cellway.cases.services import lock_case, move, record_event, require_perm, touch
 from cellway.cases.stages import Stage
@@ -80,7 +81,7 @@ def schedule_case(*, case: Case, by: User, arrival_date: dt.date, first_therapy_
             )
         else:
             touch(case)
-            record_event(case=case, by=by, kind="scheduled", summary="Dates moved: " + summary, reason=reason, data=data)
+            record_event(case=case, by=by, kind=EventKind.SCHEDULED, summary="Dates moved: " + summary, reason=reason, data=data)
         if moving and old != (arrival_date, first_therapy_day):
             _reopen_confirmed_tasks(case, by)
         notify.later(notify.scheduled, case_id=case.pk)
@@ -94,7 +95,7 @@ def _reopen_confirmed_tasks(case: Case, by: User) -> None:
         return
     LogisticsTask.objects.filter(pk__in=[t.pk for t in confirmed]).update(status=TaskStatus.PENDING, confirmed_by=None, confirmed_at=None)
     names = ", ".join(t.get_kind_display() for t in confirmed)
-    record_event(case=case, by=by, kind="logistics", summary=f"Dates moved: to confirm again for the new dates: {names}")
+    record_event(case=case, by=by, kind=EventKind.LOGISTICS, summary=f"Dates moved: to confirm again for the new dates: {names}")
 
 
 def confirm_task(*, task: LogisticsTask, by: User, details: str) -> LogisticsTask:
@@ -112,7 +113,7 @@ def confirm_task(*, task: LogisticsTask, by: User, details: str) -> LogisticsTas
         task.status, task.details, task.confirmed_by, task.confirmed_at = TaskStatus.CONFIRMED, details, by, timezone.now()
         task.save(update_fields=["status", "details", "confirmed_by", "confirmed_at"])
         touch(case)
-        record_event(case=case, by=by, kind="logistics", summary=f"{task.get_kind_display()} confirmed: {details}")
+        record_event(case=case, by=by, kind=EventKind.LOGISTICS, summary=f"{task.get_kind_display()} confirmed: {details}")
     return task
 
 

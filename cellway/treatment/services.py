@@ -11,6 +11,7 @@ from django.utils import timezone
 from cellway.accounts.models import User
 from cellway.audit.services import sign
 from cellway.billing.services import account
+from cellway.cases.events import EventKind
 from cellway.cases.models import Case
 from cellway.cases.services import lock_case, move, record_event, require_perm, touch
 from cellway.cases.stages import Stage
@@ -47,7 +48,7 @@ def log_session(*, case: Case, by: User, kind: str, day: dt.date, given: str, no
             move(case, to=Stage.IN_TREATMENT, by=by, summary="Treatment started. " + summary)
         else:
             touch(case)
-            record_event(case=case, by=by, kind="session", summary=summary)
+            record_event(case=case, by=by, kind=EventKind.SESSION, summary=summary)
     return session
 
 
@@ -83,9 +84,8 @@ def issue_protocol(*, case: Case, by: User, instructions: str, password: str) ->
             content={"case": case.code, "instructions": instructions},
         )
         protocol = PostTreatmentProtocol.objects.create(case=case, instructions=instructions, issued_by=by, signature=signature)
-        record_event(
-            case=case, by=by, kind="signature", summary="Post-treatment protocol issued and signed", data={"signature": signature.pk}
-        )
+        summary = "Post-treatment protocol issued and signed"
+        record_event(case=case, by=by, kind=EventKind.PROTOCOL_ISSUED, summary=summary, data={"signature": signature.pk})
         start_follow_up(case=case, by=by)
     return protocol
 
@@ -118,5 +118,6 @@ def complete_assessment(*, assessment: FollowUpAssessment, by: User, notes: str)
         assessment.completed_at, assessment.completed_by, assessment.notes = timezone.now(), by, notes
         assessment.save(update_fields=["completed_at", "completed_by", "notes"])
         touch(case)
-        record_event(case=case, by=by, kind="follow_up", summary=f"{assessment.months_after}-month assessment recorded", reason=notes)
+        summary = f"{assessment.months_after}-month assessment recorded"
+        record_event(case=case, by=by, kind=EventKind.FOLLOW_UP, summary=summary, reason=notes)
     return assessment

@@ -266,7 +266,7 @@ def test_a_finance_manager_signs_an_override_with_a_reason(arrived_owing, staff,
     assert (override.granted_by, override.reason) == (staff["marcus"], "Bank transfer in progress")
     assert (override.signature.signer, override.signature.meaning) == (staff["marcus"], "sessions may start with a balance open")
     assert billing.has_override(arrived_owing)
-    assert arrived_owing.events.first().kind == "signature"
+    assert arrived_owing.events.first().kind == "balance.override"
 
 
 def test_plain_finance_cannot_override_an_open_balance(arrived_owing, staff, password):

@@ -178,11 +178,11 @@ def test_record_downloads_are_scoped_and_every_read_is_on_the_trail(as_user, cas
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == b"%PDF-1.4 blood"
     assert response["Content-Disposition"].startswith("attachment")
-    read = CaseEvent.objects.filter(case=case, kind="record.read").get()
+    read = CaseEvent.objects.filter(case=case, kind="medical.read").get()
     assert read.actor == staff["liam"]
     assert as_user("daniel").get(url).status_code == 404
     assert as_user("outsider").get(url).status_code == 404
-    assert CaseEvent.objects.filter(case=case, kind="record.read").count() == 1
+    assert CaseEvent.objects.filter(case=case, kind="medical.read").count() == 1
 
 
 def test_protocol_document_is_scoped(as_user, case_at):

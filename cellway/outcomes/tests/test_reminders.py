@@ -27,7 +27,7 @@ def test_reminders_go_once_to_the_patient_and_care_team(case_at, staff, django_c
     with django_capture_on_commit_callbacks(execute=True):
         assert send_follow_up_reminders(today=today) == 0  # a second scheduler run sends nothing
     assert len(mail.outbox) == 1
-    assert case.events.filter(kind="reminder").count() == 1
+    assert case.events.filter(kind="follow_up.reminder").count() == 1
 
 
 def test_on_the_day_is_a_second_reminder_and_a_recorded_assessment_none(case_at, staff):

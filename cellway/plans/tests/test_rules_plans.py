@@ -114,7 +114,7 @@ def test_signing_the_plan_signs_it_and_issues_the_quote_priced_from_it(draft, re
     assert (quote.total, quote.deposit, quote.currency) == (Decimal("15260.00"), Decimal("4578.00"), "EUR")
     assert (quote.adjustment, quote.adjustment_reason) == (Decimal(0), "")
     assert Case.objects.get(pk=review.pk).stage == Stage.QUOTED
-    assert [e.kind for e in review.events.all()[:2]] == ["stage", "signature"]
+    assert [e.kind for e in review.events.all()[:2]] == ["stage", "plan.signed"]
 
 
 def test_an_essential_plan_is_quoted_without_airport_transfer_and_accommodation(review, staff, password):

@@ -211,4 +211,4 @@ def test_reading_a_record_writes_who_opened_which_file_to_the_trail(inquiry, sta
 
     event = CaseEvent.objects.filter(case=inquiry).first()
     assert (event.kind, event.actor, event.summary, event.data) == (
-        "record.read", staff["sofia"], "Opened mri.pdf", {"file": str(record.uuid)})
+        "medical.read", staff["sofia"], "Opened mri.pdf", {"subject": f"record:{record.uuid}"})
