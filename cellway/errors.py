@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 
 class Refusal(Exception):
     """A rule says no. Nothing has been written."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
-        self.message = message
+        self._message = message
+
+    @property
+    def message(self) -> str:
+        return self._message
 
 
 class StageConflict(Refusal):
@@ -17,3 +24,16 @@ class StageConflict(Refusal):
 
 class NotAllowed(Refusal):
     """The person may see the case but may not do this (HTTP 403)."""
+
+
+def allowed(check: Callable[..., None], /, **kwargs: Any) -> bool:
+    """Whether `check(**kwargs)` lets the action through: the interface offers an action only if so.
+
+    The service calls the same check before it writes, so what is offered and
+    what is done cannot drift apart.
+    """
+    try:
+        check(**kwargs)
+    except Refusal:
+        return False
+    return True

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Exists, OuterRef, Subquery, Sum
 from django.utils import timezone
 
 from cellway.accounts.models import User
@@ -19,7 +19,7 @@ from cellway.billing.models import PRICE_FIELDS, BalanceOverride, Payment, Price
 from cellway.cases import notify
 from cellway.cases.events import EventKind
 from cellway.cases.models import Case
-from cellway.cases.services import lock_case, move, record_event, require_perm, touch
+from cellway.cases.services import expect_stage, lock_case, move, record_event, require_perm, touch
 from cellway.cases.stages import Stage
 from cellway.clinic import clinic_today
 from cellway.errors import Refusal, StageConflict
@@ -77,15 +77,20 @@ def quote_signed_plan(sender: Any, *, plan: TherapyPlan, by: User, **kwargs: Any
     notify.later(notify.quote_issued, case_id=case.pk)
 
 
+def check_revise_quote(*, case: Case, by: User) -> None:
+    require_perm(by, "billing.issue_quote", "revise quotes")
+    expect_stage(case, Stage.QUOTED, "revise the quote")
+
+
 def revise_quote(*, case: Case, by: User, adjustment: Decimal, reason: str) -> Quote:
     """Finance issues a new version with a price adjustment. No price is changed without a recorded reason."""
-    require_perm(by, "billing.issue_quote", "revise quotes")
-    if adjustment == 0:
-        raise Refusal("An adjustment of zero changes nothing.")
-    if not reason.strip():
-        raise Refusal("A price set by hand needs a reason on the record.")
     with transaction.atomic():
-        case = lock_case(case, expected=Stage.QUOTED, doing="revise the quote")
+        case = lock_case(case)
+        check_revise_quote(case=case, by=by)
+        if adjustment == 0:
+            raise Refusal("An adjustment of zero changes nothing.")
+        if not reason.strip():
+            raise Refusal("A price set by hand needs a reason on the record.")
         plan = case.plans.filter(status=PlanStatus.SIGNED).get()
         quote = _issue(case=case, plan=plan, by=by, adjustment=adjustment, reason=reason)
         touch(case)
@@ -100,16 +105,22 @@ def revise_quote(*, case: Case, by: User, adjustment: Decimal, reason: str) -> Q
     return quote
 
 
+def check_accept_quote(*, case: Case, by: User, quote: Quote | None = None) -> None:
+    """Acceptance is recorded while the case is quoted, for the current (issued) quote if one is named."""
+    require_perm(by, "billing.record_acceptance", "record quote acceptance")
+    expect_stage(case, Stage.QUOTED, "record the acceptance")
+    if quote is not None and quote.status != QuoteStatus.ISSUED:
+        raise StageConflict(f"Quote v{quote.version} is {quote.get_status_display().lower()}; only the current quote can be accepted.")
+
+
 def accept_quote(*, quote: Quote, by: User, note: str) -> Quote:
     """Record that the patient accepted this quote (how, in the note)."""
-    require_perm(by, "billing.record_acceptance", "record quote acceptance")
-    if not note.strip():
-        raise Refusal("Say how the patient accepted (e.g. 'email of 3 March').")
     with transaction.atomic():
-        case = lock_case(quote.case_id, expected=Stage.QUOTED, doing="record the acceptance")
+        case = lock_case(quote.case_id)
         quote = Quote.objects.select_for_update().get(pk=quote.pk)
-        if quote.status != QuoteStatus.ISSUED:
-            raise StageConflict(f"Quote v{quote.version} is {quote.get_status_display().lower()}; only the current quote can be accepted.")
+        check_accept_quote(case=case, by=by, quote=quote)
+        if not note.strip():
+            raise Refusal("Say how the patient accepted (e.g. 'email of 3 March').")
         quote.status, quote.accepted_at = QuoteStatus.ACCEPTED, timezone.now()
         quote.acceptance_recorded_by, quote.acceptance_note = by, note
         quote.save(update_fields=["status", "accepted_at", "acceptance_recorded_by", "acceptance_note"])
@@ -127,6 +138,7 @@ class Account:
 
     quote: Quote | None
     paid: Decimal
+    overridden: bool = False  # a finance manager signed a balance override
 
     @property
     def total(self) -> Decimal:
@@ -146,25 +158,44 @@ class Account:
 
 
 def account(case: Case) -> Account:
-    paid = case.payments.aggregate(s=Sum("amount"))["s"] or Decimal(0)
-    return Account(quote=accepted_quote(case), paid=paid)
+    """Where `case` stands with money, in one query (the checks of every money action ask it)."""
+    # Payments are taken only against the accepted quote, and a case has at most one.
+    paid = Payment.objects.filter(case=OuterRef("case")).order_by().values("case").annotate(s=Sum("amount")).values("s")
+    quote = (
+        case.quotes.filter(status=QuoteStatus.ACCEPTED)
+        .annotate(paid=Subquery(paid), overridden=Exists(BalanceOverride.objects.filter(case=OuterRef("case"))))
+        .first()
+    )
+    if quote is None:
+        return Account(quote=None, paid=Decimal(0))
+    return Account(quote=quote, paid=quote.paid or Decimal(0), overridden=quote.overridden)
+
+
+def check_record_payment(*, case: Case, by: User) -> None:
+    """Payments are recorded from scheduling on, while something is still owed."""
+    require_perm(by, "billing.record_payment", "record payments")
+    expect_stage(case, PAYABLE, "record a payment")
+    money = account(case)
+    if money.quote is None:
+        raise Refusal("There is no accepted quote to pay against.")
+    if not money.balance_open:
+        raise Refusal(f"{case.code} is paid in full; nothing is owed.")
 
 
 def record_payment(*, case: Case, by: User, amount: Decimal, method: str, reference: str, received_on: dt.date) -> Payment:
     """Record money received. The deposit and full payment move the case on by themselves."""
-    require_perm(by, "billing.record_payment", "record payments")
-    if amount <= 0:
-        raise Refusal("A payment is more than zero.")
-    if not reference.strip():
-        raise Refusal("Give the bank or card reference, so the same payment is never recorded twice.")
-    if received_on > clinic_today():
-        raise Refusal("A payment cannot be received in the future.")
     try:
         with transaction.atomic():
-            case = lock_case(case, expected=PAYABLE, doing="record a payment")
+            case = lock_case(case)
+            check_record_payment(case=case, by=by)
+            if amount <= 0:
+                raise Refusal("A payment is more than zero.")
+            if not reference.strip():
+                raise Refusal("Give the bank or card reference, so the same payment is never recorded twice.")
+            if received_on > clinic_today():
+                raise Refusal("A payment cannot be received in the future.")
             before = account(case)
-            if before.quote is None:
-                raise Refusal("There is no accepted quote to pay against.")
+            assert before.quote is not None  # the check refuses a case without an accepted quote
             if amount > before.outstanding:
                 raise Refusal(f"That is more than the {before.outstanding} {before.quote.currency} still owed; record a refund separately.")
             payment = Payment.objects.create(
@@ -192,15 +223,27 @@ def record_payment(*, case: Case, by: User, amount: Decimal, method: str, refere
     return payment
 
 
+OVERRIDABLE = frozenset({Stage.DEPOSIT_PAID, Stage.ARRIVED, Stage.IN_TREATMENT})
+
+
+def check_override_balance(*, case: Case, by: User) -> None:
+    """A finance manager may sign one override, while a balance is open."""
+    require_perm(by, "billing.override_balance", "override an open balance")
+    expect_stage(case, OVERRIDABLE, "override the balance")
+    money = account(case)
+    if not money.balance_open:
+        raise Refusal("Nothing is owed; no override is needed.")
+    if money.overridden:
+        raise Refusal(f"A balance override is already signed for {case.code}.")
+
+
 def grant_balance_override(*, case: Case, by: User, reason: str, password: str) -> BalanceOverride:
     """A finance manager lets sessions start while a balance is open, signed, with a reason."""
-    require_perm(by, "billing.override_balance", "override an open balance")
-    if not reason.strip():
-        raise Refusal("An override needs a reason on the record.")
     with transaction.atomic():
-        case = lock_case(case, expected={Stage.DEPOSIT_PAID, Stage.ARRIVED, Stage.IN_TREATMENT}, doing="override the balance")
-        if not account(case).balance_open:
-            raise Refusal("Nothing is owed; no override is needed.")
+        case = lock_case(case)
+        check_override_balance(case=case, by=by)
+        if not reason.strip():
+            raise Refusal("An override needs a reason on the record.")
         signature = sign(
             signer=by,
             password=password,

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from cellway.accounts.models import User
 from cellway.accounts.roles import SEE_ALL
@@ -30,19 +31,50 @@ def require_perm(user: User, perm: str, doing: str) -> None:
         raise NotAllowed(f"Your role does not allow you to {doing}.")
 
 
+class StageMoved(StageConflict):
+    """The case is not in a stage this action expects. The message says who moved it and when.
+
+    That takes a query, so it is looked up only when the message is read:
+    `allowed()` asking whether to offer an action costs nothing extra.
+    """
+
+    def __init__(self, case: Case, doing: str) -> None:
+        Exception.__init__(self, case.code, doing)
+        self._case, self._doing = case, doing
+
+    @cached_property
+    def message(self) -> str:  # type: ignore[override]
+        return _conflict_message(self._case, self._doing)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def expect_stage(case: Case, expected: set[Stage] | frozenset[Stage] | Stage, doing: str) -> None:
+    """Refuse (StageMoved) unless `case` is in one of the `expected` stages."""
+    stages = {expected} if isinstance(expected, Stage) else expected
+    if case.stage_enum not in stages:
+        raise StageMoved(case, doing)
+
+
+def require_assigned(case: Case, by: User, doing: str) -> None:
+    """Refuse (NotAllowed) unless `by` is the specialist assigned to `case`."""
+    if case.specialist_id != by.pk:
+        raise NotAllowed(f"Only the specialist assigned to {case.code} may {doing}.")
+
+
 def lock_case(case: Case | int, *, expected: set[Stage] | Stage | None = None, doing: str = "do this") -> Case:
     """Lock the case row for this transaction and check it is in an expected stage.
 
     Call inside `transaction.atomic()`. The second of two people acting at
     once waits here, then sees the first one's stage and is refused with
-    a message saying who moved the case.
+    a message saying who moved the case. Services lock, then call their
+    `check_<action>` on the locked case.
     """
     pk = case.pk if isinstance(case, Case) else case
     locked = Case.objects.select_for_update(of=("self",)).select_related("patient", "condition").get(pk=pk)
     if expected is not None:
-        allowed = {expected} if isinstance(expected, Stage) else expected
-        if locked.stage_enum not in allowed:
-            raise StageConflict(_conflict_message(locked, doing))
+        expect_stage(locked, expected, doing)
     return locked
 
 
@@ -150,10 +182,14 @@ def record_inquiry(
     )
 
 
+def check_open_case(*, by: User) -> None:
+    require_perm(by, "cases.open_case", "open cases")
+
+
 @transaction.atomic
 def open_case(*, inquiry: Inquiry, by: User) -> Case:
     """Open a case for an inquiry: a patient record, a case code and its records checklist."""
-    require_perm(by, "cases.open_case", "open cases")
+    check_open_case(by=by)
     inquiry = Inquiry.objects.select_for_update().get(pk=inquiry.pk)
     if Case.objects.filter(inquiry=inquiry).exists():
         raise StageConflict(f"A case is already open for this inquiry ({inquiry.case.code}).")
@@ -192,20 +228,28 @@ def _clinic_zone() -> dt.tzinfo:
     return zoneinfo.ZoneInfo(settings.CLINIC_TIME_ZONE)
 
 
+ASSIGNABLE = frozenset({Stage.TRIAGE, Stage.REVIEW})
+
+
+def check_assign(*, case: Case, by: User) -> None:
+    require_perm(by, "cases.assign_case", "assign cases")
+    expect_stage(case, ASSIGNABLE, "assign this case")
+
+
 def assign_case(*, case: Case, specialist: User, by: User, reason: str) -> Case:
     """Assign (or reassign) a case to a specialist. Only a liaison officer may; a reason is required."""
-    require_perm(by, "cases.assign_case", "assign cases")
-    if not reason.strip():
-        raise Refusal("Say why this specialist should take the case.")
-    if not specialist.groups.filter(name="Specialist").exists() or not specialist.is_active:
-        raise Refusal(f"{specialist} is not an active specialist.")
     # The assignment the person acting saw: if someone assigned the case
     # meanwhile, they are told so rather than silently reassigning it.
     seen = case.specialist_id
     with transaction.atomic():
-        case = lock_case(case, expected={Stage.TRIAGE, Stage.REVIEW}, doing="assign this case")
+        case = lock_case(case)
+        check_assign(case=case, by=by)
+        if not reason.strip():
+            raise Refusal("Say why this specialist should take the case.")
+        if not specialist.groups.filter(name="Specialist").exists() or not specialist.is_active:
+            raise Refusal(f"{specialist} is not an active specialist.")
         if case.specialist_id != seen:
-            raise StageConflict(_conflict_message(case, "assign this case"))
+            raise StageMoved(case, "assign this case")
         if case.specialist_id == specialist.pk:
             raise Refusal(f"{case.code} is already assigned to {specialist}.")
         previous = case.specialist
@@ -222,22 +266,26 @@ def assign_case(*, case: Case, specialist: User, by: User, reason: str) -> Case:
     return case
 
 
+def check_end_case(*, case: Case, by: User) -> None:
+    require_perm(by, "cases.end_case", "end cases")
+    if case.stage_enum in FINAL:
+        raise StageConflict(f"{case.code} has already ended as '{case.get_stage_display()}'.")
+    if not by.has_perm(SEE_ALL) and case.specialist_id != by.pk:
+        # A specialist reaches only the cases assigned to them.
+        raise NotAllowed(f"Only the specialist assigned to {case.code} may end it.")
+
+
 def end_case(*, case: Case, to: Stage, by: User, reason: str, expected_version: int | None = None) -> Case:
     """End a case as declined (by the patient), refused (by the clinic) or withdrawn, with a reason."""
-    require_perm(by, "cases.end_case", "end cases")
-    if to not in ENDINGS:
-        raise Refusal("A case ends as declined, refused or withdrawn.")
-    if not reason.strip():
-        raise Refusal("Give the reason the case ends; it goes on the record.")
     with transaction.atomic():
-        case = lock_case(case, doing="end this case")
-        if case.stage_enum in FINAL:
-            raise StageConflict(f"{case.code} has already ended as '{case.get_stage_display()}'.")
+        case = lock_case(case)
+        check_end_case(case=case, by=by)
+        if to not in ENDINGS:
+            raise Refusal("A case ends as declined, refused or withdrawn.")
+        if not reason.strip():
+            raise Refusal("Give the reason the case ends; it goes on the record.")
         if expected_version is not None and case.version != expected_version:
-            raise StageConflict(_conflict_message(case, "end this case"))
-        if not by.has_perm(SEE_ALL) and case.specialist_id != by.pk:
-            # A specialist reaches only the cases assigned to them.
-            raise NotAllowed(f"Only the specialist assigned to {case.code} may end it.")
+            raise StageMoved(case, "end this case")
         Case.objects.filter(pk=case.pk).update(end_reason=reason)
         case.end_reason = reason
         move(case, to=to, by=by, reason=reason)

@@ -16,7 +16,7 @@ from django.utils import timezone
 from cellway.accounts.models import User
 from cellway.cases.events import EventKind
 from cellway.cases.models import Case
-from cellway.cases.services import lock_case, record_event, require_perm, touch
+from cellway.cases.services import expect_stage, lock_case, record_event, require_perm, touch
 from cellway.cases.stages import Stage
 from cellway.clinic import clinic_today
 from cellway.errors import Refusal
@@ -71,6 +71,12 @@ def _whole(name: str, value: object) -> int:
     raise edss_engine.ScoreError(name, value, low, high)
 
 
+def check_record_visit(*, case: Case, by: User) -> None:
+    """Measures are taken from arrival on (relapses and MRI reads too), by a role that records assessments."""
+    require_perm(by, "outcomes.record_assessment", "record follow-up visits")
+    expect_stage(case, MEASURABLE, "record a visit")
+
+
 def record_visit(
     *,
     case: Case,
@@ -92,6 +98,7 @@ def record_visit(
     open `assessment` of this case, the visit completes it; the yearly
     assessment after the last one is scheduled when it falls due.
     """
+    # The role first, before any value is looked at; the stage under the lock below.
     require_perm(by, "outcomes.record_assessment", "record follow-up visits")
     if seen_on > clinic_today():
         raise Refusal("A visit cannot be recorded for a day that has not come.")
@@ -115,7 +122,8 @@ def record_visit(
     if edss is None and t25fw_seconds is None and nhpt_right_seconds is None and not scored:
         raise Refusal("Nothing was measured: record the scores, a timed test or a patient-reported measure.")
     with transaction.atomic():
-        case = lock_case(case, expected=set(MEASURABLE), doing="record a visit")
+        case = lock_case(case)
+        check_record_visit(case=case, by=by)
         if Visit.objects.filter(case=case, seen_on=seen_on).exists():
             raise Refusal(f"A visit on {seen_on:%d %b %Y} is already recorded for {case.code}.")
         if assessment is not None:

@@ -16,18 +16,31 @@ from cellway.audit.services import sign
 from cellway.cases import notify
 from cellway.cases.events import EventKind
 from cellway.cases.models import Case
-from cellway.cases.services import lock_case, move, record_event, require_perm, touch
+from cellway.cases.services import expect_stage, lock_case, move, record_event, require_assigned, require_perm, touch
 from cellway.cases.stages import Stage
 from cellway.clinic import clinic_today
-from cellway.errors import NotAllowed, Refusal, StageConflict
+from cellway.errors import Refusal, StageConflict
 from cellway.plans.models import PLAN_FIELDS, PlanStatus, ScreeningResult, TherapyPlan, Verdict
 from cellway.plans.screening_rule import earliest_sample_date
 from cellway.plans.signals import plan_signed
 
 
-def _require_assigned(case: Case, by: User, doing: str) -> None:
-    if case.specialist_id != by.pk:
-        raise NotAllowed(f"Only the specialist assigned to {case.code} may {doing}.")
+def check_write_plan(*, case: Case, by: User) -> None:
+    require_perm(by, "plans.write_plan", "write therapy plans")
+    expect_stage(case, Stage.REVIEW, "write the plan")
+    require_assigned(case, by, "write its plan")
+
+
+def check_sign_plan(*, case: Case, by: User) -> None:
+    require_perm(by, "plans.sign_plan", "sign therapy plans")
+    expect_stage(case, Stage.REVIEW, "sign the plan")
+    require_assigned(case, by, "sign its plan")
+
+
+def check_revise_plan(*, case: Case, by: User) -> None:
+    require_perm(by, "plans.write_plan", "revise therapy plans")
+    expect_stage(case, Stage.QUOTED, "revise the plan")
+    require_assigned(case, by, "revise its plan")
 
 
 def check_plan(fields: dict[str, Any]) -> None:
@@ -50,13 +63,12 @@ def _field_errors(invalid: ValidationError) -> str:
 
 def save_plan(*, case: Case, by: User, **fields: Any) -> TherapyPlan:
     """Create or update the case's draft plan. Only the assigned specialist, while the case is in review."""
-    require_perm(by, "plans.write_plan", "write therapy plans")
     unknown = set(fields) - set(PLAN_FIELDS)
     if unknown:
         raise TypeError(f"Unknown plan fields: {sorted(unknown)}")
     with transaction.atomic():
-        case = lock_case(case, expected=Stage.REVIEW, doing="write the plan")
-        _require_assigned(case, by, "write its plan")
+        case = lock_case(case)
+        check_write_plan(case=case, by=by)
         draft = case.plans.filter(status=PlanStatus.DRAFT).first()
         base = {f: getattr(draft, f) for f in PLAN_FIELDS} if draft else {}
         merged = {**base, **fields}
@@ -78,10 +90,9 @@ def save_plan(*, case: Case, by: User, **fields: Any) -> TherapyPlan:
 
 def sign_plan(*, plan: TherapyPlan, by: User, password: str) -> TherapyPlan:
     """The assigned specialist signs the draft ("approved therapy plan"); the quote follows from it."""
-    require_perm(by, "plans.sign_plan", "sign therapy plans")
     with transaction.atomic():
-        case = lock_case(plan.case_id, expected=Stage.REVIEW, doing="sign the plan")
-        _require_assigned(case, by, "sign its plan")
+        case = lock_case(plan.case_id)
+        check_sign_plan(case=case, by=by)
         plan = TherapyPlan.objects.select_for_update().get(pk=plan.pk)
         if plan.status != PlanStatus.DRAFT:
             raise StageConflict(f"Plan v{plan.version} is already {plan.get_status_display().lower()}.")
@@ -105,12 +116,11 @@ def sign_plan(*, plan: TherapyPlan, by: User, password: str) -> TherapyPlan:
 
 def revise_plan(*, case: Case, by: User, reason: str) -> Case:
     """Reopen a quoted case for a new plan version (the issued quote is superseded when it is signed)."""
-    require_perm(by, "plans.write_plan", "revise therapy plans")
-    if not reason.strip():
-        raise Refusal("Say why the plan is being revised.")
     with transaction.atomic():
-        case = lock_case(case, expected=Stage.QUOTED, doing="revise the plan")
-        _require_assigned(case, by, "revise its plan")
+        case = lock_case(case)
+        check_revise_plan(case=case, by=by)
+        if not reason.strip():
+            raise Refusal("Say why the plan is being revised.")
         move(case, to=Stage.REVIEW, by=by, summary="Plan revision started", reason=reason)
     return case
 
@@ -124,17 +134,34 @@ def current_plan(case: Case) -> TherapyPlan | None:
 SCREENING_STAGES = {Stage.ACCEPTED, Stage.CLEARED}
 
 
+def check_record_screening(*, case: Case, by: User) -> None:
+    require_perm(by, "plans.record_screening", "record screening results")
+    expect_stage(case, SCREENING_STAGES, "record a screening result")
+
+
+def check_judge_screening(*, case: Case, by: User, result: ScreeningResult | None = None) -> None:
+    """The assigned specialist judges a result awaiting a verdict: `result` if given, else any (one query)."""
+    require_perm(by, "plans.judge_screening", "judge screening results")
+    expect_stage(case, Stage.ACCEPTED, "judge the screening")
+    require_assigned(case, by, "judge its screening")
+    if result is not None:
+        if result.verdict != Verdict.PENDING:
+            raise StageConflict(f"This result was already judged {result.get_verdict_display().lower()} by {result.judged_by}.")
+    elif not case.screenings.filter(verdict=Verdict.PENDING).exists():
+        raise Refusal("No screening result is waiting for a verdict.")
+
+
 def record_screening(
     *, case: Case, by: User, sample_date: dt.date, markers: str, laboratory: str = "", report: UploadedFile | None = None
 ) -> ScreeningResult:
     """Record a screening result as received. It waits for a specialist's verdict."""
-    require_perm(by, "plans.record_screening", "record screening results")
-    if sample_date > clinic_today():
-        raise Refusal("The sample date is in the future.")
-    if not markers.strip():
-        raise Refusal("Write the markers and values as the laboratory reported them.")
     with transaction.atomic():
-        case = lock_case(case, expected=SCREENING_STAGES, doing="record a screening result")
+        case = lock_case(case)
+        check_record_screening(case=case, by=by)
+        if sample_date > clinic_today():
+            raise Refusal("The sample date is in the future.")
+        if not markers.strip():
+            raise Refusal("Write the markers and values as the laboratory reported them.")
         if case.first_therapy_day and sample_date < earliest_sample_date(case.first_therapy_day, settings.SCREENING_MAX_AGE_MONTHS):
             raise Refusal(_too_old(sample_date, case.first_therapy_day))
         result = ScreeningResult(case=case, sample_date=sample_date, markers=markers, laboratory=laboratory, recorded_by=by)
@@ -165,17 +192,14 @@ def judge_screening(*, result: ScreeningResult, by: User, verdict: str, reason: 
     Unsatisfactory refuses the case with the reason: no travel is arranged and
     nothing is charged (no payment can exist before scheduling).
     """
-    require_perm(by, "plans.judge_screening", "judge screening results")
-    if verdict not in (Verdict.SATISFACTORY, Verdict.UNSATISFACTORY):
-        raise Refusal("The verdict is satisfactory or unsatisfactory.")
-    if verdict == Verdict.UNSATISFACTORY and not reason.strip():
-        raise Refusal("An unsatisfactory verdict refuses the case: give the reason.")
     with transaction.atomic():
-        case = lock_case(result.case_id, expected=Stage.ACCEPTED, doing="judge the screening")
-        _require_assigned(case, by, "judge its screening")
+        case = lock_case(result.case_id)
         result = ScreeningResult.objects.select_for_update().get(pk=result.pk)
-        if result.verdict != Verdict.PENDING:
-            raise StageConflict(f"This result was already judged {result.get_verdict_display().lower()} by {result.judged_by}.")
+        check_judge_screening(case=case, by=by, result=result)
+        if verdict not in (Verdict.SATISFACTORY, Verdict.UNSATISFACTORY):
+            raise Refusal("The verdict is satisfactory or unsatisfactory.")
+        if verdict == Verdict.UNSATISFACTORY and not reason.strip():
+            raise Refusal("An unsatisfactory verdict refuses the case: give the reason.")
         if verdict == Verdict.SATISFACTORY and case.first_therapy_day and not result.counts_for(case.first_therapy_day):
             raise Refusal(_too_old(result.sample_date, case.first_therapy_day))
         label = Verdict(verdict).label

@@ -19,7 +19,7 @@ from django.utils import timezone
 from cellway.accounts.models import User
 from cellway.cases.events import EventKind
 from cellway.cases.models import Case
-from cellway.cases.services import lock_case, move, record_event, record_medical_read, require_perm, touch
+from cellway.cases.services import expect_stage, lock_case, move, record_event, record_medical_read, require_perm, touch
 from cellway.cases.stages import Stage
 from cellway.errors import NotAllowed, Refusal
 from cellway.records import conf
@@ -54,12 +54,28 @@ def create_checklist(sender: Any, *, case: Case, **kwargs: Any) -> None:
     RecordItem.objects.bulk_create([RecordItem(case=case, kind=kind) for kind in RecordKind.values])
 
 
+def check_manage_records(*, case: Case, by: User, attaching: bool = False) -> None:
+    """Checklist item status and attaching files: a records role, while records can still change."""
+    require_perm(by, "cases.manage_records", "attach records" if attaching else "keep the records checklist")
+    expect_stage(case, EDITABLE, "attach records" if attaching else "change the records checklist")
+
+
+def check_complete_records(*, case: Case, by: User) -> None:
+    require_perm(by, "cases.manage_records", "mark records complete")
+    expect_stage(case, Stage.INQUIRY, "mark records complete")
+
+
+def check_reopen_records(*, case: Case, by: User) -> None:
+    require_perm(by, "cases.manage_records", "reopen records")
+    expect_stage(case, Stage.TRIAGE, "reopen records")
+
+
 def set_item_status(*, item: RecordItem, status: str, by: User, note: str = "") -> RecordItem:
-    require_perm(by, "cases.manage_records", "keep the records checklist")
-    if status not in ItemStatus.values:
-        raise Refusal(f"Unknown status {status!r}.")
     with transaction.atomic():
-        case = lock_case(item.case_id, expected=EDITABLE, doing="change the records checklist")
+        case = lock_case(item.case_id)
+        check_manage_records(case=case, by=by)
+        if status not in ItemStatus.values:
+            raise Refusal(f"Unknown status {status!r}.")
         item = RecordItem.objects.select_for_update().get(pk=item.pk)
         if status == ItemStatus.NOT_NEEDED and item.required:
             raise Refusal(f"{item.get_kind_display()} is always needed; it cannot be marked not needed.")
@@ -129,14 +145,15 @@ def start_upload(
     Refuses an empty file and one over the size limit (``TooLarge``) before a
     byte is sent. No case event yet: the file joins the trail when it completes.
     """
-    require_perm(by, "cases.manage_records", "attach records")
+    # Checked before a byte is taken (on the case as read), and again under the lock.
+    check_manage_records(case=item.case, by=by, attaching=True)
     name = _clean_name(name)
     _check_size(name, size)
     sha256 = sha256.strip().lower()
     if sha256 and not _SHA256.match(sha256):
         raise Refusal("The SHA-256 given for the file is not 64 hexadecimal characters.")
     with transaction.atomic():
-        lock_case(item.case_id, expected=EDITABLE, doing="attach records")
+        check_manage_records(case=lock_case(item.case_id), by=by, attaching=True)
         if client_key:
             again = UploadSession.objects.filter(
                 item=item, created_by=by, client_key=client_key[:200], size=size, status=UploadStatus.OPEN
@@ -242,7 +259,8 @@ def attach_file(*, item: RecordItem, upload: UploadedFile, by: User, source: str
     The same checks as a chunked upload; Django has already streamed the
     request to a temporary file, which is copied to the upload disk, never read whole.
     """
-    require_perm(by, "cases.manage_records", "attach records")
+    # Checked before the file is read (on the case as read), and again under the lock.
+    check_manage_records(case=item.case, by=by, attaching=True)
     name = _clean_name(upload.name or "file")
     _check_size(name, upload.size or 0)
     upload.seek(0)
@@ -270,11 +288,13 @@ def _receive(
         except ArchiveError as refused:
             raise Refusal(f"{name}: {refused}") from None
     # Stage checked before the bytes move, so a refusal leaves the file where it was.
-    lock_case_check(item)
+    with transaction.atomic():
+        check_manage_records(case=lock_case(item.case_id), by=by, attaching=True)
     stored = store_bytes(path, sha256=digest.sha256, size=digest.size)
     try:
         with transaction.atomic():
-            case = lock_case(item.case_id, expected=EDITABLE, doing="attach records")
+            case = lock_case(item.case_id)
+            check_manage_records(case=case, by=by, attaching=True)
             blob = _blob(digest, detected.mime, stored)
             record = RecordFile.objects.filter(item=item, blob=blob).first()
             if record is not None:
@@ -296,11 +316,6 @@ def _receive(
             forget_unreferenced([stored])
         raise
     return record
-
-
-def lock_case_check(item: RecordItem) -> None:
-    with transaction.atomic():
-        lock_case(item.case_id, expected=EDITABLE, doing="attach records")
 
 
 def _blob(digest: Digest, mime: str, stored: str | None) -> Blob:
@@ -584,9 +599,9 @@ def missing_items(case: Case) -> list[RecordItem]:
 
 def mark_records_complete(*, case: Case, by: User) -> Case:
     """Records are complete: the case moves on to liaison triage."""
-    require_perm(by, "cases.manage_records", "mark records complete")
     with transaction.atomic():
-        case = lock_case(case, expected=Stage.INQUIRY, doing="mark records complete")
+        case = lock_case(case)
+        check_complete_records(case=case, by=by)
         missing = missing_items(case)
         if missing:
             names = ", ".join(i.get_kind_display() for i in missing)
@@ -597,10 +612,10 @@ def mark_records_complete(*, case: Case, by: User) -> Case:
 
 def reopen_records(*, case: Case, by: User, reason: str) -> Case:
     """The liaison officer finds something missing: back to collecting records."""
-    require_perm(by, "cases.manage_records", "reopen records")
-    if not reason.strip():
-        raise Refusal("Say what is missing.")
     with transaction.atomic():
-        case = lock_case(case, expected=Stage.TRIAGE, doing="reopen records")
+        case = lock_case(case)
+        check_reopen_records(case=case, by=by)
+        if not reason.strip():
+            raise Refusal("Say what is missing.")
         move(case, to=Stage.INQUIRY, by=by, summary="Records reopened", reason=reason)
     return case

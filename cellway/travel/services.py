@@ -13,7 +13,7 @@ from cellway.billing.services import account
 from cellway.cases import notify
 from cellway.cases.events import EventKind
 from cellway.cases.models import Case
-from cellway.cases.services import lock_case, move, record_event, require_perm, touch
+from cellway.cases.services import expect_stage, lock_case, move, record_event, require_perm, touch
 from cellway.cases.stages import Stage
 from cellway.clinic import clinic_today
 from cellway.errors import Refusal, StageConflict
@@ -22,6 +22,26 @@ from cellway.travel.models import TIER_TASKS, LogisticsTask, TaskStatus
 
 RESCHEDULABLE = {Stage.SCHEDULED, Stage.DEPOSIT_PAID, Stage.PAID}
 DEPOSIT_STAGES = {Stage.DEPOSIT_PAID, Stage.PAID, Stage.ARRIVED, Stage.IN_TREATMENT}
+SCHEDULABLE = frozenset({Stage.CLEARED} | RESCHEDULABLE)
+ARRIVABLE = frozenset({Stage.DEPOSIT_PAID, Stage.PAID})
+
+
+def check_schedule(*, case: Case, by: User) -> None:
+    require_perm(by, "travel.schedule_case", "schedule cases")
+    expect_stage(case, SCHEDULABLE, "schedule this case")
+
+
+def check_confirm_logistics(*, case: Case, by: User, task: LogisticsTask | None = None) -> None:
+    """Arrangements are confirmed only once the deposit is paid (rule 6); one query."""
+    require_perm(by, "travel.confirm_logistics", "confirm logistics")
+    if case.stage_enum not in DEPOSIT_STAGES or not account(case).deposit_paid:
+        what = task.get_kind_display() if task is not None else "Logistics"
+        raise Refusal(f"{what} can be confirmed only once the deposit is paid.")
+
+
+def check_mark_arrived(*, case: Case, by: User) -> None:
+    require_perm(by, "travel.mark_arrived", "record arrivals")
+    expect_stage(case, ARRIVABLE, "record the arrival")
 
 
 def schedule_case(*, case: Case, by: User, arrival_date: dt.date, first_therapy_day: dt.date, reason: str = "") -> Case:
@@ -31,16 +51,15 @@ def schedule_case(*, case: Case, by: User, arrival_date: dt.date, first_therapy_
     re-checks it: if it no longer holds, the dates move and the case goes
     back to waiting for a new screening.
     """
-    require_perm(by, "travel.schedule_case", "schedule cases")
-    today = clinic_today()
-    if arrival_date < today:
-        raise Refusal("The arrival date is in the past.")
-    if first_therapy_day < arrival_date:
-        raise Refusal("The first therapy day cannot be before arrival.")
-    if (first_therapy_day - arrival_date).days > 14:
-        raise Refusal("The first therapy day is more than 14 days after arrival; check the dates.")
     with transaction.atomic():
-        case = lock_case(case, expected={Stage.CLEARED} | RESCHEDULABLE, doing="schedule this case")
+        case = lock_case(case)
+        check_schedule(case=case, by=by)
+        if arrival_date < clinic_today():
+            raise Refusal("The arrival date is in the past.")
+        if first_therapy_day < arrival_date:
+            raise Refusal("The first therapy day cannot be before arrival.")
+        if (first_therapy_day - arrival_date).days > 14:
+            raise Refusal("The first therapy day is more than 14 days after arrival; check the dates.")
         moving = case.stage_enum in RESCHEDULABLE
         if moving and not reason.strip():
             raise Refusal("Say why the dates move.")
@@ -100,13 +119,11 @@ def _reopen_confirmed_tasks(case: Case, by: User) -> None:
 
 def confirm_task(*, task: LogisticsTask, by: User, details: str) -> LogisticsTask:
     """Confirm an arrangement. Only once the deposit is paid."""
-    require_perm(by, "travel.confirm_logistics", "confirm logistics")
-    if not details.strip():
-        raise Refusal("Write what was arranged (driver, hotel, room...).")
     with transaction.atomic():
-        case = lock_case(task.case_id, doing="confirm logistics")
-        if case.stage_enum not in DEPOSIT_STAGES or not account(case).deposit_paid:
-            raise Refusal(f"{task.get_kind_display()} can be confirmed only once the deposit is paid.")
+        case = lock_case(task.case_id)
+        check_confirm_logistics(case=case, by=by, task=task)
+        if not details.strip():
+            raise Refusal("Write what was arranged (driver, hotel, room...).")
         task = LogisticsTask.objects.select_for_update().get(pk=task.pk)
         if task.status == TaskStatus.CONFIRMED:
             raise StageConflict(f"{task.get_kind_display()} was already confirmed by {task.confirmed_by}.")
@@ -119,8 +136,8 @@ def confirm_task(*, task: LogisticsTask, by: User, details: str) -> LogisticsTas
 
 def mark_arrived(*, case: Case, by: User) -> Case:
     """The patient is here. The deposit must be in; the balance may still be open until the day before therapy."""
-    require_perm(by, "travel.mark_arrived", "record arrivals")
     with transaction.atomic():
-        case = lock_case(case, expected={Stage.DEPOSIT_PAID, Stage.PAID}, doing="record the arrival")
+        case = lock_case(case)
+        check_mark_arrived(case=case, by=by)
         move(case, to=Stage.ARRIVED, by=by, summary="Patient arrived")
     return case
