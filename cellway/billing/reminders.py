@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import transaction
 
 from cellway.billing.models import balance_due_on, deposit_due_on
-from cellway.billing.services import account
+from cellway.billing.selectors import account
 from cellway.cases import notify
 from cellway.cases.events import EventKind
 from cellway.cases.models import Case

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Subquery, Sum
 from django.utils import timezone
 
 from cellway.accounts.models import User
 from cellway.audit.services import audit_record, sign
 from cellway.billing import pricing
 from cellway.billing.models import PRICE_FIELDS, BalanceOverride, Payment, PriceList, Quote, QuoteStatus
+from cellway.billing.selectors import account, active_price_list
 from cellway.cases import notify
 from cellway.cases.events import EventKind
 from cellway.cases.models import Case
@@ -26,13 +25,6 @@ from cellway.errors import Refusal, StageConflict
 from cellway.plans.models import PlanStatus, TherapyPlan
 
 PAYABLE = {Stage.SCHEDULED, Stage.DEPOSIT_PAID, Stage.PAID, Stage.ARRIVED, Stage.IN_TREATMENT}
-
-
-def active_price_list() -> PriceList:
-    price_list = PriceList.objects.filter(active=True).first()
-    if price_list is None:
-        raise Refusal("The clinic has no active price list; a clinic administrator must set one first.")
-    return price_list
 
 
 def _numbers(plan: TherapyPlan) -> pricing.PlanNumbers:
@@ -128,49 +120,6 @@ def accept_quote(*, quote: Quote, by: User, note: str) -> Quote:
     return quote
 
 
-def accepted_quote(case: Case) -> Quote | None:
-    return case.quotes.filter(status=QuoteStatus.ACCEPTED).first()
-
-
-@dataclass(frozen=True)
-class Account:
-    """Where a case stands with money."""
-
-    quote: Quote | None
-    paid: Decimal
-    overridden: bool = False  # a finance manager signed a balance override
-
-    @property
-    def total(self) -> Decimal:
-        return self.quote.total if self.quote else Decimal(0)
-
-    @property
-    def outstanding(self) -> Decimal:
-        return self.total - self.paid
-
-    @property
-    def deposit_paid(self) -> bool:
-        return self.quote is not None and self.paid >= self.quote.deposit
-
-    @property
-    def balance_open(self) -> bool:
-        return self.quote is None or self.paid < self.quote.total
-
-
-def account(case: Case) -> Account:
-    """Where `case` stands with money, in one query (the checks of every money action ask it)."""
-    # Payments are taken only against the accepted quote, and a case has at most one.
-    paid = Payment.objects.filter(case=OuterRef("case")).order_by().values("case").annotate(s=Sum("amount")).values("s")
-    quote = (
-        case.quotes.filter(status=QuoteStatus.ACCEPTED)
-        .annotate(paid=Subquery(paid), overridden=Exists(BalanceOverride.objects.filter(case=OuterRef("case"))))
-        .first()
-    )
-    if quote is None:
-        return Account(quote=None, paid=Decimal(0))
-    return Account(quote=quote, paid=quote.paid or Decimal(0), overridden=quote.overridden)
-
-
 def check_record_payment(*, case: Case, by: User) -> None:
     """Payments are recorded from scheduling on, while something is still owed."""
     require_perm(by, "billing.record_payment", "record payments")
@@ -256,10 +205,6 @@ def grant_balance_override(*, case: Case, by: User, reason: str, password: str) 
         data = {"signature": signature.pk}
         record_event(case=case, by=by, kind=EventKind.BALANCE_OVERRIDE, summary="Balance override signed", reason=reason, data=data)
     return override
-
-
-def has_override(case: Case) -> bool:
-    return case.balance_overrides.exists()
 
 
 def publish_price_list(*, by: User, currency: str, prices: dict[str, Decimal]) -> PriceList:

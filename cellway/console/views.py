@@ -26,6 +26,7 @@ from django.views.decorators.http import require_http_methods
 from cellway.accounts.models import User
 from cellway.billing import services as billing
 from cellway.billing.models import Quote, balance_due_on, deposit_due_on
+from cellway.billing.selectors import Account
 from cellway.cases import services as cases
 from cellway.cases.models import Case
 from cellway.cases.selectors import get_case, suggested_specialists, timeline, visible_cases
@@ -35,25 +36,20 @@ from cellway.console import forms
 from cellway.console.queues import BY_KEY, QUEUES, queues_for
 from cellway.errors import NotAllowed, Refusal
 from cellway.outcomes.models import FollowUpAssessment
+from cellway.plans import selectors as plans_selectors
 from cellway.plans import services as plans
 from cellway.plans.models import PlanStatus, ScreeningResult, Verdict
 from cellway.records import selectors as records_selectors
 from cellway.records import services as records
 from cellway.records import views as records_views
-from cellway.records.models import REQUIRED_KINDS, ItemStatus, RecordItem
+from cellway.records.models import RecordItem
+from cellway.records.selectors import with_missing_count as _with_missing
 from cellway.travel import services as travel
 from cellway.travel.models import LogisticsTask
 from cellway.treatment import services as treatment
 from cellway.treatment.models import PostTreatmentProtocol
 
 PAGE_SIZE = 50
-
-
-def _with_missing(qs: Any) -> Any:
-    required = [k.value for k in REQUIRED_KINDS]
-    return qs.annotate(
-        missing=Count("record_items", filter=Q(record_items__kind__in=required) & ~Q(record_items__status=ItemStatus.RECEIVED))
-    )
 
 
 @login_required
@@ -163,6 +159,7 @@ def case_context(request: HttpRequest, case: Case, bound: dict[str, djforms.Base
     stage = case.stage_enum
     is_specialist = case.specialist_id == user.pk
     items = records_selectors.checklist(case)
+    items.documents = plans_selectors.documents_for([case]).get(case.pk, [])
     # Most cases never get past records and triage: one query tells which of
     # the later sections hold rows, and only those are read.
     has = _has_rows(case, SECTIONS)
@@ -180,7 +177,7 @@ def case_context(request: HttpRequest, case: Case, bound: dict[str, djforms.Base
     payments = list(case.payments.select_related("recorded_by")) if "payments" in has else []
     accepted = next((q for q in quotes if q.status == "accepted"), None)
     paid = sum((p.amount for p in payments), Decimal(0))
-    acct = billing.Account(quote=accepted, paid=paid)
+    acct = Account(quote=accepted, paid=paid)
     overrides = list(case.balance_overrides.select_related("granted_by")) if "balance_overrides" in has else []
     tasks = list(case.logistics_tasks.select_related("confirmed_by")) if "logistics_tasks" in has else []
     sessions = list(case.sessions.select_related("given_by")) if "sessions" in has else []
@@ -262,7 +259,7 @@ def case_context(request: HttpRequest, case: Case, bound: dict[str, djforms.Base
     return ctx
 
 
-def _suggested_amount(acct: billing.Account) -> Any:
+def _suggested_amount(acct: Account) -> Any:
     if acct.quote is None:
         return None
     return acct.quote.deposit - acct.paid if not acct.deposit_paid else acct.outstanding

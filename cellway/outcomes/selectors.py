@@ -114,3 +114,8 @@ def due_soon(user: User, today: dt.date, days: int = 30) -> QuerySet[FollowUpAss
         .select_related("case__patient", "case__specialist")
         .order_by("due_on", "pk")
     )
+
+
+def last_treatment_day(case: Case) -> dt.date | None:
+    """The day of the last session given: follow-up is counted from it."""
+    return case.sessions.order_by("-day").values_list("day", flat=True).first()

@@ -20,7 +20,8 @@ from cellway.cases.services import expect_stage, lock_case, record_event, requir
 from cellway.cases.stages import Stage
 from cellway.clinic import clinic_today
 from cellway.errors import Refusal
-from cellway.outcomes import conf
+from cellway.months import months_after
+from cellway.outcomes import conf, selectors
 from cellway.outcomes import edss as edss_engine
 from cellway.outcomes.models import (
     FS_FIELDS,
@@ -33,7 +34,6 @@ from cellway.outcomes.models import (
     Severity,
     Visit,
 )
-from cellway.plans.screening_rule import months_before
 
 # A baseline taken at the clinic, before or during treatment, counts as much as follow-up.
 MEASURABLE = frozenset({Stage.ARRIVED, Stage.IN_TREATMENT, Stage.TREATED, Stage.FOLLOW_UP})
@@ -267,10 +267,6 @@ def record_mri(*, case: Case, by: User, scanned_on: dt.date, new_t2_lesions: int
     return scan
 
 
-def last_treatment_day(case: Case) -> dt.date | None:
-    return case.sessions.order_by("-day").values_list("day", flat=True).first()
-
-
 def schedule_next_yearly(*, case: Case, today: dt.date | None = None) -> FollowUpAssessment | None:
     """After 12 months, follow-up is yearly: once the last assessment falls due, add the next one.
 
@@ -278,11 +274,11 @@ def schedule_next_yearly(*, case: Case, today: dt.date | None = None) -> FollowU
     """
     today = today or clinic_today()
     last = case.follow_ups.order_by("-months_after").first()
-    start = last_treatment_day(case)
+    start = selectors.last_treatment_day(case)
     if last is None or start is None or last.months_after < YEARLY_FROM_MONTH or last.due_on > today:
         return None
     months = last.months_after + 12
-    added = FollowUpAssessment.objects.create(case=case, months_after=months, due_on=months_before(start, -months))
+    added = FollowUpAssessment.objects.create(case=case, months_after=months, due_on=months_after(start, months))
     record_event(case=case, by=None, kind=EventKind.FOLLOW_UP, summary=f"{months}-month assessment scheduled for {added.due_on:%d %b %Y}")
     return added
 

@@ -125,10 +125,6 @@ def revise_plan(*, case: Case, by: User, reason: str) -> Case:
     return case
 
 
-def current_plan(case: Case) -> TherapyPlan | None:
-    return case.plans.filter(status=PlanStatus.SIGNED).first()
-
-
 # --- Cancer-marker screening (rule 5) -----------------------------------------------
 
 SCREENING_STAGES = {Stage.ACCEPTED, Stage.CLEARED}
@@ -227,12 +223,3 @@ def judge_screening(*, result: ScreeningResult, by: User, verdict: str, reason: 
             )
         notify.later(notify.screening_judged, case_id=case.pk, verdict=label)
     return result
-
-
-def valid_screening(case: Case, first_therapy_day: dt.date | None = None) -> ScreeningResult | None:
-    """The satisfactory screening that counts for the (given or scheduled) first therapy day, if any."""
-    day = first_therapy_day or case.first_therapy_day
-    for result in case.screenings.filter(verdict=Verdict.SATISFACTORY).order_by("-sample_date"):
-        if day is None or result.counts_for(day):
-            return result
-    return None

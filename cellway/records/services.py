@@ -28,7 +28,6 @@ from cellway.records.intake import filetypes
 from cellway.records.intake.archive import ArchiveError, check_archive
 from cellway.records.intake.hashing import Digest, sha256_file
 from cellway.records.models import (
-    REQUIRED_KINDS,
     Blob,
     ImagingSeries,
     ImagingSlice,
@@ -44,7 +43,7 @@ from cellway.records.models import (
     UploadSession,
     UploadStatus,
 )
-from cellway.records.selectors import read_subject
+from cellway.records.selectors import missing_items, read_subject
 
 EDITABLE = {Stage.INQUIRY, Stage.TRIAGE, Stage.REVIEW}
 
@@ -591,10 +590,6 @@ def save_preview(*, series: ImagingSeries, png: bytes | None, problem: str = "")
 def copy_into(path: Path, stream: BinaryIO) -> None:
     with open(path, "wb") as out:
         shutil.copyfileobj(stream, out, _PIECE)
-
-
-def missing_items(case: Case) -> list[RecordItem]:
-    return [i for i in case.record_items.all() if i.kind in REQUIRED_KINDS and i.status != ItemStatus.RECEIVED]
 
 
 def mark_records_complete(*, case: Case, by: User) -> Case:

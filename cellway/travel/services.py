@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from cellway.accounts.models import User
 from cellway.billing.models import balance_due_on, deposit_due_on
-from cellway.billing.services import account
+from cellway.billing.selectors import account
 from cellway.cases import notify
 from cellway.cases.events import EventKind
 from cellway.cases.models import Case
@@ -17,7 +17,8 @@ from cellway.cases.services import expect_stage, lock_case, move, record_event, 
 from cellway.cases.stages import Stage
 from cellway.clinic import clinic_today
 from cellway.errors import Refusal, StageConflict
-from cellway.plans.services import current_plan, valid_screening
+from cellway.plans.selectors import current_plan, valid_screening
+from cellway.travel import selectors
 from cellway.travel.models import TIER_TASKS, LogisticsTask, TaskStatus
 
 RESCHEDULABLE = {Stage.SCHEDULED, Stage.DEPOSIT_PAID, Stage.PAID}
@@ -82,7 +83,7 @@ def schedule_case(*, case: Case, by: User, arrival_date: dt.date, first_therapy_
             tier = plan.package_tier if plan else "inclusive"
             # A case sent back to screening by a moved date comes here again:
             # its tasks already exist, and what was paid still counts.
-            existing = set(case.logistics_tasks.values_list("kind", flat=True))
+            existing = selectors.task_kinds(case)
             LogisticsTask.objects.bulk_create([LogisticsTask(case=case, kind=kind) for kind in TIER_TASKS[tier] if kind not in existing])
             money = account(case)
             if money.deposit_paid:
@@ -109,7 +110,7 @@ def schedule_case(*, case: Case, by: User, arrival_date: dt.date, first_therapy_
 
 def _reopen_confirmed_tasks(case: Case, by: User) -> None:
     """Bookings made for the old dates must be made again for the new ones."""
-    confirmed = list(case.logistics_tasks.filter(status=TaskStatus.CONFIRMED))
+    confirmed = selectors.confirmed_tasks(case)
     if not confirmed:
         return
     LogisticsTask.objects.filter(pk__in=[t.pk for t in confirmed]).update(status=TaskStatus.PENDING, confirmed_by=None, confirmed_at=None)

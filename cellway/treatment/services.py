@@ -10,15 +10,16 @@ from django.utils import timezone
 
 from cellway.accounts.models import User
 from cellway.audit.services import sign
-from cellway.billing.services import account
+from cellway.billing.selectors import account
 from cellway.cases.events import EventKind
 from cellway.cases.models import Case
 from cellway.cases.services import expect_stage, lock_case, move, record_event, require_assigned, require_perm, touch
 from cellway.cases.stages import Stage
 from cellway.clinic import clinic_today
 from cellway.errors import Refusal, StageConflict
+from cellway.months import months_after
 from cellway.outcomes.models import FollowUpAssessment
-from cellway.plans.screening_rule import months_before
+from cellway.treatment import selectors
 from cellway.treatment.models import PostTreatmentProtocol, SessionKind, TreatmentSession
 
 AT_THE_CLINIC = frozenset({Stage.ARRIVED, Stage.IN_TREATMENT})
@@ -70,7 +71,7 @@ def complete_treatment(*, case: Case, by: User) -> Case:
     with transaction.atomic():
         case = lock_case(case)
         check_complete_treatment(case=case, by=by)
-        move(case, to=Stage.TREATED, by=by, summary=f"Treatment complete after {case.sessions.count()} sessions")
+        move(case, to=Stage.TREATED, by=by, summary=f"Treatment complete after {selectors.session_count(case)} sessions")
     return case
 
 
@@ -87,7 +88,7 @@ def issue_protocol(*, case: Case, by: User, instructions: str, password: str) ->
         check_issue_protocol(case=case, by=by)
         if len(instructions.strip()) < 20:
             raise Refusal("Write the protocol the patient takes home (care, medication, exercise, warning signs).")
-        if PostTreatmentProtocol.objects.filter(case=case).exists():
+        if selectors.protocol_issued(case):
             raise StageConflict("The protocol for this case was already issued.")
         signature = sign(
             signer=by,
@@ -110,11 +111,11 @@ def start_follow_up(*, case: Case, by: User) -> list[FollowUpAssessment]:
     """
     if case.stage_enum != Stage.TREATED:
         raise StageConflict(f"{case.code} is '{case.get_stage_display()}', not 'Treatment complete'.")
-    if not PostTreatmentProtocol.objects.filter(case=case).exists():
+    if not selectors.protocol_issued(case):
         raise Refusal("Issue the post-treatment protocol before the case moves to follow-up.")
-    last_day = case.sessions.order_by("-day").values_list("day", flat=True).first() or clinic_today()
+    last_day = selectors.last_session_day(case) or clinic_today()
     assessments = FollowUpAssessment.objects.bulk_create(
-        [FollowUpAssessment(case=case, months_after=m, due_on=months_before(last_day, -m)) for m in settings.FOLLOW_UP_MONTHS]
+        [FollowUpAssessment(case=case, months_after=m, due_on=months_after(last_day, m)) for m in settings.FOLLOW_UP_MONTHS]
     )
     due = ", ".join(f"{a.due_on:%d %b %Y}" for a in assessments)
     move(case, to=Stage.FOLLOW_UP, by=by, summary=f"Follow-up started; assessments due {due}")

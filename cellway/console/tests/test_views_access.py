@@ -208,7 +208,7 @@ def test_every_action_has_its_own_url_apart_from_the_pages(db):
 
 
 def test_the_payment_form_suggests_the_deposit_received_today(as_user, case_at):
-    from cellway.billing.services import accepted_quote
+    from cellway.billing.selectors import accepted_quote
     from cellway.clinic import clinic_today
 
     case = case_at(Stage.SCHEDULED)

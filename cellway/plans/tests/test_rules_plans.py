@@ -12,6 +12,7 @@ from cellway.cases.models import Case
 from cellway.cases.stages import Stage
 from cellway.demo.journey import PLAN
 from cellway.errors import NotAllowed, Refusal, StageConflict
+from cellway.plans import selectors as plans_selectors
 from cellway.plans import services as plans
 from cellway.plans.models import PlanStatus, TherapyPlan
 
@@ -176,7 +177,7 @@ def test_the_plan_is_revised_with_a_reason_and_the_new_version_supersedes_plan_a
         (1, QuoteStatus.SUPERSEDED, Decimal("15260.00")),
         (2, QuoteStatus.ISSUED, Decimal("15080.00")),
     ]
-    assert plans.current_plan(case) == v2
+    assert plans_selectors.current_plan(case) == v2
 
 
 def test_revising_a_plan_needs_a_reason_and_the_assigned_specialist(case_at, staff):
