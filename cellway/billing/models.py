@@ -57,6 +57,7 @@ class PriceList(models.Model):
             ("record_payment", "Can record payments"),
             ("override_balance", "Can let a session start with a balance open"),
             ("edit_price_list", "Can change the price list"),
+            ("view_account", "Can see a case's quotes, payments, balance and overrides"),
         ]
 
     def __str__(self) -> str:

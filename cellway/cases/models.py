@@ -125,7 +125,8 @@ class Case(models.Model):
         permissions = [
             ("view_all_cases", "Can see every case of the clinic"),
             ("open_case", "Can record inquiries and open cases"),
-            ("manage_records", "Can keep the records checklist"),
+            ("view_contact", "Can see a patient's email and phone"),
+            # Reading the inquiry's message and source is Inquiry's own cases.view_inquiry.
             ("assign_case", "Can assign a case to a specialist"),
             ("end_case", "Can end a case as declined, refused or withdrawn"),
         ]

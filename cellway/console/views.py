@@ -186,9 +186,9 @@ def case_context(request: HttpRequest, case: Case, bound: dict[str, djforms.Base
     open_case = stage not in FINAL
 
     can = {
-        "records": user.has_perm("cases.manage_records") and stage in records.EDITABLE,
-        "complete_records": user.has_perm("cases.manage_records") and stage == Stage.INQUIRY,
-        "reopen_records": user.has_perm("cases.manage_records") and stage == Stage.TRIAGE,
+        "records": user.has_perm("records.manage_records") and stage in records.EDITABLE,
+        "complete_records": user.has_perm("records.manage_records") and stage == Stage.INQUIRY,
+        "reopen_records": user.has_perm("records.manage_records") and stage == Stage.TRIAGE,
         "assign": user.has_perm("cases.assign_case") and stage in (Stage.TRIAGE, Stage.REVIEW),
         "plan": is_specialist and stage == Stage.REVIEW and user.has_perm("plans.write_plan"),
         "revise_plan": is_specialist and stage == Stage.QUOTED,
@@ -204,7 +204,7 @@ def case_context(request: HttpRequest, case: Case, bound: dict[str, djforms.Base
         and not overrides,
         "confirm": user.has_perm("travel.confirm_logistics") and stage in travel.DEPOSIT_STAGES,
         "arrive": user.has_perm("travel.mark_arrived") and stage in (Stage.DEPOSIT_PAID, Stage.PAID),
-        "session": user.has_perm("plans.log_session") and stage in (Stage.ARRIVED, Stage.IN_TREATMENT),
+        "session": user.has_perm("treatment.log_session") and stage in (Stage.ARRIVED, Stage.IN_TREATMENT),
         "complete": is_specialist and stage == Stage.IN_TREATMENT,
         "protocol": is_specialist and stage == Stage.TREATED,
         "assessment": user.has_perm("outcomes.record_assessment") and stage == Stage.FOLLOW_UP,

@@ -38,7 +38,8 @@ class FollowUpAssessment(models.Model):
         indexes = [models.Index(fields=["completed_at", "due_on"], name="outcomes_fu_open_due")]
         permissions = [
             ("record_assessment", "Can record follow-up assessments"),
-            ("view_outcomes", "Can see patients' outcome measures and the follow-up registry"),
+            ("view_outcomes", "Can see patients' outcome measures"),
+            ("view_registry", "Can see who is due or overdue for follow-up (names and dates, no measures)"),
             ("view_cohort_report", "Can see the clinic's cohort outcome report"),
         ]
 

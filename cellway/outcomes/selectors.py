@@ -1,7 +1,8 @@
 """Reads of the outcomes registry, scoped to the person asking.
 
 A patient's measures are reached through their case (`get_case`: 404 outside
-one's scope); seeing them also takes `outcomes.view_outcomes` (403 without).
+one's scope); seeing them also takes `outcomes.view_outcomes` (403 without),
+the follow-up registry `outcomes.view_registry`.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from cellway.outcomes.confirmed_change import Event, Rules, Subject, detect_even
 from cellway.outcomes.models import FollowUpAssessment, MriScan, Relapse, ReportedScore, Visit
 
 VIEW = "outcomes.view_outcomes"
+VIEW_REGISTRY = "outcomes.view_registry"
 # The events shown on a patient's page: every confirmed change, baseline
 # re-set after each (roving), confirmed at 12 weeks (84 days) -- the usual
 # reading for a clinic following one patient.
@@ -33,6 +35,11 @@ OUTCOME_LABELS = {"edss": "EDSS", "t25fw": "Timed 25-foot walk (s)", "nhpt": "9-
 def require_view(user: User) -> None:
     if not user.has_perm(VIEW):
         raise NotAllowed("Your role does not show patients' outcome measures.")
+
+
+def require_registry(user: User) -> None:
+    if not user.has_perm(VIEW_REGISTRY):
+        raise NotAllowed("Your role does not show the follow-up registry.")
 
 
 @dataclass
@@ -93,7 +100,7 @@ class OverdueRow:
 
 def overdue(user: User, today: dt.date) -> list[OverdueRow]:
     """Assessments past due and not recorded, of the cases in follow-up the user can see, most overdue first."""
-    require_view(user)
+    require_registry(user)
     cases = visible_cases(user).filter(stage=Stage.FOLLOW_UP)
     qs: QuerySet[FollowUpAssessment] = (
         FollowUpAssessment.objects.filter(case__in=cases.values("pk"), completed_at__isnull=True, due_on__lt=today)
@@ -105,7 +112,7 @@ def overdue(user: User, today: dt.date) -> list[OverdueRow]:
 
 
 def due_soon(user: User, today: dt.date, days: int = 30) -> QuerySet[FollowUpAssessment]:
-    require_view(user)
+    require_registry(user)
     cases = visible_cases(user).filter(stage=Stage.FOLLOW_UP)
     return (
         FollowUpAssessment.objects.filter(

@@ -55,17 +55,17 @@ def create_checklist(sender: Any, *, case: Case, **kwargs: Any) -> None:
 
 def check_manage_records(*, case: Case, by: User, attaching: bool = False) -> None:
     """Checklist item status and attaching files: a records role, while records can still change."""
-    require_perm(by, "cases.manage_records", "attach records" if attaching else "keep the records checklist")
+    require_perm(by, "records.manage_records", "attach records" if attaching else "keep the records checklist")
     expect_stage(case, EDITABLE, "attach records" if attaching else "change the records checklist")
 
 
 def check_complete_records(*, case: Case, by: User) -> None:
-    require_perm(by, "cases.manage_records", "mark records complete")
+    require_perm(by, "records.manage_records", "mark records complete")
     expect_stage(case, Stage.INQUIRY, "mark records complete")
 
 
 def check_reopen_records(*, case: Case, by: User) -> None:
-    require_perm(by, "cases.manage_records", "reopen records")
+    require_perm(by, "records.manage_records", "reopen records")
     expect_stage(case, Stage.TRIAGE, "reopen records")
 
 

@@ -27,7 +27,7 @@ AT_THE_CLINIC = frozenset({Stage.ARRIVED, Stage.IN_TREATMENT})
 
 def check_log_session(*, case: Case, by: User) -> None:
     """Sessions at the clinic; none starts while a balance is open without a signed override (rule 6). One query."""
-    require_perm(by, "plans.log_session", "log treatment sessions")
+    require_perm(by, "treatment.log_session", "log treatment sessions")
     expect_stage(case, AT_THE_CLINIC, "log a session")
     money = account(case)
     if money.balance_open and not money.overridden:
@@ -62,7 +62,7 @@ def log_session(*, case: Case, by: User, kind: str, day: dt.date, given: str, no
 
 
 def check_complete_treatment(*, case: Case, by: User) -> None:
-    require_perm(by, "plans.complete_treatment", "complete treatment")
+    require_perm(by, "treatment.complete_treatment", "complete treatment")
     expect_stage(case, Stage.IN_TREATMENT, "complete treatment")
     require_assigned(case, by, "complete its treatment")
 
@@ -76,7 +76,7 @@ def complete_treatment(*, case: Case, by: User) -> Case:
 
 
 def check_issue_protocol(*, case: Case, by: User) -> None:
-    require_perm(by, "plans.issue_protocol", "issue post-treatment protocols")
+    require_perm(by, "treatment.issue_protocol", "issue post-treatment protocols")
     expect_stage(case, Stage.TREATED, "issue the protocol")
     require_assigned(case, by, "issue its protocol")
 
