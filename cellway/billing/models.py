@@ -14,7 +14,6 @@ from django.db import models
 from cellway.audit.signatures import Signature
 from cellway.billing import pricing
 from cellway.cases.models import Case
-from cellway.plans.models import TherapyPlan
 
 
 def money(**kwargs: Any) -> models.DecimalField:
@@ -79,7 +78,8 @@ class Quote(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="quotes")
     version = models.PositiveSmallIntegerField()
-    plan = models.ForeignKey(TherapyPlan, on_delete=models.PROTECT, related_name="quotes")
+    # By name: billing sits below plans (a signed plan issues its quote, not the other way round).
+    plan = models.ForeignKey("plans.TherapyPlan", on_delete=models.PROTECT, related_name="quotes")
     price_list = models.ForeignKey(PriceList, on_delete=models.PROTECT, related_name="quotes")
     currency = models.CharField(max_length=3)
     package_tier = models.CharField(max_length=12)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -22,18 +21,28 @@ from cellway.cases.services import expect_stage, lock_case, move, record_event, 
 from cellway.cases.stages import Stage
 from cellway.clinic import clinic_today
 from cellway.errors import Refusal, StageConflict
-from cellway.plans.models import PlanStatus, TherapyPlan
 
 PAYABLE = {Stage.SCHEDULED, Stage.DEPOSIT_PAID, Stage.PAID, Stage.ARRIVED, Stage.IN_TREATMENT}
 
 
-def _numbers(plan: TherapyPlan) -> pricing.PlanNumbers:
+def plan_numbers(plan: object) -> pricing.PlanNumbers:
+    """What a plan says that the price follows from (rule 3). Any object with the plan's fields will do:
+    billing reads a plan through its quote, never through the plans app (which sits above it)."""
     return pricing.PlanNumbers(**{f: getattr(plan, f) for f in pricing.PlanNumbers.__dataclass_fields__})
 
 
-def _issue(*, case: Case, plan: TherapyPlan, by: User, adjustment: Decimal = Decimal(0), reason: str = "") -> Quote:
+def _issue(
+    *,
+    case: Case,
+    plan_id: int,
+    numbers: pricing.PlanNumbers,
+    package_tier: str,
+    by: User,
+    adjustment: Decimal = Decimal(0),
+    reason: str = "",
+) -> Quote:
     price_list = active_price_list()
-    lines = pricing.quote_lines(_numbers(plan), price_list.unit_prices())
+    lines = pricing.quote_lines(numbers, price_list.unit_prices())
     total = pricing.total(lines, adjustment)
     if total <= 0:
         raise Refusal("A quote must come to more than nothing.")
@@ -42,10 +51,10 @@ def _issue(*, case: Case, plan: TherapyPlan, by: User, adjustment: Decimal = Dec
     return Quote.objects.create(
         case=case,
         version=(last.version + 1) if last else 1,
-        plan=plan,
+        plan_id=plan_id,
         price_list=price_list,
         currency=price_list.currency,
-        package_tier=plan.package_tier,
+        package_tier=package_tier,
         lines=[line.as_dict() for line in lines],
         adjustment=adjustment,
         adjustment_reason=reason,
@@ -55,10 +64,13 @@ def _issue(*, case: Case, plan: TherapyPlan, by: User, adjustment: Decimal = Dec
     )
 
 
-def quote_signed_plan(sender: Any, *, plan: TherapyPlan, by: User, **kwargs: Any) -> None:
-    """Receiver of `plan_signed` (inside the signing transaction): the quote follows from the plan."""
-    case = plan.case
-    quote = _issue(case=case, plan=plan, by=by)
+def issue_quote(*, case: Case, plan_id: int, numbers: pricing.PlanNumbers, package_tier: str, by: User) -> Quote:
+    """Issue the quote of a just-signed plan and move the case to "quoted" (rule 3).
+
+    Called by `plans.services.sign_plan` inside its transaction, holding the
+    case lock: a refusal here (no price list, a quote of nothing) undoes the signature.
+    """
+    quote = _issue(case=case, plan_id=plan_id, numbers=numbers, package_tier=package_tier, by=by)
     move(
         case,
         to=Stage.QUOTED,
@@ -67,6 +79,7 @@ def quote_signed_plan(sender: Any, *, plan: TherapyPlan, by: User, **kwargs: Any
         data={"quote": str(quote.uuid)},
     )
     notify.later(notify.quote_issued, case_id=case.pk)
+    return quote
 
 
 def check_revise_quote(*, case: Case, by: User) -> None:
@@ -83,8 +96,12 @@ def revise_quote(*, case: Case, by: User, adjustment: Decimal, reason: str) -> Q
             raise Refusal("An adjustment of zero changes nothing.")
         if not reason.strip():
             raise Refusal("A price set by hand needs a reason on the record.")
-        plan = case.plans.filter(status=PlanStatus.SIGNED).get()
-        quote = _issue(case=case, plan=plan, by=by, adjustment=adjustment, reason=reason)
+        # The plan the current quote was made from: a revision prices the same plan.
+        plan = case.quotes.select_related("plan").filter(status=QuoteStatus.ISSUED).latest("version").plan
+        numbers = plan_numbers(plan)
+        quote = _issue(
+            case=case, plan_id=plan.pk, numbers=numbers, package_tier=plan.package_tier, by=by, adjustment=adjustment, reason=reason
+        )
         touch(case)
         record_event(
             case=case,

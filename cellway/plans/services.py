@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from cellway.accounts.models import User
 from cellway.audit.services import sign
+from cellway.billing import services as billing
 from cellway.cases import notify
 from cellway.cases.events import EventKind
 from cellway.cases.models import Case
@@ -22,7 +23,6 @@ from cellway.clinic import clinic_today
 from cellway.errors import Refusal, StageConflict
 from cellway.plans.models import PLAN_FIELDS, PlanStatus, ScreeningResult, TherapyPlan, Verdict
 from cellway.plans.screening_rule import earliest_sample_date
-from cellway.plans.signals import plan_signed
 
 
 def check_write_plan(*, case: Case, by: User) -> None:
@@ -89,7 +89,7 @@ def save_plan(*, case: Case, by: User, **fields: Any) -> TherapyPlan:
 
 
 def sign_plan(*, plan: TherapyPlan, by: User, password: str) -> TherapyPlan:
-    """The assigned specialist signs the draft ("approved therapy plan"); the quote follows from it."""
+    """The assigned specialist signs the draft ("approved therapy plan"); its quote is issued and the case moves to "quoted"."""
     with transaction.atomic():
         case = lock_case(plan.case_id)
         check_sign_plan(case=case, by=by)
@@ -110,7 +110,9 @@ def sign_plan(*, plan: TherapyPlan, by: User, password: str) -> TherapyPlan:
             data={"signature": signature.pk, "digest": signature.digest},
         )
         plan.case = case
-        plan_signed.send(sender=TherapyPlan, plan=plan, by=by)
+        # The price follows from the plan (rule 3): the quote is issued and the case moves to "quoted" here,
+        # in the signing transaction; if it cannot be issued, nothing is signed.
+        billing.issue_quote(case=case, plan_id=plan.pk, numbers=billing.plan_numbers(plan), package_tier=plan.package_tier, by=by)
     return plan
 
 
