@@ -54,10 +54,11 @@ def log_session(*, case: Case, by: User, kind: str, day: dt.date, given: str, no
         if override:
             summary += " (balance open; override signed by " + str(override.granted_by) + ")"
         if case.stage_enum == Stage.ARRIVED:
-            move(case, to=Stage.IN_TREATMENT, by=by, summary="Treatment started. " + summary)
+            # The stage change is seen by every role in scope; what was given only by those who may read treatment.
+            move(case, to=Stage.IN_TREATMENT, by=by, summary="Treatment started")
         else:
             touch(case)
-            record_event(case=case, by=by, kind=EventKind.SESSION, summary=summary)
+        record_event(case=case, by=by, kind=EventKind.SESSION, summary=summary)
     return session
 
 
