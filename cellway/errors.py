@@ -11,7 +11,11 @@ class Refusal(Exception):
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
-        self.message = message
+        self._message = message
+
+    @property
+    def message(self) -> str:
+        return self._message
 
 
 class StageConflict(Refusal):
@@ -23,7 +27,11 @@ class NotAllowed(Refusal):
 
 
 def allowed(check: Callable[..., None], /, **kwargs: Any) -> bool:
-    """Whether `check(**kwargs)` passes: the interfaces offer an action only when the service's own check would."""
+    """Whether `check(**kwargs)` lets the action through: the interface offers an action only if so.
+
+    The service calls the same check before it writes, so what is offered and
+    what is done cannot drift apart.
+    """
     try:
         check(**kwargs)
     except Refusal:

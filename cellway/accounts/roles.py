@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.apps import apps as global_apps
+from django.conf import settings
 
 
 class Role:
@@ -27,104 +28,107 @@ class Role:
 
 SEE_ALL = "cases.view_all_cases"
 
+# Read permissions of the parts of a case (the minimum-necessary table in
+# docs; cellway.cases.parts). Identity comes with the case itself (scope).
+CONTACT = "cases.view_contact"
+INQUIRY = "cases.view_inquiry"  # Inquiry's own view permission
+RECORDS = "records.view_records"
+SCREENING = "plans.view_screening"
+PLAN = "plans.view_plan"
+MONEY = "billing.view_account"
+TRAVEL = "travel.view_logistics"
+TREATMENT = "treatment.view_treatment"
+OUTCOMES = "outcomes.view_outcomes"
+REGISTRY = "outcomes.view_registry"
+COHORT = "outcomes.view_cohort_report"
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
+    # Intake, records acceptance, and answers about money and travel; no plan, treatment or measures.
     Role.CARE: [
-        "cases.view_contact",
-        "cases.view_inquiry",
-        "records.view_records",
-        "plans.view_screening",
-        "billing.view_account",
-        "travel.view_logistics",
-        # The follow-up registry (names and due dates), not the measures: care books the overdue visits.
-        "outcomes.view_registry",
         SEE_ALL,
+        CONTACT,
+        INQUIRY,
+        RECORDS,
+        SCREENING,
+        MONEY,
+        TRAVEL,
+        REGISTRY,  # care books the overdue visits
         "cases.open_case",
-        "cases.manage_records",
+        "records.manage_records",
         "cases.end_case",
         "plans.record_screening",
         "billing.record_acceptance",
         "travel.schedule_case",
     ],
+    # Checks records, triages, coordinates dates and travel, follows up: everything clinical but money.
     Role.LIAISON: [
-        "cases.view_contact",
-        "cases.view_inquiry",
-        "records.view_records",
-        "plans.view_screening",
-        "plans.view_plan",
-        "travel.view_logistics",
-        "treatment.view_treatment",
-        "outcomes.view_registry",
         SEE_ALL,
+        CONTACT,
+        INQUIRY,
+        RECORDS,
+        SCREENING,
+        PLAN,
+        TRAVEL,
+        TREATMENT,
+        OUTCOMES,
+        REGISTRY,
+        COHORT,
         "cases.open_case",
-        "cases.manage_records",
+        "records.manage_records",
         "cases.assign_case",
         "cases.end_case",
         "plans.record_screening",
         "travel.schedule_case",
-        "outcomes.view_outcomes",
-        "outcomes.view_cohort_report",
     ],
+    # Scope: only the cases assigned to them. All clinical parts and the quote that follows from their plan.
     Role.SPECIALIST: [
-        "cases.view_contact",
-        "cases.view_inquiry",
-        "records.view_records",
-        "plans.view_screening",
-        "plans.view_plan",
-        "billing.view_account",
-        "treatment.view_treatment",
-        "outcomes.view_registry",
+        CONTACT,
+        INQUIRY,
+        RECORDS,
+        SCREENING,
+        PLAN,
+        MONEY,
+        TREATMENT,
+        OUTCOMES,
+        REGISTRY,
+        COHORT,
         "plans.write_plan",
         "plans.sign_plan",
         "plans.judge_screening",
-        "plans.complete_treatment",
-        "plans.issue_protocol",
+        "treatment.complete_treatment",
+        "treatment.issue_protocol",
         "cases.end_case",
         "outcomes.record_assessment",
-        "outcomes.view_outcomes",
-        "outcomes.view_cohort_report",
     ],
-    Role.FINANCE: [
-        "cases.view_contact",
-        "billing.view_account",
-        SEE_ALL,
-        "billing.issue_quote",
-        "billing.record_acceptance",
-        "billing.record_payment",
-    ],
+    Role.FINANCE: [SEE_ALL, CONTACT, MONEY, "billing.issue_quote", "billing.record_acceptance", "billing.record_payment"],
     Role.FINANCE_MANAGER: [
-        "cases.view_contact",
-        "billing.view_account",
         SEE_ALL,
+        CONTACT,
+        MONEY,
         "billing.issue_quote",
         "billing.record_acceptance",
         "billing.record_payment",
         "billing.override_balance",
     ],
-    Role.LOGISTICS: [
-        "cases.view_contact",
-        "travel.view_logistics",
-        SEE_ALL,
-        "travel.schedule_case",
-        "travel.confirm_logistics",
-        "travel.mark_arrived",
-    ],
+    Role.LOGISTICS: [SEE_ALL, CONTACT, TRAVEL, "travel.schedule_case", "travel.confirm_logistics", "travel.mark_arrived"],
+    # Identity and dates: what its lots need.
     Role.LABORATORY: [SEE_ALL],
+    # Everything clinical plus travel (arrival, hospital room); no money.
     Role.NURSE: [
-        "cases.view_contact",
-        "cases.view_inquiry",
-        "records.view_records",
-        "plans.view_screening",
-        "plans.view_plan",
-        "travel.view_logistics",
-        "treatment.view_treatment",
-        "outcomes.view_registry",
         SEE_ALL,
-        "plans.log_session",
+        CONTACT,
+        INQUIRY,
+        RECORDS,
+        SCREENING,
+        PLAN,
+        TRAVEL,
+        TREATMENT,
+        OUTCOMES,
+        REGISTRY,
+        "treatment.log_session",
         "outcomes.record_assessment",
-        "outcomes.view_outcomes",
     ],
-    # No patient data (no SEE_ALL): the clinic administrator runs users, roles,
-    # prices and content; one who also treats holds a clinical role as well.
+    # No patient data (no scope): users, roles, the price list, the clinic's measures, the cohort's aggregates.
     Role.ADMIN: [
         "billing.edit_price_list",
         "accounts.manage_staff",
@@ -137,7 +141,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "cases.add_specialistprofile",
         "cases.change_specialistprofile",
         "cases.view_condition",
-        "outcomes.view_cohort_report",
+        COHORT,
         # The patient-reported measures the clinic collects.
         "outcomes.view_reportedmeasure",
         "outcomes.add_reportedmeasure",
@@ -157,6 +161,31 @@ def sync_roles(apps: Any = global_apps) -> None:
             app_label, codename = dotted.split(".")
             wanted.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
         group.permissions.set(wanted)
+
+
+def move_permission(apps: Any, *, old: str, new: str, model: str, name: str) -> None:
+    """In a data migration: hand what holds permission `old` ("app.codename") to `new`, declared on `model`, and drop `old`.
+
+    Roles are set again by `sync_roles` after the migrate; this keeps any
+    permission given to a person directly. On a fresh database `old` does not
+    exist yet and there is nothing to do: the new one comes from the model's Meta.
+    """
+    Permission = apps.get_model("auth", "Permission")
+    ContentType = apps.get_model("contenttypes", "ContentType")
+    Group = apps.get_model("auth", "Group")
+    User = apps.get_model(settings.AUTH_USER_MODEL)
+    old_app, old_codename = old.split(".")
+    stale = Permission.objects.filter(content_type__app_label=old_app, codename=old_codename).first()
+    if stale is None:
+        return
+    app_label, model_name = model.split(".")
+    content_type, _ = ContentType.objects.get_or_create(app_label=app_label, model=model_name)
+    fresh, _ = Permission.objects.get_or_create(content_type=content_type, codename=new.split(".")[1], defaults={"name": name})
+    for group in Group.objects.filter(permissions=stale):
+        group.permissions.add(fresh)
+    for user in User.objects.filter(user_permissions=stale):
+        user.user_permissions.add(fresh)
+    stale.delete()
 
 
 def sync_roles_after_migrate(sender: Any, app_config: Any = None, **kwargs: Any) -> None:

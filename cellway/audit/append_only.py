@@ -7,6 +7,8 @@ even against our own code.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import migrations
@@ -59,6 +61,21 @@ def append_only(table: str) -> migrations.RunPython:
             schema_editor.execute(statement)
 
     return migrations.RunPython(forward, backward)
+
+
+@contextmanager
+def lifted(schema_editor: Any, table: str) -> Iterator[None]:
+    """Inside a data migration only: lift the triggers on `table` for the block, then put them back.
+
+    For rewriting the trail's own vocabulary (a renamed event kind), never its
+    facts. Runs in the migration's transaction, so a failure restores them too.
+    """
+    vendor = schema_editor.connection.vendor
+    for statement in drop_trigger_sql(vendor, table):
+        schema_editor.execute(statement)
+    yield
+    for statement in trigger_sql(vendor, table):
+        schema_editor.execute(statement)
 
 
 class AppendOnlyMixin:

@@ -16,7 +16,6 @@ from cellway.audit.signatures import Signature
 from cellway.billing import pricing
 from cellway.billing.money import MONEY_DECIMALS, MONEY_MAX_DIGITS
 from cellway.cases.models import Case
-from cellway.plans.models import TherapyPlan
 
 
 def money(**kwargs: Any) -> models.DecimalField:
@@ -59,6 +58,7 @@ class PriceList(models.Model):
             ("record_payment", "Can record payments"),
             ("override_balance", "Can let a session start with a balance open"),
             ("edit_price_list", "Can change the price list"),
+            ("view_account", "Can see a case's quotes, payments, balance and overrides"),
         ]
 
     def __str__(self) -> str:
@@ -80,7 +80,8 @@ class Quote(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="quotes")
     version = models.PositiveSmallIntegerField()
-    plan = models.ForeignKey(TherapyPlan, on_delete=models.PROTECT, related_name="quotes")
+    # By name: billing sits below plans (a signed plan issues its quote, not the other way round).
+    plan = models.ForeignKey("plans.TherapyPlan", on_delete=models.PROTECT, related_name="quotes")
     price_list = models.ForeignKey(PriceList, on_delete=models.PROTECT, related_name="quotes")
     currency = models.CharField(max_length=3)
     package_tier = models.CharField(max_length=12)
@@ -99,7 +100,6 @@ class Quote(models.Model):
     class Meta:
         ordering = ["case", "-version"]
         constraints = [models.UniqueConstraint(fields=["case", "version"], name="one_quote_per_version")]
-        permissions = [("view_account", "Can see a case's quotes, payments and balance")]
 
     def __str__(self) -> str:
         return f"{self.case.code} quote v{self.version}: {self.total} {self.currency}"

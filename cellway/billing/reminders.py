@@ -13,8 +13,9 @@ from django.conf import settings
 from django.db import transaction
 
 from cellway.billing.models import balance_due_on, deposit_due_on
-from cellway.billing.services import account
+from cellway.billing.selectors import account
 from cellway.cases import notify
+from cellway.cases.events import EventKind
 from cellway.cases.models import Case
 from cellway.cases.services import claim_reminder, lock_case
 from cellway.cases.stages import Stage
@@ -48,7 +49,15 @@ def send_payment_reminders(*, today: dt.date) -> int:
                 continue
             amount = acct.quote.deposit - acct.paid if what == "deposit" else acct.outstanding
             summary = f"Reminder sent: {what} of {amount} due {due_on:%d %b %Y}"
-            if not claim_reminder(case=case, what=what, due_on=due_on, today=today, summary=summary, data={"sent_on": str(today)}):
+            if not claim_reminder(
+                case=case,
+                kind=EventKind.PAYMENT_REMINDER,
+                what=what,
+                due_on=due_on,
+                today=today,
+                summary=summary,
+                data={"sent_on": str(today)},
+            ):
                 continue
             notify.later(
                 notify.payment_due,

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
 from django.utils import timezone
 
 from cellway import limits
@@ -18,31 +15,36 @@ from cellway.audit.services import audit_record, sign
 from cellway.billing import pricing
 from cellway.billing.models import PRICE_FIELDS, BalanceOverride, Payment, PriceList, Quote, QuoteStatus, price_label
 from cellway.billing.money import check_money
+from cellway.billing.selectors import account, active_price_list
 from cellway.cases import notify
+from cellway.cases.events import EventKind
 from cellway.cases.models import Case
-from cellway.cases.services import lock_case, move, record_event, require_perm, require_stage, touch
+from cellway.cases.services import expect_stage, lock_case, move, record_event, require_perm, touch
 from cellway.cases.stages import Stage
 from cellway.clinic import clinic_today
 from cellway.errors import Refusal, StageConflict
-from cellway.plans.models import PlanStatus, TherapyPlan
 
 PAYABLE = {Stage.SCHEDULED, Stage.DEPOSIT_PAID, Stage.PAID, Stage.ARRIVED, Stage.IN_TREATMENT}
 
 
-def active_price_list() -> PriceList:
-    price_list = PriceList.objects.filter(active=True).first()
-    if price_list is None:
-        raise Refusal("The clinic has no active price list; a clinic administrator must set one first.")
-    return price_list
-
-
-def _numbers(plan: TherapyPlan) -> pricing.PlanNumbers:
+def plan_numbers(plan: object) -> pricing.PlanNumbers:
+    """What a plan says that the price follows from (rule 3). Any object with the plan's fields will do:
+    billing reads a plan through its quote, never through the plans app (which sits above it)."""
     return pricing.PlanNumbers(**{f: getattr(plan, f) for f in pricing.PlanNumbers.__dataclass_fields__})
 
 
-def _issue(*, case: Case, plan: TherapyPlan, by: User, adjustment: Decimal = Decimal(0), reason: str = "") -> Quote:
+def _issue(
+    *,
+    case: Case,
+    plan_id: int,
+    numbers: pricing.PlanNumbers,
+    package_tier: str,
+    by: User,
+    adjustment: Decimal = Decimal(0),
+    reason: str = "",
+) -> Quote:
     price_list = active_price_list()
-    lines = pricing.quote_lines(_numbers(plan), price_list.unit_prices())
+    lines = pricing.quote_lines(numbers, price_list.unit_prices())
     total = pricing.total(lines, adjustment)
     if total <= 0:
         raise Refusal("A quote must come to more than nothing.")
@@ -53,10 +55,10 @@ def _issue(*, case: Case, plan: TherapyPlan, by: User, adjustment: Decimal = Dec
     return Quote.objects.create(
         case=case,
         version=(last.version + 1) if last else 1,
-        plan=plan,
+        plan_id=plan_id,
         price_list=price_list,
         currency=price_list.currency,
-        package_tier=plan.package_tier,
+        package_tier=package_tier,
         lines=[line.as_dict() for line in lines],
         adjustment=adjustment,
         adjustment_reason=reason,
@@ -66,10 +68,13 @@ def _issue(*, case: Case, plan: TherapyPlan, by: User, adjustment: Decimal = Dec
     )
 
 
-def quote_signed_plan(sender: Any, *, plan: TherapyPlan, by: User, **kwargs: Any) -> None:
-    """Receiver of `plan_signed` (inside the signing transaction): the quote follows from the plan."""
-    case = plan.case
-    quote = _issue(case=case, plan=plan, by=by)
+def issue_quote(*, case: Case, plan_id: int, numbers: pricing.PlanNumbers, package_tier: str, by: User) -> Quote:
+    """Issue the quote of a just-signed plan and move the case to "quoted" (rule 3).
+
+    Called by `plans.services.sign_plan` inside its transaction, holding the
+    case lock: a refusal here (no price list, a quote of nothing) undoes the signature.
+    """
+    quote = _issue(case=case, plan_id=plan_id, numbers=numbers, package_tier=package_tier, by=by)
     move(
         case,
         to=Stage.QUOTED,
@@ -78,26 +83,36 @@ def quote_signed_plan(sender: Any, *, plan: TherapyPlan, by: User, **kwargs: Any
         data={"quote": str(quote.uuid)},
     )
     notify.later(notify.quote_issued, case_id=case.pk)
+    return quote
+
+
+def check_revise_quote(*, case: Case, by: User) -> None:
+    require_perm(by, "billing.issue_quote", "revise quotes")
+    expect_stage(case, Stage.QUOTED, "revise the quote")
 
 
 def revise_quote(*, case: Case, by: User, adjustment: Decimal, reason: str) -> Quote:
     """Finance issues a new version with a price adjustment. No price is changed without a recorded reason."""
-    require_perm(by, "billing.issue_quote", "revise quotes")
-    limits.check_length(reason, limits.REASON, "The reason")
-    adjustment = check_money(adjustment, "The adjustment", may_be_negative=True)
-    if adjustment == 0:
-        raise Refusal("An adjustment of zero changes nothing.")
-    if not reason.strip():
-        raise Refusal("A price set by hand needs a reason on the record.")
     with transaction.atomic():
-        case = lock_case(case, expected=Stage.QUOTED, doing="revise the quote")
-        plan = case.plans.filter(status=PlanStatus.SIGNED).get()
-        quote = _issue(case=case, plan=plan, by=by, adjustment=adjustment, reason=reason)
+        case = lock_case(case)
+        check_revise_quote(case=case, by=by)
+        limits.check_length(reason, limits.REASON, "The reason")
+        adjustment = check_money(adjustment, "The adjustment", may_be_negative=True)
+        if adjustment == 0:
+            raise Refusal("An adjustment of zero changes nothing.")
+        if not reason.strip():
+            raise Refusal("A price set by hand needs a reason on the record.")
+        # The plan the current quote was made from: a revision prices the same plan.
+        plan = case.quotes.select_related("plan").filter(status=QuoteStatus.ISSUED).latest("version").plan
+        numbers = plan_numbers(plan)
+        quote = _issue(
+            case=case, plan_id=plan.pk, numbers=numbers, package_tier=plan.package_tier, by=by, adjustment=adjustment, reason=reason
+        )
         touch(case)
         record_event(
             case=case,
             by=by,
-            kind="quote",
+            kind=EventKind.QUOTE,
             reason=reason,
             summary=f"Quote v{quote.version} issued with adjustment {adjustment:+} {quote.currency}: {quote.total}",
         )
@@ -105,17 +120,23 @@ def revise_quote(*, case: Case, by: User, adjustment: Decimal, reason: str) -> Q
     return quote
 
 
+def check_accept_quote(*, case: Case, by: User, quote: Quote | None = None) -> None:
+    """Acceptance is recorded while the case is quoted, for the current (issued) quote if one is named."""
+    require_perm(by, "billing.record_acceptance", "record quote acceptance")
+    expect_stage(case, Stage.QUOTED, "record the acceptance")
+    if quote is not None and quote.status != QuoteStatus.ISSUED:
+        raise StageConflict(f"Quote v{quote.version} is {quote.get_status_display().lower()}; only the current quote can be accepted.")
+
+
 def accept_quote(*, quote: Quote, by: User, note: str) -> Quote:
     """Record that the patient accepted this quote (how, in the note)."""
-    require_perm(by, "billing.record_acceptance", "record quote acceptance")
-    limits.check_length(note, limits.SHORT, "How the patient accepted")
-    if not note.strip():
-        raise Refusal("Say how the patient accepted (e.g. 'email of 3 March').")
     with transaction.atomic():
-        case = lock_case(quote.case_id, expected=Stage.QUOTED, doing="record the acceptance")
+        case = lock_case(quote.case_id)
         quote = Quote.objects.select_for_update().get(pk=quote.pk)
-        if quote.status != QuoteStatus.ISSUED:
-            raise StageConflict(f"Quote v{quote.version} is {quote.get_status_display().lower()}; only the current quote can be accepted.")
+        check_accept_quote(case=case, by=by, quote=quote)
+        limits.check_length(note, limits.SHORT, "How the patient accepted")
+        if not note.strip():
+            raise Refusal("Say how the patient accepted (e.g. 'email of 3 March').")
         quote.status, quote.accepted_at = QuoteStatus.ACCEPTED, timezone.now()
         quote.acceptance_recorded_by, quote.acceptance_note = by, note
         quote.save(update_fields=["status", "accepted_at", "acceptance_recorded_by", "acceptance_note"])
@@ -123,56 +144,33 @@ def accept_quote(*, quote: Quote, by: User, note: str) -> Quote:
     return quote
 
 
-def accepted_quote(case: Case) -> Quote | None:
-    return case.quotes.filter(status=QuoteStatus.ACCEPTED).first()
-
-
-@dataclass(frozen=True)
-class Account:
-    """Where a case stands with money."""
-
-    quote: Quote | None
-    paid: Decimal
-
-    @property
-    def total(self) -> Decimal:
-        return self.quote.total if self.quote else Decimal(0)
-
-    @property
-    def outstanding(self) -> Decimal:
-        return self.total - self.paid
-
-    @property
-    def deposit_paid(self) -> bool:
-        return self.quote is not None and self.paid >= self.quote.deposit
-
-    @property
-    def balance_open(self) -> bool:
-        return self.quote is None or self.paid < self.quote.total
-
-
-def account(case: Case) -> Account:
-    paid = case.payments.aggregate(s=Sum("amount"))["s"] or Decimal(0)
-    return Account(quote=accepted_quote(case), paid=paid)
+def check_record_payment(*, case: Case, by: User) -> None:
+    """Payments are recorded from scheduling on, while something is still owed."""
+    require_perm(by, "billing.record_payment", "record payments")
+    expect_stage(case, PAYABLE, "record a payment")
+    money = account(case)
+    if money.quote is None:
+        raise Refusal("There is no accepted quote to pay against.")
+    if not money.balance_open:
+        raise Refusal(f"{case.code} is paid in full; nothing is owed.")
 
 
 def record_payment(*, case: Case, by: User, amount: Decimal, method: str, reference: str, received_on: dt.date) -> Payment:
     """Record money received. The deposit and full payment move the case on by themselves."""
-    require_perm(by, "billing.record_payment", "record payments")
-    limits.check_length(reference.strip(), limits.REFERENCE, "The reference")
-    amount = check_money(amount, "The payment amount", may_be_negative=True)
-    if amount <= 0:
-        raise Refusal("A payment is more than zero.")
-    if not reference.strip():
-        raise Refusal("Give the bank or card reference, so the same payment is never recorded twice.")
-    if received_on > clinic_today():
-        raise Refusal("A payment cannot be received in the future.")
     try:
         with transaction.atomic():
-            case = lock_case(case, expected=PAYABLE, doing="record a payment")
+            case = lock_case(case)
+            check_record_payment(case=case, by=by)
+            limits.check_length(reference.strip(), limits.REFERENCE, "The reference")
+            amount = check_money(amount, "The payment amount", may_be_negative=True)
+            if amount <= 0:
+                raise Refusal("A payment is more than zero.")
+            if not reference.strip():
+                raise Refusal("Give the bank or card reference, so the same payment is never recorded twice.")
+            if received_on > clinic_today():
+                raise Refusal("A payment cannot be received in the future.")
             before = account(case)
-            if before.quote is None:
-                raise Refusal("There is no accepted quote to pay against.")
+            assert before.quote is not None  # the check refuses a case without an accepted quote
             if amount > before.outstanding:
                 raise Refusal(f"That is more than the {before.outstanding} {before.quote.currency} still owed; record a refund separately.")
             payment = Payment.objects.create(
@@ -188,28 +186,40 @@ def record_payment(*, case: Case, by: User, amount: Decimal, method: str, refere
             after = account(case)
             summary = f"Payment of {amount} {payment.currency} recorded ({payment.get_method_display()} {payment.reference})"
             touch(case)
-            record_event(case=case, by=by, kind="payment", summary=summary, data={"payment": str(payment.uuid)})
+            record_event(case=case, by=by, kind=EventKind.PAYMENT, summary=summary, data={"payment": str(payment.uuid)})
             if case.stage_enum == Stage.SCHEDULED and after.deposit_paid:
                 move(case, to=Stage.DEPOSIT_PAID, by=by, summary="Deposit paid")
             if case.stage_enum == Stage.DEPOSIT_PAID and not after.balance_open:
                 move(case, to=Stage.PAID, by=by, summary="Paid in full")
             elif not after.balance_open:
-                record_event(case=case, by=by, kind="payment", summary="Paid in full")
+                record_event(case=case, by=by, kind=EventKind.PAYMENT, summary="Paid in full")
     except IntegrityError:
         raise Refusal(f"A {method} payment with reference {reference.strip()} is already recorded.") from None
     return payment
 
 
+OVERRIDABLE = frozenset({Stage.DEPOSIT_PAID, Stage.ARRIVED, Stage.IN_TREATMENT})
+
+
+def check_override_balance(*, case: Case, by: User) -> None:
+    """A finance manager may sign one override, while a balance is open."""
+    require_perm(by, "billing.override_balance", "override an open balance")
+    expect_stage(case, OVERRIDABLE, "override the balance")
+    money = account(case)
+    if not money.balance_open:
+        raise Refusal("Nothing is owed; no override is needed.")
+    if money.overridden:
+        raise Refusal(f"A balance override is already signed for {case.code}.")
+
+
 def grant_balance_override(*, case: Case, by: User, reason: str, password: str) -> BalanceOverride:
     """A finance manager lets sessions start while a balance is open, signed, with a reason."""
-    require_perm(by, "billing.override_balance", "override an open balance")
-    limits.check_length(reason, limits.REASON, "The reason")
-    if not reason.strip():
-        raise Refusal("An override needs a reason on the record.")
     with transaction.atomic():
-        case = lock_case(case, expected={Stage.DEPOSIT_PAID, Stage.ARRIVED, Stage.IN_TREATMENT}, doing="override the balance")
-        if not account(case).balance_open:
-            raise Refusal("Nothing is owed; no override is needed.")
+        case = lock_case(case)
+        check_override_balance(case=case, by=by)
+        limits.check_length(reason, limits.REASON, "The reason")
+        if not reason.strip():
+            raise Refusal("An override needs a reason on the record.")
         signature = sign(
             signer=by,
             password=password,
@@ -219,12 +229,9 @@ def grant_balance_override(*, case: Case, by: User, reason: str, password: str) 
         )
         override = BalanceOverride.objects.create(case=case, reason=reason, granted_by=by, signature=signature)
         touch(case)
-        record_event(case=case, by=by, kind="signature", summary="Balance override signed", reason=reason, data={"signature": signature.pk})
+        data = {"signature": signature.pk}
+        record_event(case=case, by=by, kind=EventKind.BALANCE_OVERRIDE, summary="Balance override signed", reason=reason, data=data)
     return override
-
-
-def has_override(case: Case) -> bool:
-    return case.balance_overrides.exists()
 
 
 def publish_price_list(*, by: User, currency: str, prices: dict[str, Decimal]) -> PriceList:
@@ -248,32 +255,3 @@ def publish_price_list(*, by: User, currency: str, prices: dict[str, Decimal]) -
         )
         audit_record(actor=by, action="price_list.published", target=str(price_list))
     return price_list
-
-
-# --- Checks: the predicates the services and the interfaces share ---------------------
-
-
-def check_revise_quote(*, case: Case, by: User) -> None:
-    require_perm(by, "billing.issue_quote", "revise quotes")
-    require_stage(case, {Stage.QUOTED}, "revise the quote")
-
-
-def check_accept_quote(*, case: Case, by: User) -> None:
-    require_perm(by, "billing.record_acceptance", "record quote acceptance")
-    require_stage(case, {Stage.QUOTED}, "record the acceptance")
-
-
-def check_record_payment(*, case: Case, by: User) -> None:
-    require_perm(by, "billing.record_payment", "record payments")
-    require_stage(case, PAYABLE, "record a payment")
-    if not account(case).balance_open:
-        raise Refusal("Nothing is owed on this case.")
-
-
-def check_override_balance(*, case: Case, by: User) -> None:
-    require_perm(by, "billing.override_balance", "override an open balance")
-    require_stage(case, {Stage.DEPOSIT_PAID, Stage.ARRIVED, Stage.IN_TREATMENT}, "override the balance")
-    if not account(case).balance_open:
-        raise Refusal("Nothing is owed; no override is needed.")
-    if has_override(case):
-        raise StageConflict("A finance manager has already signed an override for this case.")

@@ -10,6 +10,7 @@ from django.db import models
 from cellway import limits
 from cellway.audit.append_only import AppendOnlyMixin
 from cellway.cases import search
+from cellway.cases.events import EventKind
 from cellway.cases.stages import LABELS, Stage
 
 
@@ -129,10 +130,10 @@ class Case(models.Model):
         permissions = [
             ("view_all_cases", "Can see every case of the clinic"),
             ("open_case", "Can record inquiries and open cases"),
-            ("manage_records", "Can keep the records checklist"),
+            ("view_contact", "Can see a patient's email and phone"),
+            # Reading the inquiry's message and source is Inquiry's own cases.view_inquiry.
             ("assign_case", "Can assign a case to a specialist"),
             ("end_case", "Can end a case as declined, refused or withdrawn"),
-            ("view_contact", "Can see a patient's email and phone"),
         ]
 
     def __str__(self) -> str:
@@ -160,7 +161,7 @@ class CaseEvent(AppendOnlyMixin, models.Model):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
     at = models.DateTimeField(auto_now_add=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    kind = models.CharField(max_length=40)
+    kind = models.CharField(max_length=40, choices=EventKind.choices)
     summary = models.CharField(max_length=300)
     reason = models.TextField(blank=True, max_length=limits.REASON)
     from_stage = models.CharField(max_length=16, blank=True)

@@ -13,13 +13,15 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
+from cellway.accounts import roles
 from cellway.accounts.models import User
 from cellway.accounts.roles import SEE_ALL, Role
-from cellway.cases.events import PART_OF
+from cellway.cases.events import PART_OF, EventKind
 from cellway.cases.models import Case, CaseEvent, SpecialistProfile
-from cellway.cases.parts import may_read
+from cellway.cases.parts import Part
 from cellway.cases.search import search_words
 from cellway.cases.stages import ACTIVE, Stage
+from cellway.errors import NotAllowed
 
 
 def visible_cases(user: User) -> QuerySet[Case]:
@@ -31,6 +33,51 @@ def visible_cases(user: User) -> QuerySet[Case]:
     if Role.SPECIALIST in user.role_names:
         return qs.filter(specialist=user)
     return qs.none()
+
+
+# Inside scope, each part of a case is read with its own permission (None: everyone in scope).
+READ_PERMISSION: dict[Part, str | None] = {
+    Part.IDENTITY: None,
+    Part.CONTACT: roles.CONTACT,
+    Part.INQUIRY: roles.INQUIRY,
+    Part.RECORDS: roles.RECORDS,
+    Part.SCREENING: roles.SCREENING,
+    Part.PLAN: roles.PLAN,
+    Part.MONEY: roles.MONEY,
+    Part.TRAVEL: roles.TRAVEL,
+    Part.TREATMENT: roles.TREATMENT,
+    Part.OUTCOMES: roles.OUTCOMES,
+    # Who read what: the records page shows a file's readers to those who read records.
+    Part.AUDIT: roles.RECORDS,
+}
+
+# Medical content: a read of any of these goes on the trail (rule 9).
+MEDICAL = frozenset({Part.INQUIRY, Part.RECORDS, Part.SCREENING, Part.PLAN, Part.TREATMENT, Part.OUTCOMES})
+
+DENIED: dict[Part, str] = {
+    Part.CONTACT: "Your role does not see the patient's contact details.",
+    Part.INQUIRY: "Your role does not read what the patient wrote.",
+    Part.RECORDS: "Your role does not open medical records.",
+    Part.SCREENING: "Your role does not see screening results.",
+    Part.PLAN: "Your role does not see therapy plans.",
+    Part.MONEY: "Your role does not see quotes and payments.",
+    Part.TRAVEL: "Your role does not see travel arrangements.",
+    Part.TREATMENT: "Your role does not see treatment records.",
+    Part.OUTCOMES: "Your role does not see outcome measures.",
+    Part.AUDIT: "Your role does not see who read a patient's records.",
+}
+
+
+def may_read(user: User, part: Part) -> bool:
+    """Whether `user` reads `part` of the cases in their scope (the minimum-necessary table)."""
+    perm = READ_PERMISSION[part]
+    return perm is None or user.has_perm(perm)
+
+
+def require_read(user: User, part: Part) -> None:
+    """Raise NotAllowed (403) unless `user` reads `part`."""
+    if not may_read(user, part):
+        raise NotAllowed(DENIED[part])
 
 
 def get_case(user: User, uuid: str | UUID) -> Case:
@@ -63,7 +110,8 @@ def queue(user: User, stages: set[Stage]) -> QuerySet[Case]:
 
 def timeline(case: Case, user: User, limit: int = 200) -> QuerySet[CaseEvent]:
     """The case's events newest first, only of the parts of a case `user` may read."""
-    hidden = [kind for kind, part in PART_OF.items() if not may_read(user, part)]
+    # Reads are on the trail (and on each record's page), not in the story of the case.
+    hidden = [EventKind.MEDICAL_READ.value] + [kind.value for kind, part in PART_OF.items() if not may_read(user, part)]
     return case.events.exclude(kind__in=hidden).select_related("actor").order_by("-at", "-id")[:limit]
 
 

@@ -16,12 +16,13 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from cellway import limits
 from cellway.accounts.models import User
 from cellway.accounts.roles import SEE_ALL
 from cellway.cases import notify
-from cellway.cases.events import MEDICAL_READ
+from cellway.cases.events import EventKind
 from cellway.cases.models import Case, CaseCounter, CaseEvent, Condition, Inquiry, Patient, Reminder, Source
 from cellway.cases.search import search_key
 from cellway.cases.signals import case_opened
@@ -35,19 +36,50 @@ def require_perm(user: User, perm: str, doing: str) -> None:
         raise NotAllowed(f"Your role does not allow you to {doing}.")
 
 
+class StageMoved(StageConflict):
+    """The case is not in a stage this action expects. The message says who moved it and when.
+
+    That takes a query, so it is looked up only when the message is read:
+    `allowed()` asking whether to offer an action costs nothing extra.
+    """
+
+    def __init__(self, case: Case, doing: str) -> None:
+        Exception.__init__(self, case.code, doing)
+        self._case, self._doing = case, doing
+
+    @cached_property
+    def message(self) -> str:  # type: ignore[override]
+        return _conflict_message(self._case, self._doing)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def expect_stage(case: Case, expected: set[Stage] | frozenset[Stage] | Stage, doing: str) -> None:
+    """Refuse (StageMoved) unless `case` is in one of the `expected` stages."""
+    stages = {expected} if isinstance(expected, Stage) else expected
+    if case.stage_enum not in stages:
+        raise StageMoved(case, doing)
+
+
+def require_assigned(case: Case, by: User, doing: str) -> None:
+    """Refuse (NotAllowed) unless `by` is the specialist assigned to `case`."""
+    if case.specialist_id != by.pk:
+        raise NotAllowed(f"Only the specialist assigned to {case.code} may {doing}.")
+
+
 def lock_case(case: Case | int, *, expected: set[Stage] | Stage | None = None, doing: str = "do this") -> Case:
     """Lock the case row for this transaction and check it is in an expected stage.
 
     Call inside `transaction.atomic()`. The second of two people acting at
     once waits here, then sees the first one's stage and is refused with
-    a message saying who moved the case.
+    a message saying who moved the case. Services lock, then call their
+    `check_<action>` on the locked case.
     """
     pk = case.pk if isinstance(case, Case) else case
     locked = Case.objects.select_for_update(of=("self",)).select_related("patient", "condition").get(pk=pk)
     if expected is not None:
-        allowed = {expected} if isinstance(expected, Stage) else expected
-        if locked.stage_enum not in allowed:
-            raise StageConflict(_conflict_message(locked, doing))
+        expect_stage(locked, expected, doing)
     return locked
 
 
@@ -62,10 +94,31 @@ def _conflict_message(case: Case, doing: str) -> str:
 
 
 def record_event(
-    *, case: Case, by: User | None, kind: str, summary: str, reason: str = "", data: dict[str, Any] | None = None
+    *, case: Case, by: User | None, kind: EventKind, summary: str, reason: str = "", data: dict[str, Any] | None = None
 ) -> CaseEvent:
-    """Append an event to the case timeline (no stage change)."""
-    return CaseEvent.objects.create(case=case, actor=by, kind=kind, summary=summary, reason=reason, data=data or {})
+    """Append an event to the case timeline (no stage change). A kind not in `EventKind` is a ValueError."""
+    kind = EventKind(kind)
+    return CaseEvent.objects.create(case=case, actor=by, kind=kind, summary=summary[:300], reason=reason, data=data or {})
+
+
+# Rule 9 asks who read what, not every page view: one row per person, case and
+# subject in this window is enough, and keeps slice scrolling off the trail's size.
+MEDICAL_READ_WINDOW = dt.timedelta(minutes=10)
+
+
+def record_medical_read(*, case: Case, by: User, subject: str, summary: str) -> CaseEvent | None:
+    """Put a read of medical content on the case trail (rule 9); None if this read is already there.
+
+    `subject` names what was read: "record:<uuid>", "series:<uuid>", "protocol",
+    "fhir", "outcomes", "case-page". At most one row per (person, case, subject)
+    per MEDICAL_READ_WINDOW; two reads racing in the same instant may both be
+    written, which errs on the side of the trail.
+    """
+    since = timezone.now() - MEDICAL_READ_WINDOW
+    already = CaseEvent.objects.filter(case=case, actor=by, kind=EventKind.MEDICAL_READ, at__gte=since, data__subject=subject)
+    if already.exists():
+        return None
+    return record_event(case=case, by=by, kind=EventKind.MEDICAL_READ, summary=summary, data={"subject": subject})
 
 
 def move(case: Case, *, to: Stage, by: User | None, summary: str = "", reason: str = "", data: dict[str, Any] | None = None) -> CaseEvent:
@@ -84,7 +137,7 @@ def move(case: Case, *, to: Stage, by: User | None, summary: str = "", reason: s
     return CaseEvent.objects.create(
         case=case,
         actor=by,
-        kind="stage",
+        kind=EventKind.STAGE,
         from_stage=current.value,
         to_stage=to.value,
         summary=summary or f"{LABELS[current]} → {LABELS[to]}",
@@ -153,10 +206,14 @@ def record_inquiry(
     )
 
 
+def check_open_case(*, by: User) -> None:
+    require_perm(by, "cases.open_case", "open cases")
+
+
 @transaction.atomic
 def open_case(*, inquiry: Inquiry, by: User) -> Case:
     """Open a case for an inquiry: a patient record, a case code and its records checklist."""
-    require_perm(by, "cases.open_case", "open cases")
+    check_open_case(by=by)
     inquiry = Inquiry.objects.select_for_update().get(pk=inquiry.pk)
     if Case.objects.filter(inquiry=inquiry).exists():
         raise StageConflict(f"A case is already open for this inquiry ({inquiry.case.code}).")
@@ -182,7 +239,7 @@ def open_case(*, inquiry: Inquiry, by: User) -> Case:
     CaseEvent.objects.create(
         case=case,
         actor=by,
-        kind="opened",
+        kind=EventKind.OPENED,
         to_stage=Stage.INQUIRY.value,
         summary=f"Case opened from a {inquiry.get_source_display().lower()} inquiry",
     )
@@ -196,6 +253,14 @@ def _clinic_zone() -> dt.tzinfo:
     return zoneinfo.ZoneInfo(settings.CLINIC_TIME_ZONE)
 
 
+ASSIGNABLE = frozenset({Stage.TRIAGE, Stage.REVIEW})
+
+
+def check_assign(*, case: Case, by: User) -> None:
+    require_perm(by, "cases.assign_case", "assign cases")
+    expect_stage(case, ASSIGNABLE, "assign this case")
+
+
 def assign_case(*, case: Case, specialist: User, by: User, reason: str, seen_specialist: int | None | EllipsisType = ...) -> Case:
     """Assign (or reassign) a case to a specialist. Only a liaison officer may; a reason is required.
 
@@ -203,19 +268,17 @@ def assign_case(*, case: Case, specialist: User, by: User, reason: str, seen_spe
     page was drawn: if someone assigned the case since, they are told who and
     when instead of silently reassigning it. Omitted, the case as passed counts.
     """
-    require_perm(by, "cases.assign_case", "assign cases")
-    limits.check_length(reason, limits.REASON, "The reason")
-    if not reason.strip():
-        raise Refusal("Say why this specialist should take the case.")
-    if not specialist.groups.filter(name="Specialist").exists() or not specialist.is_active:
-        raise Refusal(f"{specialist} is not an active specialist.")
-    # The assignment the person acting saw: if someone assigned the case
-    # meanwhile, they are told so rather than silently reassigning it.
     seen = case.specialist_id if seen_specialist is ... else seen_specialist
     with transaction.atomic():
-        case = lock_case(case, expected={Stage.TRIAGE, Stage.REVIEW}, doing="assign this case")
+        case = lock_case(case)
+        check_assign(case=case, by=by)
+        limits.check_length(reason, limits.REASON, "The reason")
+        if not reason.strip():
+            raise Refusal("Say why this specialist should take the case.")
+        if not specialist.groups.filter(name="Specialist").exists() or not specialist.is_active:
+            raise Refusal(f"{specialist} is not an active specialist.")
         if case.specialist_id != seen:
-            raise StageConflict(_conflict_message(case, "assign this case"))
+            raise StageMoved(case, "assign this case")
         if case.specialist_id == specialist.pk:
             raise Refusal(f"{case.code} is already assigned to {specialist}.")
         previous = case.specialist
@@ -226,55 +289,10 @@ def assign_case(*, case: Case, specialist: User, by: User, reason: str, seen_spe
             move(case, to=Stage.REVIEW, by=by, summary=f"Assigned to {specialist}", reason=reason, data=data)
         else:
             touch(case)
-            record_event(case=case, by=by, kind="assigned", summary=f"Reassigned from {previous} to {specialist}", reason=reason, data=data)
+            summary = f"Reassigned from {previous} to {specialist}"
+            record_event(case=case, by=by, kind=EventKind.ASSIGNED, summary=summary, reason=reason, data=data)
         notify.later(notify.case_assigned, case_id=case.pk)
     return case
-
-
-def end_case(*, case: Case, to: Stage, by: User, reason: str, expected_version: int | None = None) -> Case:
-    """End a case as declined (by the patient), refused (by the clinic) or withdrawn, with a reason."""
-    require_perm(by, "cases.end_case", "end cases")
-    limits.check_length(reason, limits.REASON, "The reason")
-    if to not in ENDINGS:
-        raise Refusal("A case ends as declined, refused or withdrawn.")
-    if not reason.strip():
-        raise Refusal("Give the reason the case ends; it goes on the record.")
-    with transaction.atomic():
-        case = lock_case(case, doing="end this case")
-        if case.stage_enum in FINAL:
-            raise StageConflict(f"{case.code} has already ended as '{case.get_stage_display()}'.")
-        if expected_version is not None and case.version != expected_version:
-            raise StageConflict(_conflict_message(case, "end this case"))
-        if not by.has_perm(SEE_ALL) and case.specialist_id != by.pk:
-            # A specialist reaches only the cases assigned to them.
-            raise NotAllowed(f"Only the specialist assigned to {case.code} may end it.")
-        Case.objects.filter(pk=case.pk).update(end_reason=reason)
-        case.end_reason = reason
-        move(case, to=to, by=by, reason=reason)
-        notify.later(notify.case_ended, case_id=case.pk)
-    return case
-
-
-# --- Checks: the predicates the services and the interfaces share ---------------------
-
-
-def require_stage(case: Case, stages: set[Stage] | frozenset[Stage], doing: str) -> None:
-    if case.stage_enum not in stages:
-        raise StageConflict(f"Cannot {doing}: {case.code} is '{case.get_stage_display()}'.")
-
-
-def require_assigned(case: Case, by: User, doing: str) -> None:
-    if case.specialist_id != by.pk:
-        raise NotAllowed(f"Only the specialist assigned to {case.code} may {doing}.")
-
-
-def check_open_case(*, by: User) -> None:
-    require_perm(by, "cases.open_case", "open cases")
-
-
-def check_assign(*, case: Case, by: User) -> None:
-    require_perm(by, "cases.assign_case", "assign cases")
-    require_stage(case, {Stage.TRIAGE, Stage.REVIEW}, "assign this case")
 
 
 def check_end_case(*, case: Case, by: User) -> None:
@@ -282,23 +300,34 @@ def check_end_case(*, case: Case, by: User) -> None:
     if case.stage_enum in FINAL:
         raise StageConflict(f"{case.code} has already ended as '{case.get_stage_display()}'.")
     if not by.has_perm(SEE_ALL) and case.specialist_id != by.pk:
+        # A specialist reaches only the cases assigned to them.
         raise NotAllowed(f"Only the specialist assigned to {case.code} may end it.")
 
 
-MEDICAL_READ_WINDOW = dt.timedelta(minutes=10)
+def end_case(*, case: Case, to: Stage, by: User, reason: str, expected_version: int | None = None) -> Case:
+    """End a case as declined (by the patient), refused (by the clinic) or withdrawn, with a reason."""
+    with transaction.atomic():
+        case = lock_case(case)
+        check_end_case(case=case, by=by)
+        limits.check_length(reason, limits.REASON, "The reason")
+        if to not in ENDINGS:
+            raise Refusal("A case ends as declined, refused or withdrawn.")
+        if not reason.strip():
+            raise Refusal("Give the reason the case ends; it goes on the record.")
+        if expected_version is not None and case.version != expected_version:
+            raise StageMoved(case, "end this case")
+        Case.objects.filter(pk=case.pk).update(end_reason=reason)
+        case.end_reason = reason
+        move(case, to=to, by=by, reason=reason)
+        notify.later(notify.case_ended, case_id=case.pk)
+    return case
 
 
-def record_medical_read(*, case: Case, by: User, subject: str, summary: str) -> CaseEvent | None:
-    """Put a read of medical content on the case's trail: one row per person, case and subject per ten minutes."""
-    since = timezone.now() - MEDICAL_READ_WINDOW
-    if case.events.filter(kind=MEDICAL_READ, actor=by, at__gte=since, data__subject=subject).exists():
-        return None
-    return record_event(case=case, by=by, kind=MEDICAL_READ, summary=summary[:300], data={"subject": subject})
 # --- Reminders: one mechanism for payments and follow-ups ---------------------------
 
 
 def claim_reminder(
-    *, case: Case, what: str, due_on: dt.date, today: dt.date, summary: str, data: dict[str, Any] | None = None
+    *, case: Case, kind: EventKind, what: str, due_on: dt.date, today: dt.date, summary: str, data: dict[str, Any] | None = None
 ) -> bool:
     """Claim the reminder of ``what`` due on ``due_on``, sent ``today``, and write it to the case trail.
 
@@ -318,7 +347,7 @@ def claim_reminder(
     record_event(
         case=case,
         by=None,
-        kind="reminder",
+        kind=kind,
         summary=summary,
         data={"what": what, "due_on": str(due_on), "days_ahead": days_ahead, **(data or {})},
     )

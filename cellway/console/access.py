@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 
 from cellway.accounts.models import User
-from cellway.cases.parts import Part, require_read
+from cellway.cases.parts import Part
+from cellway.cases.selectors import require_read
 from cellway.errors import NotAllowed
 
 

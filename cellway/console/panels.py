@@ -20,7 +20,8 @@ from django.http import HttpRequest
 
 from cellway.accounts.models import User
 from cellway.cases.models import Case
-from cellway.cases.parts import Part, may_read
+from cellway.cases.parts import Part
+from cellway.cases.selectors import may_read
 from cellway.errors import NotAllowed, Refusal, StageConflict
 
 

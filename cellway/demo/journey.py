@@ -10,6 +10,7 @@ import datetime as dt
 from decimal import Decimal
 
 from cellway.accounts.models import User
+from cellway.billing import selectors as billing_selectors
 from cellway.billing import services as billing
 from cellway.billing.models import PriceList
 from cellway.cases import services as cases
@@ -111,7 +112,7 @@ def _step(case: Case, staff: dict[str, User], arrival: dt.date | None) -> Case:
         day = arrival or today + dt.timedelta(days=21)
         return travel.schedule_case(case=case, by=staff["lena"], arrival_date=day, first_therapy_day=day + dt.timedelta(days=1))
     if stage == Stage.SCHEDULED:
-        quote = billing.accepted_quote(case)
+        quote = billing_selectors.accepted_quote(case)
         assert quote is not None
         billing.record_payment(
             case=case, by=staff["fiona"], amount=quote.deposit, method="transfer", reference=f"DEP-{case.code}", received_on=today
@@ -120,7 +121,7 @@ def _step(case: Case, staff: dict[str, User], arrival: dt.date | None) -> Case:
             travel.confirm_task(task=task, by=staff["lena"], details=f"{task.get_kind_display()} booked")
         return case
     if stage == Stage.DEPOSIT_PAID:
-        balance = billing.account(case).outstanding
+        balance = billing_selectors.account(case).outstanding
         billing.record_payment(
             case=case, by=staff["fiona"], amount=balance, method="transfer", reference=f"BAL-{case.code}", received_on=today
         )

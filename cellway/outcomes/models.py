@@ -40,7 +40,7 @@ class FollowUpAssessment(models.Model):
         permissions = [
             ("record_assessment", "Can record follow-up assessments"),
             ("view_outcomes", "Can see patients' outcome measures"),
-            ("view_registry", "Can see who is due for follow-up"),
+            ("view_registry", "Can see who is due or overdue for follow-up (names and dates, no measures)"),
             ("view_cohort_report", "Can see the clinic's cohort outcome report"),
         ]
 

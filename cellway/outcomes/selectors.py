@@ -1,7 +1,8 @@
 """Reads of the outcomes registry, scoped to the person asking.
 
 A patient's measures are reached through their case (`get_case`: 404 outside
-one's scope); seeing them also takes `outcomes.view_outcomes` (403 without).
+one's scope); seeing them also takes `outcomes.view_outcomes` (403 without),
+the follow-up registry `outcomes.view_registry`.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from cellway.outcomes.confirmed_change import Event, Rules, Subject, detect_even
 from cellway.outcomes.models import FollowUpAssessment, MriScan, Relapse, ReportedScore, Visit
 
 VIEW = "outcomes.view_outcomes"
+VIEW_REGISTRY = "outcomes.view_registry"
 # The events shown on a patient's page: every confirmed change, baseline
 # re-set after each (roving), confirmed at 12 weeks (84 days) -- the usual
 # reading for a clinic following one patient.
@@ -35,13 +37,9 @@ def require_view(user: User) -> None:
         raise NotAllowed("Your role does not show patients' outcome measures.")
 
 
-REGISTRY = "outcomes.view_registry"
-
-
 def require_registry(user: User) -> None:
-    """The follow-up registry shows names and due dates, no measures: care books the overdue visits from it."""
-    if not user.has_perm(REGISTRY):
-        raise NotAllowed("Your role does not keep the follow-up registry.")
+    if not user.has_perm(VIEW_REGISTRY):
+        raise NotAllowed("Your role does not show the follow-up registry.")
 
 
 @dataclass
@@ -123,3 +121,8 @@ def due_soon(user: User, today: dt.date, days: int = 30) -> QuerySet[FollowUpAss
         .select_related("case__patient", "case__specialist")
         .order_by("due_on", "pk")
     )
+
+
+def last_treatment_day(case: Case) -> dt.date | None:
+    """The day of the last session given: follow-up is counted from it."""
+    return case.sessions.order_by("-day").values_list("day", flat=True).first()

@@ -16,12 +16,14 @@ from django.utils import timezone
 from cellway import limits
 from cellway.accounts.models import User
 from cellway.cases import notify
+from cellway.cases.events import EventKind
 from cellway.cases.models import Case
-from cellway.cases.services import claim_reminder, lock_case, record_event, require_perm, touch
+from cellway.cases.services import claim_reminder, expect_stage, lock_case, record_event, require_perm, touch
 from cellway.cases.stages import Stage
 from cellway.clinic import clinic_today
 from cellway.errors import Refusal
-from cellway.outcomes import conf
+from cellway.months import months_after
+from cellway.outcomes import conf, selectors
 from cellway.outcomes import edss as edss_engine
 from cellway.outcomes.models import (
     FS_FIELDS,
@@ -33,7 +35,6 @@ from cellway.outcomes.models import (
     Severity,
     Visit,
 )
-from cellway.plans.screening_rule import months_before
 
 # A baseline taken at the clinic, before or during treatment, counts as much as follow-up.
 MEASURABLE = frozenset({Stage.ARRIVED, Stage.IN_TREATMENT, Stage.TREATED, Stage.FOLLOW_UP})
@@ -71,6 +72,12 @@ def _whole(name: str, value: object) -> int:
     raise edss_engine.ScoreError(name, value, low, high)
 
 
+def check_record_visit(*, case: Case, by: User) -> None:
+    """Measures are taken from arrival on (relapses and MRI reads too), by a role that records assessments."""
+    require_perm(by, "outcomes.record_assessment", "record follow-up visits")
+    expect_stage(case, MEASURABLE, "record a visit")
+
+
 def record_visit(
     *,
     case: Case,
@@ -92,6 +99,7 @@ def record_visit(
     open `assessment` of this case, the visit completes it; the yearly
     assessment after the last one is scheduled when it falls due.
     """
+    # The role first, before any value is looked at; the stage under the lock below.
     require_perm(by, "outcomes.record_assessment", "record follow-up visits")
     limits.check_length(edss_reason, limits.REASON, "The reason for the EDSS")
     limits.check_length(notes, limits.VISIT_NOTE, "The notes")
@@ -117,7 +125,8 @@ def record_visit(
     if edss is None and t25fw_seconds is None and nhpt_right_seconds is None and not scored:
         raise Refusal("Nothing was measured: record the scores, a timed test or a patient-reported measure.")
     with transaction.atomic():
-        case = lock_case(case, expected=set(MEASURABLE), doing="record a visit")
+        case = lock_case(case)
+        check_record_visit(case=case, by=by)
         if Visit.objects.filter(case=case, seen_on=seen_on).exists():
             raise Refusal(f"A visit on {seen_on:%d %b %Y} is already recorded for {case.code}.")
         if assessment is not None:
@@ -146,7 +155,7 @@ def record_visit(
         record_event(
             case=case,
             by=by,
-            kind="outcome_visit",
+            kind=EventKind.OUTCOME_VISIT,
             summary=_visit_summary(visit),
             reason=edss_reason,
             data={"visit": str(visit.uuid), "assessment": assessment.pk if assessment else None},
@@ -229,7 +238,7 @@ def record_relapse(*, case: Case, by: User, onset_on: dt.date, severity: str, tr
         record_event(
             case=case,
             by=by,
-            kind="relapse",
+            kind=EventKind.RELAPSE,
             summary=f"Relapse from {onset_on:%d %b %Y}: {relapse.get_severity_display().lower()}, {'' if treated else 'not '}treated",
             data={"relapse": str(relapse.uuid)},
         )
@@ -256,15 +265,11 @@ def record_mri(*, case: Case, by: User, scanned_on: dt.date, new_t2_lesions: int
         record_event(
             case=case,
             by=by,
-            kind="mri",
+            kind=EventKind.MRI,
             summary=f"MRI {scanned_on:%d %b %Y}: {new_t2_lesions} new/enlarging T2, {gad_lesions} Gd-enhancing",
             data={"mri": str(scan.uuid)},
         )
     return scan
-
-
-def last_treatment_day(case: Case) -> dt.date | None:
-    return case.sessions.order_by("-day").values_list("day", flat=True).first()
 
 
 def schedule_next_yearly(*, case: Case, today: dt.date | None = None) -> FollowUpAssessment | None:
@@ -274,12 +279,12 @@ def schedule_next_yearly(*, case: Case, today: dt.date | None = None) -> FollowU
     """
     today = today or clinic_today()
     last = case.follow_ups.order_by("-months_after").first()
-    start = last_treatment_day(case)
+    start = selectors.last_treatment_day(case)
     if last is None or start is None or last.months_after < YEARLY_FROM_MONTH or last.due_on > today:
         return None
     months = last.months_after + 12
-    added = FollowUpAssessment.objects.create(case=case, months_after=months, due_on=months_before(start, -months))
-    record_event(case=case, by=None, kind="follow_up", summary=f"{months}-month assessment scheduled for {added.due_on:%d %b %Y}")
+    added = FollowUpAssessment.objects.create(case=case, months_after=months, due_on=months_after(start, months))
+    record_event(case=case, by=None, kind=EventKind.FOLLOW_UP, summary=f"{months}-month assessment scheduled for {added.due_on:%d %b %Y}")
     return added
 
 
@@ -310,6 +315,7 @@ def send_follow_up_reminders(*, today: dt.date) -> int:
             with transaction.atomic():
                 claimed = claim_reminder(
                     case=assessment.case,
+                    kind=EventKind.FOLLOW_UP_REMINDER,
                     what=f"follow_up:{assessment.months_after}",
                     due_on=assessment.due_on,
                     today=today,

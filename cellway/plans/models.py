@@ -86,10 +86,7 @@ class TherapyPlan(models.Model):
             ("sign_plan", "Can sign therapy plans"),
             ("record_screening", "Can record cancer-marker screening results"),
             ("judge_screening", "Can judge cancer-marker screening results"),
-            ("complete_treatment", "Can complete treatment"),
-            ("issue_protocol", "Can issue the post-treatment protocol"),
-            ("log_session", "Can log treatment sessions"),
-            ("view_plan", "Can read therapy plans"),
+            ("view_plan", "Can see therapy plans"),
             ("view_screening", "Can see cancer-marker screening results"),
         ]
 

@@ -8,15 +8,9 @@ the end of a shorter month, so the window is never longer than the rule says.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 
-
-def months_before(day: dt.date, months: int) -> dt.date:
-    total = day.year * 12 + (day.month - 1) - months
-    year, month = divmod(total, 12)
-    month += 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+from cellway.months import months_before
 
 
 def earliest_sample_date(first_therapy_day: dt.date, months: int) -> dt.date:

@@ -14,22 +14,36 @@ from django.utils import timezone
 from cellway import limits
 from cellway.accounts.models import User
 from cellway.audit.services import sign
+from cellway.billing import services as billing
 from cellway.cases import notify
+from cellway.cases.events import EventKind
 from cellway.cases.models import Case
-from cellway.cases.services import lock_case, move, record_event, require_perm, require_stage, touch
+from cellway.cases.services import expect_stage, lock_case, move, record_event, require_assigned, require_perm, touch
 from cellway.cases.stages import Stage
 from cellway.clinic import clinic_today
-from cellway.errors import NotAllowed, Refusal, StageConflict
+from cellway.errors import Refusal, StageConflict
 from cellway.plans.models import PLAN_FIELDS, PlanStatus, ScreeningResult, TherapyPlan, Verdict
 from cellway.plans.screening_rule import earliest_sample_date
-from cellway.plans.signals import plan_signed
 from cellway.records import services as records
 from cellway.records.models import RecordFile
 
 
-def _require_assigned(case: Case, by: User, doing: str) -> None:
-    if case.specialist_id != by.pk:
-        raise NotAllowed(f"Only the specialist assigned to {case.code} may {doing}.")
+def check_write_plan(*, case: Case, by: User) -> None:
+    require_perm(by, "plans.write_plan", "write therapy plans")
+    expect_stage(case, Stage.REVIEW, "write the plan")
+    require_assigned(case, by, "write its plan")
+
+
+def check_sign_plan(*, case: Case, by: User) -> None:
+    require_perm(by, "plans.sign_plan", "sign therapy plans")
+    expect_stage(case, Stage.REVIEW, "sign the plan")
+    require_assigned(case, by, "sign its plan")
+
+
+def check_revise_plan(*, case: Case, by: User) -> None:
+    require_perm(by, "plans.write_plan", "revise therapy plans")
+    expect_stage(case, Stage.QUOTED, "revise the plan")
+    require_assigned(case, by, "revise its plan")
 
 
 def check_plan(fields: dict[str, Any]) -> None:
@@ -54,13 +68,12 @@ def _field_errors(invalid: ValidationError) -> str:
 
 def save_plan(*, case: Case, by: User, **fields: Any) -> TherapyPlan:
     """Create or update the case's draft plan. Only the assigned specialist, while the case is in review."""
-    require_perm(by, "plans.write_plan", "write therapy plans")
     unknown = set(fields) - set(PLAN_FIELDS)
     if unknown:
         raise TypeError(f"Unknown plan fields: {sorted(unknown)}")
     with transaction.atomic():
-        case = lock_case(case, expected=Stage.REVIEW, doing="write the plan")
-        _require_assigned(case, by, "write its plan")
+        case = lock_case(case)
+        check_write_plan(case=case, by=by)
         draft = case.plans.filter(status=PlanStatus.DRAFT).first()
         base = {f: getattr(draft, f) for f in PLAN_FIELDS} if draft else {}
         merged = {**base, **fields}
@@ -76,16 +89,15 @@ def save_plan(*, case: Case, by: User, **fields: Any) -> TherapyPlan:
             raise Refusal(_field_errors(invalid)) from None
         draft.save()
         touch(case)
-        record_event(case=case, by=by, kind="plan.saved", summary=f"Plan v{draft.version} saved as draft")
+        record_event(case=case, by=by, kind=EventKind.PLAN_SAVED, summary=f"Plan v{draft.version} saved as draft")
     return draft
 
 
 def sign_plan(*, plan: TherapyPlan, by: User, password: str) -> TherapyPlan:
-    """The assigned specialist signs the draft ("approved therapy plan"); the quote follows from it."""
-    require_perm(by, "plans.sign_plan", "sign therapy plans")
+    """The assigned specialist signs the draft ("approved therapy plan"); its quote is issued and the case moves to "quoted"."""
     with transaction.atomic():
-        case = lock_case(plan.case_id, expected=Stage.REVIEW, doing="sign the plan")
-        _require_assigned(case, by, "sign its plan")
+        case = lock_case(plan.case_id)
+        check_sign_plan(case=case, by=by)
         plan = TherapyPlan.objects.select_for_update().get(pk=plan.pk)
         if plan.status != PlanStatus.DRAFT:
             raise StageConflict(f"Plan v{plan.version} is already {plan.get_status_display().lower()}.")
@@ -98,35 +110,49 @@ def sign_plan(*, plan: TherapyPlan, by: User, password: str) -> TherapyPlan:
         record_event(
             case=case,
             by=by,
-            kind="signature",
+            kind=EventKind.PLAN_SIGNED,
             summary=f"Signed plan v{plan.version}: approved therapy plan",
             data={"signature": signature.pk, "digest": signature.digest},
         )
         plan.case = case
-        plan_signed.send(sender=TherapyPlan, plan=plan, by=by)
+        # The price follows from the plan (rule 3): the quote is issued and the case moves to "quoted" here,
+        # in the signing transaction; if it cannot be issued, nothing is signed.
+        billing.issue_quote(case=case, plan_id=plan.pk, numbers=billing.plan_numbers(plan), package_tier=plan.package_tier, by=by)
     return plan
 
 
 def revise_plan(*, case: Case, by: User, reason: str) -> Case:
     """Reopen a quoted case for a new plan version (the issued quote is superseded when it is signed)."""
-    require_perm(by, "plans.write_plan", "revise therapy plans")
-    limits.check_length(reason, limits.REASON, "The reason")
-    if not reason.strip():
-        raise Refusal("Say why the plan is being revised.")
     with transaction.atomic():
-        case = lock_case(case, expected=Stage.QUOTED, doing="revise the plan")
-        _require_assigned(case, by, "revise its plan")
+        case = lock_case(case)
+        check_revise_plan(case=case, by=by)
+        limits.check_length(reason, limits.REASON, "The reason")
+        if not reason.strip():
+            raise Refusal("Say why the plan is being revised.")
         move(case, to=Stage.REVIEW, by=by, summary="Plan revision started", reason=reason)
     return case
-
-
-def current_plan(case: Case) -> TherapyPlan | None:
-    return case.plans.filter(status=PlanStatus.SIGNED).first()
 
 
 # --- Cancer-marker screening (rule 5) -----------------------------------------------
 
 SCREENING_STAGES = {Stage.ACCEPTED, Stage.CLEARED}
+
+
+def check_record_screening(*, case: Case, by: User) -> None:
+    require_perm(by, "plans.record_screening", "record screening results")
+    expect_stage(case, SCREENING_STAGES, "record a screening result")
+
+
+def check_judge_screening(*, case: Case, by: User, result: ScreeningResult | None = None) -> None:
+    """The assigned specialist judges a result awaiting a verdict: `result` if given, else any (one query)."""
+    require_perm(by, "plans.judge_screening", "judge screening results")
+    expect_stage(case, Stage.ACCEPTED, "judge the screening")
+    require_assigned(case, by, "judge its screening")
+    if result is not None:
+        if result.verdict != Verdict.PENDING:
+            raise StageConflict(f"This result was already judged {result.get_verdict_display().lower()} by {result.judged_by}.")
+    elif not case.screenings.filter(verdict=Verdict.PENDING).exists():
+        raise Refusal("No screening result is waiting for a verdict.")
 
 
 def record_screening(
@@ -137,17 +163,17 @@ def record_screening(
     The laboratory's report, if sent, becomes a record file of the case through records intake (typed by
     content, size limit, SHA-256, virus scan): a refused report refuses the result, and nothing is written.
     """
-    require_perm(by, "plans.record_screening", "record screening results")
-    limits.check_length(markers, limits.MARKERS, "The list of markers")
-    limits.check_length(laboratory, limits.NAME, "The laboratory's name")
-    if sample_date > clinic_today():
-        raise Refusal("The sample date is in the future.")
-    if not markers.strip():
-        raise Refusal("Write the markers and values as the laboratory reported them.")
     stored: RecordFile | None = None
     try:
         with transaction.atomic():
-            case = lock_case(case, expected=SCREENING_STAGES, doing="record a screening result")
+            case = lock_case(case)
+            check_record_screening(case=case, by=by)
+            limits.check_length(markers, limits.MARKERS, "The list of markers")
+            limits.check_length(laboratory, limits.NAME, "The laboratory's name")
+            if sample_date > clinic_today():
+                raise Refusal("The sample date is in the future.")
+            if not markers.strip():
+                raise Refusal("Write the markers and values as the laboratory reported them.")
             if case.first_therapy_day and sample_date < earliest_sample_date(case.first_therapy_day, settings.SCREENING_MAX_AGE_MONTHS):
                 raise Refusal(_too_old(sample_date, case.first_therapy_day))
             if report is not None:
@@ -160,7 +186,7 @@ def record_screening(
                 move(case, to=Stage.ACCEPTED, by=by, summary=summary + "; awaiting a verdict")
             else:
                 touch(case)
-                record_event(case=case, by=by, kind="screening", summary=summary)
+                record_event(case=case, by=by, kind=EventKind.SCREENING, summary=summary)
     except BaseException:
         if stored is not None:
             records.forget_uncommitted(stored)  # the report's bytes go with the rows that did not commit
@@ -183,18 +209,15 @@ def judge_screening(*, result: ScreeningResult, by: User, verdict: str, reason: 
     Unsatisfactory refuses the case with the reason: no travel is arranged and
     nothing is charged (no payment can exist before scheduling).
     """
-    require_perm(by, "plans.judge_screening", "judge screening results")
-    limits.check_length(reason, limits.REASON, "The reason")
-    if verdict not in (Verdict.SATISFACTORY, Verdict.UNSATISFACTORY):
-        raise Refusal("The verdict is satisfactory or unsatisfactory.")
-    if verdict == Verdict.UNSATISFACTORY and not reason.strip():
-        raise Refusal("An unsatisfactory verdict refuses the case: give the reason.")
     with transaction.atomic():
-        case = lock_case(result.case_id, expected=Stage.ACCEPTED, doing="judge the screening")
-        _require_assigned(case, by, "judge its screening")
+        case = lock_case(result.case_id)
         result = ScreeningResult.objects.select_for_update().get(pk=result.pk)
-        if result.verdict != Verdict.PENDING:
-            raise StageConflict(f"This result was already judged {result.get_verdict_display().lower()} by {result.judged_by}.")
+        check_judge_screening(case=case, by=by, result=result)
+        limits.check_length(reason, limits.REASON, "The reason")
+        if verdict not in (Verdict.SATISFACTORY, Verdict.UNSATISFACTORY):
+            raise Refusal("The verdict is satisfactory or unsatisfactory.")
+        if verdict == Verdict.UNSATISFACTORY and not reason.strip():
+            raise Refusal("An unsatisfactory verdict refuses the case: give the reason.")
         if verdict == Verdict.SATISFACTORY and case.first_therapy_day and not result.counts_for(case.first_therapy_day):
             raise Refusal(_too_old(result.sample_date, case.first_therapy_day))
         label = Verdict(verdict).label
@@ -222,44 +245,3 @@ def judge_screening(*, result: ScreeningResult, by: User, verdict: str, reason: 
             )
         notify.later(notify.screening_judged, case_id=case.pk, verdict=label)
     return result
-
-
-def valid_screening(case: Case, first_therapy_day: dt.date | None = None) -> ScreeningResult | None:
-    """The satisfactory screening that counts for the (given or scheduled) first therapy day, if any."""
-    day = first_therapy_day or case.first_therapy_day
-    for result in case.screenings.filter(verdict=Verdict.SATISFACTORY).order_by("-sample_date"):
-        if day is None or result.counts_for(day):
-            return result
-    return None
-
-
-# --- Checks: the predicates the services and the interfaces share ---------------------
-
-
-def check_write_plan(*, case: Case, by: User) -> None:
-    require_perm(by, "plans.write_plan", "write therapy plans")
-    require_stage(case, {Stage.REVIEW}, "write the plan")
-    _require_assigned(case, by, "write its plan")
-
-
-def check_sign_plan(*, case: Case, by: User) -> None:
-    require_perm(by, "plans.sign_plan", "sign therapy plans")
-    require_stage(case, {Stage.REVIEW}, "sign the plan")
-    _require_assigned(case, by, "sign its plan")
-
-
-def check_revise_plan(*, case: Case, by: User) -> None:
-    require_perm(by, "plans.write_plan", "revise therapy plans")
-    require_stage(case, {Stage.QUOTED}, "revise the plan")
-    _require_assigned(case, by, "revise its plan")
-
-
-def check_record_screening(*, case: Case, by: User) -> None:
-    require_perm(by, "plans.record_screening", "record screening results")
-    require_stage(case, SCREENING_STAGES, "record a screening result")
-
-
-def check_judge_screening(*, case: Case, by: User) -> None:
-    require_perm(by, "plans.judge_screening", "judge screening results")
-    require_stage(case, {Stage.ACCEPTED}, "judge the screening")
-    _require_assigned(case, by, "judge its screening")

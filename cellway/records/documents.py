@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
-from cellway.plans.screening_rule import months_before
+from cellway.months import months_before
 
 LAPSE_WARNING_DAYS = 21
 

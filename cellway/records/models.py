@@ -45,7 +45,10 @@ class RecordItem(models.Model):
     class Meta:
         ordering = ["case", "kind"]
         constraints = [models.UniqueConstraint(fields=["case", "kind"], name="one_item_per_kind")]
-        permissions = [("view_records", "Can open a case's medical records and imaging")]
+        permissions = [
+            ("manage_records", "Can keep the records checklist and attach records"),
+            ("view_records", "Can see a case's records, imaging and downloads"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.case.code} {self.get_kind_display()}: {self.get_status_display()}"

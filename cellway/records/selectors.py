@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from cellway.accounts.models import User
-from cellway.cases.events import MEDICAL_READ
+from cellway.cases.events import EventKind
 from cellway.cases.models import Case, CaseEvent
 from cellway.cases.selectors import visible_cases
-from cellway.cases.stages import Stage
-from cellway.clinic import clinic_today
-from cellway.plans.models import Verdict
-from cellway.records.documents import DocumentStatus, screening_status
 from cellway.records.models import (
     REQUIRED_KINDS,
     SLICE_ORDER,
@@ -29,9 +24,6 @@ from cellway.records.models import (
     RecordItem,
     UploadSession,
 )
-
-# From the accepted quote until the patient arrives, the screening report must hold.
-SCREENING_NEEDED = {Stage.ACCEPTED, Stage.CLEARED, Stage.SCHEDULED, Stage.DEPOSIT_PAID, Stage.PAID}
 
 
 @dataclass
@@ -50,46 +42,27 @@ def checklist(case: Case) -> Checklist:
     files = RecordFile.objects.select_related("uploaded_by", "blob", "ingest").order_by("-uploaded_at")
     items = list(case.record_items.prefetch_related(Prefetch("files", queryset=files)).order_by("kind"))
     studies = list(case.imaging_studies.all())
+    # The documents with a validity rule (the screening report) are plans' to say: plans.selectors.documents_for.
     return Checklist(items=items, studies=studies)
 
 
-def documents_for(cases: Iterable[Case]) -> dict[int, list[DocumentStatus]]:
-    """Documents with a validity rule per case (one query for any number of cases)."""
-    cases = list(cases)
-    from cellway.plans.models import ScreeningResult
+def missing(prefix: str = "") -> Q:
+    """A required record not yet received: the one definition of "missing" (rule 1).
 
-    latest: dict[int, Any] = {}
-    for case_id, sample_date in (
-        ScreeningResult.objects.filter(case__in=[c.pk for c in cases])
-        .exclude(verdict=Verdict.UNSATISFACTORY)
-        .order_by("case_id", "-sample_date")
-        .values_list("case_id", "sample_date")
-    ):
-        latest.setdefault(case_id, sample_date)
-    today = clinic_today()
-    out: dict[int, list[DocumentStatus]] = {}
-    for case in cases:
-        status = screening_status(
-            sample_date=latest.get(case.pk),
-            first_therapy_day=case.first_therapy_day,
-            today=today,
-            months=settings.SCREENING_MAX_AGE_MONTHS,
-            required=case.stage in SCREENING_NEEDED,
-        )
-        out[case.pk] = [status] if status else []
-    return out
+    `prefix` reaches the checklist items from another model, e.g. "record_items__" from a case.
+    """
+    required = [kind.value for kind in REQUIRED_KINDS]
+    return Q(**{f"{prefix}kind__in": required}) & ~Q(**{f"{prefix}status": ItemStatus.RECEIVED})
 
 
-def with_missing_count(cases: QuerySet[Case]) -> Any:  # QuerySet[Case] with `missing`; django-stubs cannot say so
-    """`cases` annotated with `missing`: how many required checklist items are not yet received."""
-    required = [k.value for k in REQUIRED_KINDS]
-    return cases.annotate(
-        missing=Count("record_items", filter=Q(record_items__kind__in=required) & ~Q(record_items__status=ItemStatus.RECEIVED))
-    )
+def missing_items(case: Case) -> list[RecordItem]:
+    """The required records of `case` still missing, in checklist order."""
+    return list(case.record_items.filter(missing()).order_by("kind"))
 
 
-def missing_required(case: Case) -> list[str]:
-    return [i.get_kind_display() for i in case.record_items.all() if i.kind in REQUIRED_KINDS and i.status != ItemStatus.RECEIVED]
+def with_missing_count(cases: QuerySet[Case]) -> QuerySet[Any]:
+    """`cases` annotated with `missing`, how many required records each still lacks (the liaison queue)."""
+    return cases.annotate(missing=Count("record_items", filter=missing("record_items__")))
 
 
 def visible_record(user: User, uuid: Any) -> RecordFile:
@@ -146,10 +119,13 @@ def slice_at(series: ImagingSeries, n: int) -> ImagingSlice | None:
     if n > slices.count():
         return None
     return slices[n - 1 : n].first()
+def read_subject(record: RecordFile) -> str:
+    """How a record file is named on the medical-read trail."""
+    return f"record:{record.uuid}"
 
 
 def read_trail(record: RecordFile) -> QuerySet[CaseEvent]:
     """Every opening of this record, newest first."""
     return CaseEvent.objects.filter(
-        case_id=record.item.case_id, kind=MEDICAL_READ, data__subject=f"record:{record.uuid}"
+        case_id=record.item.case_id, kind=EventKind.MEDICAL_READ, data__subject=read_subject(record)
     ).select_related("actor")

@@ -18,8 +18,9 @@ from django.utils import timezone
 
 from cellway import limits
 from cellway.accounts.models import User
+from cellway.cases.events import EventKind
 from cellway.cases.models import Case
-from cellway.cases.services import lock_case, move, record_event, record_medical_read, require_perm, require_stage, touch
+from cellway.cases.services import expect_stage, lock_case, move, record_event, record_medical_read, require_perm, touch
 from cellway.cases.stages import Stage
 from cellway.errors import NotAllowed, Refusal
 from cellway.records import conf
@@ -29,7 +30,6 @@ from cellway.records.intake.archive import ArchiveError, check_archive
 from cellway.records.intake.hashing import Digest, sha256_file
 from cellway.records.models import (
     INTAKE_KINDS,
-    REQUIRED_KINDS,
     Blob,
     ImagingSeries,
     ImagingSlice,
@@ -45,6 +45,7 @@ from cellway.records.models import (
     UploadSession,
     UploadStatus,
 )
+from cellway.records.selectors import missing_items, read_subject
 
 EDITABLE = {Stage.INQUIRY, Stage.TRIAGE, Stage.REVIEW}
 
@@ -54,13 +55,29 @@ def create_checklist(sender: Any, *, case: Case, **kwargs: Any) -> None:
     RecordItem.objects.bulk_create([RecordItem(case=case, kind=kind) for kind in INTAKE_KINDS])
 
 
+def check_manage_records(*, case: Case, by: User, attaching: bool = False) -> None:
+    """Checklist item status and attaching files: a records role, while records can still change."""
+    require_perm(by, "records.manage_records", "attach records" if attaching else "keep the records checklist")
+    expect_stage(case, EDITABLE, "attach records" if attaching else "change the records checklist")
+
+
+def check_complete_records(*, case: Case, by: User) -> None:
+    require_perm(by, "records.manage_records", "mark records complete")
+    expect_stage(case, Stage.INQUIRY, "mark records complete")
+
+
+def check_reopen_records(*, case: Case, by: User) -> None:
+    require_perm(by, "records.manage_records", "reopen records")
+    expect_stage(case, Stage.TRIAGE, "reopen records")
+
+
 def set_item_status(*, item: RecordItem, status: str, by: User, note: str = "") -> RecordItem:
-    require_perm(by, "cases.manage_records", "keep the records checklist")
-    limits.check_length(note, limits.SHORT, "The note")
-    if status not in ItemStatus.values:
-        raise Refusal(f"Unknown status {status!r}.")
     with transaction.atomic():
-        case = lock_case(item.case_id, expected=EDITABLE, doing="change the records checklist")
+        case = lock_case(item.case_id)
+        check_manage_records(case=case, by=by)
+        limits.check_length(note, limits.SHORT, "The note")
+        if status not in ItemStatus.values:
+            raise Refusal(f"Unknown status {status!r}.")
         item = RecordItem.objects.select_for_update().get(pk=item.pk)
         if status == ItemStatus.NOT_NEEDED and item.required:
             raise Refusal(f"{item.get_kind_display()} is always needed; it cannot be marked not needed.")
@@ -69,7 +86,7 @@ def set_item_status(*, item: RecordItem, status: str, by: User, note: str = "") 
         item.save(update_fields=["status", "note", "updated_at"])
         touch(case)
         record_event(
-            case=case, by=by, kind="records", summary=f"{item.get_kind_display()}: {old} → {item.get_status_display()}", reason=note
+            case=case, by=by, kind=EventKind.RECORDS, summary=f"{item.get_kind_display()}: {old} → {item.get_status_display()}", reason=note
         )
     return item
 
@@ -130,14 +147,15 @@ def start_upload(
     Refuses an empty file and one over the size limit (``TooLarge``) before a
     byte is sent. No case event yet: the file joins the trail when it completes.
     """
-    require_perm(by, "cases.manage_records", "attach records")
+    # Checked before a byte is taken (on the case as read), and again under the lock.
+    check_manage_records(case=item.case, by=by, attaching=True)
     name = _clean_name(name)
     _check_size(name, size)
     sha256 = sha256.strip().lower()
     if sha256 and not _SHA256.match(sha256):
         raise Refusal("The SHA-256 given for the file is not 64 hexadecimal characters.")
     with transaction.atomic():
-        lock_case(item.case_id, expected=EDITABLE, doing="attach records")
+        check_manage_records(case=lock_case(item.case_id), by=by, attaching=True)
         if client_key:
             again = UploadSession.objects.filter(
                 item=item, created_by=by, client_key=client_key[:200], size=size, status=UploadStatus.OPEN
@@ -243,11 +261,12 @@ def attach_file(*, item: RecordItem, upload: UploadedFile, by: User, source: str
     The same checks as a chunked upload; Django has already streamed the
     request to a temporary file, which is copied to the upload disk, never read whole.
     """
-    require_perm(by, "cases.manage_records", "attach records")
-    return _receive_one_request(item=item, upload=upload, by=by, source=source, stages=EDITABLE)
+    # Checked before the file is read (on the case as read), and again under the lock.
+    check_manage_records(case=item.case, by=by, attaching=True)
+    return _receive_one_request(item=item, upload=upload, by=by, source=source, checked_by_caller=False)
 
 
-def _receive_one_request(*, item: RecordItem, upload: UploadedFile, by: User, source: str, stages: set[Stage] | None) -> RecordFile:
+def _receive_one_request(*, item: RecordItem, upload: UploadedFile, by: User, source: str, checked_by_caller: bool) -> RecordFile:
     name = _clean_name(upload.name or "file")
     _check_size(name, upload.size or 0)
     upload.seek(0)
@@ -258,7 +277,9 @@ def _receive_one_request(*, item: RecordItem, upload: UploadedFile, by: User, so
         with open(path, "wb") as out:
             for chunk in upload.chunks(_PIECE):
                 out.write(chunk)
-        return _receive(item=item, path=path, name=name, digest=sha256_file(path), by=by, source=source, stages=stages)
+        return _receive(
+            item=item, path=path, name=name, digest=sha256_file(path), by=by, source=source, checked_by_caller=checked_by_caller
+        )
     finally:
         path.unlink(missing_ok=True)
 
@@ -273,7 +294,7 @@ def attach_screening_report(*, case: Case, upload: UploadedFile, by: User) -> Re
     the caller's transaction then fails, it calls ``forget_uncommitted(record)``.
     """
     item, _ = RecordItem.objects.get_or_create(case=case, kind=RecordKind.SCREENING)
-    return _receive_one_request(item=item, upload=upload, by=by, source="screening report", stages=None)
+    return _receive_one_request(item=item, upload=upload, by=by, source="screening report", checked_by_caller=True)
 
 
 def forget_uncommitted(record: RecordFile) -> None:
@@ -291,11 +312,12 @@ def _receive(
     by: User,
     source: str,
     upload: UploadSession | None = None,
-    stages: set[Stage] | None = EDITABLE,
+    checked_by_caller: bool = False,
 ) -> RecordFile:
     """Check the whole file, store its bytes once, write the record row and its event, queue the ingest.
 
-    ``stages`` the case must be in; None when the caller holds the case lock and has checked its own stage.
+    ``checked_by_caller``: the caller holds the case lock and has checked its own
+    rule (the screening report); otherwise the records rule is checked here.
     """
     detected = filetypes.sniff_file(str(path))
     _check_type(name, detected, item.kind)
@@ -305,19 +327,22 @@ def _receive(
         except ArchiveError as refused:
             raise Refusal(f"{name}: {refused}") from None
     # Stage checked before the bytes move, so a refusal leaves the file where it was.
-    if stages is not None:
-        lock_case_check(item)
+    if not checked_by_caller:
+        with transaction.atomic():
+            check_manage_records(case=lock_case(item.case_id), by=by, attaching=True)
     stored = store_bytes(path, sha256=digest.sha256, size=digest.size)
     try:
         with transaction.atomic():
-            case = lock_case(item.case_id, expected=stages, doing="attach records")
+            case = lock_case(item.case_id)
+            if not checked_by_caller:
+                check_manage_records(case=case, by=by, attaching=True)
             blob = _blob(digest, detected.mime, stored)
             record = RecordFile.objects.filter(item=item, blob=blob).first()
             if record is not None:
                 record_event(
                     case=case,
                     by=by,
-                    kind="record.resent",
+                    kind=EventKind.RECORD_RESENT,
                     summary=f"{name} sent again; identical to {record.original_name}, not stored twice",
                     data={"file": str(record.uuid), "sha256": digest.sha256},
                 )
@@ -332,11 +357,6 @@ def _receive(
             forget_unreferenced([stored])
         raise
     return record
-
-
-def lock_case_check(item: RecordItem) -> None:
-    with transaction.atomic():
-        lock_case(item.case_id, expected=EDITABLE, doing="attach records")
 
 
 def _blob(digest: Digest, mime: str, stored: str | None) -> Blob:
@@ -373,7 +393,7 @@ def _new_record(
     record_event(
         case=case,
         by=by,
-        kind="record.uploaded",
+        kind=EventKind.RECORD_UPLOADED,
         summary=f"{name} added to {item.get_kind_display()}",
         data={"file": str(record.uuid), "sha256": blob.sha256, "size": blob.size, "type": detected.name, "source": source},
     )
@@ -390,10 +410,10 @@ def _enqueue_processing(record_id: int) -> None:
 def record_read(*, record: RecordFile, by: User, what: str = "") -> None:
     """Write the read of a medical record to the case trail (rule 9); ``what`` says which view of it.
 
-    One row per person, record and ten minutes (`record_medical_read`).
+    One row per person and file per `MEDICAL_READ_WINDOW` (see `record_medical_read`).
     """
     summary = f"Opened {record.original_name}" + (f" ({what})" if what else "")
-    record_medical_read(case=record.item.case, by=by, subject=f"record:{record.uuid}", summary=summary)
+    record_medical_read(case=record.item.case, by=by, subject=read_subject(record), summary=summary)
 
 
 def abandon_stale_uploads(*, older_than_hours: int | None = None) -> int:
@@ -423,7 +443,7 @@ def record_scan(*, blob: Blob, clean: bool, detail: str = "") -> Blob:
                 record_event(
                     case=record.item.case,
                     by=None,
-                    kind="record.quarantined",
+                    kind=EventKind.RECORD_QUARANTINED,
                     summary=f"{record.original_name} quarantined: the virus scan found {detail}",
                     data={"file": str(record.uuid), "sha256": blob.sha256},
                 )
@@ -468,7 +488,7 @@ def finish_ingest(*, ingest: Ingest, status: str, message: str, summary: dict[st
         record_event(
             case=case,
             by=None,
-            kind="record.ingested" if status == IngestStatus.DONE else "record.not_ingested",
+            kind=EventKind.RECORD_INGESTED if status == IngestStatus.DONE else EventKind.RECORD_NOT_INGESTED,
             summary=f"{record.original_name}: {message}"[:300],
             data={"file": str(record.uuid), **({"summary": summary} if summary else {})},
         )
@@ -614,15 +634,11 @@ def copy_into(path: Path, stream: BinaryIO) -> None:
         shutil.copyfileobj(stream, out, _PIECE)
 
 
-def missing_items(case: Case) -> list[RecordItem]:
-    return [i for i in case.record_items.all() if i.kind in REQUIRED_KINDS and i.status != ItemStatus.RECEIVED]
-
-
 def mark_records_complete(*, case: Case, by: User) -> Case:
     """Records are complete: the case moves on to liaison triage."""
-    require_perm(by, "cases.manage_records", "mark records complete")
     with transaction.atomic():
-        case = lock_case(case, expected=Stage.INQUIRY, doing="mark records complete")
+        case = lock_case(case)
+        check_complete_records(case=case, by=by)
         missing = missing_items(case)
         if missing:
             names = ", ".join(i.get_kind_display() for i in missing)
@@ -633,29 +649,11 @@ def mark_records_complete(*, case: Case, by: User) -> Case:
 
 def reopen_records(*, case: Case, by: User, reason: str) -> Case:
     """The liaison officer finds something missing: back to collecting records."""
-    require_perm(by, "cases.manage_records", "reopen records")
-    limits.check_length(reason, limits.REASON, "What is missing")
-    if not reason.strip():
-        raise Refusal("Say what is missing.")
     with transaction.atomic():
-        case = lock_case(case, expected=Stage.TRIAGE, doing="reopen records")
+        case = lock_case(case)
+        check_reopen_records(case=case, by=by)
+        limits.check_length(reason, limits.REASON, "What is missing")
+        if not reason.strip():
+            raise Refusal("Say what is missing.")
         move(case, to=Stage.INQUIRY, by=by, summary="Records reopened", reason=reason)
     return case
-
-
-# --- Checks: the predicates the services and the interfaces share ---------------------
-
-
-def check_manage_records(*, case: Case, by: User) -> None:
-    require_perm(by, "cases.manage_records", "keep the records checklist")
-    require_stage(case, EDITABLE, "change the records checklist")
-
-
-def check_complete_records(*, case: Case, by: User) -> None:
-    require_perm(by, "cases.manage_records", "mark records complete")
-    require_stage(case, {Stage.INQUIRY}, "mark records complete")
-
-
-def check_reopen_records(*, case: Case, by: User) -> None:
-    require_perm(by, "cases.manage_records", "reopen records")
-    require_stage(case, {Stage.TRIAGE}, "reopen records")

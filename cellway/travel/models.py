@@ -45,7 +45,7 @@ class LogisticsTask(models.Model):
             ("schedule_case", "Can set arrival and therapy dates"),
             ("confirm_logistics", "Can confirm transfers, accommodation and rooms"),
             ("mark_arrived", "Can record a patient's arrival"),
-            ("view_logistics", "Can see a case's travel arrangements"),
+            ("view_logistics", "Can see a case's transfers, accommodation, transport and hospital room"),
         ]
 
     def __str__(self) -> str:

@@ -10,18 +10,40 @@ from django.utils import timezone
 from cellway import limits
 from cellway.accounts.models import User
 from cellway.billing.models import balance_due_on, deposit_due_on
-from cellway.billing.services import account
+from cellway.billing.selectors import account
 from cellway.cases import notify
+from cellway.cases.events import EventKind
 from cellway.cases.models import Case
-from cellway.cases.services import lock_case, move, record_event, require_perm, require_stage, touch
+from cellway.cases.services import expect_stage, lock_case, move, record_event, require_perm, touch
 from cellway.cases.stages import Stage
 from cellway.clinic import clinic_today
 from cellway.errors import Refusal, StageConflict
-from cellway.plans.services import current_plan, valid_screening
+from cellway.plans.selectors import current_plan, valid_screening
+from cellway.travel import selectors
 from cellway.travel.models import TIER_TASKS, LogisticsTask, TaskStatus
 
 RESCHEDULABLE = {Stage.SCHEDULED, Stage.DEPOSIT_PAID, Stage.PAID}
 DEPOSIT_STAGES = {Stage.DEPOSIT_PAID, Stage.PAID, Stage.ARRIVED, Stage.IN_TREATMENT}
+SCHEDULABLE = frozenset({Stage.CLEARED} | RESCHEDULABLE)
+ARRIVABLE = frozenset({Stage.DEPOSIT_PAID, Stage.PAID})
+
+
+def check_schedule(*, case: Case, by: User) -> None:
+    require_perm(by, "travel.schedule_case", "schedule cases")
+    expect_stage(case, SCHEDULABLE, "schedule this case")
+
+
+def check_confirm_logistics(*, case: Case, by: User, task: LogisticsTask | None = None) -> None:
+    """Arrangements are confirmed only once the deposit is paid (rule 6); one query."""
+    require_perm(by, "travel.confirm_logistics", "confirm logistics")
+    if case.stage_enum not in DEPOSIT_STAGES or not account(case).deposit_paid:
+        what = task.get_kind_display() if task is not None else "Logistics"
+        raise Refusal(f"{what} can be confirmed only once the deposit is paid.")
+
+
+def check_mark_arrived(*, case: Case, by: User) -> None:
+    require_perm(by, "travel.mark_arrived", "record arrivals")
+    expect_stage(case, ARRIVABLE, "record the arrival")
 
 
 def schedule_case(*, case: Case, by: User, arrival_date: dt.date, first_therapy_day: dt.date, reason: str = "") -> Case:
@@ -31,17 +53,16 @@ def schedule_case(*, case: Case, by: User, arrival_date: dt.date, first_therapy_
     re-checks it: if it no longer holds, the dates move and the case goes
     back to waiting for a new screening.
     """
-    require_perm(by, "travel.schedule_case", "schedule cases")
-    limits.check_length(reason, limits.REASON, "The reason")
-    today = clinic_today()
-    if arrival_date < today:
-        raise Refusal("The arrival date is in the past.")
-    if first_therapy_day < arrival_date:
-        raise Refusal("The first therapy day cannot be before arrival.")
-    if (first_therapy_day - arrival_date).days > 14:
-        raise Refusal("The first therapy day is more than 14 days after arrival; check the dates.")
     with transaction.atomic():
-        case = lock_case(case, expected={Stage.CLEARED} | RESCHEDULABLE, doing="schedule this case")
+        case = lock_case(case)
+        check_schedule(case=case, by=by)
+        limits.check_length(reason, limits.REASON, "The reason")
+        if arrival_date < clinic_today():
+            raise Refusal("The arrival date is in the past.")
+        if first_therapy_day < arrival_date:
+            raise Refusal("The first therapy day cannot be before arrival.")
+        if (first_therapy_day - arrival_date).days > 14:
+            raise Refusal("The first therapy day is more than 14 days after arrival; check the dates.")
         moving = case.stage_enum in RESCHEDULABLE
         if moving and not reason.strip():
             raise Refusal("Say why the dates move.")
@@ -64,7 +85,7 @@ def schedule_case(*, case: Case, by: User, arrival_date: dt.date, first_therapy_
             tier = plan.package_tier if plan else "inclusive"
             # A case sent back to screening by a moved date comes here again:
             # its tasks already exist, and what was paid still counts.
-            existing = set(case.logistics_tasks.values_list("kind", flat=True))
+            existing = selectors.task_kinds(case)
             LogisticsTask.objects.bulk_create([LogisticsTask(case=case, kind=kind) for kind in TIER_TASKS[tier] if kind not in existing])
             money = account(case)
             if money.deposit_paid:
@@ -82,7 +103,7 @@ def schedule_case(*, case: Case, by: User, arrival_date: dt.date, first_therapy_
             )
         else:
             touch(case)
-            record_event(case=case, by=by, kind="scheduled", summary="Dates moved: " + summary, reason=reason, data=data)
+            record_event(case=case, by=by, kind=EventKind.SCHEDULED, summary="Dates moved: " + summary, reason=reason, data=data)
         if moving and old != (arrival_date, first_therapy_day):
             _reopen_confirmed_tasks(case, by)
         notify.later(notify.scheduled, case_id=case.pk)
@@ -91,58 +112,36 @@ def schedule_case(*, case: Case, by: User, arrival_date: dt.date, first_therapy_
 
 def _reopen_confirmed_tasks(case: Case, by: User) -> None:
     """Bookings made for the old dates must be made again for the new ones."""
-    confirmed = list(case.logistics_tasks.filter(status=TaskStatus.CONFIRMED))
+    confirmed = selectors.confirmed_tasks(case)
     if not confirmed:
         return
     LogisticsTask.objects.filter(pk__in=[t.pk for t in confirmed]).update(status=TaskStatus.PENDING, confirmed_by=None, confirmed_at=None)
     names = ", ".join(t.get_kind_display() for t in confirmed)
-    record_event(case=case, by=by, kind="logistics", summary=f"Dates moved: to confirm again for the new dates: {names}")
+    record_event(case=case, by=by, kind=EventKind.LOGISTICS, summary=f"Dates moved: to confirm again for the new dates: {names}")
 
 
 def confirm_task(*, task: LogisticsTask, by: User, details: str) -> LogisticsTask:
     """Confirm an arrangement. Only once the deposit is paid."""
-    require_perm(by, "travel.confirm_logistics", "confirm logistics")
-    limits.check_length(details, limits.SHORT, "What was arranged")
-    if not details.strip():
-        raise Refusal("Write what was arranged (driver, hotel, room...).")
     with transaction.atomic():
-        case = lock_case(task.case_id, doing="confirm logistics")
-        if case.stage_enum not in DEPOSIT_STAGES or not account(case).deposit_paid:
-            raise Refusal(f"{task.get_kind_display()} can be confirmed only once the deposit is paid.")
+        case = lock_case(task.case_id)
+        check_confirm_logistics(case=case, by=by, task=task)
+        limits.check_length(details, limits.SHORT, "What was arranged")
+        if not details.strip():
+            raise Refusal("Write what was arranged (driver, hotel, room...).")
         task = LogisticsTask.objects.select_for_update().get(pk=task.pk)
         if task.status == TaskStatus.CONFIRMED:
             raise StageConflict(f"{task.get_kind_display()} was already confirmed by {task.confirmed_by}.")
         task.status, task.details, task.confirmed_by, task.confirmed_at = TaskStatus.CONFIRMED, details, by, timezone.now()
         task.save(update_fields=["status", "details", "confirmed_by", "confirmed_at"])
         touch(case)
-        record_event(case=case, by=by, kind="logistics", summary=f"{task.get_kind_display()} confirmed: {details}")
+        record_event(case=case, by=by, kind=EventKind.LOGISTICS, summary=f"{task.get_kind_display()} confirmed: {details}")
     return task
 
 
 def mark_arrived(*, case: Case, by: User) -> Case:
     """The patient is here. The deposit must be in; the balance may still be open until the day before therapy."""
-    require_perm(by, "travel.mark_arrived", "record arrivals")
     with transaction.atomic():
-        case = lock_case(case, expected={Stage.DEPOSIT_PAID, Stage.PAID}, doing="record the arrival")
+        case = lock_case(case)
+        check_mark_arrived(case=case, by=by)
         move(case, to=Stage.ARRIVED, by=by, summary="Patient arrived")
     return case
-
-
-# --- Checks: the predicates the services and the interfaces share ---------------------
-
-
-def check_schedule(*, case: Case, by: User) -> None:
-    require_perm(by, "travel.schedule_case", "schedule cases")
-    require_stage(case, {Stage.CLEARED} | RESCHEDULABLE, "schedule this case")
-
-
-def check_confirm_logistics(*, case: Case, by: User) -> None:
-    require_perm(by, "travel.confirm_logistics", "confirm logistics")
-    require_stage(case, {Stage.SCHEDULED} | DEPOSIT_STAGES, "confirm logistics")
-    if case.stage_enum not in DEPOSIT_STAGES or not account(case).deposit_paid:
-        raise Refusal("Arrangements can be confirmed only once the deposit is paid.")
-
-
-def check_mark_arrived(*, case: Case, by: User) -> None:
-    require_perm(by, "travel.mark_arrived", "record arrivals")
-    require_stage(case, {Stage.DEPOSIT_PAID, Stage.PAID}, "record the arrival")

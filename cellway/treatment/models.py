@@ -39,7 +39,12 @@ class TreatmentSession(models.Model):
 
     class Meta:
         ordering = ["case", "day", "logged_at"]
-        permissions = [("view_treatment", "Can see sessions, the post-treatment protocol and follow-up")]
+        permissions = [
+            ("log_session", "Can log treatment sessions"),
+            ("complete_treatment", "Can complete treatment"),
+            ("issue_protocol", "Can issue the post-treatment protocol"),
+            ("view_treatment", "Can see sessions, the post-treatment protocol and follow-up assessments"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.case.code} {self.day} {self.get_kind_display()}"

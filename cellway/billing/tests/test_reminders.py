@@ -19,7 +19,7 @@ def test_a_deposit_reminder_goes_three_days_ahead_once_and_not_after_payment(cas
     assert to_finance.to == ["fiona@cellway.example", "marcus@cellway.example"] and "deposit of" in to_finance.subject
     with django_capture_on_commit_callbacks(execute=True):
         assert send_payment_reminders(today=today) == 0  # the same day again: nothing twice
-    assert CaseEvent.objects.filter(case=case, kind="reminder").count() == 1
+    assert CaseEvent.objects.filter(case=case, kind="payment.reminder").count() == 1
 
 
 def test_no_reminder_for_a_deposit_already_paid(case_at):
@@ -32,5 +32,5 @@ def test_the_balance_reminder_goes_on_the_day_it_is_due(case_at):
     first_day_tomorrow = clinic_today()  # arrival today, first therapy day tomorrow: balance due today
     case = case_at(Stage.DEPOSIT_PAID, arrival=first_day_tomorrow)
     assert send_payment_reminders(today=clinic_today()) == 1
-    event = CaseEvent.objects.get(case=case, kind="reminder")
+    event = CaseEvent.objects.get(case=case, kind="payment.reminder")
     assert event.data["what"] == "balance"

@@ -11,7 +11,8 @@ def claim_sent_payment_reminders(apps, schema_editor):
     CaseEvent = apps.get_model("cases", "CaseEvent")
     Reminder = apps.get_model("cases", "Reminder")
     rows = []
-    for event in CaseEvent.objects.filter(kind="reminder").iterator():
+    # "payment.reminder" once the event kinds migration has run first (the two are siblings).
+    for event in CaseEvent.objects.filter(kind__in=["reminder", "payment.reminder"]).iterator():
         data = event.data or {}
         if data.get("what") not in ("deposit", "balance") or "due_on" not in data:
             continue  # follow-up reminders come from outcomes' own rows

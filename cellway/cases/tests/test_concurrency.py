@@ -18,6 +18,7 @@ from django.db import connection
 
 from cellway.accounts.models import User
 from cellway.accounts.roles import Role
+from cellway.billing import selectors as billing_selectors
 from cellway.billing import services as billing
 from cellway.billing.models import Payment
 from cellway.cases import services as cases
@@ -93,7 +94,7 @@ def test_two_liaison_officers_assigning_one_triage_case_one_wins_the_other_is_to
 
 def test_two_deposits_recorded_at_once_when_only_one_fits_one_is_refused_as_more_than_owed(case_at, staff):
     case = case_at(Stage.SCHEDULED)
-    total = billing.accepted_quote(case).total
+    total = billing_selectors.accepted_quote(case).total
     amount = Decimal("8000.00")  # more than half the total: two of them cannot both fit
 
     outcomes = race(
@@ -112,7 +113,7 @@ def test_two_deposits_recorded_at_once_when_only_one_fits_one_is_refused_as_more
 
 def test_two_clicks_recording_the_same_payment_reference_write_one_payment(case_at, staff):
     case = case_at(Stage.SCHEDULED)
-    deposit = billing.accepted_quote(case).deposit
+    deposit = billing_selectors.accepted_quote(case).deposit
 
     def click() -> Payment:
         return billing.record_payment(case=case, by=staff["fiona"], amount=deposit, method="transfer", reference="DEP-77",

@@ -14,6 +14,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from cellway.billing.reminders import send_payment_reminders
+from cellway.cases.events import EventKind
 from cellway.cases.models import CaseEvent, Reminder
 from cellway.cases.services import claim_reminder
 from cellway.cases.stages import Stage
@@ -37,14 +38,14 @@ def run_the_jobs(today: dt.date) -> int:
 def test_a_reminder_is_claimed_once(case_at):
     case = case_at(Stage.SCHEDULED)
     due = clinic_today() + dt.timedelta(days=3)
-    claim = {"case": case, "what": "deposit", "due_on": due, "summary": "Reminder sent: deposit"}
+    claim = {"case": case, "kind": EventKind.PAYMENT_REMINDER, "what": "deposit", "due_on": due, "summary": "Reminder sent: deposit"}
 
     assert claim_reminder(today=clinic_today(), **claim) is True
     assert claim_reminder(today=clinic_today(), **claim) is False
     assert claim_reminder(today=due, **claim) is True  # on the day is another reminder
 
     assert list(case.reminders.values_list("what", "due_on", "days_ahead")) == [("deposit", due, 3), ("deposit", due, 0)]
-    assert CaseEvent.objects.filter(case=case, kind="reminder").count() == 2
+    assert CaseEvent.objects.filter(case=case, kind=EventKind.PAYMENT_REMINDER).count() == 2
 
 
 def test_running_the_reminder_jobs_twice_sends_each_reminder_once(case_at, django_capture_on_commit_callbacks):
@@ -61,7 +62,7 @@ def test_running_the_reminder_jobs_twice_sends_each_reminder_once(case_at, djang
     )
     to_patients = sorted(m.to[0] for m in mail.outbox if m.to[0] in (paying.patient.email, following.patient.email))
     assert to_patients == sorted([paying.patient.email, following.patient.email])
-    assert CaseEvent.objects.filter(kind="reminder").count() == 2
+    assert CaseEvent.objects.filter(kind__in=[EventKind.PAYMENT_REMINDER, EventKind.FOLLOW_UP_REMINDER]).count() == 2
 
 
 @pytest.mark.postgres
@@ -91,7 +92,7 @@ def test_two_schedulers_at_once_send_each_reminder_once(case_at):
     assert len(counts) == 2 and all(isinstance(c, int) for c in counts), counts
     assert sum(counts) == 2, counts  # type: ignore[arg-type]  # between them, each reminder once
     assert Reminder.objects.count() == 2
-    assert CaseEvent.objects.filter(kind="reminder").count() == 2
+    assert CaseEvent.objects.filter(kind__in=[EventKind.PAYMENT_REMINDER, EventKind.FOLLOW_UP_REMINDER]).count() == 2
     for patient in (paying.patient.email, following.patient.email):
         assert [m.to for m in mail.outbox if patient in m.to] == [[patient]]
 

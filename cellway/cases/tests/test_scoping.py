@@ -28,8 +28,15 @@ def test_clinic_roles_other_than_specialist_see_every_case(three_cases, staff, w
     assert set(visible_cases(staff[who])) == set(three_cases)
 
 
-def test_the_clinic_administrator_sees_no_patient(three_cases, staff):
-    assert list(visible_cases(staff["adam"])) == []
+def test_the_clinic_administrator_sees_no_patient_unless_they_also_hold_a_clinical_role(three_cases, staff):
+    from django.contrib.auth.models import Group
+
+    from cellway.accounts.models import User
+    from cellway.accounts.roles import Role
+
+    assert not visible_cases(staff["adam"]).exists()
+    staff["adam"].groups.add(Group.objects.get(name=Role.NURSE))
+    assert set(visible_cases(User.objects.get(pk=staff["adam"].pk))) == set(three_cases)
 
 
 def test_a_specialist_sees_only_the_cases_assigned_to_them(three_cases, staff):

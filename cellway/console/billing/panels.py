@@ -6,8 +6,8 @@ from decimal import Decimal
 
 from cellway.billing import selectors
 from cellway.billing.models import balance_due_on, deposit_due_on
+from cellway.billing.selectors import Account
 from cellway.billing.services import (
-    Account,
     check_accept_quote,
     check_override_balance,
     check_record_payment,
@@ -23,7 +23,7 @@ from cellway.errors import allowed
 def quote(page: CasePage) -> Panel | None:
     if not page.reads(Part.MONEY):
         return None
-    versions = page.once("quotes", lambda: selectors.quote_versions(page.case))
+    versions = page.once("quotes", lambda: selectors.quotes(page.case))
     if not versions:
         return None
     case, user = page.case, page.user
@@ -47,7 +47,7 @@ def account(page: CasePage) -> Panel | None:
     if not page.reads(Part.MONEY):
         return None
     case, user = page.case, page.user
-    versions = page.once("quotes", lambda: selectors.quote_versions(case))
+    versions = page.once("quotes", lambda: selectors.quotes(case))
     accepted = next((q for q in versions if q.status == "accepted"), None)
     if accepted is None:
         return None

@@ -20,8 +20,7 @@ from cellway.accounts.models import User
 from cellway.billing.models import balance_due_on, deposit_due_on
 from cellway.cases import services as cases
 from cellway.cases.models import Case
-from cellway.cases.parts import MEDICAL
-from cellway.cases.selectors import get_case, search_cases, visible_cases
+from cellway.cases.selectors import MEDICAL, get_case, search_cases, visible_cases
 from cellway.cases.stages import LABELS, Stage
 from cellway.console.billing import panels as billing_panels
 from cellway.console.cases import forms, panels

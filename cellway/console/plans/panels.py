@@ -16,14 +16,13 @@ from cellway.plans.services import (
     check_sign_plan,
     check_write_plan,
 )
-from cellway.records.selectors import documents_for
 
 
 def plan(page: CasePage) -> Panel | None:
     if not page.reads(Part.PLAN):
         return None
     case, user = page.case, page.user
-    versions = selectors.plan_versions(case)
+    versions = selectors.plans(case)
     signed = next((p for p in versions if p.status == PlanStatus.SIGNED), None)
     draft = next((p for p in versions if p.status == PlanStatus.DRAFT), None)
     shown = signed or draft
@@ -62,7 +61,7 @@ def screening(page: CasePage) -> Panel | None:
         "console/panels/screening.html",
         {
             "results": results,
-            "documents": documents_for([case]).get(case.pk, []),
+            "documents": selectors.documents_for([case]).get(case.pk, []),
             "pending": pending,
             "can_judge": can_judge,
             "judge_form": page.form("judge", lambda: forms.JudgeForm(initial={"result": pending.uuid if pending else None})),

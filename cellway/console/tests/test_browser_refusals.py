@@ -186,7 +186,10 @@ def test_a_session_waits_for_the_balance_until_a_finance_manager_signs_an_overri
     visit(d, live_server, case_path(case))
     # The session form is not offered while the service would refuse it; the reason is shown instead.
     assert not has_form(d, "session")
-    assert "The balance is still open: no session starts until it is paid, or a finance manager signs an override." in section(d, "sessions").text
+    assert (
+        "The balance is still open: no session starts until it is paid, or a finance manager signs an override."
+        in section(d, "sessions").text
+    )
     assert stage(d) == "Arrived"
     assert not case.sessions.exists()
 

@@ -26,8 +26,8 @@ def test_reminders_go_once_to_the_patient_and_care_team(case_at, staff, django_c
     assert to_staff.to == sorted([staff["sofia"].email, staff["carla"].email])
     with django_capture_on_commit_callbacks(execute=True):
         assert send_follow_up_reminders(today=today) == 0  # a second scheduler run sends nothing
-    assert len(mail.outbox) == 2
-    assert case.events.filter(kind="reminder").count() == 1
+    assert len(mail.outbox) == 2  # the patient's mail and the care team's notice, once
+    assert case.events.filter(kind="follow_up.reminder").count() == 1
 
 
 def test_on_the_day_is_a_second_reminder_and_a_recorded_assessment_none(case_at, staff, django_capture_on_commit_callbacks):

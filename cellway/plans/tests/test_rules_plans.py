@@ -12,6 +12,7 @@ from cellway.cases.models import Case
 from cellway.cases.stages import Stage
 from cellway.demo.journey import PLAN
 from cellway.errors import NotAllowed, Refusal, StageConflict
+from cellway.plans import selectors as plans_selectors
 from cellway.plans import services as plans
 from cellway.plans.models import PlanStatus, TherapyPlan
 
@@ -114,7 +115,7 @@ def test_signing_the_plan_signs_it_and_issues_the_quote_priced_from_it(draft, re
     assert (quote.total, quote.deposit, quote.currency) == (Decimal("15260.00"), Decimal("4578.00"), "EUR")
     assert (quote.adjustment, quote.adjustment_reason) == (Decimal(0), "")
     assert Case.objects.get(pk=review.pk).stage == Stage.QUOTED
-    assert [e.kind for e in review.events.all()[:2]] == ["stage", "signature"]
+    assert [e.kind for e in review.events.all()[:2]] == ["stage", "plan.signed"]
 
 
 def test_an_essential_plan_is_quoted_without_airport_transfer_and_accommodation(review, staff, password):
@@ -176,7 +177,7 @@ def test_the_plan_is_revised_with_a_reason_and_the_new_version_supersedes_plan_a
         (1, QuoteStatus.SUPERSEDED, Decimal("15260.00")),
         (2, QuoteStatus.ISSUED, Decimal("15080.00")),
     ]
-    assert plans.current_plan(case) == v2
+    assert plans_selectors.current_plan(case) == v2
 
 
 def test_revising_a_plan_needs_a_reason_and_the_assigned_specialist(case_at, staff):

@@ -14,9 +14,10 @@ from cellway.cases.models import Case
 from cellway.cases.stages import Stage
 from cellway.clinic import clinic_today
 from cellway.errors import NotAllowed, Refusal, StageConflict
+from cellway.months import months_before
 from cellway.plans import services as plans
 from cellway.plans.models import ScreeningResult, Verdict
-from cellway.plans.screening_rule import earliest_sample_date, months_before
+from cellway.plans.screening_rule import earliest_sample_date
 from cellway.travel import services as travel
 from cellway.travel.models import LogisticsTask
 

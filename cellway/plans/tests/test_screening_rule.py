@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cellway.plans.screening_rule import earliest_sample_date, months_before, sample_counts
+from cellway.months import months_before
+from cellway.plans.screening_rule import earliest_sample_date, sample_counts
 
 D = dt.date
 

@@ -219,7 +219,7 @@ def test_a_file_that_fails_the_scan_is_quarantined_not_served_and_on_the_trail(a
     assert event.summary == "xray.png quarantined: the virus scan found Eicar-Test-Signature"
     response = as_user("liam").get(reverse("console:record_file", args=[record.uuid]))
     assert response.status_code == 403
-    assert not CaseEvent.objects.filter(case=inquiry, kind="record.read").exists()
+    assert not CaseEvent.objects.filter(case=inquiry, kind="medical.read").exists()
     assert "Quarantined" in as_user("liam").get(reverse("records:file", args=[record.uuid])).text
 
 

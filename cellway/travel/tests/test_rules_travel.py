@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from cellway.billing import selectors as billing_selectors
 from cellway.billing import services as billing
 from cellway.cases.models import Case
 from cellway.cases.stages import Stage
@@ -152,7 +153,7 @@ def test_a_case_sent_back_to_screening_after_its_deposit_can_be_scheduled_again_
 
     case = Case.objects.get(pk=case.pk)
     assert case.stage == Stage.DEPOSIT_PAID
-    assert billing.account(case).deposit_paid
+    assert billing_selectors.account(case).deposit_paid
     assert LogisticsTask.objects.filter(case=case).count() == len(TaskKind)
 
 
@@ -185,7 +186,7 @@ def test_logistics_cannot_be_confirmed_before_the_deposit_is_paid(scheduled, sta
 
 def test_once_the_deposit_is_paid_logistics_confirms_each_task_once(case_at, staff):
     case = case_at(Stage.SCHEDULED)
-    quote = billing.accepted_quote(case)
+    quote = billing_selectors.accepted_quote(case)
     billing.record_payment(
         case=case, by=staff["fiona"], amount=quote.deposit, method="transfer", reference="D-1", received_on=clinic_today()
     )

@@ -9,6 +9,7 @@ import pytest
 from django.db import transaction
 
 from cellway.audit.signatures import Signature
+from cellway.billing import selectors as billing_selectors
 from cellway.billing import services as billing
 from cellway.cases.models import Case
 from cellway.cases.services import lock_case
@@ -67,7 +68,7 @@ def test_a_finance_managers_signed_override_lets_sessions_start_with_the_balance
 
 
 def test_sessions_start_once_the_balance_is_paid(arrived_owing, staff):
-    owed = billing.account(arrived_owing).outstanding
+    owed = billing_selectors.account(arrived_owing).outstanding
     billing.record_payment(case=arrived_owing, by=staff["fiona"], amount=owed, method="card", reference="BAL-9",
                            received_on=clinic_today())
 
@@ -227,7 +228,7 @@ def test_the_whole_balance_decides_not_the_deposit(case_at, staff):
     # A payment one cent short of the total still counts as an open balance.
     case = case_at(Stage.DEPOSIT_PAID, arrival=clinic_today())
     travel.mark_arrived(case=case, by=staff["lena"])
-    owed = billing.account(case).outstanding
+    owed = billing_selectors.account(case).outstanding
     billing.record_payment(case=case, by=staff["fiona"], amount=owed - Decimal("0.01"), method="card", reference="BAL-short",
                            received_on=clinic_today())
 

@@ -1,4 +1,4 @@
-"""Template tags for the liaison queue: documents missing or about to lapse, for a page of cases in one query."""
+"""Template tags for the liaison queue: screening reports missing or about to lapse, for a page of cases in one query."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from typing import Any
 from django import template
 from django.utils.html import format_html, format_html_join
 
+from cellway.plans.selectors import documents_for
 from cellway.records.documents import DocumentState
-from cellway.records.selectors import documents_for
 
 register = template.Library()
 
