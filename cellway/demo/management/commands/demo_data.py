@@ -17,10 +17,10 @@ from django.db import transaction
 from cellway.cases import services as cases
 from cellway.cases.models import Case
 from cellway.cases.stages import Stage
-from cellway.demo.dev_only import require_debug
+from cellway.demo.dev_only import loading, require_debug
 from cellway.demo.journey import ensure_price_list, new_case, walk
 from cellway.demo.outcomes import cohort_loaded, load_outcomes_demo
-from cellway.demo.staff import StaffLoad, cannot_act_as, load_staff, quick_demo_passwords
+from cellway.demo.staff import StaffLoad, cannot_act_as, load_staff
 
 PATIENTS = [
     ("Ana Silva", "Portugal", Stage.INQUIRY),
@@ -46,7 +46,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         require_debug()
         self.started = time.monotonic()
-        with quick_demo_passwords():
+        with loading():
             with transaction.atomic():  # a refusal below leaves no demo user behind
                 load = load_staff()
                 unusable = load.unusable()

@@ -10,10 +10,10 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from cellway.demo.dev_only import require_debug
+from cellway.demo.dev_only import loading, require_debug
 from cellway.demo.journey import ensure_price_list
 from cellway.demo.outcomes import cohort_loaded, load_outcomes_demo
-from cellway.demo.staff import cannot_act_as, load_staff, quick_demo_passwords
+from cellway.demo.staff import cannot_act_as, load_staff
 
 
 class Command(BaseCommand):
@@ -25,7 +25,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         require_debug()
-        with quick_demo_passwords(), transaction.atomic():
+        with loading(), transaction.atomic():
             load = load_staff()
             if load.unusable() and not cohort_loaded():
                 raise CommandError(cannot_act_as(load.unusable()))
