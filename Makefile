@@ -1,8 +1,9 @@
-# Cellway: `make demo` to try it, `make test` to test it.
+# Cellway: `make demo` to try it (`make demo PORT=8100` for another port), `make test` to test it.
 PYTHON ?= $(shell command -v python3.12 2>/dev/null || echo python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 DEMO_ENV := DJANGO_DEBUG=true
+PORT ?= 8000
 
 .PHONY: install demo serve test lint check bench clean
 
@@ -19,7 +20,7 @@ $(VENV)/.installed: requirements/base.txt requirements/dev.txt
 demo: install
 	$(DEMO_ENV) $(PY) manage.py migrate --verbosity 0
 	$(DEMO_ENV) $(PY) manage.py demo_data
-	$(DEMO_ENV) $(PY) manage.py serve_demo
+	$(DEMO_ENV) $(PY) manage.py serve_demo --addr 127.0.0.1:$(PORT)
 
 test: install
 	$(PY) -m pytest

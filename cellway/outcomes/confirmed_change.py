@@ -562,15 +562,19 @@ class _Scan:
 
     def _last_delta(self, change: int, kept: list[int], kind: str) -> int:
         """pymsprog's ``find_last_delta_idx`` (index 0 is never tested)."""
-        test = self._wors if kind == "wors" else self._impr
+        # The _wors/_impr comparisons written out, one delta per reference:
+        # this walks back over every earlier visit for every event.
         vals = self.vals
         target = vals[change]
-        stop = kept[0] + 1
-        ref_idx = change
-        while ref_idx > 1:
-            ref_idx -= 1
+        later = vals[change + 1 : kept[0] + 1]
+        wors = kind == "wors"
+        for ref_idx in range(change - 1, 0, -1):
             ref = vals[ref_idx]
-            if test(target, ref) and all(test(vals[x], ref) for x in range(change + 1, stop)):
+            delta = self.delta(ref)
+            if wors:
+                if target - ref >= delta and all(v - ref >= delta for v in later):
+                    return ref_idx
+            elif target - ref <= -delta and all(v - ref <= -delta for v in later):
                 return ref_idx
         return 0
 

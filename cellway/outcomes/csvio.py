@@ -312,13 +312,81 @@ def score_edss_file(in_path: str | Path, out_path: str | Path) -> int:
 # Command line (the same options as the management commands)
 
 
+EVENTS_FORMATS = """\
+CSV files: UTF-8, comma-separated, a header row; extra columns are ignored.
+
+visits (--visits), one row per visit:
+  id      subject identifier (any text, not empty)
+  date    visit date, YYYY-MM-DD
+  edss    EDSS step, 0 to 10 (half steps)          } the column named by
+  t25fw   timed 25-foot walk, seconds, 0 or more   } --outcome; a column
+  nhpt    nine-hole peg test, seconds, 0 or more   } named "value" is used
+          when that column is absent. An empty cell means "not measured at
+          this visit": the visit is left out for this outcome.
+  example:
+    id,date,edss
+    P001,2024-01-15,3.0
+    P001,2024-04-20,4.0
+    P001,2024-07-18,4.0
+    P002,2024-02-01,2.0
+    P002,2024-08-01,2.0
+
+relapses (--relapses), one row per relapse:
+  id      subject identifier, as in the visits
+  date    relapse onset, YYYY-MM-DD
+  example:
+    id,date
+    P001,2023-12-01
+
+events (--out), one row per event, or one row with nevent 0 for a subject
+without events; dates YYYY-MM-DD, days as whole numbers, empty where
+pymsprog has NaN/NaT:
+  id, nevent (1, 2, ... per subject; 0: none), event_type (CDW worsening,
+  CDI improvement), CDW_type (PIRA, RAW, undefined), date and value (onset),
+  bl_date and bl_value (baseline), last_delta_date and last_delta_value,
+  total_fu (days, first to last visit), time2event (days, first visit to
+  onset), bl2event (days, baseline to onset), conf<D>_date and conf<D>_value
+  for each --conf-days D, PIRA_conf<D>_date and PIRA_conf<D>_value,
+  sust_days (days the change held), sust_last (True if it held to the last
+  visit).
+  example (the visits and relapse above, --event multiple --conf-days 84):
+    id,nevent,event_type,CDW_type,date,value,bl_date,bl_value,last_delta_date,last_delta_value,total_fu,time2event,bl2event,conf84_date,conf84_value,PIRA_conf84_date,PIRA_conf84_value,sust_days,sust_last
+    P001,1,CDW,PIRA,2024-04-20,4.0,2024-01-15,3.0,2024-01-15,3.0,185,96,96,2024-07-18,4.0,2024-07-18,4.0,89,True
+    P002,0,,,,,,,,,182,182,,,,,,,
+
+A bad cell stops the run naming the file, line and column; no output file is
+left behind. The rules are in docs/outcomes.md.
+"""
+
+EDSS_FORMATS = """\
+CSV files: UTF-8, comma-separated, a header row.
+
+scores (--in), one row per examination, whole numbers (Neurostatus scores):
+  visual 0-6, brainstem 0-5, pyramidal 0-6, cerebellar 0-5, sensory 0-6,
+  bowel_bladder 0-6, cerebral 0-5, ambulation 0-16 (the Neurostatus
+  ambulation score, from the walking range and aid). Other columns (an id,
+  a date) are copied through unchanged.
+  example:
+    id,visual,brainstem,pyramidal,cerebellar,sensory,bowel_bladder,cerebral,ambulation
+    P001,1,1,2,2,1,0,1,0
+
+output (--out): the same rows and columns, plus "edss" (the EDSS step, 0 to
+10 in half steps):
+    id,visual,brainstem,pyramidal,cerebellar,sensory,bowel_bladder,cerebral,ambulation,edss
+    P001,1,1,2,2,1,0,1,0,2.5
+
+A bad cell stops the run naming the file, line and column; no output file is
+left behind. How the step is derived is in docs/outcomes.md.
+"""
+
+
 def add_events_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``outcomes_events``; the management command reuses this."""
     parser.add_argument("--visits", required=True, help="visits CSV: id, date, <outcome>")
     parser.add_argument("--relapses", help="relapses CSV: id, date")
-    parser.add_argument("--outcome", choices=OUTCOMES, default="edss")
-    parser.add_argument("--event", choices=EVENT_MODES, default="firstCDW")
-    parser.add_argument("--baseline", choices=BASELINES, default="fixed")
+    parser.add_argument("--outcome", choices=OUTCOMES, default="edss", help="the visits column to follow (default edss)")
+    parser.add_argument("--event", choices=EVENT_MODES, default="firstCDW", help="which events to report (default firstCDW)")
+    parser.add_argument("--baseline", choices=BASELINES, default="fixed", help="how the reference visit moves (default fixed)")
     parser.add_argument(
         "--conf-days",
         type=int,
@@ -345,8 +413,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """``events ...`` or ``edss --scores FS.csv --out OUT.csv``; exit status."""
     parser = argparse.ArgumentParser(prog="python -m cellway.outcomes.csvio")
     sub = parser.add_subparsers(dest="command", required=True)
-    add_events_arguments(sub.add_parser("events", help="confirmed disability events"))
-    scores = sub.add_parser("edss", help="EDSS from functional system scores")
+    raw = argparse.RawDescriptionHelpFormatter
+    add_events_arguments(sub.add_parser("events", help="confirmed disability events", epilog=EVENTS_FORMATS, formatter_class=raw))
+    scores = sub.add_parser("edss", help="EDSS from functional system scores", epilog=EDSS_FORMATS, formatter_class=raw)
     scores.add_argument("--scores", required=True)
     scores.add_argument("--out", required=True)
     args = parser.parse_args(argv)

@@ -89,3 +89,68 @@ def test_edss_score_exits_non_zero_from_the_command_line(tmp_path):
     assert done.returncode != 0
     assert "column 'ambulation'" in done.stderr
     assert not (tmp_path / "out.csv").exists()
+
+
+def _help(command: str) -> str:
+    from django.core.management import load_command_class
+
+    return load_command_class("cellway.outcomes", command).create_parser("manage.py", command).format_help()
+
+
+def _examples(text: str) -> list[list[str]]:
+    """The example CSV blocks of a help text: runs of lines indented by four that read as CSV."""
+    blocks: list[list[str]] = []
+    current: list[str] | None = None
+    for line in text.splitlines():
+        if line.startswith("    ") and "," in line and " " not in line.strip():
+            if current is None:
+                current = []
+                blocks.append(current)
+            current.append(line.strip())
+        else:
+            current = None
+    return blocks
+
+
+def test_outcomes_events_help_names_every_column_and_unit():
+    from cellway.outcomes.confirmed_change import row_columns
+
+    text = _help("outcomes_events")
+    for name in ("id", "date", "edss", "t25fw", "nhpt", "seconds", "YYYY-MM-DD", "relapses", "empty cell"):
+        assert name in text
+    assert ",".join(row_columns((84,))) in text  # the events header, in full
+
+
+def test_edss_score_help_names_every_column_and_range():
+    from cellway.outcomes.edss import RANGES
+
+    text = _help("edss_score")
+    for name, (low, high) in RANGES.items():
+        assert f"{name} {low}-{high}" in text
+    assert "edss" in text
+
+
+def test_the_examples_in_outcomes_events_help_are_what_the_command_writes(tmp_path):
+    visits, relapses, events = _examples(_help("outcomes_events"))
+    (tmp_path / "v.csv").write_text("\n".join(visits) + "\n")
+    (tmp_path / "r.csv").write_text("\n".join(relapses) + "\n")
+    out = tmp_path / "e.csv"
+    call_command("outcomes_events", visits=str(tmp_path / "v.csv"), relapses=str(tmp_path / "r.csv"), event="multiple", out=str(out))
+    assert out.read_text().splitlines() == events
+
+
+def test_the_examples_in_edss_score_help_are_what_the_command_writes(tmp_path):
+    scores, scored = _examples(_help("edss_score"))
+    (tmp_path / "fs.csv").write_text("\n".join(scores) + "\n")
+    call_command("edss_score", in_path=str(tmp_path / "fs.csv"), out=str(tmp_path / "out.csv"))
+    assert (tmp_path / "out.csv").read_text().splitlines() == scored
+
+
+def test_docs_carry_the_same_formats_as_the_help():
+    from pathlib import Path
+
+    from cellway.outcomes.csvio import EDSS_FORMATS, EVENTS_FORMATS
+
+    docs = (Path(__file__).resolve().parents[3] / "docs" / "outcomes.md").read_text()
+    assert EVENTS_FORMATS.rstrip() in docs
+    assert EDSS_FORMATS.rstrip() in docs

@@ -1,18 +1,26 @@
-"""Load the demo clinic: staff for every role, a price list, and patients at every stage."""
+"""Load the demo clinic: staff for every role, a price list, patients at every stage, and an outcomes cohort.
+
+Development only (DEBUG). Existing users are never changed: demo users that
+are missing are created, and the ones that exist are named and left alone.
+Every stage change and signature goes through the real services; one line
+per step says what was loaded and how long it has taken.
+"""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from cellway.cases import services as cases
 from cellway.cases.models import Case
 from cellway.cases.stages import Stage
+from cellway.demo.dev_only import loading, require_debug
 from cellway.demo.journey import ensure_price_list, new_case, walk
-from cellway.demo.staff import DEMO_PASSWORD, STAFF, ensure_staff
-from cellway.outcomes.demo import load_outcomes_demo
+from cellway.demo.outcomes import cohort_loaded, load_outcomes_demo
+from cellway.demo.staff import StaffLoad, cannot_act_as, load_staff
 
 PATIENTS = [
     ("Ana Silva", "Portugal", Stage.INQUIRY),
@@ -33,24 +41,52 @@ PATIENTS = [
 
 
 class Command(BaseCommand):
-    help = __doc__
+    help = "Load the demo clinic (development only: needs DJANGO_DEBUG=true; never changes an existing user)."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        staff = ensure_staff()
-        ensure_price_list(staff["adam"])
-        if Case.objects.exists():
-            self.stdout.write("Demo cases already loaded.")
-        else:
-            with transaction.atomic():
-                for name, country, stage in PATIENTS:
-                    email = name.lower().replace(" ", ".").replace("'", "") + "@example.com"
-                    walk(new_case(staff, name=name, country=country, email=email), stage, staff)
-                declined = new_case(staff, name="Peter Novak", country="Slovakia", email="peter.novak@example.com")
-                cases.end_case(case=declined, to=Stage.DECLINED, by=staff["carla"], reason="Chose treatment closer to home")
-            self.stdout.write(self.style.SUCCESS(f"Loaded {Case.objects.count()} demo cases."))
-        self.stdout.write("Loading the outcomes cohort (treated patients with 1-3 years of follow-up)...")
-        added = load_outcomes_demo(staff)
-        self.stdout.write(f"  {added} follow-up patients added." if added else "  already loaded.")
-        self.stdout.write(f"\nSign in at http://127.0.0.1:8000/ as any of these (password for all: {DEMO_PASSWORD}):")
-        for person in STAFF:
-            self.stdout.write(f"  {person.username:<8} {person.first} {person.last:<12} {', '.join(person.roles)}")
+        require_debug()
+        self.started = time.monotonic()
+        with loading():
+            with transaction.atomic():  # a refusal below leaves no demo user behind
+                load = load_staff()
+                unusable = load.unusable()
+                if unusable and not (Case.objects.exists() and cohort_loaded()):
+                    raise CommandError(cannot_act_as(unusable))
+            self.step(_staff_line(load))
+            if load.left_alone:
+                self.stdout.write(f"           left alone (they existed already): {', '.join(load.left_alone)}")
+            staff = load.people
+            ensure_price_list(staff["adam"])
+            self.step("price list published")
+            if Case.objects.exists():
+                self.step("patients along the journey: already loaded")
+            else:
+                self._journey(staff)
+            self._outcomes(staff)
+        self.step(self.style.SUCCESS("done. `make demo` (or `manage.py serve_demo`) serves it and lists the sign-ins."))
+
+    def step(self, text: str) -> None:
+        self.stdout.write(f"[{time.monotonic() - self.started:5.1f} s] {text}")
+
+    def _journey(self, staff: dict[str, Any]) -> None:
+        with transaction.atomic():
+            for name, country, stage in PATIENTS:
+                email = name.lower().replace(" ", ".").replace("'", "") + "@example.com"
+                walk(new_case(staff, name=name, country=country, email=email), stage, staff)
+            declined = new_case(staff, name="Peter Novak", country="Slovakia", email="peter.novak@example.com")
+            cases.end_case(case=declined, to=Stage.DECLINED, by=staff["carla"], reason="Chose treatment closer to home")
+        self.step(f"patients along the journey: {len(PATIENTS) + 1} cases, one at every stage and one declined")
+
+    def _outcomes(self, staff: dict[str, Any]) -> None:
+        def progress(done: int, total: int) -> None:
+            if done % 10 == 0 or done == total:
+                self.step(f"outcomes cohort: {done} of {total} treated patients with their follow-up visits")
+
+        if not load_outcomes_demo(staff, progress=progress):
+            self.step("outcomes cohort: already loaded")
+
+
+def _staff_line(load: StaffLoad) -> str:
+    if not load.created:
+        return f"staff: all {len(load.people)} demo users exist already"
+    return f"staff: {len(load.created)} demo users created ({', '.join(load.created)})"

@@ -1,23 +1,37 @@
-"""Serve the demo: the web app, its task worker and the periodic scheduler, until Ctrl-C."""
+"""Serve the demo: the web app, its task worker and the periodic scheduler, until Ctrl-C.
+
+Development only (DEBUG). Prints every demo user, what each role does, and the
+address actually served (``--addr``; ``make demo PORT=8100`` serves on 8100).
+"""
 
 from __future__ import annotations
 
 import signal
+import socket
 import subprocess
 import sys
 import time
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from cellway.accounts.models import User
+from cellway.demo.dev_only import require_debug
+from cellway.demo.staff import DEMO_PASSWORD, STAFF
 
 
 class Command(BaseCommand):
-    help = __doc__
+    help = "Serve the demo (web, worker, scheduler) until Ctrl-C; development only (DJANGO_DEBUG=true)."
 
-    def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--addr", default="127.0.0.1:8000")
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--addr", default="127.0.0.1:8000", help="host:port to serve on (default 127.0.0.1:8000)")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        require_debug()
+        host, _, port = options["addr"].rpartition(":")
+        if not host or not port.isdigit():
+            raise CommandError(f"--addr {options['addr']!r}: give host:port, e.g. 127.0.0.1:8100")
+        _refuse_if_taken(host, int(port))
         python = sys.executable
         commands = {
             "web": [python, "manage.py", "runserver", options["addr"], "--noreload"],
@@ -25,9 +39,9 @@ class Command(BaseCommand):
             "scheduler": [python, "manage.py", "crontask"],
         }
         children = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}  # noqa: S603
-        self.stdout.write(
-            self.style.SUCCESS(f"Cellway is running on http://{options['addr']}/ (web, worker, scheduler). Ctrl-C stops all three.")
-        )
+        address = f"http://{options['addr']}/"
+        self.stdout.write(sign_ins(address))
+        self.stdout.write(self.style.SUCCESS(f"Cellway is running on {address} (web, worker, scheduler). Ctrl-C stops all three."))
 
         def stop(*_: Any) -> None:
             for child in children.values():
@@ -46,3 +60,26 @@ class Command(BaseCommand):
         dead = [name for name, child in children.items() if child.returncode not in (0, -15, None)]
         if dead:
             self.stderr.write(f"Stopped because {', '.join(dead)} exited.")
+
+
+def _refuse_if_taken(host: str, port: int) -> None:
+    """Say so before starting anything, rather than print an address another program answers on."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise CommandError(f"Cannot serve on {host}:{port} ({error.strerror}); try another port: make demo PORT=8100") from None
+
+
+def sign_ins(address: str) -> str:
+    """Every demo user, their roles and what to try, for the address served."""
+    users = {u.username: u for u in User.objects.filter(username__in=[p.username for p in STAFF]).prefetch_related("groups")}
+    lines = [f"\nSign in at {address} as any of these (password for all: {DEMO_PASSWORD}):"]
+    for person in STAFF:
+        user = users.get(person.username)
+        if user is None:
+            lines.append(f"  {person.username:<7} not loaded: run `manage.py demo_data` (make demo does)")
+            continue
+        roles = ", ".join(sorted(g.name for g in user.groups.all())) or "no role"
+        lines.append(f"  {person.username:<7} {user.get_full_name():<18} {roles:<28} {person.does}")
+    return "\n".join(lines) + "\n"

@@ -10,11 +10,16 @@ output file is left. A thin adapter over `cellway.outcomes.csvio`.
 
 from __future__ import annotations
 
+import argparse
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser, DjangoHelpFormatter
 
 from cellway.outcomes import csvio
+
+
+class HelpWithFormats(DjangoHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    pass
 
 
 class Command(BaseCommand):
@@ -22,6 +27,10 @@ class Command(BaseCommand):
     # every URL and view module) would be most of its start-up.
     requires_system_checks: list[str] = []
     help = "EDSS from Neurostatus functional system and ambulation scores (CSV in, CSV out)."
+
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
+        # The CSV formats, with examples, under --help (kept as written: RawDescription).
+        return super().create_parser(prog_name, subcommand, epilog=csvio.EDSS_FORMATS, formatter_class=HelpWithFormats, **kwargs)
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--in", dest="in_path", required=True, help="scores CSV")

@@ -9,11 +9,16 @@ A thin adapter over `cellway.outcomes.csvio` (see docs/outcomes.md).
 
 from __future__ import annotations
 
+import argparse
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser, DjangoHelpFormatter
 
 from cellway.outcomes import csvio
+
+
+class HelpWithFormats(DjangoHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    pass
 
 
 class Command(BaseCommand):
@@ -21,6 +26,10 @@ class Command(BaseCommand):
     # every URL and view module) would be most of its start-up.
     requires_system_checks: list[str] = []
     help = "Confirmed disability worsening/improvement events (msprog rules) from a visits CSV."
+
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
+        # The CSV formats, with examples, under --help (kept as written: RawDescription).
+        return super().create_parser(prog_name, subcommand, epilog=csvio.EVENTS_FORMATS, formatter_class=HelpWithFormats, **kwargs)
 
     def add_arguments(self, parser: CommandParser) -> None:
         csvio.add_events_arguments(parser)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.db import transaction
@@ -92,22 +93,35 @@ def ensure_measures() -> list[ReportedMeasure]:
     return out
 
 
-def load_outcomes_demo(staff: dict[str, User], *, patients: int = 36, seed: int = 2026) -> int:
-    """Load the cohort (idempotent: does nothing if its first patient exists). Returns how many cases were added."""
-    if Case.objects.filter(patient__full_name=NAMES[0][0]).exists():
+def cohort_loaded() -> bool:
+    return Case.objects.filter(patient__full_name=NAMES[0][0]).exists()
+
+
+def load_outcomes_demo(
+    staff: dict[str, User], *, patients: int = 36, seed: int = 2026, progress: Callable[[int, int], None] | None = None
+) -> int:
+    """Load the cohort (idempotent: does nothing if its first patient exists). Returns how many cases were added.
+
+    ``progress(done, total)`` is called after each patient.
+    """
+    if cohort_loaded():
         return 0
     rng = random.Random(seed)  # noqa: S311 - demo data, not secrets
     ensure_measures()
     today = clinic_today()
-    added = 0
-    for name, country in NAMES[:patients]:
+    chosen = NAMES[:patients]
+    total = len(chosen) + 1
+    for done, (name, country) in enumerate(chosen, start=1):
         with transaction.atomic():
             _patient(staff, rng, name, country, today)
-        added += 1
+        if progress:
+            progress(done, total)
     with transaction.atomic():
         case = _treated(staff, OPEN_PATIENT[0], OPEN_PATIENT[1], months_before(today, 13))
         _record(staff, rng, case, case.first_therapy_day or today, _Profile(rng, kind="improver"), only_baseline=True)
-    return added + 1
+    if progress:
+        progress(total, total)
+    return total
 
 
 class _Profile:

@@ -11,8 +11,8 @@ from django.urls import reverse
 
 from cellway.cases.models import Condition
 from cellway.clinic import clinic_today
+from cellway.demo.outcomes import load_outcomes_demo
 from cellway.outcomes import cohort
-from cellway.outcomes.demo import load_outcomes_demo
 
 
 @pytest.fixture
