@@ -24,6 +24,7 @@ from cellway.accounts.roles import SEE_ALL
 from cellway.cases import notify
 from cellway.cases.events import EventKind
 from cellway.cases.models import Case, CaseCounter, CaseEvent, Condition, Inquiry, Patient, Reminder, Source
+from cellway.cases.parts import Part
 from cellway.cases.search import search_key
 from cellway.cases.signals import case_opened
 from cellway.cases.stages import ENDINGS, FINAL, LABELS, Stage, can_move
@@ -121,11 +122,23 @@ def record_medical_read(*, case: Case, by: User, subject: str, summary: str) -> 
     return record_event(case=case, by=by, kind=EventKind.MEDICAL_READ, summary=summary, data={"subject": subject})
 
 
-def move(case: Case, *, to: Stage, by: User | None, summary: str = "", reason: str = "", data: dict[str, Any] | None = None) -> CaseEvent:
+def move(
+    case: Case,
+    *,
+    to: Stage,
+    by: User | None,
+    summary: str = "",
+    reason: str = "",
+    data: dict[str, Any] | None = None,
+    part: Part | None = None,
+) -> CaseEvent:
     """Move a locked case to `to`, bump its version and write the event.
 
     The caller has already taken the lock with `lock_case` and checked its
-    own rule; this checks the move itself is allowed.
+    own rule; this checks the move itself is allowed. Everyone in scope sees
+    a stage change; `part` names the part of the case its summary and reason
+    come from (a screening verdict's reason), so that those who may not read
+    that part see only the move itself.
     """
     current = case.stage_enum
     if not can_move(current, to):
@@ -142,7 +155,7 @@ def move(case: Case, *, to: Stage, by: User | None, summary: str = "", reason: s
         to_stage=to.value,
         summary=summary or f"{LABELS[current]} → {LABELS[to]}",
         reason=reason,
-        data=data or {},
+        data={**(data or {}), **({"part": part.value} if part else {})},
     )
 
 

@@ -18,6 +18,7 @@ from cellway.billing import services as billing
 from cellway.cases import notify
 from cellway.cases.events import EventKind
 from cellway.cases.models import Case
+from cellway.cases.parts import Part
 from cellway.cases.services import expect_stage, lock_case, move, record_event, require_assigned, require_perm, touch
 from cellway.cases.stages import Stage
 from cellway.clinic import clinic_today
@@ -129,7 +130,7 @@ def revise_plan(*, case: Case, by: User, reason: str) -> Case:
         limits.check_length(reason, limits.REASON, "The reason")
         if not reason.strip():
             raise Refusal("Say why the plan is being revised.")
-        move(case, to=Stage.REVIEW, by=by, summary="Plan revision started", reason=reason)
+        move(case, to=Stage.REVIEW, by=by, summary="Plan revision started", reason=reason, part=Part.PLAN)
     return case
 
 
@@ -232,7 +233,15 @@ def judge_screening(*, result: ScreeningResult, by: User, verdict: str, reason: 
         result.judged_by, result.judged_at, result.signature = by, timezone.now(), signature
         result.save(update_fields=["verdict", "verdict_reason", "judged_by", "judged_at", "signature"])
         if verdict == Verdict.SATISFACTORY:
-            move(case, to=Stage.CLEARED, by=by, summary="Screening judged satisfactory", reason=reason, data={"signature": signature.pk})
+            move(
+                case,
+                to=Stage.CLEARED,
+                by=by,
+                summary="Screening judged satisfactory",
+                reason=reason,
+                data={"signature": signature.pk},
+                part=Part.SCREENING,
+            )
         else:
             Case.objects.filter(pk=case.pk).update(end_reason=reason)
             move(
@@ -242,6 +251,7 @@ def judge_screening(*, result: ScreeningResult, by: User, verdict: str, reason: 
                 summary="Refused: screening judged unsatisfactory",
                 reason=reason,
                 data={"signature": signature.pk},
+                part=Part.SCREENING,
             )
         notify.later(notify.screening_judged, case_id=case.pk, verdict=label)
     return result

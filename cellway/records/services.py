@@ -20,6 +20,7 @@ from cellway import limits
 from cellway.accounts.models import User
 from cellway.cases.events import EventKind
 from cellway.cases.models import Case
+from cellway.cases.parts import Part
 from cellway.cases.services import expect_stage, lock_case, move, record_event, record_medical_read, require_perm, touch
 from cellway.cases.stages import Stage
 from cellway.errors import NotAllowed, Refusal
@@ -655,5 +656,5 @@ def reopen_records(*, case: Case, by: User, reason: str) -> Case:
         limits.check_length(reason, limits.REASON, "What is missing")
         if not reason.strip():
             raise Refusal("Say what is missing.")
-        move(case, to=Stage.INQUIRY, by=by, summary="Records reopened", reason=reason)
+        move(case, to=Stage.INQUIRY, by=by, summary="Records reopened", reason=reason, part=Part.RECORDS)
     return case

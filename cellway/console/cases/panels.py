@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from cellway.cases import selectors
-from cellway.cases.models import Case
+from cellway.cases.models import Case, CaseEvent
 from cellway.cases.parts import Part
 from cellway.cases.services import check_assign, check_end_case
 from cellway.cases.stages import ENDINGS, LABELS, MAIN_PATH, Stage
@@ -13,7 +14,7 @@ from cellway.console.cases import forms
 from cellway.console.panels import CasePage, Panel
 from cellway.errors import allowed
 
-__all__ = ["ENDINGS", "assign", "end", "patient", "stage_bar", "timeline"]
+__all__ = ["ENDINGS", "assign", "end", "end_reason", "patient", "stage_bar", "timeline"]
 
 
 def stage_bar(case: Case) -> list[dict[str, Any]]:
@@ -40,6 +41,15 @@ def stage_bar(case: Case) -> list[dict[str, Any]]:
             label = "Not paid in full"
         bar.append({"label": label, "state": state})
     return bar
+
+
+def end_reason(page: CasePage) -> str:
+    """Why the case ended, unless the reason comes from a part this person does not read (an unsatisfactory screening)."""
+    case = page.case
+    if case.stage_enum not in ENDINGS:
+        return ""
+    ending = case.events.filter(to_stage=case.stage).order_by("-at", "-id").first()
+    return case.end_reason if ending is None or detail_readable(page, ending) else ""
 
 
 def patient(page: CasePage) -> Panel:
@@ -80,6 +90,34 @@ def end(page: CasePage) -> Panel | None:
     return Panel("end", "console/panels/end.html", {"form": form, "open": page.is_open("end")}, aside=True)
 
 
+@dataclass(frozen=True)
+class TimelineRow:
+    event: CaseEvent
+    summary: str
+    reason: str
+
+
 def timeline(page: CasePage) -> Panel:
-    """What happened to the case, limited to the parts of it this person may read."""
-    return Panel("timeline", "console/panels/timeline.html", {"events": list(selectors.timeline(page.case, page.user))}, aside=True)
+    """What happened to the case, limited to the parts of it this person may read.
+
+    A stage change is everyone's to see, but its summary and reason may come
+    from a part this person does not read (a screening verdict's reason): then
+    only the move itself is shown.
+    """
+    rows = [_row(page, e) for e in selectors.timeline(page.case, page.user)]
+    return Panel("timeline", "console/panels/timeline.html", {"events": [r.event for r in rows], "rows": rows}, aside=True)
+
+
+def _row(page: CasePage, event: CaseEvent) -> TimelineRow:
+    if detail_readable(page, event):
+        return TimelineRow(event, event.summary, event.reason)
+    moved = (
+        f"{LABELS[Stage(event.from_stage)]} → {LABELS[Stage(event.to_stage)]}" if event.from_stage and event.to_stage else "Stage changed"
+    )
+    return TimelineRow(event, moved, "")
+
+
+def detail_readable(page: CasePage, event: CaseEvent) -> bool:
+    """Whether the summary and reason of `event` come from a part this person reads."""
+    part = (event.data or {}).get("part")
+    return not part or page.reads(Part(part))

@@ -158,6 +158,7 @@ def render_case_page(
         "aside": [p for p in shown if p.aside],
         "stage_bar": panels.stage_bar(case),
         "ended": case.stage_enum in panels.ENDINGS,
+        "end_reason": panels.end_reason(page),
         "medical_parts": MEDICAL,
     }
     return render(request, "console/cases/case_detail.html", context, status=status)

@@ -137,3 +137,20 @@ def test_a_role_without_a_medical_part_leaves_no_read_on_the_trail(as_user, staf
     case, _ = followed
     as_user("fiona").get(reverse("console:case", args=[case.uuid]))
     assert not CaseEvent.objects.filter(case=case, kind="medical.read", actor=staff["fiona"]).exists()
+
+
+def test_a_screening_verdicts_reason_is_not_shown_to_roles_that_do_not_read_screening(as_user, staff, case_at, password):
+    from cellway.clinic import clinic_today
+    from cellway.plans import services as plans
+    from cellway.plans.models import Verdict
+
+    case = case_at(Stage.ACCEPTED)
+    result = plans.record_screening(case=case, by=staff["carla"], sample_date=clinic_today(), markers="CA 19-9 412 U/mL")
+    plans.judge_screening(result=result, by=staff["sofia"], verdict=Verdict.UNSATISFACTORY, reason="CA 19-9 at 412 U/mL", password=password)
+
+    for who, shown in [("sofia", True), ("liam", True), ("fiona", False), ("lena", False), ("ivan", False)]:
+        html = as_user(who).get(reverse("console:case", args=[case.uuid])).text
+        assert ("CA 19-9 at 412 U/mL" in html) == shown, who
+        assert "This case ended as refused." in html
+        # Everyone in scope still sees that the case moved, without the medical detail.
+        assert ("Awaiting screening → Refused" in html) == (not shown), who
