@@ -79,7 +79,7 @@ def issue_quote(*, case: Case, plan_id: int, numbers: pricing.PlanNumbers, packa
         case,
         to=Stage.QUOTED,
         by=by,
-        summary=f"Quote v{quote.version} issued: {quote.total} {quote.currency}",
+        summary=f"Quote v{quote.version} issued: {quote.total:,.2f} {quote.currency}",
         data={"quote": str(quote.uuid)},
     )
     notify.later(notify.quote_issued, case_id=case.pk)
@@ -114,7 +114,7 @@ def revise_quote(*, case: Case, by: User, adjustment: Decimal, reason: str) -> Q
             by=by,
             kind=EventKind.QUOTE,
             reason=reason,
-            summary=f"Quote v{quote.version} issued with adjustment {adjustment:+} {quote.currency}: {quote.total}",
+            summary=f"Quote v{quote.version} issued with adjustment {adjustment:+,.2f} {quote.currency}: {quote.total:,.2f}",
         )
         notify.later(notify.quote_issued, case_id=case.pk)
     return quote
@@ -172,7 +172,8 @@ def record_payment(*, case: Case, by: User, amount: Decimal, method: str, refere
             before = account(case)
             assert before.quote is not None  # the check refuses a case without an accepted quote
             if amount > before.outstanding:
-                raise Refusal(f"That is more than the {before.outstanding} {before.quote.currency} still owed; record a refund separately.")
+                owed = f"{before.outstanding:,.2f} {before.quote.currency}"
+                raise Refusal(f"That is more than the {owed} still owed; record a refund separately.")
             payment = Payment.objects.create(
                 case=case,
                 quote=before.quote,
@@ -184,7 +185,7 @@ def record_payment(*, case: Case, by: User, amount: Decimal, method: str, refere
                 recorded_by=by,
             )
             after = account(case)
-            summary = f"Payment of {amount} {payment.currency} recorded ({payment.get_method_display()} {payment.reference})"
+            summary = f"Payment of {amount:,.2f} {payment.currency} recorded ({payment.get_method_display()} {payment.reference})"
             touch(case)
             record_event(case=case, by=by, kind=EventKind.PAYMENT, summary=summary, data={"payment": str(payment.uuid)})
             if case.stage_enum == Stage.SCHEDULED and after.deposit_paid:

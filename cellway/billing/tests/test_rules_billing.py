@@ -182,7 +182,7 @@ def test_a_payment_over_the_balance_is_refused_and_nothing_is_written(scheduled,
     with pytest.raises(Refusal) as refused:
         pay(scheduled, staff, TOTAL + Decimal("0.01"), "TOO-MUCH")
 
-    assert refused.value.message == f"That is more than the {TOTAL} EUR still owed; record a refund separately."
+    assert refused.value.message == f"That is more than the {TOTAL:,.2f} EUR still owed; record a refund separately."
     assert written(scheduled) == before
 
 
