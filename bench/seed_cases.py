@@ -42,6 +42,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from cellway.cases.search import search_key  # noqa: E402 - pure module, no Django
 from cellway.cases.stages import LABELS, Stage  # noqa: E402 - pure module, no Django
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/cellway_bench"
@@ -246,7 +247,9 @@ def _copy(cur: Any, table: str, columns: Sequence[str], rows: list[Sequence[Any]
             copy.write(data[start : start + (1 << 20)])
 
 
-PATIENT_COLS = ("id", "uuid", "full_name", "email", "phone", "country", "language", "date_of_birth", "created_at", "updated_at")
+PATIENT_COLS = (
+    "id", "uuid", "full_name", "email", "phone", "country", "language", "date_of_birth", "created_at", "updated_at", "search_key",
+)  # fmt: skip
 INQUIRY_COLS = (
     "id",
     "uuid",
@@ -353,7 +356,7 @@ def bulk_cases(
         }
         next_id = {t: _ids(cur, t) for t in ("cases_patient", "cases_inquiry", "cases_case", "records_recorditem", "cases_caseevent")}
 
-        # A few walked cases get a long trail of record reads: the timeline's worst case.
+        # A few walked cases get a long trail of checklist updates: the timeline's worst case.
         cur.execute("SELECT id FROM cases_case WHERE stage = 'follow_up' ORDER BY id LIMIT %s", (heavy,))
         heavy_rows: list[Sequence[Any]] = []
         for (case_id,) in cur.fetchall():
@@ -366,13 +369,14 @@ def bulk_cases(
                         next_id["cases_caseevent"],
                         case_id,
                         at,
-                        rng.choice(staff_for["record.read"]),
-                        "record.read",
-                        f"Opened {f}",
+                        rng.choice(staff_for["records"]),
+                        # Checklist updates, shown on everyone's timeline: its worst case.
+                        "records",
+                        f"{f}: Missing → Received",
+                        "received by email",
                         "",
                         "",
-                        "",
-                        json.dumps({"file": str(uuid.uuid4())}),
+                        "{}",
                     )
                 )
         _copy(cur, "cases_caseevent", EVENT_COLS, heavy_rows)
@@ -453,7 +457,7 @@ def _one_case(
     next_id["cases_patient"] += 1
     patient_id = next_id["cases_patient"]
     dob = dt.date(rng.randrange(1950, 2015), rng.randrange(1, 13), rng.randrange(1, 29))
-    patient = (patient_id, uuid.uuid4(), name, email, phone, country, language, dob, opened, changed)
+    patient = (patient_id, uuid.uuid4(), name, email, phone, country, language, dob, opened, changed, search_key(name))
     next_id["cases_inquiry"] += 1
     inquiry_id = next_id["cases_inquiry"]
     inquiry = (
@@ -516,12 +520,12 @@ def _one_case(
         else:
             padding.append(
                 (
-                    "record.read",
+                    "medical.read",
                     f"Opened {rng.choice(FILES)}",
                     "",
                     "",
                     "",
-                    json.dumps({"file": str(uuid.uuid4())}),
+                    json.dumps({"subject": f"record:{uuid.uuid4()}"}),
                     rng.choice(staff_for["record.read"]),
                 )
             )
