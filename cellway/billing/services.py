@@ -16,7 +16,7 @@ from cellway import limits
 from cellway.accounts.models import User
 from cellway.audit.services import audit_record, sign
 from cellway.billing import pricing
-from cellway.billing.models import PRICE_FIELDS, BalanceOverride, Payment, PriceList, Quote, QuoteStatus, price_label
+from cellway.billing.models import PRICE_FIELDS, BalanceOverride, Method, Payment, PriceList, Quote, QuoteStatus, price_label
 from cellway.billing.money import check_money
 from cellway.cases import notify
 from cellway.cases.models import Case
@@ -167,6 +167,9 @@ def record_payment(*, case: Case, by: User, amount: Decimal, method: str, refere
         raise Refusal("Give the bank or card reference, so the same payment is never recorded twice.")
     if received_on > clinic_today():
         raise Refusal("A payment cannot be received in the future.")
+    if method not in Method.values:
+        *others, last = (label.lower() for label in Method.labels)
+        raise Refusal(f"A payment is made by {', '.join(others)} or {last}.")
     try:
         with transaction.atomic():
             case = lock_case(case, expected=PAYABLE, doing="record a payment")
