@@ -13,7 +13,7 @@ from cellway import limits
 from cellway.accounts.models import User
 from cellway.audit.services import audit_record, sign
 from cellway.billing import pricing
-from cellway.billing.models import PRICE_FIELDS, BalanceOverride, Payment, PriceList, Quote, QuoteStatus, price_label
+from cellway.billing.models import PRICE_FIELDS, BalanceOverride, Method, Payment, PriceList, Quote, QuoteStatus, price_label
 from cellway.billing.money import check_money
 from cellway.billing.selectors import account, active_price_list
 from cellway.cases import notify
@@ -163,6 +163,9 @@ def record_payment(*, case: Case, by: User, amount: Decimal, method: str, refere
             check_record_payment(case=case, by=by)
             limits.check_length(reference.strip(), limits.REFERENCE, "The reference")
             amount = check_money(amount, "The payment amount", may_be_negative=True)
+            if method not in Method.values:
+                *others, last = (label.lower() for label in Method.labels)
+                raise Refusal(f"A payment is made by {', '.join(others)} or {last}.")
             if amount <= 0:
                 raise Refusal("A payment is more than zero.")
             if not reference.strip():

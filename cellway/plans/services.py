@@ -177,6 +177,14 @@ def record_screening(
                 raise Refusal("Write the markers and values as the laboratory reported them.")
             if case.first_therapy_day and sample_date < earliest_sample_date(case.first_therapy_day, settings.SCREENING_MAX_AGE_MONTHS):
                 raise Refusal(_too_old(sample_date, case.first_therapy_day))
+            # A first therapy day is never in the past, so an older sample counts for none: most often
+            # a mistyped year (0202), which the case page's expiry arithmetic cannot even hold.
+            earliest = earliest_sample_date(clinic_today(), settings.SCREENING_MAX_AGE_MONTHS)
+            if sample_date < earliest:
+                raise Refusal(
+                    f"A screening sampled on {sample_date:%d %b %Y} counts for no therapy day to come: the sample must be "
+                    f"taken on or after {earliest:%d %b %Y} (at most {settings.SCREENING_MAX_AGE_MONTHS} months before)."
+                )
             if report is not None:
                 stored = records.attach_screening_report(case=case, upload=report, by=by)
             result = ScreeningResult.objects.create(

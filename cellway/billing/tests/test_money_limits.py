@@ -135,6 +135,17 @@ def test_a_payment_that_overflows_is_refused_and_no_payment_is_written(scheduled
     assert written(scheduled) == before
 
 
+def test_a_payment_by_a_method_the_clinic_does_not_take_is_refused(scheduled, staff):
+    before = written(scheduled)
+
+    with pytest.raises(Refusal, match="A payment is made by bank transfer, card or cash."):
+        billing.record_payment(
+            case=scheduled, by=staff["fiona"], amount=Decimal("100"), method="seashells", reference="S-1", received_on=clinic_today()
+        )
+
+    assert written(scheduled) == before
+
+
 def test_the_payment_form_refuses_an_overflowing_amount_with_a_422(scheduled, staff, client):
     before = written(scheduled)
     client.force_login(staff["fiona"])

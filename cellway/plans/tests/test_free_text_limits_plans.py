@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from django.urls import reverse
 
 from cellway import limits
 from cellway.audit.signatures import Signature
@@ -60,3 +63,21 @@ def test_an_over_long_schedule_is_refused_and_the_draft_is_not_saved(case_at, st
         plans.save_plan(case=case, by=staff["sofia"], iv_infusions=1, schedule="d" * (limits.DOCUMENT + 1))
 
     assert written(case) == before
+
+
+@pytest.mark.parametrize("sample_date", [dt.date(1, 1, 1), dt.date(202, 11, 30)], ids=["year-1", "year-202"])
+def test_a_sample_too_old_to_count_for_any_day_to_come_is_refused_and_the_case_page_still_opens(case_at, staff, client, sample_date):
+    # A sample dated in year 1 used to be stored, and then every view of the case page failed (500).
+    case = case_at(Stage.ACCEPTED)
+    before = written(case)
+
+    with pytest.raises(Refusal, match=f"A screening sampled on {sample_date:%d %b %Y} counts for no therapy day to come"):
+        plans.record_screening(case=case, by=staff["carla"], sample_date=sample_date, markers="CEA 1.1")
+
+    assert written(case) == before
+    client.force_login(staff["carla"])
+    response = client.post(
+        reverse("console:act-screening", args=[case.uuid]), {"sample_date": sample_date.isoformat(), "markers": "CEA 1.1"}
+    )
+    assert response.status_code == 422 and "counts for no therapy day to come" in response.text
+    assert client.get(reverse("console:case", args=[case.uuid])).status_code == 200
