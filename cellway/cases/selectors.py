@@ -117,7 +117,8 @@ def timeline(case: Case, user: User, limit: int = 200) -> QuerySet[CaseEvent]:
 
 def stages_reached(case: Case) -> set[Stage]:
     """Every stage the case has been in (from its stage events)."""
-    reached = {Stage(s) for s in case.events.exclude(to_stage="").values_list("to_stage", flat=True).distinct()}
+    # order_by(): the model's ordering would join the DISTINCT and return every stage event.
+    reached = {Stage(s) for s in case.events.exclude(to_stage="").order_by().values_list("to_stage", flat=True).distinct()}
     return reached | {case.stage_enum}
 
 

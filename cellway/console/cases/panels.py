@@ -90,6 +90,10 @@ def end(page: CasePage) -> Panel | None:
     return Panel("end", "console/panels/end.html", {"form": form, "open": page.is_open("end")}, aside=True)
 
 
+TIMELINE_LATEST = 30
+TIMELINE_ALL = 2000
+
+
 @dataclass(frozen=True)
 class TimelineRow:
     event: CaseEvent
@@ -104,8 +108,13 @@ def timeline(page: CasePage) -> Panel:
     from a part this person does not read (a screening verdict's reason): then
     only the move itself is shown.
     """
-    rows = [_row(page, e) for e in selectors.timeline(page.case, page.user)]
-    return Panel("timeline", "console/panels/timeline.html", {"events": [r.event for r in rows], "rows": rows}, aside=True)
+    whole = page.request.GET.get("timeline") == "all"
+    # The latest events; a long history is one click away, not rendered on every visit.
+    limit = TIMELINE_ALL if whole else TIMELINE_LATEST
+    events = list(selectors.timeline(page.case, page.user, limit=limit + 1))
+    rows = [_row(page, e) for e in events[:limit]]
+    context = {"events": [r.event for r in rows], "rows": rows, "more": len(events) > limit and not whole}
+    return Panel("timeline", "console/panels/timeline.html", context, aside=True)
 
 
 def _row(page: CasePage, event: CaseEvent) -> TimelineRow:
