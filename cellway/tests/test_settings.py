@@ -101,9 +101,11 @@ def test_a_bad_value_stops_start_up_naming_the_variable(start_up, name, value, s
     assert said in message and repr(value) in message
 
 
-def test_manage_py_refuses_to_start_with_a_bad_value():
+def test_manage_py_refuses_to_start_with_a_bad_value(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CELLWAY_", "DJANGO_"))}
-    env.update(DJANGO_SECRET_KEY="x" * 50, DJANGO_SETTINGS_MODULE="cellway.settings", CELLWAY_DEPOSIT_PERCENT="0")
+    env.update(
+        DJANGO_SECRET_KEY="x" * 50, DJANGO_SETTINGS_MODULE="cellway.settings", CELLWAY_VAR_DIR=str(tmp_path), CELLWAY_DEPOSIT_PERCENT="0"
+    )
     done = subprocess.run(  # noqa: S603
         [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )

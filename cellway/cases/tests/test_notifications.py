@@ -104,7 +104,7 @@ def test_staff_who_are_no_longer_active_are_not_emailed(case_at, staff, mailoutb
     assert [m.to for m in mailoutbox] == [[case.patient.email]]
 
 
-@pytest.mark.parametrize("notice", [n for n in vars(notify).values() if isinstance(n, notify.Notice) and n.patient], ids=str)
+@pytest.mark.parametrize("notice", [n for n in vars(notify).values() if isinstance(n, notify.Notice) and n.patient], ids=lambda n: n.name)
 def test_a_patients_mail_is_addressed_to_the_patient_alone(notice, case_at, staff, mailoutbox, django_capture_on_commit_callbacks):
     case = case_at(Stage.SCHEDULED)  # a specialist assigned, dates set: every staff audience has someone
     context = {"verdict": "Satisfactory", "what": "deposit", "amount": "4578.00", "currency": "EUR", "due_on": "1 January 2027",
