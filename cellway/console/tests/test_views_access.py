@@ -258,3 +258,19 @@ def test_a_refused_form_is_shown_open_with_the_message_beside_it(as_user, case_a
     html = response.text
     end = html[html.index('id="end"') :]
     assert "<details open>" in end[:200] and 'class="refusal" role="alert"' in end and "Reload the page." in end
+
+
+def test_a_long_timeline_shows_the_latest_events_and_the_rest_on_demand(as_user, case_at, staff):
+    from cellway.cases import services as cases
+    from cellway.console.cases.panels import TIMELINE_LATEST
+
+    case = case_at(Stage.TRIAGE)
+    for n in range(TIMELINE_LATEST + 5):
+        cases.record_event(case=case, by=staff["carla"], kind="note", summary=f"Called the family (call {n})")
+    url = reverse("console:case", args=[case.uuid])
+
+    page = as_user("liam").get(url).text
+    assert f"call {TIMELINE_LATEST + 4})" in page and "(call 0)" not in page
+    assert "Show the whole timeline" in page
+    whole = as_user("liam").get(url, {"timeline": "all"}).text
+    assert "(call 0)" in whole and "Case opened from" in whole and "Show the whole timeline" not in whole
