@@ -61,6 +61,16 @@ def documents_for(cases: Iterable[Case]) -> dict[int, list[DocumentStatus]]:
         .values_list("case_id", "sample_date")
     ):
         latest.setdefault(case_id, sample_date)
+    return _statuses(cases, latest)
+
+
+def documents_of(case: Case, results: list[ScreeningResult]) -> list[DocumentStatus]:
+    """`documents_for` one case whose screening results are already read (the case page): no query."""
+    counted = [r.sample_date for r in results if r.verdict != Verdict.UNSATISFACTORY]
+    return _statuses([case], {case.pk: max(counted)} if counted else {})[case.pk]
+
+
+def _statuses(cases: list[Case], latest: dict[int, Any]) -> dict[int, list[DocumentStatus]]:
     today = clinic_today()
     out: dict[int, list[DocumentStatus]] = {}
     for case in cases:

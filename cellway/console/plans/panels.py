@@ -61,7 +61,7 @@ def screening(page: CasePage) -> Panel | None:
         "console/panels/screening.html",
         {
             "results": results,
-            "documents": selectors.documents_for([case]).get(case.pk, []),
+            "documents": selectors.documents_of(case, results),
             "pending": pending,
             "can_judge": can_judge,
             "judge_form": page.form("judge", lambda: forms.JudgeForm(initial={"result": pending.uuid if pending else None})),

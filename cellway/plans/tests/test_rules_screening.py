@@ -259,3 +259,12 @@ def test_once_the_first_therapy_day_is_known_a_result_too_old_for_it_is_refused_
         f"A screening sampled on {too_old:%d %b %Y} does not count for a first therapy day of {first_day:%d %b %Y}: "
         f"the sample must be taken on or after {earliest:%d %b %Y} (at most 3 months before).")
     assert written(case) == before
+
+
+@pytest.mark.parametrize("stage", [Stage.ACCEPTED, Stage.CLEARED, Stage.SCHEDULED, Stage.ARRIVED])
+def test_the_case_pages_screening_status_is_the_queues(case_at, stage):
+    """`documents_of` (from the results the page already read) says what `documents_for` (the queue's) says."""
+    from cellway.plans import selectors
+
+    case = case_at(stage)
+    assert selectors.documents_of(case, selectors.screenings(case)) == selectors.documents_for([case])[case.pk]
