@@ -156,7 +156,7 @@ def check_judge_screening(*, case: Case, by: User, result: ScreeningResult | Non
 
 
 def record_screening(
-    *, case: Case, by: User, sample_date: dt.date, markers: str, laboratory: str = "", report: UploadedFile | None = None
+    *, case: Case, by: User, sample_date: dt.date, markers: str, laboratory: str = "", report: UploadedFile[bytes] | None = None
 ) -> ScreeningResult:
     """Record a screening result as received. It waits for a specialist's verdict.
 
