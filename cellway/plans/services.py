@@ -77,7 +77,7 @@ def save_plan(*, case: Case, by: User, **fields: Any) -> TherapyPlan:
         draft = case.plans.filter(status=PlanStatus.DRAFT).first()
         base = {f: getattr(draft, f) for f in PLAN_FIELDS} if draft else {}
         merged = {**base, **fields}
-        check_plan({**{k: 0 for k in PLAN_FIELDS}, "schedule": "", "notes": "", **merged})
+        check_plan({**dict.fromkeys(PLAN_FIELDS, 0), "schedule": "", "notes": "", **merged})
         if draft is None:
             last = case.plans.order_by("-version").first()
             draft = TherapyPlan(case=case, version=(last.version + 1) if last else 1, written_by=by)
