@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 DEMO_ENV := DJANGO_DEBUG=true
 PORT ?= 8000
 
-.PHONY: install demo serve test lint check bench clean
+.PHONY: install demo serve test test-engines lint check bench clean
 
 install: $(VENV)/.installed
 
@@ -24,6 +24,17 @@ demo: install
 
 test: install
 	$(PY) -m pytest
+
+# The pure engines' tests, without Django (no settings, no database): a few seconds.
+# The pymsprog comparison (outcomes/tests/test_against_pymsprog.py) is left to `make test`: it takes minutes.
+ENGINE_TESTS := \
+	cellway/cases/tests/test_stages.py cellway/cases/tests/test_search_key.py cellway/cases/tests/test_limits.py \
+	cellway/billing/tests/test_pricing.py cellway/plans/tests/test_screening_rule.py \
+	cellway/records/tests/test_documents.py cellway/records/intake/tests \
+	cellway/outcomes/tests/test_edss.py cellway/outcomes/tests/test_confirmed_change.py cellway/outcomes/tests/test_stats.py
+
+test-engines: install
+	$(PY) -m pytest -p no:django -W ignore::pytest.PytestConfigWarning $(ENGINE_TESTS)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import math
 import multiprocessing as mp
 import os
@@ -51,6 +52,8 @@ import sys
 import tempfile
 import time
 import uuid
+from dataclasses import dataclass
+from multiprocessing.pool import Pool
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -189,10 +192,8 @@ class Server:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(timeout=10)
         # Leave no worker behind if the master died first.
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         say("server stopped")
 
 
@@ -355,7 +356,37 @@ class CpuShare:
 # --- Main ---------------------------------------------------------------------------------
 
 
+Result = tuple[str, str, int, float]  # kind, path, status, seconds
+
+
+@dataclass(frozen=True)
+class Measured:
+    results: list[Result]
+    case_groups: dict[str, str]  # case page path -> kind of case
+    server: str  # how the server ran
+    others: float  # share of the busy CPU other processes used while measuring
+
+
 def main(argv: list[str] | None = None) -> int:
+    args = _arguments(argv)
+    _give_up_after(args.max_minutes)
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="cellway-bench-") as var_dir:
+        measured = _seed_serve_and_measure(args, var_dir)
+    stats = _report(args, measured, started)
+    trivial95 = stats["trivial"][1]
+    print(f"BENCH liaison_queue_p50_ms {stats['liaison_queue'][0]:.1f} ms")
+    print(f"BENCH liaison_queue_p95_ms {stats['liaison_queue'][1]:.1f} ms")
+    print(f"BENCH case_page_p50_ms {stats['case_page'][0]:.1f} ms")
+    print(f"BENCH case_page_p95_ms {stats['case_page'][1]:.1f} ms")
+    print(f"BENCH trivial_p50_ms {stats['trivial'][0]:.1f} ms")
+    print(f"BENCH trivial_p95_ms {trivial95:.1f} ms")
+    print(f"BENCH liaison_queue_p95_vs_trivial {stats['liaison_queue'][1] / trivial95:.2f} x")
+    print(f"BENCH case_page_p95_vs_trivial {stats['case_page'][1] / trivial95:.2f} x")
+    return 0
+
+
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=60, help="measured requests of each page per client (default 60)")
@@ -370,10 +401,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=10, help="unmeasured requests of each page per client first")
     parser.add_argument("--max-minutes", type=float, default=45, help="give up (and stop the server) after this long")
     parser.add_argument("--seed", type=int, default=2026)
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def _give_up_after(max_minutes: float) -> None:
+    """Raise Deadline after `max_minutes`, and turn SIGTERM into KeyboardInterrupt, so the server is always stopped."""
 
     def on_deadline(*_: Any) -> None:
-        raise Deadline(f"the benchmark ran over {args.max_minutes:g} minutes")
+        raise Deadline(f"the benchmark ran over {max_minutes:g} minutes")
 
     signal.signal(signal.SIGALRM, on_deadline)
 
@@ -381,95 +416,112 @@ def main(argv: list[str] | None = None) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_term)
-    signal.alarm(int(args.max_minutes * 60))
-    started = time.monotonic()
+    signal.alarm(int(max_minutes * 60))
+
+
+def _seed_serve_and_measure(args: argparse.Namespace, var_dir: str) -> Measured:
     rng = random.Random(args.seed)
     server: Server | None = None
-    pool: Any = None
-    with tempfile.TemporaryDirectory(prefix="cellway-bench-") as var_dir:
-        env = server_env(args.database_url, var_dir)
-        try:
-            existing = seeded_cases(args.database_url) if args.keep else 0
-            if existing:
-                say(f"--keep: reusing the database with {existing} cases")
-                manage(env, "migrate", "--verbosity", "0")
-            else:
-                recreate_database(args.database_url)
-                say("migrating")
-                manage(env, "migrate", "--verbosity", "0")
-                subprocess.run(  # noqa: S603
-                    [
-                        sys.executable,
-                        str(ROOT / "bench" / "seed_cases.py"),
-                        "--database-url",
-                        args.database_url,
-                        "--cases",
-                        str(args.cases),
-                        "--walked",
-                        str(args.walked),
-                        "--seed",
-                        str(args.seed),
-                        "--var-dir",
-                        var_dir,
-                    ],
-                    cwd=ROOT,
-                    env=env,
-                    check=True,
-                )
-            manage(env, "collectstatic", "--noinput", "--verbosity", "0")
+    pool: Pool | None = None
+    env = server_env(args.database_url, var_dir)
+    try:
+        _seed(args, env, var_dir)
+        manage(env, "collectstatic", "--noinput", "--verbosity", "0")
 
-            queue_paths, case_paths, info, case_groups = targets(args.database_url, rng)
-            say(
-                f"triage queue: {info['triage']} cases, {info['pages']} pages; case pages from {info['spread']} sampled cases, "
-                f"{info['walked']} walked, {info['heavy']} with the longest trails"
-            )
+        queue_paths, case_paths, info, case_groups = targets(args.database_url, rng)
+        say(
+            f"triage queue: {info['triage']} cases, {info['pages']} pages; case pages from {info['spread']} sampled cases, "
+            f"{info['walked']} walked, {info['heavy']} with the longest trails"
+        )
 
-            server = Server(env, args.workers, args.worker_class, args.threads, Path(var_dir) / "gunicorn.log")
-            server.wait_ready()
-            say(f"{server.describe} on {server.base}")
+        server = Server(env, args.workers, args.worker_class, args.threads, Path(var_dir) / "gunicorn.log")
+        server.wait_ready()
+        say(f"{server.describe} on {server.base}")
 
-            sessions = [sign_in(server.base, "liam", demo_password()) for _ in range(args.clients)]
-            say(f"{args.clients} clients signed in as liam (liaison officer)")
+        sessions = [sign_in(server.base, "liam", demo_password()) for _ in range(args.clients)]
+        say(f"{args.clients} clients signed in as liam (liaison officer)")
 
-            paths: dict[str, Mix] = {"trivial": [(["/healthz"], 1.0)], "liaison_queue": queue_paths, "case_page": case_paths}
-            pool = mp.get_context("fork").Pool(args.clients, initializer=_client_init)
+        paths: dict[str, Mix] = {"trivial": [(["/healthz"], 1.0)], "liaison_queue": queue_paths, "case_page": case_paths}
+        pool = mp.get_context("fork").Pool(args.clients, initializer=_client_init)
+        results, others = _measure(args, pool, server, sessions, paths, rng)
+        return Measured(results=results, case_groups=case_groups, server=server.describe, others=others)
+    except BaseException:
+        if server is not None and server.log.exists():
+            print(server.log.read_text()[-3000:], file=sys.stderr)
+        raise
+    finally:
+        signal.alarm(0)
+        if pool is not None:
+            pool.terminate()
+            pool.join()
+        if server is not None:
+            server.stop()
 
-            def phase(kind: str, n: int) -> list[tuple[str, str, int, float]]:
-                jobs = [(server.base, sessions[i], plan_for(kind, paths[kind], n, rng)) for i in range(args.clients)]  # type: ignore[union-attr]
-                return [r for rs in pool.map(run_client, jobs, chunksize=1) for r in rs]
 
-            say(f"warming up: {args.warmup} requests of each page per client")
-            warm = []
-            for kind in KINDS:
-                warm += phase(kind, args.warmup)
+def _seed(args: argparse.Namespace, env: dict[str, str], var_dir: str) -> None:
+    """Migrate, and seed the cases unless --keep finds them there already."""
+    existing = seeded_cases(args.database_url) if args.keep else 0
+    if existing:
+        say(f"--keep: reusing the database with {existing} cases")
+        manage(env, "migrate", "--verbosity", "0")
+        return
+    recreate_database(args.database_url)
+    say("migrating")
+    manage(env, "migrate", "--verbosity", "0")
+    subprocess.run(  # noqa: S603
+        [
+            sys.executable,
+            str(ROOT / "bench" / "seed_cases.py"),
+            "--database-url",
+            args.database_url,
+            "--cases",
+            str(args.cases),
+            "--walked",
+            str(args.walked),
+            "--seed",
+            str(args.seed),
+            "--var-dir",
+            var_dir,
+        ],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
 
-            results: list[tuple[str, str, int, float]] = []
-            per_round = [args.requests // args.rounds + (1 if r < args.requests % args.rounds else 0) for r in range(args.rounds)]
-            t0 = time.monotonic()
-            share = CpuShare(_admin_url(args.database_url)[1])
-            for r, n in enumerate(per_round, 1):
-                for kind in KINDS:
-                    results += phase(kind, n)
-                say(f"round {r}/{args.rounds} done ({len(results)} requests, {time.monotonic() - t0:.0f} s)")
-            others = share.others()
 
-            bad = [(k, p, s) for k, p, s, _ in warm + results if s != 200]
-            if bad:
-                raise RuntimeError(
-                    f"{len(bad)} responses were not 200, e.g. {bad[:5]}; see {server.log}:\n{server.log.read_text()[-3000:]}"
-                )
-        except BaseException:
-            if server is not None and server.log.exists():
-                print(server.log.read_text()[-3000:], file=sys.stderr)
-            raise
-        finally:
-            signal.alarm(0)
-            if pool is not None:
-                pool.terminate()
-                pool.join()
-            if server is not None:
-                server.stop()
+def _measure(
+    args: argparse.Namespace, pool: Pool, server: Server, sessions: list[dict[str, str]], paths: dict[str, Mix], rng: random.Random
+) -> tuple[list[Result], float]:
+    """Warm up, then interleaved rounds of every kind of page; the results and the CPU share of other processes."""
 
+    def phase(kind: str, n: int) -> list[Result]:
+        jobs = [(server.base, sessions[i], plan_for(kind, paths[kind], n, rng)) for i in range(args.clients)]
+        return [r for rs in pool.map(run_client, jobs, chunksize=1) for r in rs]
+
+    say(f"warming up: {args.warmup} requests of each page per client")
+    warm = []
+    for kind in KINDS:
+        warm += phase(kind, args.warmup)
+
+    results: list[Result] = []
+    per_round = [args.requests // args.rounds + (1 if r < args.requests % args.rounds else 0) for r in range(args.rounds)]
+    t0 = time.monotonic()
+    share = CpuShare(_admin_url(args.database_url)[1])
+    for r, n in enumerate(per_round, 1):
+        for kind in KINDS:
+            results += phase(kind, n)
+        say(f"round {r}/{args.rounds} done ({len(results)} requests, {time.monotonic() - t0:.0f} s)")
+    others = share.others()
+
+    bad = [(k, p, s) for k, p, s, _ in warm + results if s != 200]
+    if bad:
+        raise RuntimeError(f"{len(bad)} responses were not 200, e.g. {bad[:5]}; see {server.log}:\n{server.log.read_text()[-3000:]}")
+    return results, others
+
+
+def _report(args: argparse.Namespace, measured: Measured, started: float) -> dict[str, tuple[float, float]]:
+    """Say the latencies of each kind of page (the queue by page, the case pages by kind of case); their p50 and p95."""
+    results, case_groups, others = measured.results, measured.case_groups, measured.others
     stats: dict[str, tuple[float, float]] = {}
     for kind in KINDS:
         seconds = [s for k, _, _, s in results if k == kind]
@@ -480,7 +532,6 @@ def main(argv: list[str] | None = None) -> int:
             f"{kind:<14} n={len(seconds):<5} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  "
             f"max {max(seconds) * 1000:7.1f} ms  ~{len(seconds) * args.clients / busy:6.1f} req/s"
         )
-    # The queue by page, the case pages by kind of case.
     for kind, label in (("liaison_queue", lambda p: p), ("case_page", lambda p: case_groups.get(p, "?"))):
         by_label: dict[str, list[float]] = {}
         for k, p, _, s in results:
@@ -489,22 +540,12 @@ def main(argv: list[str] | None = None) -> int:
         for name, seconds in sorted(by_label.items()):
             p50, p95 = percentile(seconds, 50) * 1000, percentile(seconds, 95) * 1000
             say(f"  {kind:<14} {name:<24} n={len(seconds):<4} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms")
-    say(f"{server.describe if server else ''}, {args.clients} clients, {os.cpu_count()} cores, total {time.monotonic() - started:.0f} s")
+    say(f"{measured.server}, {args.clients} clients, {os.cpu_count()} cores, total {time.monotonic() - started:.0f} s")
     say(
         f"other processes used {others:.0%} of the busy CPU while measuring"
         + (" (noisy: rerun on a quiet machine)" if others > 0.1 else "")
     )
-
-    trivial95 = stats["trivial"][1]
-    print(f"BENCH liaison_queue_p50_ms {stats['liaison_queue'][0]:.1f} ms")
-    print(f"BENCH liaison_queue_p95_ms {stats['liaison_queue'][1]:.1f} ms")
-    print(f"BENCH case_page_p50_ms {stats['case_page'][0]:.1f} ms")
-    print(f"BENCH case_page_p95_ms {stats['case_page'][1]:.1f} ms")
-    print(f"BENCH trivial_p50_ms {stats['trivial'][0]:.1f} ms")
-    print(f"BENCH trivial_p95_ms {trivial95:.1f} ms")
-    print(f"BENCH liaison_queue_p95_vs_trivial {stats['liaison_queue'][1] / trivial95:.2f} x")
-    print(f"BENCH case_page_p95_vs_trivial {stats['case_page'][1] / trivial95:.2f} x")
-    return 0
+    return stats
 
 
 if __name__ == "__main__":

@@ -92,15 +92,16 @@ END_REASONS = {
     "refused": ["Unsatisfactory cancer-marker screening", "Outside the clinic's indications", "Contraindicated by the specialist"],
     "withdrawn": ["Lost contact after three reminders", "Duplicate of an earlier inquiry", "Patient passed away"],
 }
-FIRST = (
-    "Ana James Mei Ahmed Olga Lukas Sarah Carlos Emma Priya Tom Fatima Jonas Maria Peter Ivana Noah Leila "
-    "Omar Sofia Hana Kenji Aisha Diego Elena Yusuf Chloe Marek Ingrid Ravi"
-).split()
-LAST = (
-    "Silva O'Connor Lin Hassan Ivanova Becker Cohen Mendoza Johansson Nair Baker Al-Sayed Petersen Rossi "
-    "Novak Kovacs Müller Haddad Tanaka Okoye García Popescu Nowak Larsen Dubois Costa Yilmaz Smith Horvat "
-    "Andersen"
-).split()
+FIRST = [
+    "Ana", "James", "Mei", "Ahmed", "Olga", "Lukas", "Sarah", "Carlos", "Emma", "Priya", "Tom", "Fatima", "Jonas",
+    "Maria", "Peter", "Ivana", "Noah", "Leila", "Omar", "Sofia", "Hana", "Kenji", "Aisha", "Diego", "Elena", "Yusuf",
+    "Chloe", "Marek", "Ingrid", "Ravi"
+]
+LAST = [
+    "Silva", "O'Connor", "Lin", "Hassan", "Ivanova", "Becker", "Cohen", "Mendoza", "Johansson", "Nair", "Baker",
+    "Al-Sayed", "Petersen", "Rossi", "Novak", "Kovacs", "Müller", "Haddad", "Tanaka", "Okoye", "García", "Popescu",
+    "Nowak", "Larsen", "Dubois", "Costa", "Yilmaz", "Smith", "Horvat", "Andersen"
+]
 COUNTRIES = [
     ("Portugal", "Portuguese"),
     ("Ireland", "English"),
@@ -285,7 +286,9 @@ CASE_COLS = (
 ITEM_COLS = ("id", "case_id", "kind", "status", "note", "updated_at")
 EVENT_COLS = ("id", "case_id", "at", "actor_id", "kind", "summary", "reason", "from_stage", "to_stage", "data")
 
-Template = list[tuple[str, str, str, str, str, str, int | None]]  # kind, summary, reason, from, to, data json, actor
+EventRow = tuple[str, str, str, str, str, str, int | None]  # kind, summary, reason, from, to, data json, actor
+Template = list[EventRow]
+Row = Sequence[Any]  # one row to COPY
 
 
 def _templates(cur: Any) -> dict[str, list[tuple[str, Template]]]:
@@ -358,27 +361,7 @@ def bulk_cases(
 
         # A few walked cases get a long trail of checklist updates: the timeline's worst case.
         cur.execute("SELECT id FROM cases_case WHERE stage = 'follow_up' ORDER BY id LIMIT %s", (heavy,))
-        heavy_rows: list[Sequence[Any]] = []
-        for (case_id,) in cur.fetchall():
-            for j in range(heavy_events):
-                next_id["cases_caseevent"] += 1
-                at = now - dt.timedelta(minutes=heavy_events - j)
-                f = rng.choice(FILES)
-                heavy_rows.append(
-                    (
-                        next_id["cases_caseevent"],
-                        case_id,
-                        at,
-                        rng.choice(staff_for["records"]),
-                        # Checklist updates, shown on everyone's timeline: its worst case.
-                        "records",
-                        f"{f}: Missing → Received",
-                        "received by email",
-                        "",
-                        "",
-                        "{}",
-                    )
-                )
+        heavy_rows = _long_trails([case_id for (case_id,) in cur.fetchall()], heavy_events, rng, now, next_id, staff_for)
         _copy(cur, "cases_caseevent", EVENT_COLS, heavy_rows)
         conn.commit()
         if heavy_rows:
@@ -390,25 +373,12 @@ def bulk_cases(
         started = time.monotonic()
         n_events = 0
         for start in range(0, todo, batch):
-            patients: list[Sequence[Any]] = []
-            inquiries: list[Sequence[Any]] = []
-            cases: list[Sequence[Any]] = []
-            items: list[Sequence[Any]] = []
-            events: list[Sequence[Any]] = []
-            for stage in plan[start : start + batch]:
-                row = _one_case(stage, rng, now, templates, next_id, counters, cond_ids, specialists, users, staff_for)
-                patients.append(row[0])
-                inquiries.append(row[1])
-                cases.append(row[2])
-                items += row[3]
-                events += row[4]
-            _copy(cur, "cases_patient", PATIENT_COLS, patients)
-            _copy(cur, "cases_inquiry", INQUIRY_COLS, inquiries)
-            _copy(cur, "cases_case", CASE_COLS, cases)
-            _copy(cur, "records_recorditem", ITEM_COLS, items)
-            _copy(cur, "cases_caseevent", EVENT_COLS, events)
+            rows = [
+                _one_case(stage, rng, now, templates, next_id, counters, cond_ids, specialists, users, staff_for)
+                for stage in plan[start : start + batch]
+            ]
+            n_events += _copy_cases(cur, rows)
             conn.commit()
-            n_events += len(events)
             done = min(start + batch, todo)
             elapsed = time.monotonic() - started
             progress(f"copied {done}/{todo} cases, {n_events} events ({elapsed:.0f} s, ~{elapsed / done * (todo - done):.0f} s to go)")
@@ -423,6 +393,48 @@ def bulk_cases(
         progress(f"database holds {row[0]} cases and {row[1]} events")
 
 
+def _copy_cases(cur: Any, rows: list[tuple[Row, Row, Row, list[Row], list[Row]]]) -> int:
+    """COPY the patients, inquiries, cases, checklist items and events of `rows` (from `_one_case`); the number of events."""
+    patients = [row[0] for row in rows]
+    inquiries = [row[1] for row in rows]
+    cases = [row[2] for row in rows]
+    items = [item for row in rows for item in row[3]]
+    events = [event for row in rows for event in row[4]]
+    _copy(cur, "cases_patient", PATIENT_COLS, patients)
+    _copy(cur, "cases_inquiry", INQUIRY_COLS, inquiries)
+    _copy(cur, "cases_case", CASE_COLS, cases)
+    _copy(cur, "records_recorditem", ITEM_COLS, items)
+    _copy(cur, "cases_caseevent", EVENT_COLS, events)
+    return len(events)
+
+
+def _long_trails(
+    case_ids: list[int], events: int, rng: random.Random, now: dt.datetime, next_id: dict[str, int], staff_for: dict[str, list[int]]
+) -> list[Sequence[Any]]:
+    """`events` checklist updates for each case (shown on everyone's timeline: its worst case), one a minute up to now."""
+    rows: list[Sequence[Any]] = []
+    for case_id in case_ids:
+        for j in range(events):
+            next_id["cases_caseevent"] += 1
+            at = now - dt.timedelta(minutes=events - j)
+            f = rng.choice(FILES)
+            rows.append(
+                (
+                    next_id["cases_caseevent"],
+                    case_id,
+                    at,
+                    rng.choice(staff_for["records"]),
+                    "records",
+                    f"{f}: Missing → Received",
+                    "received by email",
+                    "",
+                    "",
+                    "{}",
+                )
+            )
+    return rows
+
+
 def _one_case(
     stage: str,
     rng: random.Random,
@@ -434,8 +446,62 @@ def _one_case(
     specialists: list[int],
     users: dict[str, int],
     staff_for: dict[str, list[int]],
-) -> tuple[Sequence[Any], Sequence[Any], Sequence[Any], list[Sequence[Any]], list[Sequence[Any]]]:
-    # When it was opened and when it reached its stage.
+) -> tuple[Row, Row, Row, list[Row], list[Row]]:
+    # The order of the steps is the order of the draws from `rng`: the same seed gives the same clinic.
+    opened, changed = _opened_and_changed(stage, rng, now)
+    patient, inquiry, condition = _patient_and_inquiry(rng, opened, changed, next_id, cond_ids, users)
+
+    # Where its trail comes from: a walked case that ended the same way.
+    ended_at = rng.choice(END_FROM) if stage in ENDINGS else stage
+    pool = templates.get(ended_at) or templates["inquiry"]
+    template_code, trail = rng.choice(pool)
+    reached = ended_at if stage in ENDINGS else stage
+    assigned = stage not in ("inquiry", "triage") and (stage not in ENDINGS or MAIN.index(reached) >= MAIN.index("review"))
+    specialist = rng.choice(specialists) if assigned else None
+    arrival, first_day = _stay(stage, rng, opened, changed)
+    end_reason = rng.choice(END_REASONS[stage]) if stage in ENDINGS else ""
+
+    year = opened.year
+    counters[year] = counters.get(year, 100000) + 1
+    code = f"CW-{year}-{counters[year]:06d}"
+    next_id["cases_case"] += 1
+    case_id = next_id["cases_case"]
+
+    # Events: the walked trail, a closing or ending move, padded with checklist
+    # updates and record reads to 7-13, spread between opening and now.
+    renamed = [(k, s.replace(template_code, code), r, fr, to, d, a) for k, s, r, fr, to, d, a in trail]
+    trail_rows = _trail_rows(stage, reached, end_reason, renamed, users)
+    padding = _padding(rng, max(0, rng.randint(7, 13) - len(trail_rows)), staff_for)
+    # Padding goes before the last stage move, so the trail still ends where the case stands.
+    rows = trail_rows[:1] + padding + trail_rows[1:] if len(trail_rows) > 1 else trail_rows + padding
+    events: list[Row] = []
+    for (kind, summary, reason, fr, to, data, actor), at in zip(rows, _event_times(stage, rng, len(rows), opened, changed), strict=True):
+        next_id["cases_caseevent"] += 1
+        events.append((next_id["cases_caseevent"], case_id, at, actor, kind, summary, reason, fr, to, data))
+    version = 1 + len(rows) - 1
+
+    case = (
+        case_id,
+        uuid.uuid4(),
+        code,
+        patient[0],
+        inquiry[0],
+        condition,
+        stage,
+        changed,
+        specialist,
+        arrival,
+        first_day,
+        end_reason,
+        version,
+        opened,
+        changed,
+    )
+    return patient, inquiry, case, _checklist(rng, reached, case_id, changed, next_id), events
+
+
+def _opened_and_changed(stage: str, rng: random.Random, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """When the case was opened and when it reached its stage."""
     if stage in MAIN:
         idx = MAIN.index(stage)
         age_days = rng.uniform(1 + 4 * idx, 30 + 12 * idx) if stage != "follow_up" else rng.uniform(40, 420)
@@ -445,7 +511,13 @@ def _one_case(
     changed = opened if stage == "inquiry" else opened + (now - opened) * rng.uniform(0.3, 0.95)
     if stage in ("closed", *ENDINGS):
         changed = opened + dt.timedelta(days=rng.uniform(3, min(age_days - 1, 400)))
+    return opened, changed
 
+
+def _patient_and_inquiry(
+    rng: random.Random, opened: dt.datetime, changed: dt.datetime, next_id: dict[str, int], cond_ids: list[int], users: dict[str, int]
+) -> tuple[Row, Row, int]:
+    """The patient's row, the inquiry's row, and the condition asked about."""
     first, last = rng.choice(FIRST), rng.choice(LAST)
     name = f"{first} {last}"
     country, language = rng.choice(COUNTRIES)
@@ -455,13 +527,11 @@ def _one_case(
     condition = rng.choice(cond_ids)
 
     next_id["cases_patient"] += 1
-    patient_id = next_id["cases_patient"]
     dob = dt.date(rng.randrange(1950, 2015), rng.randrange(1, 13), rng.randrange(1, 29))
-    patient = (patient_id, uuid.uuid4(), name, email, phone, country, language, dob, opened, changed, search_key(name))
+    patient = (next_id["cases_patient"], uuid.uuid4(), name, email, phone, country, language, dob, opened, changed, search_key(name))
     next_id["cases_inquiry"] += 1
-    inquiry_id = next_id["cases_inquiry"]
     inquiry = (
-        inquiry_id,
+        next_id["cases_inquiry"],
         uuid.uuid4(),
         name,
         email,
@@ -475,42 +545,34 @@ def _one_case(
         rng.choice([users["carla"], users["liam"]]),
         received,
     )
+    return patient, inquiry, condition
 
-    # Where its trail comes from: a walked case that ended the same way.
-    ended_at = rng.choice(END_FROM) if stage in ENDINGS else stage
-    pool = templates.get(ended_at) or templates["inquiry"]
-    template_code, trail = rng.choice(pool)
-    reached = ended_at if stage in ENDINGS else stage
-    assigned = stage not in ("inquiry", "triage") and (stage not in ENDINGS or MAIN.index(reached) >= MAIN.index("review"))
-    specialist = rng.choice(specialists) if assigned else None
+
+def _stay(stage: str, rng: random.Random, opened: dt.datetime, changed: dt.datetime) -> tuple[dt.date | None, dt.date | None]:
+    """Arrival and first therapy day, for a case scheduled or beyond."""
     scheduled = stage in ("closed", "follow_up") or (stage in MAIN and MAIN.index(stage) >= MAIN.index("scheduled"))
-    arrival = first_day = None
-    if scheduled:
-        arrival = (
-            (changed + dt.timedelta(days=rng.uniform(-20, 40))).date() if stage in MAIN[6:9] else (opened + (changed - opened) * 0.6).date()
-        )
-        first_day = arrival + dt.timedelta(days=1)
-    end_reason = rng.choice(END_REASONS[stage]) if stage in ENDINGS else ""
+    if not scheduled:
+        return None, None
+    arrival = (
+        (changed + dt.timedelta(days=rng.uniform(-20, 40))).date() if stage in MAIN[6:9] else (opened + (changed - opened) * 0.6).date()
+    )
+    return arrival, arrival + dt.timedelta(days=1)
 
-    year = opened.year
-    counters[year] = counters.get(year, 100000) + 1
-    code = f"CW-{year}-{counters[year]:06d}"
-    next_id["cases_case"] += 1
-    case_id = next_id["cases_case"]
 
-    # Events: the walked trail, a closing or ending move, padded with checklist
-    # updates and record reads to 7-13, spread between opening and now.
-    trail_rows = [
-        (k, s.replace(template_code, code), r, fr, to, d, a) for k, s, r, fr, to, d, a in trail if not (stage in ENDINGS and to in ENDINGS)
-    ]
+def _trail_rows(stage: str, reached: str, end_reason: str, trail: list[EventRow], users: dict[str, int]) -> list[EventRow]:
+    """The walked trail (without its own ending), then this case's closing or ending move."""
+    rows = [row for row in trail if not (stage in ENDINGS and row[4] in ENDINGS)]
     if stage == "closed":
-        trail_rows.append(("stage", "Follow-up → Closed", "", "follow_up", "closed", "{}", users["sofia"]))
+        rows.append(("stage", "Follow-up → Closed", "", "follow_up", "closed", "{}", users["sofia"]))
     elif stage in ENDINGS:
         summary = f"{LABELS[Stage(reached)]} → {LABELS[Stage(stage)]}"
-        trail_rows.append(("stage", summary, end_reason, reached, stage, "{}", users["carla"]))
-    target = rng.randint(7, 13)
-    extra = max(0, target - len(trail_rows))
-    padding = []
+        rows.append(("stage", summary, end_reason, reached, stage, "{}", users["carla"]))
+    return rows
+
+
+def _padding(rng: random.Random, extra: int, staff_for: dict[str, list[int]]) -> list[EventRow]:
+    """`extra` checklist updates and record reads, about half of each."""
+    padding: list[EventRow] = []
     for _ in range(extra):
         if rng.random() < 0.5:
             kind = rng.choice(KINDS)
@@ -529,40 +591,27 @@ def _one_case(
                     rng.choice(staff_for["record.read"]),
                 )
             )
-    # Padding goes before the last stage move, so the trail still ends where the case stands.
-    rows = trail_rows[:1] + padding + trail_rows[1:] if len(trail_rows) > 1 else trail_rows + padding
-    span = (changed - opened).total_seconds()
-    offsets = sorted(rng.uniform(0, span) for _ in range(len(rows) - 2)) if len(rows) > 2 else []
+    return padding
+
+
+def _event_times(stage: str, rng: random.Random, count: int, opened: dt.datetime, changed: dt.datetime) -> list[dt.datetime]:
+    """The first event at opening, the last at the latest move, the others spread between."""
+    if count > 2:
+        span = (changed - opened).total_seconds()
+        offsets = sorted(rng.uniform(0, span) for _ in range(count - 2))
+    else:
+        offsets = []
     times = [opened, *(opened + dt.timedelta(seconds=o) for o in offsets)]
-    if len(rows) > 1:
+    if count > 1:
         times.append(changed)
     if stage == "inquiry":  # nothing has moved: checklist work happened after opening
-        times = [opened + dt.timedelta(hours=i * rng.uniform(1, 30)) for i in range(len(rows))]
-    events = []
-    for (kind, summary, reason, fr, to, data, actor), at in zip(rows, times, strict=True):
-        next_id["cases_caseevent"] += 1
-        events.append((next_id["cases_caseevent"], case_id, at, actor, kind, summary, reason, fr, to, data))
-    version = 1 + len(rows) - 1
+        times = [opened + dt.timedelta(hours=i * rng.uniform(1, 30)) for i in range(count)]
+    return times
 
-    case = (
-        case_id,
-        uuid.uuid4(),
-        code,
-        patient_id,
-        inquiry_id,
-        condition,
-        stage,
-        changed,
-        specialist,
-        arrival,
-        first_day,
-        end_reason,
-        version,
-        opened,
-        changed,
-    )
 
-    items = []
+def _checklist(rng: random.Random, reached: str, case_id: int, changed: dt.datetime, next_id: dict[str, int]) -> list[Row]:
+    """The four checklist items: some still missing while the case is an inquiry, received once past it."""
+    items: list[Row] = []
     for kind in KINDS:
         next_id["records_recorditem"] += 1
         if reached == "inquiry":
@@ -573,7 +622,7 @@ def _one_case(
             status = "received" if kind != "media" else rng.choice(["not_needed", "received"])
         note = "received by email" if status == "received" else ""
         items.append((next_id["records_recorditem"], case_id, kind, status, note, changed))
-    return patient, inquiry, case, items, events
+    return items
 
 
 def seed(database_url: str, cases: int, walked: int, seed_value: int = 2026, progress: Progress = say) -> None:

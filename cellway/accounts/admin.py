@@ -9,8 +9,9 @@ from django.http import HttpRequest
 from cellway.accounts.models import User
 
 
+# UserAdmin is generic only in django-stubs; subscripting it at run time needs django_stubs_ext (+0.1 s start-up).
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(BaseUserAdmin):  # type: ignore[type-arg]
     """Clinic administrators manage staff and their roles here.
 
     Only a superuser may grant superuser status or single permissions: an

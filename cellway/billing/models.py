@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
@@ -17,8 +17,11 @@ from cellway.billing import pricing
 from cellway.billing.money import MONEY_DECIMALS, MONEY_MAX_DIGITS
 from cellway.cases.models import Case
 
+if TYPE_CHECKING:
+    from django.db.models.expressions import Combinable
 
-def money(**kwargs: Any) -> models.DecimalField:
+
+def money(**kwargs: Any) -> models.DecimalField[str | float | Decimal | Combinable, Decimal]:
     """An amount of money: Decimal, two places (the currency is stored beside it). Its size is in `billing.money`."""
     return models.DecimalField(max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMALS, **kwargs)
 

@@ -20,7 +20,7 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import models, transaction
 from django.tasks import task
 from django.template.loader import render_to_string
 
@@ -100,8 +100,9 @@ def _already_recorded(unless_recorded: list[str | int] | None) -> bool:
     if not unless_recorded:
         return False
     label, pk, field = unless_recorded
-    model = apps.get_model(str(label))
-    return model.objects.filter(pk=pk).exclude(**{f"{field}__isnull": True}).exists()
+    # The model is named at run time, so the plugin cannot know which; any model has a default manager.
+    model: type[models.Model] = apps.get_model(str(label))
+    return model._default_manager.filter(pk=pk).exclude(**{f"{field}__isnull": True}).exists()
 
 
 @task

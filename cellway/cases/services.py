@@ -49,7 +49,7 @@ class StageMoved(StageConflict):
         self._case, self._doing = case, doing
 
     @cached_property
-    def message(self) -> str:  # type: ignore[override]
+    def message(self) -> str:
         return _conflict_message(self._case, self._doing)
 
     def __str__(self) -> str:

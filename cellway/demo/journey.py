@@ -7,6 +7,7 @@ same rules as the console does.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 
 from cellway.accounts.models import User
@@ -27,22 +28,22 @@ from cellway.treatment import services as treatment
 
 ORDER = list(MAIN_PATH)
 
-PLAN = dict(
-    cell_dose=100_000_000,
-    iv_infusions=2,
-    it_infusions=1,
-    supplementary_infusions=2,
-    physiotherapy_sessions=5,
-    occupational_sessions=3,
-    speech_sessions=0,
-    rehab_sessions=2,
-    hospital_room_days=2,
-    treatment_days=5,
-    stay_nights=8,
-    package_tier="inclusive",
-    schedule="Day 1: IV infusion, physiotherapy. Day 2: intrathecal infusion, hospital room. Day 3: rest, room. "
+PLAN = {
+    "cell_dose": 100_000_000,
+    "iv_infusions": 2,
+    "it_infusions": 1,
+    "supplementary_infusions": 2,
+    "physiotherapy_sessions": 5,
+    "occupational_sessions": 3,
+    "speech_sessions": 0,
+    "rehab_sessions": 2,
+    "hospital_room_days": 2,
+    "treatment_days": 5,
+    "stay_nights": 8,
+    "package_tier": "inclusive",
+    "schedule": "Day 1: IV infusion, physiotherapy. Day 2: intrathecal infusion, hospital room. Day 3: rest, room. "
     "Day 4: IV infusion, occupational therapy. Day 5: rehabilitative medicine, review.",
-)
+}
 
 
 def ensure_price_list(admin: User) -> PriceList:
@@ -78,66 +79,109 @@ def walk(case: Case, to: Stage, staff: dict[str, User], *, arrival: dt.date | No
     return case
 
 
-def _step(case: Case, staff: dict[str, User], arrival: dt.date | None) -> Case:
+# Each step takes a case from one stage of the main path to the next, as the staff member who does it would.
+Staff = dict[str, User]
+
+
+def _specialist(case: Case, staff: Staff) -> User:
+    return case.specialist or staff["sofia"]
+
+
+def _collect_records(case: Case, staff: Staff, arrival: dt.date | None) -> None:
+    for item in case.record_items.all():
+        if item.required:
+            records.set_item_status(item=item, status=ItemStatus.RECEIVED, by=staff["liam"], note="received by email")
+    records.mark_records_complete(case=case, by=staff["liam"])
+
+
+def _assign(case: Case, staff: Staff, arrival: dt.date | None) -> None:
+    cases.assign_case(case=case, specialist=staff["sofia"], by=staff["liam"], reason="MS expertise; lightest load")
+
+
+def _write_and_sign_plan(case: Case, staff: Staff, arrival: dt.date | None) -> None:
+    specialist = _specialist(case, staff)
+    plan = plans.save_plan(case=case, by=specialist, **PLAN)
+    plans.sign_plan(plan=plan, by=specialist, password=DEMO_PASSWORD)
+
+
+def _accept_quote(case: Case, staff: Staff, arrival: dt.date | None) -> None:
+    billing.accept_quote(quote=case.quotes.get(status="issued"), by=staff["carla"], note="Accepted by email")
+
+
+def _clear_screening(case: Case, staff: Staff, arrival: dt.date | None) -> None:
+    result = plans.record_screening(
+        case=case,
+        by=staff["carla"],
+        sample_date=clinic_today() - dt.timedelta(days=10),
+        markers="CEA 1.1 ng/mL; CA 15-3 12 U/mL; CA 125 9 U/mL",
+        laboratory="Lab Lisboa",
+    )
+    plans.judge_screening(
+        result=result, by=_specialist(case, staff), verdict="satisfactory", reason="All markers within range", password=DEMO_PASSWORD
+    )
+
+
+def _schedule(case: Case, staff: Staff, arrival: dt.date | None) -> None:
+    day = arrival or clinic_today() + dt.timedelta(days=21)
+    travel.schedule_case(case=case, by=staff["lena"], arrival_date=day, first_therapy_day=day + dt.timedelta(days=1))
+
+
+def _pay_deposit_and_book(case: Case, staff: Staff, arrival: dt.date | None) -> None:
+    quote = billing_selectors.accepted_quote(case)
+    assert quote is not None
+    billing.record_payment(
+        case=case, by=staff["fiona"], amount=quote.deposit, method="transfer", reference=f"DEP-{case.code}", received_on=clinic_today()
+    )
+    for task in case.logistics_tasks.filter(status=TaskStatus.PENDING):
+        travel.confirm_task(task=task, by=staff["lena"], details=f"{task.get_kind_display()} booked")
+
+
+def _pay_balance(case: Case, staff: Staff, arrival: dt.date | None) -> None:
+    balance = billing_selectors.account(case).outstanding
+    billing.record_payment(
+        case=case, by=staff["fiona"], amount=balance, method="transfer", reference=f"BAL-{case.code}", received_on=clinic_today()
+    )
+
+
+def _arrive(case: Case, staff: Staff, arrival: dt.date | None) -> None:
+    travel.mark_arrived(case=case, by=staff["lena"])
+
+
+def _log_first_session(case: Case, staff: Staff, arrival: dt.date | None) -> None:
     today = clinic_today()
+    day = min(today, max(case.first_therapy_day or today, case.arrival_date or today))
+    treatment.log_session(case=case, by=staff["nina"], kind="iv", day=day, given="50 million wjMSCs IV")
+
+
+def _complete_treatment(case: Case, staff: Staff, arrival: dt.date | None) -> None:
+    treatment.complete_treatment(case=case, by=_specialist(case, staff))
+
+
+def _issue_protocol(case: Case, staff: Staff, arrival: dt.date | None) -> None:
+    treatment.issue_protocol(case=case, by=_specialist(case, staff), password=DEMO_PASSWORD, instructions=PROTOCOL)
+
+
+STEPS: dict[Stage, Callable[[Case, Staff, dt.date | None], None]] = {
+    Stage.INQUIRY: _collect_records,
+    Stage.TRIAGE: _assign,
+    Stage.REVIEW: _write_and_sign_plan,
+    Stage.QUOTED: _accept_quote,
+    Stage.ACCEPTED: _clear_screening,
+    Stage.CLEARED: _schedule,
+    Stage.SCHEDULED: _pay_deposit_and_book,
+    Stage.DEPOSIT_PAID: _pay_balance,
+    Stage.PAID: _arrive,
+    Stage.ARRIVED: _log_first_session,
+    Stage.IN_TREATMENT: _complete_treatment,
+    Stage.TREATED: _issue_protocol,
+}
+
+
+def _step(case: Case, staff: Staff, arrival: dt.date | None) -> None:
     stage = Stage(case.stage)
-    specialist = case.specialist or staff["sofia"]
-    if stage == Stage.INQUIRY:
-        for item in case.record_items.all():
-            if item.required:
-                records.set_item_status(item=item, status=ItemStatus.RECEIVED, by=staff["liam"], note="received by email")
-        return records.mark_records_complete(case=case, by=staff["liam"])
-    if stage == Stage.TRIAGE:
-        return cases.assign_case(case=case, specialist=staff["sofia"], by=staff["liam"], reason="MS expertise; lightest load")
-    if stage == Stage.REVIEW:
-        plan = plans.save_plan(case=case, by=specialist, **PLAN)
-        plans.sign_plan(plan=plan, by=specialist, password=DEMO_PASSWORD)
-        return case
-    if stage == Stage.QUOTED:
-        billing.accept_quote(quote=case.quotes.get(status="issued"), by=staff["carla"], note="Accepted by email")
-        return case
-    if stage == Stage.ACCEPTED:
-        result = plans.record_screening(
-            case=case,
-            by=staff["carla"],
-            sample_date=today - dt.timedelta(days=10),
-            markers="CEA 1.1 ng/mL; CA 15-3 12 U/mL; CA 125 9 U/mL",
-            laboratory="Lab Lisboa",
-        )
-        plans.judge_screening(
-            result=result, by=specialist, verdict="satisfactory", reason="All markers within range", password=DEMO_PASSWORD
-        )
-        return case
-    if stage == Stage.CLEARED:
-        day = arrival or today + dt.timedelta(days=21)
-        return travel.schedule_case(case=case, by=staff["lena"], arrival_date=day, first_therapy_day=day + dt.timedelta(days=1))
-    if stage == Stage.SCHEDULED:
-        quote = billing_selectors.accepted_quote(case)
-        assert quote is not None
-        billing.record_payment(
-            case=case, by=staff["fiona"], amount=quote.deposit, method="transfer", reference=f"DEP-{case.code}", received_on=today
-        )
-        for task in case.logistics_tasks.filter(status=TaskStatus.PENDING):
-            travel.confirm_task(task=task, by=staff["lena"], details=f"{task.get_kind_display()} booked")
-        return case
-    if stage == Stage.DEPOSIT_PAID:
-        balance = billing_selectors.account(case).outstanding
-        billing.record_payment(
-            case=case, by=staff["fiona"], amount=balance, method="transfer", reference=f"BAL-{case.code}", received_on=today
-        )
-        return case
-    if stage == Stage.PAID:
-        return travel.mark_arrived(case=case, by=staff["lena"])
-    if stage == Stage.ARRIVED:
-        day = min(today, max(case.first_therapy_day or today, case.arrival_date or today))
-        treatment.log_session(case=case, by=staff["nina"], kind="iv", day=day, given="50 million wjMSCs IV")
-        return case
-    if stage == Stage.IN_TREATMENT:
-        return treatment.complete_treatment(case=case, by=specialist)
-    if stage == Stage.TREATED:
-        treatment.issue_protocol(case=case, by=specialist, password=DEMO_PASSWORD, instructions=PROTOCOL)
-        return case
-    raise ValueError(f"No step from {stage}")
+    if stage not in STEPS:
+        raise ValueError(f"No step from {stage}")
+    STEPS[stage](case, staff, arrival)
 
 
 PROTOCOL = """For the next 4 weeks: no heavy lifting, no sauna or hot baths, no alcohol for 2 weeks.

@@ -28,9 +28,9 @@ from cellway.cases.models import Case
 from cellway.cases.stages import Stage
 from cellway.clinic import clinic_today
 from cellway.demo.journey import new_case, walk
+from cellway.months import months_before
 from cellway.outcomes import services
 from cellway.outcomes.models import FollowUpAssessment, ReportedMeasure
-from cellway.plans.screening_rule import months_before
 from cellway.treatment.models import TreatmentSession
 
 NAMES = [

@@ -62,6 +62,22 @@ def _date_ticks(first: dt.date, last: dt.date) -> list[dt.date]:
             return ticks
 
 
+@dataclass(frozen=True)
+class _Plot:
+    """Where a date and a value of one measure fall in the drawing area."""
+
+    first: dt.date
+    span_days: int
+    y_floor: float
+    y_top: float
+
+    def x(self, day: dt.date) -> float:
+        return LEFT + (day - self.first).days / self.span_days * (W - LEFT - RIGHT)
+
+    def y(self, value: float) -> float:
+        return TOP + (1 - (value - self.y_floor) / (self.y_top - self.y_floor)) * (H - TOP - BOTTOM)
+
+
 def series_svg(
     *,
     title: str,
@@ -74,68 +90,93 @@ def series_svg(
     y_ceiling: float | None = None,
 ) -> str:
     """A line of one measure over time, therapy days as bands, relapses as triangles, events as rings."""
-    days = [d for d, _ in points] + list(therapy_days) + list(relapses)
     if not points:
         return ""
+    days = [d for d, _ in points] + list(therapy_days) + list(relapses)
     first, last = min(days) - dt.timedelta(days=10), max(days) + dt.timedelta(days=10)
     top_value = max(v for _, v in points)
     step = _nice_step(max(top_value - y_floor, 1.0))
     y_top = math.ceil(top_value / step) * step + (step if top_value % step == 0 else 0)
     if y_ceiling is not None:
         y_top = min(y_top, y_ceiling)
-    span_days = max(1, (last - first).days)
+    plot = _Plot(first=first, span_days=max(1, (last - first).days), y_floor=y_floor, y_top=y_top)
+    base, title_id = H - BOTTOM, f"t-{id(points)}"
+    return "".join(
+        [
+            f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {H}" width="100%" role="img" aria-labelledby="{title_id}" {FONT}>',
+            f'<title id="{title_id}">{_attr(title)}</title>',
+            *_value_grid(plot, step, unit),
+            *_date_axis(plot, last),
+            *_therapy_bands(plot, therapy_days),
+            *_measure_line(plot, points, unit),
+            *_event_rings(plot, marks),
+            *_relapse_triangles(plot, relapses),
+            f'<line x1="{LEFT}" x2="{W - RIGHT}" y1="{base}" y2="{base}" stroke="{MUTED}"/>',
+            "</svg>",
+        ]
+    )
 
-    def x(day: dt.date) -> float:
-        return LEFT + (day - first).days / span_days * (W - LEFT - RIGHT)
 
-    def y(value: float) -> float:
-        return TOP + (1 - (value - y_floor) / (y_top - y_floor)) * (H - TOP - BOTTOM)
-
-    out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {H}" width="100%" role="img" aria-labelledby="t-{id(points)}" {FONT}>',
-        f'<title id="t-{id(points)}">{_attr(title)}</title>',
-    ]
-    value = y_floor
-    while value <= y_top + 1e-9:
-        out.append(f'<line x1="{LEFT}" x2="{W - RIGHT}" y1="{y(value):.1f}" y2="{y(value):.1f}" stroke="{LINE}"/>')
-        out.append(f'<text x="{LEFT - 6}" y="{y(value) + 4:.1f}" font-size="11" text-anchor="end" fill="{MUTED}">{value:g}</text>')
+def _value_grid(plot: _Plot, step: float, unit: str) -> list[str]:
+    out = []
+    value = plot.y_floor
+    while value <= plot.y_top + 1e-9:
+        y = plot.y(value)
+        out.append(f'<line x1="{LEFT}" x2="{W - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" stroke="{LINE}"/>')
+        out.append(f'<text x="{LEFT - 6}" y="{y + 4:.1f}" font-size="11" text-anchor="end" fill="{MUTED}">{value:g}</text>')
         value += step
     out.append(f'<text x="4" y="11" font-size="11" fill="{MUTED}">{_attr(unit)}</text>')
-    for n, tick in enumerate(_date_ticks(first, last)):
+    return out
+
+
+def _date_axis(plot: _Plot, last: dt.date) -> list[str]:
+    out = []
+    for n, tick in enumerate(_date_ticks(plot.first, last)):
         label = f"{tick:%b %Y}" if tick.month == 1 or n == 0 else f"{tick:%b}"
-        out.append(f'<line x1="{x(tick):.1f}" x2="{x(tick):.1f}" y1="{H - BOTTOM}" y2="{H - BOTTOM + 4}" stroke="{MUTED}"/>')
-        out.append(
-            f'<text x="{x(tick):.1f}" y="{H - BOTTOM + 16}" font-size="11" text-anchor="middle" fill="{MUTED}">{_attr(label)}</text>'
-        )
-    for day in therapy_days:
-        out.append(
-            f'<rect x="{x(day) - 2:.1f}" y="{TOP}" width="4" height="{H - TOP - BOTTOM}" fill="{BRAND}" opacity="0.25">'
-            f"<title>Cell therapy {day:%d %b %Y}</title></rect>"
-        )
+        x = plot.x(tick)
+        out.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{H - BOTTOM}" y2="{H - BOTTOM + 4}" stroke="{MUTED}"/>')
+        out.append(f'<text x="{x:.1f}" y="{H - BOTTOM + 16}" font-size="11" text-anchor="middle" fill="{MUTED}">{_attr(label)}</text>')
+    return out
+
+
+def _therapy_bands(plot: _Plot, therapy_days: Sequence[dt.date]) -> list[str]:
+    out = [
+        f'<rect x="{plot.x(day) - 2:.1f}" y="{TOP}" width="4" height="{H - TOP - BOTTOM}" fill="{BRAND}" opacity="0.25">'
+        f"<title>Cell therapy {day:%d %b %Y}</title></rect>"
+        for day in therapy_days
+    ]
     if therapy_days:
-        out.append(f'<text x="{x(therapy_days[0]) + 5:.1f}" y="{TOP + 11}" font-size="11" fill="{BRAND}">cells</text>')
-    path = " ".join(f"{'M' if i == 0 else 'L'}{x(d):.1f},{y(v):.1f}" for i, (d, v) in enumerate(points))
-    out.append(f'<path d="{path}" fill="none" stroke="{INK}" stroke-width="2"/>')
-    for d, v in points:
-        out.append(
-            f'<circle cx="{x(d):.1f}" cy="{y(v):.1f}" r="3.5" fill="{INK}"><title>{d:%d %b %Y}: {v:g} {_attr(unit)}</title></circle>'
-        )
-    for mark in marks:
-        colour = BAD if mark.kind == "CDW" else GOOD
-        out.append(
-            f'<circle cx="{x(mark.day):.1f}" cy="{y(mark.value):.1f}" r="8" fill="none" stroke="{colour}" stroke-width="2.5">'
-            f"<title>{_attr(mark.title)}</title></circle>"
-        )
+        out.append(f'<text x="{plot.x(therapy_days[0]) + 5:.1f}" y="{TOP + 11}" font-size="11" fill="{BRAND}">cells</text>')
+    return out
+
+
+def _measure_line(plot: _Plot, points: Sequence[tuple[dt.date, float]], unit: str) -> list[str]:
+    path = " ".join(f"{'M' if i == 0 else 'L'}{plot.x(d):.1f},{plot.y(v):.1f}" for i, (d, v) in enumerate(points))
+    return [
+        f'<path d="{path}" fill="none" stroke="{INK}" stroke-width="2"/>',
+        *(
+            f'<circle cx="{plot.x(d):.1f}" cy="{plot.y(v):.1f}" r="3.5" fill="{INK}">'
+            f"<title>{d:%d %b %Y}: {v:g} {_attr(unit)}</title></circle>"
+            for d, v in points
+        ),
+    ]
+
+
+def _event_rings(plot: _Plot, marks: Sequence[Mark]) -> list[str]:
+    return [
+        f'<circle cx="{plot.x(mark.day):.1f}" cy="{plot.y(mark.value):.1f}" r="8" fill="none" '
+        f'stroke="{BAD if mark.kind == "CDW" else GOOD}" stroke-width="2.5"><title>{_attr(mark.title)}</title></circle>'
+        for mark in marks
+    ]
+
+
+def _relapse_triangles(plot: _Plot, relapses: Sequence[dt.date]) -> list[str]:
     base = H - BOTTOM
-    for day in relapses:
-        px = x(day)
-        out.append(
-            f'<path d="M{px - 6:.1f},{base:.1f} L{px + 6:.1f},{base:.1f} L{px:.1f},{base - 10:.1f} Z" fill="{WARN}">'
-            f"<title>Relapse {day:%d %b %Y}</title></path>"
-        )
-    out.append(f'<line x1="{LEFT}" x2="{W - RIGHT}" y1="{base}" y2="{base}" stroke="{MUTED}"/>')
-    out.append("</svg>")
-    return "".join(out)
+    return [
+        f'<path d="M{plot.x(day) - 6:.1f},{base:.1f} L{plot.x(day) + 6:.1f},{base:.1f} L{plot.x(day):.1f},{base - 10:.1f} Z" fill="{WARN}">'
+        f"<title>Relapse {day:%d %b %Y}</title></path>"
+        for day in relapses
+    ]
 
 
 def survival_svg(*, title: str, steps: Sequence[SurvivalStep], horizon_days: float | None = None) -> str:

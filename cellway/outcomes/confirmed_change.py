@@ -410,7 +410,7 @@ class _Scan:
 
     def _search(self) -> list[_Found]:
         rules, n, vals = self.rules, self.n, self.vals
-        mode, baseline = rules.event, rules.baseline
+        mode = rules.event
         bl, search, proceed = 0, 1, True
         found: list[_Found] = []
         while proceed:
@@ -427,26 +427,25 @@ class _Scan:
             change = self._onset(search, ref)
             if change is None:
                 break
-            conf_t = self._confirmation_candidates(change)
-            conf_all = sorted({x for xs in conf_t for x in xs})
-            if conf_all and self._impr(vals[change], ref) and self._holds("impr", change + 1, conf_all[0] + 1, ref):
-                ev, newref = self._cdi(change, bl, ref, conf_t, conf_all)
-                found.append(ev)
-                if baseline in ("roving", "roving_impr"):
-                    bl = newref
-                search = newref + 1
-            elif conf_all and self._wors(vals[change], ref) and self._holds("wors", change + 1, conf_all[0] + 1, ref):
-                maybe, newref = self._cdw(change, bl, ref, conf_t, conf_all)
-                if maybe is not None:
-                    found.append(maybe)
-                if baseline in ("roving", "roving_wors"):
-                    bl = newref
-                search = newref + 1
-            else:
-                search = change + 1
+            event, bl, search = self._judge_change(change, bl, ref)
+            if event is not None:
+                found.append(event)
             if self._done(mode, found):
                 proceed = False
         return found
+
+    def _judge_change(self, change: int, bl: int, ref: float) -> tuple[_Found | None, int, int]:
+        """The event a change at ``change`` confirms, if any; then the baseline and the visit to search on from."""
+        vals, baseline = self.vals, self.rules.baseline
+        conf_t = self._confirmation_candidates(change)
+        conf_all = sorted({x for xs in conf_t for x in xs})
+        if conf_all and self._impr(vals[change], ref) and self._holds("impr", change + 1, conf_all[0] + 1, ref):
+            ev, newref = self._cdi(change, bl, ref, conf_t, conf_all)
+            return ev, (newref if baseline in ("roving", "roving_impr") else bl), newref + 1
+        if conf_all and self._wors(vals[change], ref) and self._holds("wors", change + 1, conf_all[0] + 1, ref):
+            maybe, newref = self._cdw(change, bl, ref, conf_t, conf_all)
+            return maybe, (newref if baseline in ("roving", "roving_wors") else bl), newref + 1
+        return None, bl, change + 1
 
     def _onset(self, search: int, ref: float) -> int | None:
         """First visit from ``search`` with a meaningful change from ``ref``."""
@@ -555,10 +554,7 @@ class _Scan:
         onset, confirmed = self.days[change], self.days[conf]
         e0, e1 = _PIRA_EVENT_WINDOW
         c0, c1 = _PIRA_CONF_WINDOW
-        for r in self.rels:
-            if onset - e0 <= r <= onset + e1 or confirmed - c0 <= r <= confirmed + c1:
-                return True
-        return False
+        return any(onset - e0 <= r <= onset + e1 or confirmed - c0 <= r <= confirmed + c1 for r in self.rels)
 
     def _last_delta(self, change: int, kept: list[int], kind: str) -> int:
         """pymsprog's ``find_last_delta_idx`` (index 0 is never tested)."""

@@ -106,21 +106,8 @@ def record_visit(
     if seen_on > clinic_today():
         raise Refusal("A visit cannot be recorded for a day that has not come.")
     computed, fs = computed_edss(scores or {})
-    edss_reason = edss_reason.strip()
-    if edss is not None and edss not in EDSS_STEPS:
-        raise Refusal(f"EDSS {edss} is not a step of the scale (0, 1.0, 1.5, ... 9.5, 10).")
-    if edss is None:
-        edss = computed
-    elif edss != computed and not edss_reason:
-        shown = "no computed EDSS (no scores)" if computed is None else f"the computed EDSS {computed}"
-        raise Refusal(f"EDSS {edss} differs from {shown}: say why.")
-    if computed is not None and edss == computed:
-        edss_reason = ""
-    for label, value in (("Timed 25-foot walk", t25fw_seconds), ("9-hole peg test, right", nhpt_right_seconds)):
-        _check_seconds(label, value)
-    _check_seconds("9-hole peg test, left", nhpt_left_seconds)
-    if (nhpt_right_seconds is None) != (nhpt_left_seconds is None):
-        raise Refusal("Record the 9-hole peg test for both hands (or neither).")
+    edss, edss_reason = _kept_edss(computed, edss, edss_reason)
+    _check_timed_tests(t25fw_seconds, nhpt_right_seconds, nhpt_left_seconds)
     scored = _reported_scores(reported or {})
     if edss is None and t25fw_seconds is None and nhpt_right_seconds is None and not scored:
         raise Refusal("Nothing was measured: record the scores, a timed test or a patient-reported measure.")
@@ -161,6 +148,29 @@ def record_visit(
             data={"visit": str(visit.uuid), "assessment": assessment.pk if assessment else None},
         )
     return visit
+
+
+def _kept_edss(computed: Decimal | None, edss: Decimal | None, reason: str) -> tuple[Decimal | None, str]:
+    """The EDSS to keep and its reason: the computed one, or another step of the scale given with a reason."""
+    reason = reason.strip()
+    if edss is not None and edss not in EDSS_STEPS:
+        raise Refusal(f"EDSS {edss} is not a step of the scale (0, 1.0, 1.5, ... 9.5, 10).")
+    if edss is None:
+        edss = computed
+    elif edss != computed and not reason:
+        shown = "no computed EDSS (no scores)" if computed is None else f"the computed EDSS {computed}"
+        raise Refusal(f"EDSS {edss} differs from {shown}: say why.")
+    if computed is not None and edss == computed:
+        reason = ""
+    return edss, reason
+
+
+def _check_timed_tests(t25fw: Decimal | None, nhpt_right: Decimal | None, nhpt_left: Decimal | None) -> None:
+    _check_seconds("Timed 25-foot walk", t25fw)
+    _check_seconds("9-hole peg test, right", nhpt_right)
+    _check_seconds("9-hole peg test, left", nhpt_left)
+    if (nhpt_right is None) != (nhpt_left is None):
+        raise Refusal("Record the 9-hole peg test for both hands (or neither).")
 
 
 def _check_seconds(label: str, value: Decimal | None) -> None:

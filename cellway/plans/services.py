@@ -78,7 +78,7 @@ def save_plan(*, case: Case, by: User, **fields: Any) -> TherapyPlan:
         draft = case.plans.filter(status=PlanStatus.DRAFT).first()
         base = {f: getattr(draft, f) for f in PLAN_FIELDS} if draft else {}
         merged = {**base, **fields}
-        check_plan({**{k: 0 for k in PLAN_FIELDS}, "schedule": "", "notes": "", **merged})
+        check_plan({**dict.fromkeys(PLAN_FIELDS, 0), "schedule": "", "notes": "", **merged})
         if draft is None:
             last = case.plans.order_by("-version").first()
             draft = TherapyPlan(case=case, version=(last.version + 1) if last else 1, written_by=by)
@@ -157,7 +157,7 @@ def check_judge_screening(*, case: Case, by: User, result: ScreeningResult | Non
 
 
 def record_screening(
-    *, case: Case, by: User, sample_date: dt.date, markers: str, laboratory: str = "", report: UploadedFile | None = None
+    *, case: Case, by: User, sample_date: dt.date, markers: str, laboratory: str = "", report: UploadedFile[bytes] | None = None
 ) -> ScreeningResult:
     """Record a screening result as received. It waits for a specialist's verdict.
 

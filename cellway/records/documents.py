@@ -16,6 +16,7 @@ from enum import StrEnum
 from cellway.months import months_before
 
 LAPSE_WARNING_DAYS = 21
+SCREENING_REPORT = "Cancer-marker screening report"
 
 
 class DocumentState(StrEnum):
@@ -52,21 +53,31 @@ def screening_status(
     *, sample_date: dt.date | None, first_therapy_day: dt.date | None, today: dt.date, months: int, required: bool
 ) -> DocumentStatus | None:
     """The screening report's status; None when it is neither needed yet nor received."""
-    label = "Cancer-marker screening report"
     if sample_date is None:
         if not required:
             return None
-        return DocumentStatus(label, DocumentState.MISSING, None, None, "No screening result received yet.")
+        return DocumentStatus(SCREENING_REPORT, DocumentState.MISSING, None, None, "No screening result received yet.")
     expires = screening_expires_on(sample_date, months)
-    when = f"{expires:%d %b %Y}"
     if first_therapy_day is not None:
-        if first_therapy_day > expires:
-            return DocumentStatus(
-                label, DocumentState.LAPSED, sample_date, expires,
-                f"Counts for a first therapy day up to {when}; the first therapy day is {first_therapy_day:%d %b %Y}."
-                " A new sample is needed.",
-            )
-        return DocumentStatus(label, DocumentState.VALID, sample_date, expires, f"Counts for a first therapy day up to {when}.")
+        return _screening_for_therapy_day(sample_date, expires, first_therapy_day)
+    return _screening_as_of(sample_date, expires, today)
+
+
+def _screening_for_therapy_day(sample_date: dt.date, expires: dt.date, first_therapy_day: dt.date) -> DocumentStatus:
+    """Once the first therapy day is set, the sample counts for it or not."""
+    label, when = SCREENING_REPORT, f"{expires:%d %b %Y}"
+    if first_therapy_day > expires:
+        return DocumentStatus(
+            label, DocumentState.LAPSED, sample_date, expires,
+            f"Counts for a first therapy day up to {when}; the first therapy day is {first_therapy_day:%d %b %Y}."
+            " A new sample is needed.",
+        )
+    return DocumentStatus(label, DocumentState.VALID, sample_date, expires, f"Counts for a first therapy day up to {when}.")
+
+
+def _screening_as_of(sample_date: dt.date, expires: dt.date, today: dt.date) -> DocumentStatus:
+    """Before the first therapy day is set, the sample is judged against today."""
+    label, when = SCREENING_REPORT, f"{expires:%d %b %Y}"
     if expires < today:
         return DocumentStatus(label, DocumentState.LAPSED, sample_date, expires, f"Lapsed on {when}; a new sample is needed.")
     if (expires - today).days <= LAPSE_WARNING_DAYS:

@@ -256,7 +256,7 @@ def complete_upload(*, upload: UploadSession, by: User) -> RecordFile:
     return record
 
 
-def attach_file(*, item: RecordItem, upload: UploadedFile, by: User, source: str = "staff upload") -> RecordFile:
+def attach_file(*, item: RecordItem, upload: UploadedFile[bytes], by: User, source: str = "staff upload") -> RecordFile:
     """Store a file sent in one request (the form without JavaScript) on a checklist item.
 
     The same checks as a chunked upload; Django has already streamed the
@@ -267,7 +267,7 @@ def attach_file(*, item: RecordItem, upload: UploadedFile, by: User, source: str
     return _receive_one_request(item=item, upload=upload, by=by, source=source, checked_by_caller=False)
 
 
-def _receive_one_request(*, item: RecordItem, upload: UploadedFile, by: User, source: str, checked_by_caller: bool) -> RecordFile:
+def _receive_one_request(*, item: RecordItem, upload: UploadedFile[bytes], by: User, source: str, checked_by_caller: bool) -> RecordFile:
     name = _clean_name(upload.name or "file")
     _check_size(name, upload.size or 0)
     upload.seek(0)
@@ -285,7 +285,7 @@ def _receive_one_request(*, item: RecordItem, upload: UploadedFile, by: User, so
         path.unlink(missing_ok=True)
 
 
-def attach_screening_report(*, case: Case, upload: UploadedFile, by: User) -> RecordFile:
+def attach_screening_report(*, case: Case, upload: UploadedFile[bytes], by: User) -> RecordFile:
     """Store a cancer-marker screening report on the case's screening item, through the checks every
     record passes: typed by its content (PDF, JPEG or PNG), the size limit, SHA-256, stored once, the
     virus scan and quarantine after commit, and its reads on the trail like any record file.
@@ -623,7 +623,7 @@ def save_preview(*, series: ImagingSeries, png: bytes | None, problem: str = "")
     if png is not None:
         series.preview.save(f"previews/{series.uuid}.png", ContentFile(png), save=False)
     else:
-        series.preview = ""  # type: ignore[assignment]
+        series.preview = ""
     series.preview_problem = problem[:300]
     ImagingSeries.objects.filter(pk=series.pk).update(preview=series.preview.name or "", preview_problem=series.preview_problem)
     if old and old != (series.preview.name or ""):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -57,12 +58,7 @@ def schedule_case(*, case: Case, by: User, arrival_date: dt.date, first_therapy_
         case = lock_case(case)
         check_schedule(case=case, by=by)
         limits.check_length(reason, limits.REASON, "The reason")
-        if arrival_date < clinic_today():
-            raise Refusal("The arrival date is in the past.")
-        if first_therapy_day < arrival_date:
-            raise Refusal("The first therapy day cannot be before arrival.")
-        if (first_therapy_day - arrival_date).days > 14:
-            raise Refusal("The first therapy day is more than 14 days after arrival; check the dates.")
+        _check_dates(arrival_date, first_therapy_day)
         moving = case.stage_enum in RESCHEDULABLE
         if moving and not reason.strip():
             raise Refusal("Say why the dates move.")
@@ -80,18 +76,7 @@ def schedule_case(*, case: Case, by: User, arrival_date: dt.date, first_therapy_
         )
         data = {"arrival": str(arrival_date), "first_therapy_day": str(first_therapy_day), "previous": [str(d) if d else None for d in old]}
         if not moving:
-            move(case, to=Stage.SCHEDULED, by=by, summary="Scheduled: " + summary, data=data)
-            plan = current_plan(case)
-            tier = plan.package_tier if plan else "inclusive"
-            # A case sent back to screening by a moved date comes here again:
-            # its tasks already exist, and what was paid still counts.
-            existing = selectors.task_kinds(case)
-            LogisticsTask.objects.bulk_create([LogisticsTask(case=case, kind=kind) for kind in TIER_TASKS[tier] if kind not in existing])
-            money = account(case)
-            if money.deposit_paid:
-                move(case, to=Stage.DEPOSIT_PAID, by=by, summary="Deposit already paid")
-                if not money.balance_open:
-                    move(case, to=Stage.PAID, by=by, summary="Already paid in full")
+            _schedule_first_time(case, by, summary=summary, data=data)
         elif screening is None:
             move(
                 case,
@@ -108,6 +93,31 @@ def schedule_case(*, case: Case, by: User, arrival_date: dt.date, first_therapy_
             _reopen_confirmed_tasks(case, by)
         notify.later(notify.scheduled, case_id=case.pk)
     return case
+
+
+def _check_dates(arrival_date: dt.date, first_therapy_day: dt.date) -> None:
+    if arrival_date < clinic_today():
+        raise Refusal("The arrival date is in the past.")
+    if first_therapy_day < arrival_date:
+        raise Refusal("The first therapy day cannot be before arrival.")
+    if (first_therapy_day - arrival_date).days > 14:
+        raise Refusal("The first therapy day is more than 14 days after arrival; check the dates.")
+
+
+def _schedule_first_time(case: Case, by: User, *, summary: str, data: dict[str, Any]) -> None:
+    """Move the case to scheduled, create the logistics tasks of its package, and count what was paid already."""
+    move(case, to=Stage.SCHEDULED, by=by, summary="Scheduled: " + summary, data=data)
+    plan = current_plan(case)
+    tier = plan.package_tier if plan else "inclusive"
+    # A case sent back to screening by a moved date comes here again:
+    # its tasks already exist, and what was paid still counts.
+    existing = selectors.task_kinds(case)
+    LogisticsTask.objects.bulk_create([LogisticsTask(case=case, kind=kind) for kind in TIER_TASKS[tier] if kind not in existing])
+    money = account(case)
+    if money.deposit_paid:
+        move(case, to=Stage.DEPOSIT_PAID, by=by, summary="Deposit already paid")
+        if not money.balance_open:
+            move(case, to=Stage.PAID, by=by, summary="Already paid in full")
 
 
 def _reopen_confirmed_tasks(case: Case, by: User) -> None:

@@ -200,7 +200,7 @@ def test_prices_that_each_fit_but_overflow_a_quote_refuse_the_quote_not_the_serv
 
 def test_the_price_list_form_refuses_an_overflowing_price_with_a_422(staff, client):
     client.force_login(staff["adam"])
-    data = {name: "100.00" for name in PRICE_FIELDS} | {"currency": "EUR", "iv_infusion": "99999999999999999999"}
+    data = dict.fromkeys(PRICE_FIELDS, "100.00") | {"currency": "EUR", "iv_infusion": "99999999999999999999"}
 
     response = client.post(reverse("console:price_list"), data)
 

@@ -48,10 +48,9 @@ def test_signing_the_plan_emails_the_quote_news_to_the_patient_and_customer_care
 def test_nothing_is_sent_when_the_transaction_rolls_back(case_at, staff, mailoutbox, django_capture_on_commit_callbacks):
     case = case_at(Stage.TRIAGE)
 
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
-            cases.assign_case(case=case, specialist=staff["daniel"], by=staff["liam"], reason="Lightest load")
-            raise RuntimeError("a later step of the same transaction failed")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError), transaction.atomic():
+        cases.assign_case(case=case, specialist=staff["daniel"], by=staff["liam"], reason="Lightest load")
+        raise RuntimeError("a later step of the same transaction failed")
 
     assert callbacks == []
     assert mailoutbox == []

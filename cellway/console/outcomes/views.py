@@ -32,6 +32,7 @@ from cellway.console.outcomes import forms
 from cellway.errors import NotAllowed, Refusal
 from cellway.outcomes import charts, cohort, conf, fhir, selectors, services
 from cellway.outcomes.confirmed_change import Event
+from cellway.outcomes.models import FS_FIELDS
 from cellway.outcomes.stats import survival_at
 
 SERIES = [
@@ -174,7 +175,7 @@ def edss_preview(request: HttpRequest, uuid: str) -> HttpResponse:
     case = _viewable_case(request, uuid)
     if not _user(request).has_perm("outcomes.record_assessment"):
         raise PermissionDenied("Your role does not record visits.")
-    scores = {name: request.POST.get(name, "").strip() for name in forms.FS_FIELDS}
+    scores = {name: request.POST.get(name, "").strip() for name in FS_FIELDS}
     computed, error = None, ""
     try:
         computed, _ = services.computed_edss(scores)

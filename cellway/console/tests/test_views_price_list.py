@@ -8,7 +8,7 @@ from cellway.demo.journey import ensure_price_list
 
 
 def form_data(**changes):
-    data = {name: "100.00" for name in PRICE_FIELDS} | {"currency": "EUR"}
+    data = dict.fromkeys(PRICE_FIELDS, "100.00") | {"currency": "EUR"}
     return data | changes
 
 

@@ -189,7 +189,7 @@ def _declared_member_count(fh: BinaryIO) -> int | None:
         return None
     (count,) = struct.unpack_from("<H", tail, at + 10)
     if count != 0xFFFF:
-        return count
+        return int(count)
     locator = at - _ZIP64_LOCATOR_BYTES
     if locator < 0 or tail[locator : locator + 4] != _ZIP64_LOCATOR:
         return None
@@ -307,7 +307,7 @@ def _opener(
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
             raise _damaged(name) from exc
         guarded = _GuardedMember(inner, name, info.file_size, budget)
-        return io.BufferedReader(guarded)  # type: ignore[return-value]
+        return io.BufferedReader(guarded)
 
     return open_member
 

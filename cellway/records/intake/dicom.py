@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 # DICOM imports what it uses; after the first call that is a dictionary lookup.
 if TYPE_CHECKING:
     import numpy as np
+    from numpy.typing import NDArray
     from PIL import Image
     from pydicom.dataset import Dataset
     from pydicom.uid import UID
@@ -581,7 +582,7 @@ def _slice_order(header: DicomHeader) -> tuple[bool, float, bool, int, str]:
 
 def _middle_frame(
     path: str | os.PathLike[str], frames: int
-) -> tuple[np.ndarray, Dataset]:
+) -> tuple[NDArray[Any], Dataset]:
     """Decode only the middle frame; fall back to the whole file for odd encodings.
 
     Frame-by-frame reading relies on a correct offset table; some writers get
@@ -614,7 +615,7 @@ def _can_decode(transfer_syntax: UID) -> bool:
         return False
 
 
-def _to_image(frame: np.ndarray, ds: Dataset) -> Image.Image:
+def _to_image(frame: NDArray[Any], ds: Dataset) -> Image.Image:
     from PIL import Image
     from pydicom.pixels import apply_color_lut, apply_modality_lut
 
@@ -625,11 +626,11 @@ def _to_image(frame: np.ndarray, ds: Dataset) -> Image.Image:
         return Image.fromarray(_to_uint8_colour(frame), "RGB")
     grey = _window(apply_modality_lut(frame, ds), ds)
     if photometric == "MONOCHROME1":
-        grey = 255 - grey  # MONOCHROME1 stores white as the minimum
+        grey = ~grey  # MONOCHROME1 stores white as the minimum; for 8 bits ~v is 255 - v
     return Image.fromarray(grey, "L")
 
 
-def _to_uint8_colour(arr: np.ndarray) -> np.ndarray:
+def _to_uint8_colour(arr: NDArray[Any]) -> NDArray[np.uint8]:
     import numpy as np
 
     if arr.dtype == np.uint8:
@@ -638,7 +639,7 @@ def _to_uint8_colour(arr: np.ndarray) -> np.ndarray:
     return (arr.astype(np.float64) * (255.0 / top)).clip(0, 255).astype(np.uint8)
 
 
-def _window(values: np.ndarray, ds: Dataset) -> np.ndarray:
+def _window(values: NDArray[Any], ds: Dataset) -> NDArray[np.uint8]:
     """Map modality values to 0-255 with the file's own window if it has a usable one."""
     import numpy as np
 
@@ -654,8 +655,8 @@ def _window(values: np.ndarray, ds: Dataset) -> np.ndarray:
 
 
 def _apply_file_voi(
-    values: np.ndarray, ds: Dataset
-) -> tuple[np.ndarray, tuple[float, float]] | None:
+    values: NDArray[Any], ds: Dataset
+) -> tuple[NDArray[Any], tuple[float, float]] | None:
     """Windowed values and their output range, or None to fall back to auto-window."""
     from pydicom.pixels import apply_voi_lut
 

@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
+from numpy.typing import NDArray
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import UID, ExplicitVRLittleEndian, MRImageStorage, generate_uid
 
@@ -149,7 +150,7 @@ class _Phantom:
         self.nx = (x - cols / 2) / (cols * 0.36)
         self.radius = self.nx**2 + self.ny**2
 
-    def slice(self, series: int, z: float, rng: np.random.Generator) -> np.ndarray:
+    def slice(self, series: int, z: float, rng: np.random.Generator) -> NDArray[np.uint16]:
         brain, lesion = _CONTRAST[(series - 1) % len(_CONTRAST)]
         taper = max(0.2, 1 - (z / 90.0) ** 2)  # the head narrows away from the middle
         image = np.zeros(self.radius.shape, dtype=np.float32)

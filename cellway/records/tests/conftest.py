@@ -5,15 +5,19 @@ from __future__ import annotations
 import io
 import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 
 from cellway.cases.stages import Stage
-from cellway.records import services
 from cellway.records.intake.synthetic import write_study
-from cellway.records.models import RecordItem
+
+# The services and models are imported inside the fixtures that use them, so that
+# the pure tests in this folder (test_documents.py) also run without Django (`make test-engines`).
+if TYPE_CHECKING:
+    from cellway.records.models import RecordItem
 
 
 @pytest.fixture
@@ -23,6 +27,8 @@ def inquiry(case_at):
 
 @pytest.fixture
 def imaging(inquiry) -> RecordItem:
+    from cellway.records.models import RecordItem
+
     return RecordItem.objects.get(case=inquiry, kind="imaging")
 
 
@@ -32,6 +38,8 @@ def send(django_capture_on_commit_callbacks):
 
     The ingest task is enqueued after commit and runs at once (immediate backend in tests).
     """
+
+    from cellway.records import services
 
     def upload(item, user, name, content: bytes, *, chunk: int = 64 * 1024, key: str = ""):
         session = services.start_upload(item=item, by=user, name=name, size=len(content), client_key=key)
