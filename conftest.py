@@ -92,6 +92,17 @@ def staff(db: None) -> dict[str, Any]:
 
 
 @pytest.fixture
+def as_user(client: Any, staff: dict[str, Any]) -> Callable[[str], Any]:
+    """`as_user("liam")`: the test client, signed in as that demo user."""
+
+    def login(username: str) -> Any:
+        client.force_login(staff[username])
+        return client
+
+    return login
+
+
+@pytest.fixture
 def password() -> str:
     from cellway.demo.staff import DEMO_PASSWORD
 

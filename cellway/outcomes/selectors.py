@@ -21,7 +21,6 @@ from cellway.outcomes import conf
 from cellway.outcomes.confirmed_change import Event, Rules, Subject, detect_events
 from cellway.outcomes.models import FollowUpAssessment, MriScan, Relapse, ReportedScore, Visit
 
-VIEW = "outcomes.view_outcomes"
 VIEW_REGISTRY = "outcomes.view_registry"
 # The events shown on a patient's page: every confirmed change, baseline
 # re-set after each (roving), confirmed at 12 weeks (84 days) -- the usual
@@ -31,10 +30,6 @@ PATIENT_RULES = {
 }
 OUTCOME_LABELS = {"edss": "EDSS", "t25fw": "Timed 25-foot walk (s)", "nhpt": "9-hole peg test, mean of hands (s)"}
 
-
-def require_view(user: User) -> None:
-    if not user.has_perm(VIEW):
-        raise NotAllowed("Your role does not show patients' outcome measures.")
 
 
 def require_registry(user: User) -> None:

@@ -48,15 +48,6 @@ PANEL_OF = {
 
 
 @pytest.fixture
-def as_user(client, staff):
-    def login(username):
-        client.force_login(staff[username])
-        return client
-
-    return login
-
-
-@pytest.fixture
 def followed(case_at, staff):
     from cellway.demo.journey import walk
 

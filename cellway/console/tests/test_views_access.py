@@ -5,22 +5,12 @@ Out of scope is 404 (even existence is not revealed); in scope but not allowed i
 
 from __future__ import annotations
 
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from cellway.cases.models import CaseEvent
 from cellway.cases.stages import Stage
 from cellway.records import services as records
-
-
-@pytest.fixture
-def as_user(client, staff):
-    def login(username):
-        client.force_login(staff[username])
-        return client
-
-    return login
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(client, db):

@@ -19,15 +19,6 @@ SCORES = {"visual": 1, "brainstem": 1, "pyramidal": 2, "cerebellar": 2, "sensory
 
 
 @pytest.fixture
-def as_user(client, staff):
-    def login(username):
-        client.force_login(staff[username])
-        return client
-
-    return login
-
-
-@pytest.fixture
 def followed(case_at, staff):
     case = case_at(Stage.FOLLOW_UP)
     today = clinic_today()

@@ -19,15 +19,6 @@ from cellway.records.models import Blob, ImagingSeries, ImagingStudy, RecordFile
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 100
 
 
-@pytest.fixture
-def as_user(client, staff):
-    def login(username):
-        client.force_login(staff[username])
-        return client
-
-    return login
-
-
 def http_upload(client, case, item, name, content, chunk=8192):
     start = client.post(reverse("records:upload-start", args=[case.uuid, item.pk]), {"name": name, "size": len(content), "key": "k"})
     if start.status_code != 201:
