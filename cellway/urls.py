@@ -1,18 +1,36 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
-from django.urls import include, path
+from django.urls import include, path, reverse
+from django.views.generic import RedirectView
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
-    """Liveness probe; also the trivial view the page benchmark compares against."""
+    """Liveness probe (answers on plain HTTP too: SECURE_REDIRECT_EXEMPT); also the trivial view the page benchmark compares against."""
     return HttpResponse("ok", content_type="text/plain")
 
 
+class MovedTo(RedirectView):
+    """An old address people have bookmarked, sent on to its new place with its query (`?next=...`)."""
+
+    permanent = False
+    query_string = True
+    to = ""
+
+    def get_redirect_url(self, *args: object, **kwargs: object) -> str | None:
+        self.url = reverse(self.to)
+        return super().get_redirect_url(*args, **kwargs)
+
+
+# The admin site signs in through the same door as everyone (password, then the second factor).
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
-    path("signin/", auth_views.LoginView.as_view(), name="login"),
-    path("signout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Sign-in, sign-out, password change and reset, second factor: django-allauth.
+    path("accounts/", include("allauth.urls")),
+    path("signin/", MovedTo.as_view(to="account_login"), name="login"),
+    path("signout/", MovedTo.as_view(to="account_logout"), name="logout"),
     path("admin/", admin.site.urls),
     # The staff interface (console, records and outcomes pages).
     path("", include("cellway.console.urls")),
