@@ -216,7 +216,7 @@ def check_override_balance(*, case: Case, by: User) -> None:
         raise Refusal(f"A balance override is already signed for {case.code}.")
 
 
-def grant_balance_override(*, case: Case, by: User, reason: str, password: str) -> BalanceOverride:
+def grant_balance_override(*, case: Case, by: User, reason: str, password: str, second_factor: str = "") -> BalanceOverride:
     """A finance manager lets sessions start while a balance is open, signed, with a reason."""
     with transaction.atomic():
         case = lock_case(case)
@@ -227,6 +227,7 @@ def grant_balance_override(*, case: Case, by: User, reason: str, password: str) 
         signature = sign(
             signer=by,
             password=password,
+            second_factor=second_factor,
             meaning="sessions may start with a balance open",
             subject=f"case:{case.uuid}",
             content={"case": case.code, "reason": reason},

@@ -94,7 +94,7 @@ def save_plan(*, case: Case, by: User, **fields: Any) -> TherapyPlan:
     return draft
 
 
-def sign_plan(*, plan: TherapyPlan, by: User, password: str) -> TherapyPlan:
+def sign_plan(*, plan: TherapyPlan, by: User, password: str, second_factor: str = "") -> TherapyPlan:
     """The assigned specialist signs the draft ("approved therapy plan"); its quote is issued and the case moves to "quoted"."""
     with transaction.atomic():
         case = lock_case(plan.case_id)
@@ -103,7 +103,12 @@ def sign_plan(*, plan: TherapyPlan, by: User, password: str) -> TherapyPlan:
         if plan.status != PlanStatus.DRAFT:
             raise StageConflict(f"Plan v{plan.version} is already {plan.get_status_display().lower()}.")
         signature = sign(
-            signer=by, password=password, meaning="approved therapy plan", subject=f"plan:{plan.uuid}", content=plan.as_signed_content()
+            signer=by,
+            password=password,
+            second_factor=second_factor,
+            meaning="approved therapy plan",
+            subject=f"plan:{plan.uuid}",
+            content=plan.as_signed_content(),
         )
         case.plans.filter(status=PlanStatus.SIGNED).update(status=PlanStatus.SUPERSEDED)
         plan.status, plan.signature = PlanStatus.SIGNED, signature
@@ -212,7 +217,9 @@ def _too_old(sample_date: dt.date, first_day: dt.date) -> str:
     )
 
 
-def judge_screening(*, result: ScreeningResult, by: User, verdict: str, reason: str, password: str) -> ScreeningResult:
+def judge_screening(
+    *, result: ScreeningResult, by: User, verdict: str, reason: str, password: str, second_factor: str = ""
+) -> ScreeningResult:
     """The assigned specialist judges a screening result and signs the verdict.
 
     Unsatisfactory refuses the case with the reason: no travel is arranged and
@@ -233,6 +240,7 @@ def judge_screening(*, result: ScreeningResult, by: User, verdict: str, reason: 
         signature = sign(
             signer=by,
             password=password,
+            second_factor=second_factor,
             meaning=f"screening judged {label.lower()}",
             subject=f"screening:{result.uuid}",
             content={"case": case.code, "sample_date": result.sample_date, "markers": result.markers, "verdict": verdict},

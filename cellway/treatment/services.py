@@ -85,7 +85,7 @@ def check_issue_protocol(*, case: Case, by: User) -> None:
     require_assigned(case, by, "issue its protocol")
 
 
-def issue_protocol(*, case: Case, by: User, instructions: str, password: str) -> PostTreatmentProtocol:
+def issue_protocol(*, case: Case, by: User, instructions: str, password: str, second_factor: str = "") -> PostTreatmentProtocol:
     """Issue the signed post-treatment protocol; the case then moves to follow-up (rule 8)."""
     with transaction.atomic():
         case = lock_case(case)
@@ -98,6 +98,7 @@ def issue_protocol(*, case: Case, by: User, instructions: str, password: str) ->
         signature = sign(
             signer=by,
             password=password,
+            second_factor=second_factor,
             meaning="issued post-treatment protocol",
             subject=f"protocol:{case.uuid}",
             content={"case": case.code, "instructions": instructions},

@@ -34,7 +34,7 @@ def _payment(case: Case, d: dict[str, Any], user: User) -> str:
 
 
 def _override(case: Case, d: dict[str, Any], user: User) -> str:
-    services.grant_balance_override(case=case, by=user, reason=d["reason"], password=d["password"])
+    services.grant_balance_override(case=case, by=user, reason=d["reason"], password=d["password"], second_factor=d.get("code", ""))
     return "Override signed: sessions may start with the balance open."
 
 

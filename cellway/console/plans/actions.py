@@ -23,7 +23,7 @@ def _sign_plan(case: Case, d: dict[str, Any], user: User) -> str:
     draft = case.plans.filter(status=PlanStatus.DRAFT).first()
     if draft is None:
         raise Refusal("There is no draft plan to sign.")
-    plan = services.sign_plan(plan=draft, by=user, password=d["password"])
+    plan = services.sign_plan(plan=draft, by=user, password=d["password"], second_factor=d.get("code", ""))
     return f"Plan v{plan.version} signed; the quote has been issued."
 
 
@@ -44,7 +44,9 @@ def _judge(case: Case, d: dict[str, Any], user: User) -> str:
         result = case.screenings.get(uuid=d["result"])
     except ScreeningResult.DoesNotExist:
         raise Refusal("That screening result is not part of this case.") from None
-    services.judge_screening(result=result, by=user, verdict=d["verdict"], reason=d["reason"], password=d["password"])
+    services.judge_screening(
+        result=result, by=user, verdict=d["verdict"], reason=d["reason"], password=d["password"], second_factor=d.get("code", "")
+    )
     if d["verdict"] == Verdict.SATISFACTORY:
         return "Screening judged satisfactory."
     return "Screening judged unsatisfactory: the case is refused."

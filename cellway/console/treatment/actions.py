@@ -24,7 +24,7 @@ def _complete(case: Case, d: dict[str, Any], user: User) -> str:
 
 
 def _protocol(case: Case, d: dict[str, Any], user: User) -> str:
-    services.issue_protocol(case=case, by=user, instructions=d["instructions"], password=d["password"])
+    services.issue_protocol(case=case, by=user, instructions=d["instructions"], password=d["password"], second_factor=d.get("code", ""))
     return "Protocol issued and signed; follow-up assessments are scheduled."
 
 
