@@ -35,3 +35,15 @@ def test_another_user_at_the_same_address_is_not_locked_out(client, staff, passw
     for _ in range(settings.AXES_FAILURE_LIMIT):
         client.post(url, {"login": "fiona", "password": "not-her-password"})
     assert client.post(url, {"login": "liam", "password": password}).status_code == 302
+
+
+def test_one_address_trying_many_usernames_is_paused_as_well(client, staff, password, settings):
+    url = reverse("account_login")
+    for n in range(settings.SIGN_IN_ADDRESS_ATTEMPTS):
+        client.post(url, {"login": f"guess{n}", "password": "Summer2026!"})
+    # Each name was tried once (axes would pause none), but the address is paused: the right password of another person fails too.
+    response = client.post(url, {"login": "liam", "password": password})
+    assert response.status_code in (200, 429) and "Too many failed" in response.text
+    assert not AuditEvent.objects.filter(action="auth.signed_in").exists()
+    # Another address is not paused.
+    assert client.post(url, {"login": "liam", "password": password}, REMOTE_ADDR="10.0.0.9").status_code == 302
