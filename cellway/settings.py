@@ -144,6 +144,7 @@ else:
 TASKS_BACKEND = env_choice("CELLWAY_TASKS_BACKEND", "rq" if REDIS_URL else "db", ("db", "rq", "immediate"))
 if REDIS_URL:
     INSTALLED_APPS += ["django_rq"]
+    RQ_SHOW_ADMIN_LINK = False  # the dashboard is registered for superusers only (console/admin.py)
     RQ_QUEUES = {"default": {"URL": REDIS_URL}}
 if TASKS_BACKEND == "rq":
     if not REDIS_URL:
