@@ -2,7 +2,8 @@
 PYTHON ?= $(shell command -v python3.12 2>/dev/null || echo python3)
 VENV := .venv
 PY := $(VENV)/bin/python
-DEMO_ENV := DJANGO_DEBUG=true
+# The demo signs in with a password alone (serve_demo says so); production requires a second factor.
+DEMO_ENV := DJANGO_DEBUG=true CELLWAY_STAFF_MFA=off
 PORT ?= 8000
 
 .PHONY: install demo serve test test-engines lint check bench clean
