@@ -308,6 +308,7 @@ ACCOUNT_RATE_LIMITS = {
 STAFF_MFA = env_choice("CELLWAY_STAFF_MFA", "required", ("required", "optional", "off"))
 MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
 MFA_TOTP_ISSUER = CLINIC_NAME
+MFA_TOTP_TOLERANCE = 1  # a phone clock 30 seconds off still works; each code is still taken once
 MFA_PASSKEY_LOGIN_ENABLED = False  # a passkey is a second factor after the password, not instead of it
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG  # passkeys need HTTPS, except on a developer's loopback
 # Signing (audit.services.sign) asks for the second factor as well as the

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from typing import Any
 
@@ -10,7 +11,7 @@ from allauth.core import context
 from django.conf import settings
 from django.http import HttpRequest
 
-from cellway.accounts.second_factor import has_second_factor
+from cellway.accounts.second_factor import had_second_factor_before
 from cellway.accounts.sessions import SIGNED_IN_AT
 
 
@@ -23,11 +24,15 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]  # allauth sh
 
     def is_reauthentication_required(self, *, app: str, **kwargs: Any) -> bool:
         # Setting up the first second factor straight after signing in (where the enrolment guide
-        # sends a new member of staff) does not ask for the password again: it was just given.
-        # Changing or removing a factor later still does.
+        # sends a new member of staff), and seeing its recovery codes, does not ask for the password
+        # again: it was just given. Changing a factor that existed before this sign-in still does.
         request = context.request
-        if app == "allauth.mfa" and request is not None and request.user.is_authenticated and not has_second_factor(request.user):
+        if app == "allauth.mfa" and request is not None and request.user.is_authenticated:
             signed_in_at = request.session.get(SIGNED_IN_AT)
-            if signed_in_at is not None and time.time() - float(signed_in_at) < settings.ACCOUNT_REAUTHENTICATION_TIMEOUT:
+            if (
+                signed_in_at is not None
+                and time.time() - float(signed_in_at) < settings.ACCOUNT_REAUTHENTICATION_TIMEOUT
+                and not had_second_factor_before(request.user, dt.datetime.fromtimestamp(float(signed_in_at), tz=dt.UTC))
+            ):
                 return False
         return bool(super().is_reauthentication_required(app=app, **kwargs))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from allauth.mfa.models import Authenticator
@@ -18,6 +19,11 @@ def is_staff_member(user: Any) -> bool:
 
 def has_second_factor(user: Any) -> bool:
     return bool(Authenticator.objects.filter(user=user, type__in=ENROLLED_TYPES).exists())
+
+
+def had_second_factor_before(user: Any, moment: dt.datetime) -> bool:
+    """Whether any authenticator (recovery codes included) of `user` is older than `moment`."""
+    return bool(Authenticator.objects.filter(user=user, created_at__lt=moment).exists())
 
 
 def must_enrol(user: Any) -> bool:
