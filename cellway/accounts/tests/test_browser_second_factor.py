@@ -66,7 +66,10 @@ def password_sign_in(d: WebDriver, live_server, username: str, password: str) ->
 
 
 def test_a_new_nurse_enrols_an_authenticator_app_signs_in_with_it_and_changes_her_password(
-    browser: WebDriver, live_server, rosa, settings
+    browser: WebDriver,  # noqa: F811
+    live_server,
+    rosa,
+    settings,
 ):
     settings.STAFF_MFA = "required"
     d = browser
@@ -74,7 +77,32 @@ def test_a_new_nurse_enrols_an_authenticator_app_signs_in_with_it_and_changes_he
     screenshot(d, "auth-sign-in")
     fits_a_phone(d)
     password_sign_in(d, live_server, "rosa", FIRST)
+    secret = enrol_an_authenticator_app(d, live_server)
 
+    # Sign out; signing in again asks for the code after the password.
+    send(d, "header form button[type=submit]")
+    password_sign_in(d, live_server, "rosa", FIRST)
+    assert d.current_url.endswith("/accounts/2fa/authenticate/")
+    screenshot(d, "auth-sign-in-code")
+    fits_a_phone(d)
+    type_into(d.find_element(By.ID, "id_code"), "000000" if code_now(secret, step=1) != "000000" else "111111")
+    send(d, "main form button[type=submit]")
+    assert "Incorrect code" in d.find_element(By.TAG_NAME, "main").text
+    type_into(d.find_element(By.ID, "id_code"), code_now(secret, step=1))
+    send(d, "main form button[type=submit]")
+    wait(d).until(ec.text_to_be_present_in_element((By.CSS_SELECTOR, "header.top"), "Rosa Lind"))
+    assert "/accounts/" not in d.current_url
+
+    change_own_password(d)
+    rosa.refresh_from_db()
+    assert rosa.check_password(SECOND)
+    actions = set(AuditEvent.objects.filter(actor=rosa).values_list("action", flat=True))
+    assert {"auth.signed_in", "auth.second_factor_added", "auth.password_changed"} <= actions
+    assert AuditEvent.objects.filter(action="auth.second_factor_failed", target="rosa").count() == 1
+
+
+def enrol_an_authenticator_app(d: WebDriver, live_server) -> str:
+    """From the first sign-in: sent to set up a second factor, does so with an app; returns the app's secret."""
     # Sent to set up a second factor; the console is out of reach until then.
     assert d.current_url.endswith("/accounts/2fa/")
     assert any("set up a second factor" in m for m in messages(d))
@@ -93,22 +121,11 @@ def test_a_new_nurse_enrols_an_authenticator_app_signs_in_with_it_and_changes_he
     # The recovery codes are shown once set up, to keep somewhere safe.
     assert d.current_url.endswith("/accounts/2fa/recovery-codes/")
     screenshot(d, "auth-recovery-codes")
+    return secret
 
-    # Sign out; signing in again asks for the code after the password.
-    send(d, "header form button[type=submit]")
-    password_sign_in(d, live_server, "rosa", FIRST)
-    assert d.current_url.endswith("/accounts/2fa/authenticate/")
-    screenshot(d, "auth-sign-in-code")
-    fits_a_phone(d)
-    type_into(d.find_element(By.ID, "id_code"), "000000" if code_now(secret, step=1) != "000000" else "111111")
-    send(d, "main form button[type=submit]")
-    assert "Incorrect code" in d.find_element(By.TAG_NAME, "main").text
-    type_into(d.find_element(By.ID, "id_code"), code_now(secret, step=1))
-    send(d, "main form button[type=submit]")
-    wait(d).until(ec.text_to_be_present_in_element((By.CSS_SELECTOR, "header.top"), "Rosa Lind"))
-    assert "/accounts/" not in d.current_url
 
-    # Her own password, from her name in the header.
+def change_own_password(d: WebDriver) -> None:
+    """From her name in the header: a common password refused, then her own choice taken."""
     d.find_element(By.CSS_SELECTOR, "header.top a[href='/accounts/password/change/']").click()
     wait(d).until(ec.presence_of_element_located((By.ID, "id_oldpassword")))
     screenshot(d, "auth-password-change")
@@ -123,14 +140,14 @@ def test_a_new_nurse_enrols_an_authenticator_app_signs_in_with_it_and_changes_he
     type_into(d.find_element(By.ID, "id_password2"), SECOND)
     send(d)
     assert any("Password successfully changed" in m for m in messages(d))
-    rosa.refresh_from_db()
-    assert rosa.check_password(SECOND)
-    actions = set(AuditEvent.objects.filter(actor=rosa).values_list("action", flat=True))
-    assert {"auth.signed_in", "auth.second_factor_added", "auth.password_changed"} <= actions
-    assert AuditEvent.objects.filter(action="auth.second_factor_failed", target="rosa").count() == 1
 
 
-def test_a_forgotten_password_is_asked_for_by_address(browser: WebDriver, live_server, rosa, mailoutbox):
+def test_a_forgotten_password_is_asked_for_by_address(
+    browser: WebDriver,  # noqa: F811
+    live_server,
+    rosa,
+    mailoutbox,
+):
     d = browser
     visit(d, live_server, "/accounts/login/")
     d.find_element(By.LINK_TEXT, "Forgot your password?").click()
