@@ -114,3 +114,12 @@ def test_the_admin_site_signs_in_through_the_same_door(client, db):
 def test_the_old_sign_in_address_still_works(client, db):
     response = client.get("/signin/?next=/cases/")
     assert response.status_code == 302 and response.url == reverse("account_login") + "?next=/cases/"
+
+
+def test_a_passkey_can_be_added_during_enrolment_with_allauths_own_scripts(client, staff, password, mfa_required):
+    sign_in_with_password(client, "liam", password)
+    page = client.get(reverse("mfa_add_webauthn"))
+    assert page.status_code == 200
+    # Served by Cellway itself (CSP script-src 'self'), no inline script.
+    assert "/static/mfa/js/webauthn.js" in page.text
+    assert "<script>" not in page.text
