@@ -168,3 +168,48 @@ def test_a_forgotten_password_is_asked_for_by_address(
     send(d)
     rosa.refresh_from_db()
     assert rosa.check_password(SECOND)
+
+
+def test_a_specialist_signs_a_plan_with_her_password_and_a_code(
+    browser: WebDriver,  # noqa: F811
+    live_server,
+    staff,
+    case_at,
+    password,
+    settings,
+):
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    from cellway.cases.stages import Stage
+    from cellway.console.tests.browser import button, case_path, form, stage, submit
+    from cellway.demo.journey import PLAN
+    from cellway.plans import services as plans
+
+    settings.STAFF_MFA = "required"
+    settings.SIGNING_FRESH_SECONDS = 0  # as if her sign-in were older than the freshness window
+    secret = generate_totp_secret()
+    TOTP.activate(staff["sofia"], secret)
+    case = case_at(Stage.REVIEW)
+    plans.save_plan(case=case, by=staff["sofia"], **PLAN)
+
+    d = browser
+    password_sign_in(d, live_server, "sofia", password)
+    sign_in_code = code_now(secret)
+    type_into(d.find_element(By.ID, "id_code"), sign_in_code)
+    send(d)
+    visit(d, live_server, case_path(case))
+    signing = form(d, "plan-sign")
+    type_into(signing.find_element(By.ID, "plan-password"), password)
+    # The sign-in's code again: refused (a code is taken once), nothing signed.
+    type_into(signing.find_element(By.ID, "plan-code"), sign_in_code)
+    submit(d, button(signing, "Sign and issue the quote"))
+    assert "The code is not correct, or was already used; nothing was signed." in messages(d)
+    assert stage(d) == "Specialist review"
+
+    signing = form(d, "plan-sign")
+    type_into(signing.find_element(By.ID, "plan-password"), password)
+    type_into(signing.find_element(By.ID, "plan-code"), code_now(secret, step=1))
+    screenshot(d, "auth-sign-plan-two-components")
+    submit(d, button(signing, "Sign and issue the quote"))
+    assert stage(d) == "Quote proposed"
+    assert case.plans.get().signature.signer == staff["sofia"]
