@@ -91,12 +91,10 @@ class SecondFactorEnrolmentMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user: Any = request.user
-        if (
-            settings.STAFF_MFA == "required"
-            and user.is_authenticated
-            and not self._allowed(request.path)
-            and must_enrol(user)
-        ):
+        enrolling = settings.STAFF_MFA == "required" and user.is_authenticated and must_enrol(user)
+        # The pages' menu is left out meanwhile (base.html): every link would lead back here.
+        request.enrolling_second_factor = enrolling  # type: ignore[attr-defined]
+        if enrolling and not self._allowed(request.path):
             messages.info(request, _("Before you go on, set up a second factor: an authenticator app or a passkey."))
             return _go(request, HttpResponseRedirect(reverse("mfa_index")))
         return self.get_response(request)

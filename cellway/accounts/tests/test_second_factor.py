@@ -33,7 +33,9 @@ def test_a_new_staff_member_must_set_up_a_second_factor_before_anything_else(cli
     # An htmx request is sent there as a whole page, not swapped into a panel.
     boosted = client.get(reverse("console:cases"), HTTP_HX_REQUEST="true")
     assert boosted.status_code == 204 and boosted["HX-Redirect"] == reverse("mfa_index")
-    assert "set up a second factor" in client.get(reverse("mfa_index")).text
+    guide = client.get(reverse("mfa_index")).text
+    assert "set up a second factor" in guide
+    assert 'aria-label="Main"' not in guide, "no menu whose every link leads back here"
 
     page = client.get(reverse("mfa_activate_totp"))
     assert page.status_code == 200
@@ -50,7 +52,8 @@ def test_a_new_staff_member_must_set_up_a_second_factor_before_anything_else(cli
     assert Authenticator.objects.filter(user=staff["liam"], type=Authenticator.Type.TOTP).exists()
     assert AuditEvent.objects.filter(action="auth.second_factor_added", actor=staff["liam"], data__type="totp").exists()
     assert [m.to for m in mailoutbox] == [[staff["liam"].email]], "the person is told a factor was added"
-    assert client.get(reverse("console:home")).status_code == 200
+    home = client.get(reverse("console:home"))
+    assert home.status_code == 200 and 'aria-label="Main"' in home.text
 
 
 def test_with_mfa_off_or_optional_nobody_is_sent_to_enrol(as_user, settings):
