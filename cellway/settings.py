@@ -243,7 +243,7 @@ OUTCOMES_LOST_AFTER_DAYS = env_int("CELLWAY_OUTCOMES_LOST_AFTER_DAYS", 90, minim
 # --- Security ----------------------------------------------------------------
 # django-axes locks a username at one address out after repeated failed
 # sign-ins (guessing passwords to patient records), for a while, not forever.
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "cellway.accounts.backends.RoleBackend"]
 AXES_FAILURE_LIMIT = env_int("CELLWAY_SIGN_IN_ATTEMPTS", 5, minimum=1)
 AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("CELLWAY_SIGN_IN_LOCKOUT_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.db.models import OuterRef
+
 from cellway.billing import selectors
-from cellway.billing.models import balance_due_on, deposit_due_on
+from cellway.billing.models import Quote, balance_due_on, deposit_due_on
 from cellway.billing.selectors import Account
 from cellway.billing.services import (
     check_accept_quote,
@@ -19,11 +21,18 @@ from cellway.console.billing import forms
 from cellway.console.panels import CasePage, Panel
 from cellway.errors import allowed
 
+HOLDS = {"quotes": Quote.objects.filter(case=OuterRef("pk"))}
+
+
+def _quotes(page: CasePage) -> list[Quote]:
+    versions: list[Quote] = page.once("quotes", lambda: selectors.quotes(page.case) if page.holds("quotes") else [])
+    return versions
+
 
 def quote(page: CasePage) -> Panel | None:
     if not page.reads(Part.MONEY):
         return None
-    versions = page.once("quotes", lambda: selectors.quotes(page.case))
+    versions = _quotes(page)
     if not versions:
         return None
     case, user = page.case, page.user
@@ -47,7 +56,7 @@ def account(page: CasePage) -> Panel | None:
     if not page.reads(Part.MONEY):
         return None
     case, user = page.case, page.user
-    versions = page.once("quotes", lambda: selectors.quotes(case))
+    versions = _quotes(page)
     accepted = next((q for q in versions if q.status == "accepted"), None)
     if accepted is None:
         return None
