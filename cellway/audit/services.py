@@ -70,6 +70,31 @@ def verify_signer(*, signer: Any, password: str, meaning: str, request: HttpRequ
     return VerifiedSigner(signer=signer, meaning=meaning)
 
 
+def check_signed(*, signature: Signature | None, content: dict[str, Any], seen_by: Any) -> bool:
+    """Whether signed content about to be shown is still what was signed. Call wherever it is shown; warn if False.
+
+    A mismatch means the row was changed around the services and the
+    database's freeze (`audit.frozen`): a restored backup, a database
+    owner's hand. It goes on the trail (one row per signature an hour, with
+    both digests) and the log, so the clinic looks into it.
+    """
+    import datetime as dt
+    import logging
+
+    from django.utils import timezone
+
+    from cellway.audit.signatures import digest_of, matches
+
+    if signature is None or matches(signature, content):
+        return True
+    logging.getLogger(__name__).error("Signed content does not match its signature %s (%s)", signature.pk, signature.subject)
+    since = timezone.now() - dt.timedelta(hours=1)
+    if not AuditEvent.objects.filter(action="signature.mismatch", target=signature.subject, at__gte=since).exists():
+        data = {"signature": signature.pk, "signed": signature.digest, "shown": digest_of(content)}
+        audit_record(actor=seen_by, action="signature.mismatch", target=signature.subject, data=data)
+    return False
+
+
 def sign(*, verified: VerifiedSigner, subject: str, content: dict[str, Any]) -> Signature:
     """Sign `content` as the verified signer, with the meaning they gave their password for. Call inside the writing transaction."""
     from cellway.audit.signatures import Signature, digest_of

@@ -20,8 +20,11 @@ def rows(case_at, staff, password):
     return {
         "audit event": audit_record(actor=staff["adam"], action="staff.role_added", target="nina", reason="new nurse"),
         "case event": CaseEvent.objects.filter(case=case).get(),
-        "signature": sign(verified=verify_signer(signer=staff["sofia"], password=password, meaning="approved therapy plan", request=None),
-                          subject="plan:x", content={"dose": 100}),
+        "signature": sign(
+            verified=verify_signer(signer=staff["sofia"], password=password, meaning="approved therapy plan", request=None),
+            subject="plan:x",
+            content={"dose": 100},
+        ),
     }
 
 
