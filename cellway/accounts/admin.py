@@ -126,6 +126,10 @@ class UserAdmin(BaseUserAdmin):  # type: ignore[type-arg]
         obj.refresh_from_db()  # the service writes from the stored row, with the changes listed
         services.change_user(user=obj, by=request.user, reason=reason, changes=changes)  # type: ignore[arg-type]
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Deactivate instead (is_active, with a reason): signatures and the trail keep naming the person.
+        return False
+
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         """Nothing: the services wrote the account's permissions; roles change on the roles page."""
 

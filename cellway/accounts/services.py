@@ -269,9 +269,13 @@ def set_one_time_password(*, user: User, by: User, reason: str) -> str:
     return password
 
 
+# Read out over the telephone: no letters or digits that sound or look alike (l 1 i, o 0).
+ONE_TIME_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
 def _one_time_password(user: User) -> str:
-    while True:  # 96 random bits; a draw the validators refuse (all digits, too like the name) is drawn again
-        password = secrets.token_urlsafe(12)
+    while True:  # four groups of four: about 79 random bits; a draw the validators refuse is drawn again
+        password = "-".join("".join(secrets.choice(ONE_TIME_ALPHABET) for _ in range(4)) for _ in range(4))
         try:
             validate_password(password, user)
         except ValidationError:

@@ -3,15 +3,12 @@ a row changed around the freeze shows a warning and goes on the trail (21 CFR Pa
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import pytest
 from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 
-from cellway.audit import frozen
 from cellway.audit.models import AuditEvent
+from cellway.audit.tests.freeze import freeze_lifted
 from cellway.billing import services as billing
 from cellway.billing.models import BalanceOverride
 from cellway.cases.models import Case
@@ -20,19 +17,6 @@ from cellway.clinic import clinic_today
 from cellway.plans.models import PlanStatus, ScreeningResult, TherapyPlan, Verdict
 from cellway.travel import services as travel
 from cellway.treatment.models import PostTreatmentProtocol
-
-
-@contextmanager
-def freeze_lifted(table: str) -> Iterator[None]:
-    """What a database owner could do by hand: lift the freeze, change the row, put it back."""
-    vendor = connection.vendor
-    with connection.cursor() as cursor:
-        for sql in frozen.drop_trigger_sql(vendor, table):
-            cursor.execute(sql)
-    yield
-    with connection.cursor() as cursor:
-        for sql in frozen.trigger_sql(vendor, table, *frozen.TABLES[table]):
-            cursor.execute(sql)
 
 
 def refused(change) -> bool:
