@@ -26,14 +26,8 @@ TABLE = {
     "cases.view_all_cases": {"care", "liaison", "finance", "finance mgr", "logistics", "laboratory", "nurse"},
 }
 COLUMNS = {
-    "care": Role.CARE,
-    "liaison": Role.LIAISON,
-    "specialist": Role.SPECIALIST,
-    "finance": Role.FINANCE,
-    "finance mgr": Role.FINANCE_MANAGER,
-    "logistics": Role.LOGISTICS,
-    "laboratory": Role.LABORATORY,
-    "nurse": Role.NURSE,
+    "care": Role.CARE, "liaison": Role.LIAISON, "specialist": Role.SPECIALIST, "finance": Role.FINANCE,
+    "finance mgr": Role.FINANCE_MANAGER, "logistics": Role.LOGISTICS, "laboratory": Role.LABORATORY, "nurse": Role.NURSE,
     "admin": Role.ADMIN,
 }
 
@@ -41,13 +35,9 @@ COLUMNS = {
 @pytest.mark.parametrize("perm", TABLE)
 def test_each_read_permission_goes_to_the_roles_of_the_table(perm, staff):
     holders = {column for column, role in COLUMNS.items() if perm in ROLE_PERMISSIONS[role]}
-    granted = {
-        column
-        for column, role in COLUMNS.items()
-        if Group.objects.filter(
-            name=role, permissions__content_type__app_label=perm.split(".")[0], permissions__codename=perm.split(".")[1]
-        ).exists()
-    }
+    granted = {column for column, role in COLUMNS.items()
+               if Group.objects.filter(name=role, permissions__content_type__app_label=perm.split(".")[0],
+                                       permissions__codename=perm.split(".")[1]).exists()}
 
     assert holders == TABLE[perm]
     assert granted == TABLE[perm]
