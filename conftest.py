@@ -49,6 +49,7 @@ def _let_tests_flush_append_only_tables() -> None:
     import django.db.backends.sqlite3.base  # noqa: F401  (operations imports it back; load it first)
     from django.db.backends.sqlite3.operations import DatabaseOperations
 
+    from cellway.audit import frozen
     from cellway.audit.append_only import TABLES, drop_trigger_sql, trigger_sql
 
     original = DatabaseOperations.sql_flush
@@ -57,6 +58,10 @@ def _let_tests_flush_append_only_tables() -> None:
         guarded = sorted(TABLES & set(tables))
         lift = [sql for table in guarded for sql in drop_trigger_sql("sqlite", table)]
         restore = [sql for table in guarded for sql in trigger_sql("sqlite", table)]
+        # Signed rows are frozen too (they cannot be deleted): the same for them.
+        signed = sorted(set(frozen.TABLES) & set(tables))
+        lift += [sql for table in signed for sql in frozen.drop_trigger_sql("sqlite", table)]
+        restore += [sql for table in signed for sql in frozen.trigger_sql("sqlite", table, *frozen.TABLES[table])]
         return lift + original(self, style, tables, **kwargs) + restore
 
     DatabaseOperations.sql_flush = sql_flush  # type: ignore[method-assign]

@@ -1,4 +1,4 @@
-"""Staff and patient accounts."""
+"""Staff and patient accounts, and the role grants that wait for a second administrator."""
 
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser, Permission
+from django.contrib.auth.models import AbstractUser, Group, Permission
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Value
 from django.utils.functional import cached_property
+
+from cellway import limits
 
 
 def validate_time_zone(value: str) -> None:
@@ -27,6 +29,11 @@ class User(AbstractUser):
     """
 
     time_zone = models.CharField(max_length=64, default=settings.CLINIC_TIME_ZONE, validators=[validate_time_zone])
+    # Set with a one-time password an administrator gave (accounts.services.set_one_time_password): until the
+    # person chooses their own, every page sends them to change it and nothing can be signed with it.
+    must_change_password = models.BooleanField(
+        "must change password", default=False, editable=False, help_text="A one-time password was set; it must be changed at sign-in."
+    )
 
     class Meta:
         ordering = ["last_name", "first_name"]
@@ -66,8 +73,62 @@ class User(AbstractUser):
             return perm in self.access.permissions
         return super().has_perm(perm, obj)
 
+    def set_password(self, raw_password: str | None) -> None:
+        """A password the person sets (change, reset) is their own: the one-time flag goes with it.
+
+        `accounts.services.set_one_time_password` sets the flag again after calling this.
+        """
+        super().set_password(raw_password)
+        self.must_change_password = False
+
+    def check_password(self, raw_password: str | None) -> bool:
+        # Django re-hashes an outdated hash here through set_password (saving only the password):
+        # that is not the person choosing a password, so the one-time flag stays as it was.
+        flag = self.must_change_password
+        try:
+            return super().check_password(raw_password)
+        finally:
+            self.must_change_password = flag
+
 
 @dataclass(frozen=True)
 class Access:
     roles: list[str]
     permissions: frozenset[str]
+
+
+class GrantStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for a second administrator"
+    GRANTED = "granted", "Granted"
+    REFUSED = "refused", "Refused"
+    WITHDRAWN = "withdrawn", "Withdrawn by who asked"
+
+
+class RoleGrant(models.Model):
+    """Every role given to a person: who asked, why, and who granted it.
+
+    A clinical or finance-manager role asked for by someone who is not a
+    superuser waits here (pending) until a second administrator who holds the
+    role approves it (`accounts.services`). Each step is also on the audit trail.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="role_grants")
+    role = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(max_length=limits.REASON)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=12, choices=GrantStatus.choices, default=GrantStatus.PENDING)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True, max_length=limits.REASON)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "role"], condition=models.Q(status="pending"), name="one_pending_grant_per_user_and_role"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.role.name} for {self.user} ({self.get_status_display().lower()})"

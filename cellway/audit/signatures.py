@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from typing import Any
 
@@ -30,3 +31,8 @@ class Signature(AppendOnlyMixin, models.Model):
 
 def digest_of(content: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def matches(signature: Signature, content: dict[str, Any]) -> bool:
+    """Whether `content` is still what was signed: its digest is the one made at signing."""
+    return hmac.compare_digest(signature.digest, digest_of(content))

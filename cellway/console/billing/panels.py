@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.db.models import OuterRef
 
+from cellway.audit.services import check_signed
 from cellway.billing import selectors
 from cellway.billing.models import Quote, balance_due_on, deposit_due_on
 from cellway.billing.selectors import Account
@@ -71,7 +72,9 @@ def account(page: CasePage) -> Panel | None:
             "deposit_due": deposit_due_on(case.arrival_date) if case.arrival_date else None,
             "balance_due": balance_due_on(case.first_therapy_day) if case.first_therapy_day else None,
             "payments": paid_rows,
-            "overrides": selectors.overrides(case),
+            "overrides": [
+                (o, check_signed(signature=o.signature, content=o.as_signed_content(), seen_by=user)) for o in selectors.overrides(case)
+            ],
             "can_pay": allowed(check_record_payment, case=case, by=user),
             "payment_form": page.form("payment", lambda: forms.PaymentForm(initial={"amount": suggested, "received_on": clinic_today()})),
             "can_override": allowed(check_override_balance, case=case, by=user),

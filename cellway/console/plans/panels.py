@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import OuterRef
 
+from cellway.audit.services import check_signed
 from cellway.cases.parts import Part
 from cellway.console.cases.forms import ReasonForm
 from cellway.console.panels import CasePage, Panel
@@ -40,6 +41,8 @@ def plan(page: CasePage) -> Panel | None:
         "console/panels/plan.html",
         {
             "shown": shown,
+            # The digest of what was signed, checked each time it is shown (a warning, and the trail, if it differs).
+            "intact": shown is None or check_signed(signature=shown.signature, content=shown.as_signed_content(), seen_by=user),
             "draft": draft,
             "can_write": can_write,
             "can_sign": draft is not None and allowed(check_sign_plan, case=case, by=user),
@@ -68,6 +71,7 @@ def screening(page: CasePage) -> Panel | None:
         "console/panels/screening.html",
         {
             "results": results,
+            "checked": [(s, check_signed(signature=s.signature, content=s.as_signed_content(), seen_by=user)) for s in results],
             "documents": selectors.documents_of(case, results),
             "pending": pending,
             "can_judge": can_judge,

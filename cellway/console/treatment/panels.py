@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import OuterRef
 
+from cellway.audit.services import check_signed
 from cellway.cases.parts import Part
 from cellway.console.panels import CasePage, Panel, blocked_reason
 from cellway.console.treatment import forms
@@ -59,7 +60,12 @@ def protocol(page: CasePage) -> Panel | None:
     return Panel(
         "protocol",
         "console/panels/protocol.html",
-        {"protocol": issued, "can_issue": can_issue, "form": page.form("protocol", forms.ProtocolForm)},
+        {
+            "protocol": issued,
+            "intact": issued is None or check_signed(signature=issued.signature, content=issued.as_signed_content(), seen_by=user),
+            "can_issue": can_issue,
+            "form": page.form("protocol", forms.ProtocolForm),
+        },
     )
 
 
