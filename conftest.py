@@ -41,11 +41,12 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _let_tests_flush_append_only_tables() -> None:
-    """Transactional tests end with a flush, which SQLite does with DELETE: the
-    append-only triggers (rightly) refuse it. For the test flush only, lift the
-    triggers and put them back straight after. PostgreSQL flushes with TRUNCATE,
-    which row triggers do not see. Production never flushes.
+    """Transactional tests end with a flush, which SQLite does with DELETE and PostgreSQL with
+    TRUNCATE: the append-only triggers (rightly) refuse both. For the test flush only, lift the
+    triggers and put them back straight after (the tests' database user owns the tables; the
+    application's role in production does not, and cannot do this). Production never flushes.
     """
+    import django.db.backends.postgresql.operations as postgresql
     import django.db.backends.sqlite3.base  # noqa: F401  (operations imports it back; load it first)
     from django.db.backends.sqlite3.operations import DatabaseOperations
 
@@ -60,6 +61,16 @@ def _let_tests_flush_append_only_tables() -> None:
         return lift + original(self, style, tables, **kwargs) + restore
 
     DatabaseOperations.sql_flush = sql_flush  # type: ignore[method-assign]
+
+    original_pg = postgresql.DatabaseOperations.sql_flush
+
+    def sql_flush_pg(self: Any, style: Any, tables: Any, **kwargs: Any) -> list[str]:
+        guarded = sorted(TABLES & set(tables))
+        lift = [f"ALTER TABLE {table} DISABLE TRIGGER {table}_no_truncate" for table in guarded]
+        restore = [f"ALTER TABLE {table} ENABLE TRIGGER {table}_no_truncate" for table in guarded]
+        return lift + original_pg(self, style, tables, **kwargs) + restore
+
+    postgresql.DatabaseOperations.sql_flush = sql_flush_pg  # type: ignore[method-assign]
 
 
 @pytest.fixture(autouse=True, scope="session")
