@@ -23,6 +23,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
     on_postgres = connection.vendor == "postgresql"
     has_redis = bool(os.environ.get("REDIS_URL"))
+    has_s3 = bool(os.environ.get("CELLWAY_TEST_S3_ENDPOINT_URL"))
     has_browser = bool(shutil.which("chromium") and shutil.which("chromedriver"))
     require_servers = os.environ.get("CELLWAY_REQUIRE_SERVERS") == "1"
     require_browser = os.environ.get("CELLWAY_REQUIRE_BROWSER") == "1"
@@ -31,6 +32,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.skip(reason="needs PostgreSQL: run with DATABASE_URL=postgres://... (.ci/run does)"))
         if "redis" in item.keywords and not has_redis and not require_servers:
             item.add_marker(pytest.mark.skip(reason="needs Redis: run with REDIS_URL=redis://... (.ci/run does)"))
+        if "s3" in item.keywords and not has_s3 and not require_servers:
+            item.add_marker(pytest.mark.skip(reason="needs an S3 server: CELLWAY_TEST_S3_ENDPOINT_URL (.ci/run starts moto_server)"))
         if "browser" in item.keywords and not has_browser and not require_browser:
             item.add_marker(pytest.mark.skip(reason="needs Debian's chromium and chromium-driver (.ci/run installs them)"))
 
