@@ -153,3 +153,17 @@ def test_a_bad_owning_role_stops_start_up(start_up, app, owner, message):
 
     with pytest.raises(ImproperlyConfigured, match=message):
         start_up(**env)
+
+
+def test_check_deploy_warns_when_the_application_would_own_the_trail_on_postgresql(monkeypatch):
+    from django.conf import settings
+
+    from cellway.deploy import check_app_role_owns_nothing
+
+    on_postgres = {"default": {"ENGINE": "django.db.backends.postgresql", "NAME": "cellway", "USER": "cellway_owner"}}
+    monkeypatch.setattr(settings, "DATABASES", on_postgres)
+    monkeypatch.setattr(settings, "DATABASE_OWNER", None)
+    assert [w.id for w in check_app_role_owns_nothing()] == ["cellway.W080"]
+
+    monkeypatch.setattr(settings, "DATABASE_OWNER", {**on_postgres["default"], "USER": "cellway_owner"})
+    assert check_app_role_owns_nothing() == []
