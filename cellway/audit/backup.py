@@ -135,6 +135,7 @@ def _pg_tool(tool: str, settings_dict: dict[str, Any], parameters: list[str]) ->
     if executable is None:
         raise BackupError(f"{tool} is not installed (Debian: postgresql-client).")
     args, env = DatabaseClient.settings_to_cmd_args_env(settings_dict, parameters)
+    # As Django's dbshell runs psql: the process's environment, plus the password and TLS settings.
     return [executable, *args[1:]], {**os.environ, **(env or {})}
 
 
