@@ -232,7 +232,7 @@ def restore_backup(source: Path, *, connection: Any, storage: Storage) -> Manife
         )
     clashes = [stored.name for stored in manifest.files if _holds_other_bytes(storage, stored)]
     if clashes:
-        raise BackupError(f"The storage already holds other files under {len(clashes)} names of the backup (e.g. {clashes[0]}).")
+        raise BackupError(f"The storage already holds other bytes under {len(clashes)} of the backup's names (e.g. {clashes[0]}).")
     for stored in manifest.files:
         _copy_in(storage, source / FILES / stored.name, stored)
     database = source / manifest.database.name

@@ -246,3 +246,19 @@ def test_a_backup_goes_into_a_new_folder_only(tmp_path):
 def test_a_folder_without_a_manifest_is_no_backup(tmp_path):
     with pytest.raises(CommandError, match="holds no manifest.json: not a backup, or one that did not finish"):
         call_command("restore", str(tmp_path), "--check", stdout=io.StringIO())
+
+
+def test_a_backup_is_not_restored_over_other_files_of_the_same_name(case_at, tmp_path, settings):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    FileSystemStorage(location=tmp_path / "media").save("records/x/one", io.BytesIO(b"the original bytes"))
+    case_at(Stage.INQUIRY)
+    call_command("backup", str(tmp_path / "backup"), stdout=io.StringIO())
+    elsewhere = FileSystemStorage(location=tmp_path / "restored-media")
+    elsewhere.save("records/x/one", io.BytesIO(b"someone else's bytes"))
+
+    with new_database(tmp_path) as target:
+        with pytest.raises(AssertionError, match=r"already holds other bytes under 1 of the backup's names \(e.g. records/x/one\)"):
+            manage("restore", str(tmp_path / "backup"), env={**target.env, "CELLWAY_MEDIA_ROOT": elsewhere.location})
+        assert target.rows() == {}
+    assert list(stored_names(elsewhere)) == ["records/x/one"]
+    assert elsewhere.open("records/x/one").read() == b"someone else's bytes"
