@@ -157,11 +157,14 @@ print("TRAIL", json.dumps({
 
 
 def assert_guarded(scratch: Scratch) -> None:
-    """The restored trail refuses the application's role, and its triggers the owner's TRUNCATE."""
+    """The restored trail takes new rows (its sequences restored too) but refuses the application's role
+    a DELETE, and its triggers the owner's TRUNCATE."""
     import psycopg
 
-    with scratch.connect(APP) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
-        conn.execute("DELETE FROM cases_caseevent")
+    with scratch.connect(APP) as conn:
+        conn.execute("INSERT INTO audit_auditevent (at, action, target, reason, data) VALUES (now(), 'restore.checked', '', '', '{}')")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("DELETE FROM cases_caseevent")
     with scratch.connect(OWNER) as conn, pytest.raises(psycopg.errors.RaiseException, match="append-only"):
         conn.execute("TRUNCATE cases_caseevent CASCADE")
 
