@@ -25,6 +25,7 @@ from cellway.env import (
     env_int,
     env_int_list,
     env_list,
+    env_owner_database,
     env_str,
     env_time_zone,
 )
@@ -127,6 +128,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+# On PostgreSQL the application connects as a role that owns no table, and `migrate` (and `restore`) as
+# the one that does, so the application cannot lift the trail's guards (cellway/audit/db_roles.py).
+DATABASE_OWNER = env_owner_database("DATABASE_MIGRATE_URL", DATABASES["default"])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, tasks, scheduler ------------------------------------------------
