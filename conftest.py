@@ -23,6 +23,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
     on_postgres = connection.vendor == "postgresql"
     has_redis = bool(os.environ.get("REDIS_URL"))
+    has_s3 = bool(os.environ.get("CELLWAY_TEST_S3_ENDPOINT_URL"))
     has_browser = bool(shutil.which("chromium") and shutil.which("chromedriver"))
     require_servers = os.environ.get("CELLWAY_REQUIRE_SERVERS") == "1"
     require_browser = os.environ.get("CELLWAY_REQUIRE_BROWSER") == "1"
@@ -31,6 +32,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.skip(reason="needs PostgreSQL: run with DATABASE_URL=postgres://... (.ci/run does)"))
         if "redis" in item.keywords and not has_redis and not require_servers:
             item.add_marker(pytest.mark.skip(reason="needs Redis: run with REDIS_URL=redis://... (.ci/run does)"))
+        if "s3" in item.keywords and not has_s3 and not require_servers:
+            item.add_marker(pytest.mark.skip(reason="needs an S3 server: CELLWAY_TEST_S3_ENDPOINT_URL (.ci/run starts moto_server)"))
         if "browser" in item.keywords and not has_browser and not require_browser:
             item.add_marker(pytest.mark.skip(reason="needs Debian's chromium and chromium-driver (.ci/run installs them)"))
 
@@ -41,14 +44,16 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _let_tests_flush_append_only_tables() -> None:
-    """Transactional tests end with a flush, which SQLite does with DELETE: the
-    append-only triggers (rightly) refuse it. For the test flush only, lift the
-    triggers and put them back straight after. PostgreSQL flushes with TRUNCATE,
-    which row triggers do not see. Production never flushes.
+    """Transactional tests end with a flush, which SQLite does with DELETE and PostgreSQL with
+    TRUNCATE: the append-only triggers (rightly) refuse both. For the test flush only, lift the
+    triggers and put them back straight after (the tests' database user owns the tables; the
+    application's role in production does not, and cannot do this). Production never flushes.
     """
+    import django.db.backends.postgresql.operations as postgresql
     import django.db.backends.sqlite3.base  # noqa: F401  (operations imports it back; load it first)
     from django.db.backends.sqlite3.operations import DatabaseOperations
 
+    from cellway.audit import frozen
     from cellway.audit.append_only import TABLES, drop_trigger_sql, trigger_sql
 
     original = DatabaseOperations.sql_flush
@@ -57,9 +62,23 @@ def _let_tests_flush_append_only_tables() -> None:
         guarded = sorted(TABLES & set(tables))
         lift = [sql for table in guarded for sql in drop_trigger_sql("sqlite", table)]
         restore = [sql for table in guarded for sql in trigger_sql("sqlite", table)]
+        # Signed rows are frozen too (they cannot be deleted): the same for them.
+        signed = sorted(set(frozen.TABLES) & set(tables))
+        lift += [sql for table in signed for sql in frozen.drop_trigger_sql("sqlite", table)]
+        restore += [sql for table in signed for sql in frozen.trigger_sql("sqlite", table, *frozen.TABLES[table])]
         return lift + original(self, style, tables, **kwargs) + restore
 
     DatabaseOperations.sql_flush = sql_flush  # type: ignore[method-assign]
+
+    original_pg = postgresql.DatabaseOperations.sql_flush
+
+    def sql_flush_pg(self: Any, style: Any, tables: Any, **kwargs: Any) -> list[str]:
+        guarded = sorted(TABLES & set(tables))
+        lift = [f"ALTER TABLE {table} DISABLE TRIGGER {table}_no_truncate" for table in guarded]
+        restore = [f"ALTER TABLE {table} ENABLE TRIGGER {table}_no_truncate" for table in guarded]
+        return lift + original_pg(self, style, tables, **kwargs) + restore
+
+    postgresql.DatabaseOperations.sql_flush = sql_flush_pg  # type: ignore[method-assign]
 
 
 @pytest.fixture(autouse=True, scope="session")

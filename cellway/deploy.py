@@ -45,3 +45,16 @@ class DeployChecks(AppConfig):
     name = "cellway.deploy"
     label = "cellway_deploy"
     verbose_name = "Deployment checks"
+
+
+WHY_TWO_ROLES = (
+    "On PostgreSQL the application connects as the role that migrates, which owns the tables and can truncate the "
+    "trail or drop its triggers: set DATABASE_MIGRATE_URL to the owning role and DATABASE_URL to a role that owns "
+    "nothing (README, Database roles)."
+)
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_app_role_owns_nothing(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    on_postgres = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    return [checks.Warning(WHY_TWO_ROLES, id="cellway.W080")] if on_postgres and not settings.DATABASE_OWNER else []

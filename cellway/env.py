@@ -11,9 +11,11 @@ from __future__ import annotations
 import os
 import re
 import zoneinfo
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
+import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -142,3 +144,31 @@ def env_currency(name: str, default: str) -> str:
     if not _CURRENCY.match(value):
         raise _bad(name, "a three-letter ISO 4217 currency code such as EUR", raw)
     return value
+
+
+def env_owner_database(name: str, app_database: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The connection of the role that owns the tables (``migrate``, ``restore``), or None when unset.
+
+    PostgreSQL only, and the same server and database as the application's
+    ``app_database`` under another role: one that owns nothing cannot lift the
+    trail's guards (``cellway.audit.db_roles``).
+    """
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return None
+    wanted = "a postgres:// URL naming the same database as DATABASE_URL with the role that owns its tables"
+    try:
+        owner: dict[str, Any] = dict(dj_database_url.parse(raw.strip(), conn_max_age=0))
+    except ValueError:
+        raise _bad(name, wanted, raw) from None
+    engine = "django.db.backends.postgresql"
+    if owner.get("ENGINE") != engine or app_database.get("ENGINE") != engine:
+        raise ImproperlyConfigured(f"{name} is for PostgreSQL only; DATABASE_URL and {name} must both be postgres:// URLs.")
+    where = ("HOST", "PORT", "NAME")
+    if [str(owner.get(key) or "") for key in where] != [str(app_database.get(key) or "") for key in where]:
+        raise _bad(name, wanted + " (host, port and database as in DATABASE_URL)", raw)
+    if not owner.get("USER") or owner.get("USER") == app_database.get("USER"):
+        raise ImproperlyConfigured(
+            f"{name} must name the role that owns the tables, and DATABASE_URL another one: the application must not own them."
+        )
+    return owner

@@ -25,6 +25,7 @@ from cellway.env import (
     env_int,
     env_int_list,
     env_list,
+    env_owner_database,
     env_str,
     env_time_zone,
 )
@@ -86,7 +87,9 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "cellway.accounts.middleware.UserTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # The idle and absolute session ends first, then a one-time password is replaced, then the second factor set up.
     "cellway.accounts.middleware.StaffSessionMiddleware",
+    "cellway.accounts.middleware.OneTimePasswordMiddleware",
     "cellway.accounts.middleware.SecondFactorEnrolmentMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -132,6 +135,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+# On PostgreSQL the application connects as a role that owns no table, and `migrate` (and `restore`) as
+# the one that does, so the application cannot lift the trail's guards (cellway/audit/db_roles.py).
+DATABASE_OWNER = env_owner_database("DATABASE_MIGRATE_URL", DATABASES["default"])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, tasks, scheduler ------------------------------------------------
@@ -251,8 +257,11 @@ OUTCOMES_LOST_AFTER_DAYS = env_int("CELLWAY_OUTCOMES_LOST_AFTER_DAYS", 90, minim
 # Signing in is django-allauth's flow (password, then the second factor when
 # the person has one); django-axes still pauses a username at one address
 # after repeated failed sign-ins (guessing passwords to patient records), for
-# a while, not forever.
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "allauth.account.auth_backends.AuthenticationBackend"]
+# a while, not forever. RoleBackend (Django's ModelBackend reading a person's
+# permissions from User.access) checks the password for allauth's authenticate()
+# and answers the permission questions; allauth's own backend is not needed
+# with sign-in by username (its extra is sign-in by email address or code).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "cellway.accounts.backends.RoleBackend"]
 AXES_FAILURE_LIMIT = env_int("CELLWAY_SIGN_IN_ATTEMPTS", 5, minimum=1)
 _LOCKOUT_MINUTES = env_int("CELLWAY_SIGN_IN_LOCKOUT_MINUTES", 15, minimum=1)
 AXES_COOLOFF_TIME = dt.timedelta(minutes=_LOCKOUT_MINUTES)

@@ -27,10 +27,13 @@ admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-a
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
-    # Sign-in, sign-out, password change and reset, second factor: django-allauth.
+    # Sign-in, sign-out, password change and reset, second factor: django-allauth. A one-time password is
+    # changed on allauth's page; an administrator's reset link lands on its reset-by-key page.
     path("accounts/", include("allauth.urls")),
     path("signin/", MovedTo.as_view(to="account_login"), name="login"),
     path("signout/", MovedTo.as_view(to="account_logout"), name="logout"),
+    # The admin's own "change password" is the same page (the change goes on the trail there).
+    path("admin/password_change/", MovedTo.as_view(to="account_change_password")),
     path("admin/", admin.site.urls),
     # The staff interface (console, records and outcomes pages).
     path("", include("cellway.console.urls")),

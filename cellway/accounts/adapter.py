@@ -22,6 +22,14 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]  # allauth sh
         # Accounts are created by a clinic administrator with the right roles; nobody signs themselves up.
         return False
 
+    def set_password(self, user: Any, password: str) -> None:
+        # allauth's change, reset-by-key and set pages all come here. The person's own password clears a one-time
+        # password's flag (User.set_password); remember it was one, for the trail row (accounts.signals).
+        from cellway.accounts.services import WAS_ONE_TIME
+
+        setattr(user, WAS_ONE_TIME, user.must_change_password)
+        super().set_password(user, password)
+
     def is_reauthentication_required(self, *, app: str, **kwargs: Any) -> bool:
         # Setting up the first second factor straight after signing in (where the enrolment guide
         # sends a new member of staff), and seeing its recovery codes, does not ask for the password

@@ -20,6 +20,7 @@ class AccountsConfig(AppConfig):
         user_logged_out.connect(signals.on_logout, dispatch_uid="cellway.accounts.on_logout")
         user_login_failed.connect(signals.on_login_failed, dispatch_uid="cellway.accounts.on_login_failed")
         account_signals.password_changed.connect(signals.on_password_changed, dispatch_uid="cellway.accounts.on_password_changed")
+        account_signals.password_set.connect(signals.on_password_set, dispatch_uid="cellway.accounts.on_password_set")
         account_signals.password_reset.connect(signals.on_password_reset, dispatch_uid="cellway.accounts.on_password_reset")
         mfa_signals.authenticator_added.connect(signals.on_authenticator_added, dispatch_uid="cellway.accounts.on_mfa_added")
         mfa_signals.authenticator_removed.connect(signals.on_authenticator_removed, dispatch_uid="cellway.accounts.on_mfa_removed")

@@ -82,6 +82,35 @@ class StaffSessionMiddleware:
         return _go(request, redirect_to_login(request.get_full_path(), resolve_url(settings.LOGIN_URL)))
 
 
+def password_change_url() -> str:
+    """Where a person changes their own password: allauth's page."""
+    return reverse("account_change_password")
+
+
+class OneTimePasswordMiddleware:
+    """A person signed in with a one-time password (set by an administrator) does nothing until they choose their own.
+
+    Every page but the password change page itself and signing out answers
+    with a redirect to it; the signing services refuse such a password as well
+    (`cellway.audit.services.verify_signer`). allauth's password change clears
+    the flag (`User.set_password`) and accounts.signals puts it on the trail.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or not user.must_change_password:
+            return self.get_response(request)
+        target = password_change_url()
+        open_paths = {target, reverse("account_logout"), reverse("logout")}
+        if request.path in open_paths or request.path.startswith(settings.STATIC_URL):
+            return self.get_response(request)
+        messages.warning(request, _("Your password was set by an administrator for one sign-in: choose your own to go on."))
+        return _go(request, HttpResponseRedirect(target))
+
+
 class SecondFactorEnrolmentMiddleware:
     """With CELLWAY_STAFF_MFA=required, a member of staff without a second factor is sent to set one up,
     and every other page sends them back there until it is done."""
@@ -91,7 +120,9 @@ class SecondFactorEnrolmentMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user: Any = request.user
-        enrolling = settings.STAFF_MFA == "required" and user.is_authenticated and must_enrol(user)
+        # A one-time password is replaced first (OneTimePasswordMiddleware, before this one, keeps such a person on
+        # the password page); then the second factor.
+        enrolling = settings.STAFF_MFA == "required" and user.is_authenticated and not user.must_change_password and must_enrol(user)
         # The pages' menu is left out meanwhile (base.html): every link would lead back here.
         request.enrolling_second_factor = enrolling  # type: ignore[attr-defined]
         if enrolling and not self._allowed(request.path):

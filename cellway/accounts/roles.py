@@ -137,6 +137,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "accounts.add_user",
         "accounts.change_user",
         "auth.view_group",
+        "accounts.view_rolegrant",
         "cases.view_specialistprofile",
         "cases.add_specialistprofile",
         "cases.change_specialistprofile",
@@ -148,6 +149,14 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "outcomes.change_reportedmeasure",
     ],
 }
+
+
+# Roles that read medical content (docs/design.md, the minimum-necessary table): giving one to a person
+# opens patients' records to them. With finance manager (who signs balance overrides), a grant needs a
+# second administrator who holds the role, or a superuser (accounts.services.grant_role).
+CLINICAL_ROLES = frozenset({Role.CARE, Role.LIAISON, Role.SPECIALIST, Role.NURSE})
+MEDICAL_READS = frozenset({INQUIRY, RECORDS, SCREENING, PLAN, TREATMENT, OUTCOMES})
+TWO_PERSON_ROLES = CLINICAL_ROLES | {Role.FINANCE_MANAGER}
 
 
 def sync_roles(apps: Any = global_apps) -> None:

@@ -8,8 +8,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from cellway.accounts import services
 from cellway.accounts.sessions import LAST_SEEN, SIGNED_IN_AT
-from cellway.audit.services import audit_record
+from cellway.audit.services import SIGNING, SIGNING_FAILED, audit_record
 
 
 def _ip(request: Any) -> str:
@@ -38,17 +39,40 @@ def on_logout(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
         audit_record(actor=user, action="auth.signed_out", target=str(user), data={"ip": _ip(request)})
 
 
+def _locked_out(request: Any) -> bool:
+    return bool(getattr(request, "axes_locked_out", False))
+
+
 def on_login_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any) -> None:
+    # Never the password: only the name that was tried.
+    if credentials.get(SIGNING):
+        # The password (or, after it, the second factor's code) asked again at signing (audit.services.verify_signer):
+        # the person is signed in.
+        actor = getattr(request, "user", None)
+        data = {"ip": _ip(request), "meaning": str(credentials[SIGNING])[:120], "locked_out": _locked_out(request)}
+        audit_record(
+            actor=actor if actor is not None and actor.is_authenticated else None,
+            action="signature.failed",
+            target=username_tried(request, credentials)[:200],
+            data={**data, "failed": str(credentials.get(SIGNING_FAILED) or "password")},
+        )
+        return
     audit_record(actor=None, action="auth.sign_in_failed", target=username_tried(request, credentials)[:200], data={"ip": _ip(request)})
 
 
 def on_password_changed(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
-    audit_record(actor=user, action="auth.password_changed", target=str(user), data={"ip": _ip(request)})
+    # allauth's own change page (a one-time password is replaced there too); the flag went with the new password.
+    services.password_changed(user=user, how="changed", was_one_time=services.was_one_time(user), ip=_ip(request))
+
+
+def on_password_set(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    services.password_changed(user=user, how="set", was_one_time=services.was_one_time(user), ip=_ip(request))
 
 
 def on_password_reset(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
-    # By the emailed link: the person proved they read the account's mailbox, nobody else chose the password.
-    audit_record(actor=user, action="auth.password_reset", target=str(user), data={"ip": _ip(request), "by": "emailed link"})
+    # By the emailed link (asked for on the sign-in page, or sent by an administrator): the person proved they
+    # read the account's mailbox, nobody else chose the password.
+    services.password_changed(user=user, how="reset", was_one_time=services.was_one_time(user), ip=_ip(request))
 
 
 def on_authenticator_added(sender: Any, request: Any, user: Any, authenticator: Any, **kwargs: Any) -> None:
@@ -72,3 +96,4 @@ def on_second_factor_failed(sender: Any, request: Any, user: Any, authenticator:
         target=str(user.get_username())[:200],
         data={"ip": _ip(request), "type": authenticator.type, "reauthentication": bool(kwargs.get("reauthentication"))},
     )
+

@@ -2,7 +2,11 @@
 
 The model refuses updates and deletes too, but a trigger also stops a raw
 query, a bulk `.update()` or a mistaken admin action: the trail must hold
-even against our own code.
+even against our own code. On PostgreSQL a statement-level trigger refuses
+TRUNCATE as well (row triggers do not see it). Triggers stop mistakes; what
+stops the application itself from lifting them is that its database role does
+not own the tables and may only SELECT and INSERT on these
+(`cellway.audit.db_roles`).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ def trigger_sql(vendor: str, table: str) -> list[str]:
             CREATE TRIGGER {table}_no_update BEFORE UPDATE OR DELETE ON {table}
             FOR EACH ROW EXECUTE FUNCTION {table}_append_only();
             """,
+            *truncate_guard_sql(vendor, table),
         ]
     if vendor == "sqlite":
         return [
@@ -36,9 +41,26 @@ def trigger_sql(vendor: str, table: str) -> list[str]:
     return []
 
 
+def truncate_guard_sql(vendor: str, table: str) -> list[str]:
+    """PostgreSQL only (SQLite has no TRUNCATE): a statement-level trigger refusing TRUNCATE; idempotent."""
+    if vendor != "postgresql":
+        return []
+    return [
+        f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}",
+        f"""
+        CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table}
+        FOR EACH STATEMENT EXECUTE FUNCTION {table}_append_only();
+        """,
+    ]
+
+
 def drop_trigger_sql(vendor: str, table: str) -> list[str]:
     if vendor == "postgresql":
-        return [f"DROP TRIGGER IF EXISTS {table}_no_update ON {table}", f"DROP FUNCTION IF EXISTS {table}_append_only()"]
+        return [
+            f"DROP TRIGGER IF EXISTS {table}_no_update ON {table}",
+            f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}",
+            f"DROP FUNCTION IF EXISTS {table}_append_only()",
+        ]
     if vendor == "sqlite":
         return [f"DROP TRIGGER IF EXISTS {table}_no_update", f"DROP TRIGGER IF EXISTS {table}_no_delete"]
     return []
@@ -59,6 +81,20 @@ def append_only(table: str) -> migrations.RunPython:
     def backward(apps: Any, schema_editor: Any) -> None:
         for statement in drop_trigger_sql(schema_editor.connection.vendor, table):
             schema_editor.execute(statement)
+
+    return migrations.RunPython(forward, backward)
+
+
+def guard_truncate(table: str) -> migrations.RunPython:
+    """A migration operation adding the TRUNCATE guard to a table made append-only before there was one."""
+
+    def forward(apps: Any, schema_editor: Any) -> None:
+        for statement in truncate_guard_sql(schema_editor.connection.vendor, table):
+            schema_editor.execute(statement)
+
+    def backward(apps: Any, schema_editor: Any) -> None:
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}")
 
     return migrations.RunPython(forward, backward)
 

@@ -32,13 +32,19 @@ def signing_needs_code(signer: Any) -> bool:
     return shown_at is None or time.time() - float(shown_at) >= settings.SIGNING_FRESH_SECONDS
 
 
-def check_second_component(signer: Any, code: str) -> None:
+class WrongCode(Refusal):
+    """A code was given and is not good: a failed signing attempt (on the trail, counted towards the lockout)."""
+
+
+def check_second_component(signer: Any, code: str) -> str:
     """Refuse unless the second component is there when needed: a current code from the authenticator
-    app, or an unused recovery code. A code is good once (allauth remembers used ones)."""
+    app, or an unused recovery code. A code is good once (allauth remembers used ones).
+
+    Returns what stood beside the password, for the signature's record (`Signature.components`)."""
     if settings.STAFF_MFA == "required" and not _has_second_factor(signer):
         raise Refusal("Set up a second factor (your name at the top, then Two-Factor Authentication) before signing; nothing was signed.")
     if not signing_needs_code(signer):
-        return
+        return "password, second factor shown in this session" if _has_second_factor(signer) else "password"
     code = code.strip().replace(" ", "")
     minutes = settings.SIGNING_FRESH_SECONDS // 60
     if not code:
@@ -49,5 +55,5 @@ def check_second_component(signer: Any, code: str) -> None:
     for authenticator in Authenticator.objects.filter(user=signer).exclude(type=Authenticator.Type.WEBAUTHN):
         if authenticator.wrap().validate_code(code):
             authenticator.record_usage()
-            return
-    raise Refusal("The code is not correct, or was already used; nothing was signed.")
+            return "password, recovery code" if authenticator.type == Authenticator.Type.RECOVERY_CODES else "password, authenticator code"
+    raise WrongCode("The code is not correct, or was already used; nothing was signed.")

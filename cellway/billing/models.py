@@ -156,6 +156,10 @@ class BalanceOverride(models.Model):
     def __str__(self) -> str:
         return f"{self.case.code} override by {self.granted_by}"
 
+    def as_signed_content(self) -> dict[str, object]:
+        """What the finance manager's signature covers (its digest is checked whenever the override is shown)."""
+        return {"case": self.case.code, "reason": self.reason}
+
 
 def deposit_due_on(arrival: dt.date) -> dt.date:
     return arrival - dt.timedelta(days=settings.DEPOSIT_DAYS_BEFORE_ARRIVAL)

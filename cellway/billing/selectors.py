@@ -38,7 +38,7 @@ def payments(case: Case) -> list[Payment]:
 
 
 def overrides(case: Case) -> list[BalanceOverride]:
-    return list(case.balance_overrides.select_related("granted_by"))
+    return list(case.balance_overrides.select_related("granted_by", "signature"))
 
 
 def has_override(case: Case) -> bool:

@@ -7,11 +7,12 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from cellway import limits
 from cellway.accounts.models import User
-from cellway.audit.services import audit_record, sign
+from cellway.audit.services import audit_record, sign, verify_signer
 from cellway.billing import pricing
 from cellway.billing.models import PRICE_FIELDS, BalanceOverride, Method, Payment, PriceList, Quote, QuoteStatus, price_label
 from cellway.billing.money import check_money
@@ -216,23 +217,22 @@ def check_override_balance(*, case: Case, by: User) -> None:
         raise Refusal(f"A balance override is already signed for {case.code}.")
 
 
-def grant_balance_override(*, case: Case, by: User, reason: str, password: str, second_factor: str = "") -> BalanceOverride:
+def grant_balance_override(
+    *, case: Case, by: User, reason: str, password: str, second_factor: str = "", request: HttpRequest | None = None
+) -> BalanceOverride:
     """A finance manager lets sessions start while a balance is open, signed, with a reason."""
+    meaning = "sessions may start with a balance open"
+    verified = verify_signer(signer=by, password=password, second_factor=second_factor, meaning=meaning, request=request)
     with transaction.atomic():
         case = lock_case(case)
         check_override_balance(case=case, by=by)
         limits.check_length(reason, limits.REASON, "The reason")
         if not reason.strip():
             raise Refusal("An override needs a reason on the record.")
-        signature = sign(
-            signer=by,
-            password=password,
-            second_factor=second_factor,
-            meaning="sessions may start with a balance open",
-            subject=f"case:{case.uuid}",
-            content={"case": case.code, "reason": reason},
-        )
-        override = BalanceOverride.objects.create(case=case, reason=reason, granted_by=by, signature=signature)
+        override = BalanceOverride(case=case, reason=reason, granted_by=by)
+        override.signature = sign(verified=verified, subject=f"case:{case.uuid}", content=override.as_signed_content())
+        override.save()
+        signature = override.signature
         touch(case)
         data = {"signature": signature.pk}
         record_event(case=case, by=by, kind=EventKind.BALANCE_OVERRIDE, summary="Balance override signed", reason=reason, data=data)

@@ -6,6 +6,8 @@ cases assigned to them; a user with no clinic role reaches none.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Any
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
@@ -80,9 +82,15 @@ def require_read(user: User, part: Part) -> None:
         raise NotAllowed(DENIED[part])
 
 
-def get_case(user: User, uuid: str | UUID) -> Case:
+def get_case(user: User, uuid: str | UUID, *, related: tuple[str, ...] = (), annotations: Mapping[str, Any] | None = None) -> Case:
+    """The case `uuid` if it is in `user`'s scope, else 404; `related` and `annotations` are read in the same query."""
+    qs = visible_cases(user)
+    if related:
+        qs = qs.select_related(*related)
+    if annotations:
+        qs = qs.annotate(**annotations)
     try:
-        return visible_cases(user).get(uuid=uuid)
+        return qs.get(uuid=uuid)
     except (Case.DoesNotExist, ValidationError, ValueError, TypeError):
         raise Http404("No such case.") from None
 
@@ -115,11 +123,19 @@ def timeline(case: Case, user: User, limit: int = 200) -> QuerySet[CaseEvent]:
     return case.events.exclude(kind__in=hidden).select_related("actor").order_by("-at", "-id")[:limit]
 
 
-def stages_reached(case: Case) -> set[Stage]:
-    """Every stage the case has been in (from its stage events)."""
-    # order_by(): the model's ordering would join the DISTINCT and return every stage event.
-    reached = {Stage(s) for s in case.events.exclude(to_stage="").order_by().values_list("to_stage", flat=True).distinct()}
-    return reached | {case.stage_enum}
+def stages_reached(case: Case, history: Sequence[CaseEvent] | None = None) -> set[Stage]:
+    """Every stage the case has been in (from its stage events).
+
+    `history`: the case's whole `timeline` if the caller already holds it. Only
+    the spine's stage events carry `to_stage`, and everyone in scope reads
+    them, so any reader's whole timeline holds them all: no query then.
+    """
+    if history is None:
+        # order_by(): the model's ordering would join the DISTINCT and return every stage event.
+        stages = list(case.events.exclude(to_stage="").order_by().values_list("to_stage", flat=True).distinct())
+    else:
+        stages = [e.to_stage for e in history if e.to_stage]
+    return {Stage(s) for s in stages} | {case.stage_enum}
 
 
 def suggested_specialists(case: Case) -> list[User]:

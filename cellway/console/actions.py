@@ -27,6 +27,9 @@ from cellway.cases.selectors import get_case
 from cellway.errors import NotAllowed, Refusal
 
 Handler = Callable[[Case, dict[str, Any], User], str]
+# An action that signs also hands the service the request the password came in: a wrong one counts
+# towards the sign-in lockout of that person at that address (cellway.audit.services.verify_signer).
+SigningHandler = Callable[[Case, dict[str, Any], User, HttpRequest], str]
 View = Callable[..., HttpResponse]
 
 
@@ -37,6 +40,11 @@ def case_action(form_class: type[djforms.BaseForm] | None, form_key: str, handle
     the errors after a refusal); `handler` calls the service and returns the
     message to show on success.
     """
+    return signing_action(form_class, form_key, lambda case, d, user, request: handler(case, d, user), anchor=anchor)
+
+
+def signing_action(form_class: type[djforms.BaseForm] | None, form_key: str, handler: SigningHandler, *, anchor: str = "") -> View:
+    """`case_action` for an action that signs: the handler gets the request as well."""
 
     @login_required
     @require_http_methods(["GET", "POST"])
@@ -51,7 +59,7 @@ def case_action(form_class: type[djforms.BaseForm] | None, form_key: str, handle
             messages.error(request, "Please correct the highlighted fields.")
             return refused_page(request, case, form_key, form)
         try:
-            done = handler(case, form.cleaned_data if form else {}, user)
+            done = handler(case, form.cleaned_data if form else {}, user, request)
         except NotAllowed as refusal:
             raise PermissionDenied(refusal.message) from None
         except Refusal as refusal:

@@ -7,15 +7,22 @@ asking the predicate the service itself checks (`allowed(check_..., ...)`),
 never a copy of the rule. A user who may not read a part of the case gets no
 panel for it (None). `CASE_PANELS` in `console/cases/views.py` lists them in
 page order.
+
+Most cases never get far: a case at inquiry has no plan, screening, files or
+sessions. A panel that reads such rows names them in its module's `HOLDS` (a
+queryset of them per case, on `OuterRef("pk")`), and asks `page.holds(key)`
+before reading: the case page folds every probe into the query that reads the
+case itself, so an empty part costs no query at all.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from django import forms as djforms
+from django.db.models import Exists, QuerySet
 from django.http import HttpRequest
 
 from cellway.accounts.models import User
@@ -37,6 +44,8 @@ class CasePage:
     refused: tuple[str, str] | None = None
     # Rows more than one panel needs (the account, the signed plan), read once.
     shared: dict[str, Any] = field(default_factory=dict)
+    # The panels' probes (see the module's docstring): key -> rows of that kind of this case.
+    probes: Mapping[str, QuerySet[Any]] = field(default_factory=dict)
 
     def reads(self, part: Part) -> bool:
         return may_read(self.user, part)
@@ -57,10 +66,31 @@ class CasePage:
             return self.refused[1]
         return ""
 
+    def holds(self, key: str) -> bool:
+        """Whether the case has any rows of `key`: read with the case, or else in one query for all the probes.
+
+        A page made without the probes (a panel rendered on its own) reads as if every part held rows.
+        """
+        if key not in self.probes:
+            return True
+        held = getattr(self.case, HELD_PREFIX + key, None)
+        if held is None:
+            annotations = held_annotations(self.probes)
+            held = self.once("held", lambda: Case.objects.filter(pk=self.case.pk).values(**annotations).get())[HELD_PREFIX + key]
+        return bool(held)
+
     def once(self, key: str, load: Callable[[], Any]) -> Any:
         if key not in self.shared:
             self.shared[key] = load()
         return self.shared[key]
+
+
+HELD_PREFIX = "held_"
+
+
+def held_annotations(probes: Mapping[str, QuerySet[Any]]) -> dict[str, Exists]:
+    """The probes as annotations of a case query: `held_<key>` is whether the case has such rows."""
+    return {HELD_PREFIX + key: Exists(rows) for key, rows in probes.items()}
 
 
 @dataclass

@@ -141,5 +141,9 @@ class ScreeningResult(models.Model):
     def __str__(self) -> str:
         return f"{self.case.code} screening of {self.sample_date}: {self.get_verdict_display()}"
 
+    def as_signed_content(self) -> dict[str, object]:
+        """What the specialist's signature on the verdict covers (its digest is checked whenever the result is shown)."""
+        return {"case": self.case.code, "sample_date": self.sample_date, "markers": self.markers, "verdict": self.verdict}
+
     def counts_for(self, first_therapy_day: dt.date) -> bool:
         return sample_counts(self.sample_date, first_therapy_day, settings.SCREENING_MAX_AGE_MONTHS)

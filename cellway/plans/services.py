@@ -9,11 +9,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from cellway import limits
 from cellway.accounts.models import User
-from cellway.audit.services import sign
+from cellway.audit.services import sign, verify_signer
 from cellway.billing import services as billing
 from cellway.cases import notify
 from cellway.cases.events import EventKind
@@ -94,22 +95,19 @@ def save_plan(*, case: Case, by: User, **fields: Any) -> TherapyPlan:
     return draft
 
 
-def sign_plan(*, plan: TherapyPlan, by: User, password: str, second_factor: str = "") -> TherapyPlan:
-    """The assigned specialist signs the draft ("approved therapy plan"); its quote is issued and the case moves to "quoted"."""
+def sign_plan(*, plan: TherapyPlan, by: User, password: str, second_factor: str = "", request: HttpRequest | None = None) -> TherapyPlan:
+    """The assigned specialist signs the draft ("approved therapy plan"); its quote is issued and the case moves to "quoted".
+
+    `request`: the one the password came in (the sign-in lockout counts a wrong one; see audit.services.verify_signer).
+    """
+    verified = verify_signer(signer=by, password=password, second_factor=second_factor, meaning="approved therapy plan", request=request)
     with transaction.atomic():
         case = lock_case(plan.case_id)
         check_sign_plan(case=case, by=by)
         plan = TherapyPlan.objects.select_for_update().get(pk=plan.pk)
         if plan.status != PlanStatus.DRAFT:
             raise StageConflict(f"Plan v{plan.version} is already {plan.get_status_display().lower()}.")
-        signature = sign(
-            signer=by,
-            password=password,
-            second_factor=second_factor,
-            meaning="approved therapy plan",
-            subject=f"plan:{plan.uuid}",
-            content=plan.as_signed_content(),
-        )
+        signature = sign(verified=verified, subject=f"plan:{plan.uuid}", content=plan.as_signed_content())
         case.plans.filter(status=PlanStatus.SIGNED).update(status=PlanStatus.SUPERSEDED)
         plan.status, plan.signature = PlanStatus.SIGNED, signature
         plan.save(update_fields=["status", "signature", "updated_at"])
@@ -218,13 +216,23 @@ def _too_old(sample_date: dt.date, first_day: dt.date) -> str:
 
 
 def judge_screening(
-    *, result: ScreeningResult, by: User, verdict: str, reason: str, password: str, second_factor: str = ""
+    *,
+    result: ScreeningResult,
+    by: User,
+    verdict: str,
+    reason: str,
+    password: str,
+    second_factor: str = "",
+    request: HttpRequest | None = None,
 ) -> ScreeningResult:
     """The assigned specialist judges a screening result and signs the verdict.
 
     Unsatisfactory refuses the case with the reason: no travel is arranged and
     nothing is charged (no payment can exist before scheduling).
     """
+    label = Verdict(verdict).label if verdict in Verdict.values else verdict
+    meaning = f"screening judged {str(label).lower()}"[:120]
+    verified = verify_signer(signer=by, password=password, second_factor=second_factor, meaning=meaning, request=request)
     with transaction.atomic():
         case = lock_case(result.case_id)
         result = ScreeningResult.objects.select_for_update().get(pk=result.pk)
@@ -237,14 +245,8 @@ def judge_screening(
         if verdict == Verdict.SATISFACTORY and case.first_therapy_day and not result.counts_for(case.first_therapy_day):
             raise Refusal(_too_old(result.sample_date, case.first_therapy_day))
         label = Verdict(verdict).label
-        signature = sign(
-            signer=by,
-            password=password,
-            second_factor=second_factor,
-            meaning=f"screening judged {label.lower()}",
-            subject=f"screening:{result.uuid}",
-            content={"case": case.code, "sample_date": result.sample_date, "markers": result.markers, "verdict": verdict},
-        )
+        result.verdict = verdict
+        signature = sign(verified=verified, subject=f"screening:{result.uuid}", content=result.as_signed_content())
         result.verdict, result.verdict_reason = verdict, reason
         result.judged_by, result.judged_at, result.signature = by, timezone.now(), signature
         result.save(update_fields=["verdict", "verdict_reason", "judged_by", "judged_at", "signature"])

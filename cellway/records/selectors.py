@@ -38,12 +38,18 @@ class Checklist:
         return iter(self.items)
 
 
-def checklist(case: Case) -> Checklist:
-    files = RecordFile.objects.select_related("uploaded_by", "blob", "ingest").order_by("-uploaded_at")
-    items = list(case.record_items.prefetch_related(Prefetch("files", queryset=files)).order_by("kind"))
-    studies = list(case.imaging_studies.all())
+def checklist(case: Case, *, files: bool = True, studies: bool = True) -> Checklist:
+    """The case's checklist items with their files, and its imaging studies.
+
+    `files` or `studies` False: the caller knows the case has none (the case
+    page asks once for all its panels), so they are not read.
+    """
+    file_rows = RecordFile.objects.select_related("uploaded_by", "blob", "ingest").order_by("-uploaded_at")
+    # An empty queryset answers the prefetch without a query; each item still has its (empty) files.
+    items = list(case.record_items.prefetch_related(Prefetch("files", queryset=file_rows if files else file_rows.none())).order_by("kind"))
+    study_rows = list(case.imaging_studies.all()) if studies else []
     # The documents with a validity rule (the screening report) are plans' to say: plans.selectors.documents_for.
-    return Checklist(items=items, studies=studies)
+    return Checklist(items=items, studies=study_rows)
 
 
 def missing(prefix: str = "") -> Q:

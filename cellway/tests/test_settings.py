@@ -25,7 +25,7 @@ def start_up(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     def run(**env: str) -> dict[str, object]:
         monkeypatch.setenv("DJANGO_SECRET_KEY", "x" * 50)
         monkeypatch.setenv("CELLWAY_VAR_DIR", str(tmp_path))
-        for name in ("DJANGO_DEBUG", "REDIS_URL", "DATABASE_URL", "CELLWAY_TASKS_BACKEND", "CELLWAY_STAFF_MFA"):
+        for name in ("DJANGO_DEBUG", "REDIS_URL", "DATABASE_URL", "DATABASE_MIGRATE_URL", "CELLWAY_TASKS_BACKEND", "CELLWAY_STAFF_MFA"):
             monkeypatch.delenv(name, raising=False)
         for name, value in env.items():
             monkeypatch.setenv(name, value)
@@ -124,7 +124,9 @@ def test_manage_py_refuses_to_start_with_a_bad_value(tmp_path):
 
 def test_no_module_reads_the_environment_but_the_settings():
     """Settings are parsed once: every other module reads django.conf.settings."""
-    allowed = {"settings.py", "settings_test.py", "env.py", "wsgi.py", "manage.py"}
+    # backup.py reads no setting from it: it hands the process's environment on to pg_dump and pg_restore,
+    # with the connection's password added, as Django's own dbshell does for psql.
+    allowed = {"settings.py", "settings_test.py", "env.py", "wsgi.py", "manage.py", "backup.py"}
     offenders = []
     for path in (ROOT / "cellway").rglob("*.py"):
         if path.name in allowed or "tests" in path.parts or "migrations" in path.parts:
@@ -133,3 +135,46 @@ def test_no_module_reads_the_environment_but_the_settings():
         if "os.environ" in text or "os.getenv" in text or "from cellway.env import" in text:
             offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []
+
+
+PG = "postgres://{}@db.example:5432/cellway"
+
+
+def test_the_owning_role_is_read_for_the_same_database(start_up):
+    s = start_up(DATABASE_URL=PG.format("cellway_app"), DATABASE_MIGRATE_URL=PG.format("cellway_owner"))
+    owner = s["DATABASE_OWNER"]
+    assert isinstance(owner, dict)
+    assert (owner["USER"], owner["NAME"], owner["HOST"]) == ("cellway_owner", "cellway", "db.example")
+    assert start_up()["DATABASE_OWNER"] is None
+
+
+@pytest.mark.parametrize(
+    ("app", "owner", "message"),
+    [
+        (PG.format("cellway_app"), PG.format("cellway_app"), "must name the role that owns the tables, and DATABASE_URL another one"),
+        (PG.format("cellway_app"), "postgres://cellway_owner@db.example:5432/other", "host, port and database as in DATABASE_URL"),
+        (PG.format("cellway_app"), "postgres://cellway_owner@elsewhere:5432/cellway", "host, port and database as in DATABASE_URL"),
+        (None, PG.format("cellway_owner"), "is for PostgreSQL only"),
+        (PG.format("cellway_app"), "sqlite:///x.sqlite3", "is for PostgreSQL only"),
+        (PG.format("cellway_app"), "nonsense://", "DATABASE_MIGRATE_URL must be a postgres:// URL"),
+    ],
+)
+def test_a_bad_owning_role_stops_start_up(start_up, app, owner, message):
+    env = {"DATABASE_MIGRATE_URL": owner} | ({"DATABASE_URL": app} if app else {})
+
+    with pytest.raises(ImproperlyConfigured, match=message):
+        start_up(**env)
+
+
+def test_check_deploy_warns_when_the_application_would_own_the_trail_on_postgresql(monkeypatch):
+    from django.conf import settings
+
+    from cellway.deploy import check_app_role_owns_nothing
+
+    on_postgres = {"default": {"ENGINE": "django.db.backends.postgresql", "NAME": "cellway", "USER": "cellway_owner"}}
+    monkeypatch.setattr(settings, "DATABASES", on_postgres)
+    monkeypatch.setattr(settings, "DATABASE_OWNER", None)
+    assert [w.id for w in check_app_role_owns_nothing()] == ["cellway.W080"]
+
+    monkeypatch.setattr(settings, "DATABASE_OWNER", {**on_postgres["default"], "USER": "cellway_owner"})
+    assert check_app_role_owns_nothing() == []

@@ -62,3 +62,7 @@ class PostTreatmentProtocol(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case.code} post-treatment protocol"
+
+    def as_signed_content(self) -> dict[str, object]:
+        """What the specialist's signature covers (its digest is checked whenever the protocol is shown)."""
+        return {"case": self.case.code, "instructions": self.instructions}

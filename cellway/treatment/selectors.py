@@ -22,7 +22,10 @@ def last_session_day(case: Case) -> dt.date | None:
 
 
 def protocol(case: Case) -> PostTreatmentProtocol | None:
-    return PostTreatmentProtocol.objects.filter(case=case).select_related("issued_by", "signature").first()
+    found = PostTreatmentProtocol.objects.filter(case=case).select_related("issued_by", "signature__signer").first()
+    if found is not None:
+        found.case = case  # its signed content names the case: no second read
+    return found
 
 
 def protocol_issued(case: Case) -> bool:

@@ -6,11 +6,12 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from cellway import limits
 from cellway.accounts.models import User
-from cellway.audit.services import sign
+from cellway.audit.services import sign, verify_signer
 from cellway.billing.selectors import account
 from cellway.cases.events import EventKind
 from cellway.cases.models import Case
@@ -85,8 +86,12 @@ def check_issue_protocol(*, case: Case, by: User) -> None:
     require_assigned(case, by, "issue its protocol")
 
 
-def issue_protocol(*, case: Case, by: User, instructions: str, password: str, second_factor: str = "") -> PostTreatmentProtocol:
+def issue_protocol(
+    *, case: Case, by: User, instructions: str, password: str, second_factor: str = "", request: HttpRequest | None = None
+) -> PostTreatmentProtocol:
     """Issue the signed post-treatment protocol; the case then moves to follow-up (rule 8)."""
+    meaning = "issued post-treatment protocol"
+    verified = verify_signer(signer=by, password=password, second_factor=second_factor, meaning=meaning, request=request)
     with transaction.atomic():
         case = lock_case(case)
         check_issue_protocol(case=case, by=by)
@@ -95,15 +100,10 @@ def issue_protocol(*, case: Case, by: User, instructions: str, password: str, se
             raise Refusal("Write the protocol the patient takes home (care, medication, exercise, warning signs).")
         if selectors.protocol_issued(case):
             raise StageConflict("The protocol for this case was already issued.")
-        signature = sign(
-            signer=by,
-            password=password,
-            second_factor=second_factor,
-            meaning="issued post-treatment protocol",
-            subject=f"protocol:{case.uuid}",
-            content={"case": case.code, "instructions": instructions},
-        )
-        protocol = PostTreatmentProtocol.objects.create(case=case, instructions=instructions, issued_by=by, signature=signature)
+        protocol = PostTreatmentProtocol(case=case, instructions=instructions, issued_by=by)
+        protocol.signature = sign(verified=verified, subject=f"protocol:{case.uuid}", content=protocol.as_signed_content())
+        protocol.save()
+        signature = protocol.signature
         summary = "Post-treatment protocol issued and signed"
         record_event(case=case, by=by, kind=EventKind.PROTOCOL_ISSUED, summary=summary, data={"signature": signature.pk})
         start_follow_up(case=case, by=by)

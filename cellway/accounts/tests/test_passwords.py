@@ -21,7 +21,7 @@ def test_every_user_can_change_their_own_password(as_user, staff, password, user
     assert response.status_code == 302
     person = User.objects.get(pk=staff[username].pk)
     assert person.check_password(NEW)
-    changed = AuditEvent.objects.get(action="auth.password_changed", actor=person)
+    changed = AuditEvent.objects.get(action="password.changed", actor=person)
     assert NEW not in str(changed.data)
     assert client.get(reverse("console:home")).status_code == 200, "still signed in after the change"
 
@@ -40,7 +40,7 @@ def test_a_wrong_current_password_or_a_weak_new_one_changes_nothing(as_user, sta
     response = client.post(reverse("account_change_password"), {"oldpassword": old or password, "password1": new, "password2": new})
     assert response.status_code == 200 and complaint in response.text
     assert User.objects.get(pk=staff["nina"].pk).check_password(password)
-    assert not AuditEvent.objects.filter(action="auth.password_changed").exists()
+    assert not AuditEvent.objects.filter(action="password.changed").exists()
 
 
 def _reset_link(mail) -> str:
@@ -69,13 +69,13 @@ def test_the_emailed_link_sets_a_new_password_once(client, staff, password, mail
     done = client.post(set_url, {"password1": NEW, "password2": NEW})
     assert done.status_code == 302
     assert User.objects.get(pk=staff["nina"].pk).check_password(NEW)
-    assert AuditEvent.objects.filter(action="auth.password_reset", actor=staff["nina"]).count() == 1
+    assert AuditEvent.objects.filter(action="password.reset", actor=staff["nina"]).count() == 1
 
     # The same link again: refused, nothing changed.
     again = client.get(link, follow=True)
     assert "invalid" in again.text.lower()
     assert 'name="password1"' not in again.text
-    assert AuditEvent.objects.filter(action="auth.password_reset").count() == 1
+    assert AuditEvent.objects.filter(action="password.reset").count() == 1
 
 
 def test_an_expired_link_is_refused(client, staff, password, mailoutbox, settings):

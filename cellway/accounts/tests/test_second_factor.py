@@ -126,3 +126,22 @@ def test_a_passkey_can_be_added_during_enrolment_with_allauths_own_scripts(clien
     # Served by Cellway itself (CSP script-src 'self'), no inline script.
     assert "/static/mfa/js/webauthn.js" in page.text
     assert "<script>" not in page.text
+
+
+def test_a_one_time_password_is_replaced_first_then_the_second_factor_set_up(client, staff, mfa_required):
+    from cellway.accounts import services as accounts
+    from cellway.accounts.models import User
+
+    one_time = accounts.set_one_time_password(user=staff["liam"], by=staff["adam"], reason="forgot it; called back")
+    assert sign_in_with_password(client, "liam", one_time).status_code == 302
+    # First the password (no loop between the two pages): the change page itself answers.
+    home = client.get(reverse("console:home"))
+    assert home.status_code == 302 and home.url == reverse("account_change_password")
+    assert client.get(reverse("mfa_index")).url == reverse("account_change_password")
+    assert client.get(reverse("account_change_password")).status_code == 200
+    own = "liams-own-choice-61"
+    changed = client.post(reverse("account_change_password"), {"oldpassword": one_time, "password1": own, "password2": own})
+    assert changed.status_code == 302 and not User.objects.get(username="liam").must_change_password
+    assert AuditEvent.objects.filter(action="password.one_time_replaced", actor__username="liam").count() == 1
+    # Then the second factor.
+    assert client.get(reverse("console:home")).url == reverse("mfa_index")

@@ -6,7 +6,7 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 
 from cellway.audit.models import AuditEvent
-from cellway.audit.services import audit_record, sign
+from cellway.audit.services import audit_record, sign, verify_signer
 from cellway.audit.signatures import Signature, digest_of
 from cellway.cases.models import CaseEvent
 from cellway.cases.stages import Stage
@@ -20,8 +20,11 @@ def rows(case_at, staff, password):
     return {
         "audit event": audit_record(actor=staff["adam"], action="staff.role_added", target="nina", reason="new nurse"),
         "case event": CaseEvent.objects.filter(case=case).get(),
-        "signature": sign(signer=staff["sofia"], password=password, meaning="approved therapy plan",
-                          subject="plan:x", content={"dose": 100}),
+        "signature": sign(
+            verified=verify_signer(signer=staff["sofia"], password=password, meaning="approved therapy plan", request=None),
+            subject="plan:x",
+            content={"dose": 100},
+        ),
     }
 
 
@@ -110,7 +113,7 @@ def test_new_rows_can_still_be_appended(rows, staff):
 
 def test_a_signature_needs_the_password_again_and_a_wrong_one_signs_nothing(staff):
     with pytest.raises(Refusal) as refused:
-        sign(signer=staff["sofia"], password="not-her-password", meaning="approved therapy plan", subject="plan:x", content={})
+        verify_signer(signer=staff["sofia"], password="not-her-password", meaning="approved therapy plan", request=None)
 
     assert refused.value.message == "The password is not correct; nothing was signed."
     assert not Signature.objects.exists()
@@ -119,7 +122,8 @@ def test_a_signature_needs_the_password_again_and_a_wrong_one_signs_nothing(staf
 def test_a_signature_records_who_what_it_means_and_a_digest_of_what_was_signed(staff, password):
     content = {"case": "CW-2026-0001", "dose": 100_000_000}
 
-    signature = sign(signer=staff["sofia"], password=password, meaning="approved therapy plan", subject="plan:x", content=content)
+    verified = verify_signer(signer=staff["sofia"], password=password, meaning="approved therapy plan", request=None)
+    signature = sign(verified=verified, subject="plan:x", content=content)
 
     assert (signature.signer, signature.meaning, signature.subject) == (staff["sofia"], "approved therapy plan", "plan:x")
     assert signature.digest == digest_of(content)

@@ -119,3 +119,101 @@ def test_the_signing_form_asks_for_the_code_only_when_needed(client, draft, staf
     done = client.post(reverse("console:act-plan-sign", args=[draft.case.uuid]), {"password": password, "code": recovery})
     assert done.status_code == 302
     assert TherapyPlan.objects.get(pk=draft.pk).status == PlanStatus.SIGNED
+
+
+# --- The code goes through the same door as the password (audit.services.verify_signer) -----------------
+
+
+def _request(staff):
+    from django.test import RequestFactory
+
+    request = RequestFactory().post("/", REMOTE_ADDR="203.0.113.7")
+    request.user = staff["sofia"]
+    return request
+
+
+def _wrong(secret):
+    return "000000" if code_now(secret) != "000000" else "111111"
+
+
+def test_a_wrong_code_is_a_failed_signing_attempt_on_the_trail_and_for_django_axes(draft, staff, password, sofia_secret):
+    from axes.models import AccessAttempt
+
+    from cellway.audit.models import AuditEvent
+
+    with pytest.raises(Refusal, match="code is not correct"):
+        plans.sign_plan(plan=draft, by=staff["sofia"], password=password, second_factor=_wrong(sofia_secret), request=_request(staff))
+    assert nothing_signed(draft)
+    attempt = AccessAttempt.objects.get()
+    assert (attempt.username, attempt.ip_address, attempt.failures_since_start) == ("sofia", "203.0.113.7", 1)
+    row = AuditEvent.objects.get(action="signature.failed")
+    assert row.actor == staff["sofia"] and row.target == "sofia"
+    assert row.data["failed"] == "second factor" and row.data["meaning"] == "approved therapy plan" and row.data["ip"] == "203.0.113.7"
+    assert _wrong(sofia_secret) not in str(row.data)
+
+
+def test_wrong_codes_pause_signing_like_wrong_passwords(draft, staff, password, sofia_secret, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        with pytest.raises(Refusal, match="code is not correct"):
+            plans.sign_plan(plan=draft, by=staff["sofia"], password=password, second_factor=_wrong(sofia_secret), request=_request(staff))
+    with pytest.raises(Refusal, match="paused"):
+        plans.sign_plan(plan=draft, by=staff["sofia"], password=password, second_factor=_wrong(sofia_secret), request=_request(staff))
+    # Paused: now even the right password and a right code sign nothing.
+    with pytest.raises(Refusal, match="paused"):
+        plans.sign_plan(plan=draft, by=staff["sofia"], password=password, second_factor=code_now(sofia_secret), request=_request(staff))
+    assert nothing_signed(draft)
+
+
+def test_a_wrong_code_without_a_request_is_still_on_the_trail(draft, staff, password, sofia_secret):
+    from cellway.audit.models import AuditEvent
+
+    with pytest.raises(Refusal, match="code is not correct"):
+        plans.sign_plan(plan=draft, by=staff["sofia"], password=password, second_factor=_wrong(sofia_secret))
+    assert AuditEvent.objects.get(action="signature.failed").data == {"meaning": "approved therapy plan", "failed": "second factor"}
+
+
+def test_a_one_time_password_is_refused_before_the_code_is_spent(draft, staff, password, sofia_secret):
+    from cellway.accounts import services as accounts
+
+    one_time = accounts.set_one_time_password(user=staff["sofia"], by=staff["adam"], reason="forgot it")
+    sofia = type(staff["sofia"]).objects.get(pk=staff["sofia"].pk)
+    codes = RecoveryCodes.activate(sofia)
+    code = codes.get_unused_codes()[0]
+    with pytest.raises(Refusal, match="set by an administrator"):
+        plans.sign_plan(plan=draft, by=sofia, password=one_time, second_factor=code, request=_request(staff))
+    assert nothing_signed(draft)
+    assert code in RecoveryCodes(codes.instance.__class__.objects.get(pk=codes.instance.pk)).get_unused_codes()
+
+
+@pytest.mark.parametrize("how", ["app", "recovery", "fresh"])
+def test_the_signature_records_what_was_verified(draft, staff, password, sofia_secret, settings, how):
+    sofia = staff["sofia"]
+    code = ""
+    if how == "app":
+        code = code_now(sofia_secret)
+    elif how == "recovery":
+        code = RecoveryCodes.activate(sofia).get_unused_codes()[0]
+    else:
+        sofia.second_factor_at = time.time()
+    plan = plans.sign_plan(plan=draft, by=sofia, password=password, second_factor=code, request=_request(staff))
+    expected = {
+        "app": "password, authenticator code",
+        "recovery": "password, recovery code",
+        "fresh": "password, second factor shown in this session",
+    }
+    assert Signature.objects.get(pk=plan.signature_id).components == expected[how]
+
+
+def test_without_a_second_factor_where_none_is_required_the_signature_says_password(draft, staff, password):
+    plan = plans.sign_plan(plan=draft, by=staff["sofia"], password=password)
+    assert Signature.objects.get(pk=plan.signature_id).components == "password"
+
+
+@pytest.mark.parametrize("form", ["judge", "override", "protocol"])
+def test_every_signing_form_carries_the_code(form):
+    from cellway.console.billing.forms import OverrideForm
+    from cellway.console.plans.forms import JudgeForm
+    from cellway.console.treatment.forms import ProtocolForm
+
+    form_class = {"judge": JudgeForm, "override": OverrideForm, "protocol": ProtocolForm}[form]
+    assert "code" in form_class.base_fields and not form_class.base_fields["code"].required

@@ -119,3 +119,14 @@ def test_an_inactive_specialist_is_never_suggested(case_at, staff):
 
     assert staff["sofia"] not in suggested_specialists(triage)
     assert staff["daniel"] in suggested_specialists(triage)
+
+
+@pytest.mark.parametrize("who", ["liam", "fiona", "lena", "ivan", "sofia"])
+def test_the_stages_reached_read_from_any_readers_whole_timeline_are_those_of_the_trail(staff, case_at, who):
+    """The stage bar reads the stages from the timeline it already holds: every reader's timeline has every stage event."""
+    from cellway.cases.selectors import stages_reached, timeline
+
+    case = case_at(Stage.FOLLOW_UP)
+    history = list(timeline(case, staff[who], limit=1000))
+    assert stages_reached(case, history) == stages_reached(case)
+    assert len(stages_reached(case)) > 5

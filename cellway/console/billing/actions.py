@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpRequest
+
 from cellway.accounts.models import User
 from cellway.billing import services
 from cellway.billing.models import Quote
 from cellway.cases.models import Case
-from cellway.console.actions import View, case_action
+from cellway.console.actions import View, case_action, signing_action
 from cellway.console.billing import forms
 from cellway.console.templatetags.console import money
 from cellway.errors import Refusal
@@ -33,8 +35,10 @@ def _payment(case: Case, d: dict[str, Any], user: User) -> str:
     return f"Payment of {money(payment.amount)} {payment.currency} recorded."
 
 
-def _override(case: Case, d: dict[str, Any], user: User) -> str:
-    services.grant_balance_override(case=case, by=user, reason=d["reason"], password=d["password"], second_factor=d.get("code", ""))
+def _override(case: Case, d: dict[str, Any], user: User, request: HttpRequest) -> str:
+    services.grant_balance_override(
+        case=case, by=user, reason=d["reason"], password=d["password"], second_factor=d.get("code", ""), request=request
+    )
     return "Override signed: sessions may start with the balance open."
 
 
@@ -42,5 +46,5 @@ ACTIONS: dict[str, View] = {
     "quote-accept": case_action(forms.AcceptQuoteForm, "quote", _accept_quote),
     "quote-revise": case_action(forms.ReviseQuoteForm, "revise_quote", _revise_quote, anchor="quote"),
     "payment": case_action(forms.PaymentForm, "payment", _payment, anchor="account"),
-    "override": case_action(forms.OverrideForm, "override", _override, anchor="account"),
+    "override": signing_action(forms.OverrideForm, "override", _override, anchor="account"),
 }

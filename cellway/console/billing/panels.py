@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.db.models import OuterRef
+
+from cellway.audit.services import check_signed
 from cellway.billing import selectors
-from cellway.billing.models import balance_due_on, deposit_due_on
+from cellway.billing.models import Quote, balance_due_on, deposit_due_on
 from cellway.billing.selectors import Account
 from cellway.billing.services import (
     check_accept_quote,
@@ -19,11 +22,18 @@ from cellway.console.billing import forms
 from cellway.console.panels import CasePage, Panel
 from cellway.errors import allowed
 
+HOLDS = {"quotes": Quote.objects.filter(case=OuterRef("pk"))}
+
+
+def _quotes(page: CasePage) -> list[Quote]:
+    versions: list[Quote] = page.once("quotes", lambda: selectors.quotes(page.case) if page.holds("quotes") else [])
+    return versions
+
 
 def quote(page: CasePage) -> Panel | None:
     if not page.reads(Part.MONEY):
         return None
-    versions = page.once("quotes", lambda: selectors.quotes(page.case))
+    versions = _quotes(page)
     if not versions:
         return None
     case, user = page.case, page.user
@@ -47,7 +57,7 @@ def account(page: CasePage) -> Panel | None:
     if not page.reads(Part.MONEY):
         return None
     case, user = page.case, page.user
-    versions = page.once("quotes", lambda: selectors.quotes(case))
+    versions = _quotes(page)
     accepted = next((q for q in versions if q.status == "accepted"), None)
     if accepted is None:
         return None
@@ -62,7 +72,9 @@ def account(page: CasePage) -> Panel | None:
             "deposit_due": deposit_due_on(case.arrival_date) if case.arrival_date else None,
             "balance_due": balance_due_on(case.first_therapy_day) if case.first_therapy_day else None,
             "payments": paid_rows,
-            "overrides": selectors.overrides(case),
+            "overrides": [
+                (o, check_signed(signature=o.signature, content=o.as_signed_content(), seen_by=user)) for o in selectors.overrides(case)
+            ],
             "can_pay": allowed(check_record_payment, case=case, by=user),
             "payment_form": page.form("payment", lambda: forms.PaymentForm(initial={"amount": suggested, "received_on": clinic_today()})),
             "can_override": allowed(check_override_balance, case=case, by=user),

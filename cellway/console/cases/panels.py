@@ -17,7 +17,7 @@ from cellway.errors import allowed
 __all__ = ["ENDINGS", "assign", "end", "end_reason", "patient", "stage_bar", "timeline"]
 
 
-def stage_bar(case: Case) -> list[dict[str, Any]]:
+def stage_bar(case: Case, history: list[CaseEvent] | None = None) -> list[dict[str, Any]]:
     """The journey so far, as it really went: a stage the case went past without reaching is shown as skipped.
 
     Arrived with the balance open under a finance manager's override, the case
@@ -27,7 +27,7 @@ def stage_bar(case: Case) -> list[dict[str, Any]]:
     if stage in ENDINGS:
         return []
     here = MAIN_PATH.index(stage)
-    reached = selectors.stages_reached(case)
+    reached = selectors.stages_reached(case, history)
     bar = []
     for i, s in enumerate(MAIN_PATH):
         if i == here:
@@ -48,7 +48,11 @@ def end_reason(page: CasePage) -> str:
     case = page.case
     if case.stage_enum not in ENDINGS:
         return ""
-    ending = case.events.filter(to_stage=case.stage).order_by("-at", "-id").first()
+    history = whole_history(page)
+    if history is not None:
+        ending = next((e for e in history if e.to_stage == case.stage), None)
+    else:
+        ending = case.events.filter(to_stage=case.stage).order_by("-at", "-id").first()
     return case.end_reason if ending is None or detail_readable(page, ending) else ""
 
 
@@ -112,9 +116,20 @@ def timeline(page: CasePage) -> Panel:
     # The latest events; a long history is one click away, not rendered on every visit.
     limit = TIMELINE_ALL if whole else TIMELINE_LATEST
     events = list(selectors.timeline(page.case, page.user, limit=limit + 1))
+    # The whole history, when it fits: the stage bar and the ending's reason read it instead of asking again.
+    page.shared[WHOLE_HISTORY] = events if len(events) <= limit else None
     rows = [_row(page, e) for e in events[:limit]]
     context = {"events": [r.event for r in rows], "rows": rows, "more": len(events) > limit and not whole}
     return Panel("timeline", "console/panels/timeline.html", context, aside=True)
+
+
+WHOLE_HISTORY = "whole_history"
+
+
+def whole_history(page: CasePage) -> list[CaseEvent] | None:
+    """The case's whole timeline (newest first) if the timeline panel read all of it, else None."""
+    history: list[CaseEvent] | None = page.shared.get(WHOLE_HISTORY)
+    return history
 
 
 def _row(page: CasePage, event: CaseEvent) -> TimelineRow:

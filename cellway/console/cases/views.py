@@ -25,7 +25,7 @@ from cellway.cases.stages import LABELS, Stage
 from cellway.console.billing import panels as billing_panels
 from cellway.console.cases import forms, panels
 from cellway.console.cases.queues import BY_KEY, QUEUES, queues_for
-from cellway.console.panels import CasePage, Panel, PanelSource
+from cellway.console.panels import CasePage, Panel, PanelSource, held_annotations
 from cellway.console.plans import panels as plans_panels
 from cellway.console.records import panels as records_panels
 from cellway.console.travel import panels as travel_panels
@@ -52,6 +52,8 @@ CASE_PANELS: list[PanelSource] = [
     panels.end,
     panels.timeline,
 ]
+# What the panels ask `page.holds` about, read with the case itself.
+CASE_PROBES = records_panels.HOLDS | plans_panels.HOLDS | billing_panels.HOLDS | travel_panels.HOLDS | treatment_panels.HOLDS
 
 
 @login_required
@@ -130,7 +132,7 @@ def new_inquiry(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def case_detail(request: HttpRequest, uuid: str) -> HttpResponse:
-    case = get_case(request.user, uuid)  # type: ignore[arg-type]
+    case = get_case(request.user, uuid, related=("inquiry",), annotations=held_annotations(CASE_PROBES))  # type: ignore[arg-type]
     return render_case_page(request, case)
 
 
@@ -147,7 +149,7 @@ def render_case_page(
     status: int = 200,
 ) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
-    page = CasePage(request=request, user=user, case=case, bound=bound or {}, refused=refused)
+    page = CasePage(request=request, user=user, case=case, bound=bound or {}, refused=refused, probes=CASE_PROBES)
     shown = case_panels(page)
     if any(p.medical for p in shown):
         cases.record_medical_read(case=case, by=user, subject="case-page", summary="Opened the case page")
@@ -156,7 +158,7 @@ def render_case_page(
         "page": page,
         "main": [p for p in shown if not p.aside],
         "aside": [p for p in shown if p.aside],
-        "stage_bar": panels.stage_bar(case),
+        "stage_bar": panels.stage_bar(case, panels.whole_history(page)),
         "ended": case.stage_enum in panels.ENDINGS,
         "end_reason": panels.end_reason(page),
         "medical_parts": MEDICAL,

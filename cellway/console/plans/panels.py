@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from django.db.models import OuterRef
+
+from cellway.audit.services import check_signed
 from cellway.cases.parts import Part
 from cellway.console.cases.forms import ReasonForm
 from cellway.console.panels import CasePage, Panel
 from cellway.console.plans import forms
 from cellway.errors import allowed
 from cellway.plans import selectors
-from cellway.plans.models import PLAN_FIELDS, PlanStatus, Verdict
+from cellway.plans.models import PLAN_FIELDS, PlanStatus, ScreeningResult, TherapyPlan, Verdict
 from cellway.plans.services import (
     check_judge_screening,
     check_record_screening,
@@ -17,12 +20,17 @@ from cellway.plans.services import (
     check_write_plan,
 )
 
+HOLDS = {
+    "plans": TherapyPlan.objects.filter(case=OuterRef("pk")),
+    "screenings": ScreeningResult.objects.filter(case=OuterRef("pk")),
+}
+
 
 def plan(page: CasePage) -> Panel | None:
     if not page.reads(Part.PLAN):
         return None
     case, user = page.case, page.user
-    versions = selectors.plans(case)
+    versions = selectors.plans(case) if page.holds("plans") else []
     signed = next((p for p in versions if p.status == PlanStatus.SIGNED), None)
     draft = next((p for p in versions if p.status == PlanStatus.DRAFT), None)
     shown = signed or draft
@@ -33,6 +41,8 @@ def plan(page: CasePage) -> Panel | None:
         "console/panels/plan.html",
         {
             "shown": shown,
+            # The digest of what was signed, checked each time it is shown (a warning, and the trail, if it differs).
+            "intact": shown is None or check_signed(signature=shown.signature, content=shown.as_signed_content(), seen_by=user),
             "draft": draft,
             "can_write": can_write,
             "can_sign": draft is not None and allowed(check_sign_plan, case=case, by=user),
@@ -50,7 +60,7 @@ def screening(page: CasePage) -> Panel | None:
     if not page.reads(Part.SCREENING):
         return None
     case, user = page.case, page.user
-    results = selectors.screenings(case)
+    results = selectors.screenings(case) if page.holds("screenings") else []
     can_record = allowed(check_record_screening, case=case, by=user)
     if not results and not can_record:
         return None
@@ -61,6 +71,7 @@ def screening(page: CasePage) -> Panel | None:
         "console/panels/screening.html",
         {
             "results": results,
+            "checked": [(s, check_signed(signature=s.signature, content=s.as_signed_content(), seen_by=user)) for s in results],
             "documents": selectors.documents_of(case, results),
             "pending": pending,
             "can_judge": can_judge,

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from django.db.models import OuterRef
+
 from cellway.cases.parts import Part
 from cellway.console.cases.forms import ReasonForm
 from cellway.console.panels import CasePage, Panel
 from cellway.errors import allowed
 from cellway.records import selectors
+from cellway.records.models import ImagingStudy, RecordFile
 from cellway.records.services import check_complete_records, check_manage_records, check_reopen_records
+
+HOLDS = {
+    "record_files": RecordFile.objects.filter(item__case=OuterRef("pk")),
+    "imaging_studies": ImagingStudy.objects.filter(case=OuterRef("pk")),
+}
 
 
 def checklist(page: CasePage) -> Panel | None:
@@ -18,7 +26,7 @@ def checklist(page: CasePage) -> Panel | None:
         "records",
         "console/records/_checklist.html",
         {
-            "items": selectors.checklist(case),
+            "items": selectors.checklist(case, files=page.holds("record_files"), studies=page.holds("imaging_studies")),
             "can_manage": allowed(check_manage_records, case=case, by=user),
             "can_complete": allowed(check_complete_records, case=case, by=user),
             "can_reopen": allowed(check_reopen_records, case=case, by=user),

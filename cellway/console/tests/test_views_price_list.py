@@ -51,4 +51,6 @@ def test_an_administrator_cannot_make_anyone_a_superuser_in_the_admin(client, st
     page = client.get(reverse("admin:accounts_user_change", args=[staff["nina"].pk]))
     assert page.status_code == 200
     assert 'name="is_superuser"' not in page.text
-    assert 'name="groups"' in page.text
+    # Roles are given on the account's roles page (two-person rule), never through the form.
+    assert 'name="groups"' not in page.text
+    assert reverse("admin:accounts_user_roles", args=[staff["nina"].pk]) in page.text

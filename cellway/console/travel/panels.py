@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from django.db.models import OuterRef
+
 from cellway.cases.parts import Part
 from cellway.console.panels import CasePage, Panel, blocked_reason
 from cellway.console.travel import forms
 from cellway.errors import allowed
 from cellway.travel import selectors
+from cellway.travel.models import LogisticsTask
 from cellway.travel.services import check_confirm_logistics, check_mark_arrived, check_schedule
+
+HOLDS = {"logistics_tasks": LogisticsTask.objects.filter(case=OuterRef("pk"))}
 
 
 def dates(page: CasePage) -> Panel | None:
@@ -30,7 +35,7 @@ def logistics(page: CasePage) -> Panel | None:
     if not page.reads(Part.TRAVEL):
         return None
     case, user = page.case, page.user
-    tasks = selectors.logistics_tasks(case)
+    tasks = selectors.logistics_tasks(case) if page.holds("logistics_tasks") else []
     can_arrive = allowed(check_mark_arrived, case=case, by=user)
     if not tasks and not can_arrive:
         return None

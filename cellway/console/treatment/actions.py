@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpRequest
+
 from cellway.accounts.models import User
 from cellway.cases.models import Case
-from cellway.console.actions import View, case_action
+from cellway.console.actions import View, case_action, signing_action
 from cellway.console.treatment import forms
 from cellway.errors import Refusal
 from cellway.outcomes.models import FollowUpAssessment
@@ -23,8 +25,10 @@ def _complete(case: Case, d: dict[str, Any], user: User) -> str:
     return "Treatment complete. Issue the post-treatment protocol next."
 
 
-def _protocol(case: Case, d: dict[str, Any], user: User) -> str:
-    services.issue_protocol(case=case, by=user, instructions=d["instructions"], password=d["password"], second_factor=d.get("code", ""))
+def _protocol(case: Case, d: dict[str, Any], user: User, request: HttpRequest) -> str:
+    services.issue_protocol(
+        case=case, by=user, instructions=d["instructions"], password=d["password"], second_factor=d.get("code", ""), request=request
+    )
     return "Protocol issued and signed; follow-up assessments are scheduled."
 
 
@@ -40,6 +44,6 @@ def _assessment(case: Case, d: dict[str, Any], user: User) -> str:
 ACTIONS: dict[str, View] = {
     "session": case_action(forms.SessionForm, "session", _session, anchor="sessions"),
     "complete": case_action(None, "sessions", _complete),
-    "protocol-issue": case_action(forms.ProtocolForm, "protocol", _protocol),
+    "protocol-issue": signing_action(forms.ProtocolForm, "protocol", _protocol),
     "assessment": case_action(forms.AssessmentForm, "follow_up", _assessment),
 }

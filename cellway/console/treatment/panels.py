@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from django.db.models import OuterRef
+
+from cellway.audit.services import check_signed
 from cellway.cases.parts import Part
 from cellway.console.panels import CasePage, Panel, blocked_reason
 from cellway.console.treatment import forms
 from cellway.errors import allowed
+from cellway.outcomes.models import FollowUpAssessment
 from cellway.treatment import selectors
+from cellway.treatment.models import PostTreatmentProtocol, TreatmentSession
 from cellway.treatment.services import (
     check_complete_assessment,
     check_complete_treatment,
@@ -14,12 +19,18 @@ from cellway.treatment.services import (
     check_log_session,
 )
 
+HOLDS = {
+    "sessions": TreatmentSession.objects.filter(case=OuterRef("pk")),
+    "protocol": PostTreatmentProtocol.objects.filter(case=OuterRef("pk")),
+    "follow_ups": FollowUpAssessment.objects.filter(case=OuterRef("pk")),
+}
+
 
 def sessions(page: CasePage) -> Panel | None:
     if not page.reads(Part.TREATMENT):
         return None
     case, user = page.case, page.user
-    rows = selectors.sessions(case)
+    rows = selectors.sessions(case) if page.holds("sessions") else []
     can_log = allowed(check_log_session, case=case, by=user)
     blocked = "" if can_log else blocked_reason(check_log_session, case=case, by=user)
     if not rows and not can_log and not blocked:
@@ -42,14 +53,19 @@ def protocol(page: CasePage) -> Panel | None:
     if not page.reads(Part.TREATMENT):
         return None
     case, user = page.case, page.user
-    issued = selectors.protocol(case)
+    issued = selectors.protocol(case) if page.holds("protocol") else None
     can_issue = issued is None and allowed(check_issue_protocol, case=case, by=user)
     if issued is None and not can_issue:
         return None
     return Panel(
         "protocol",
         "console/panels/protocol.html",
-        {"protocol": issued, "can_issue": can_issue, "form": page.form("protocol", forms.ProtocolForm)},
+        {
+            "protocol": issued,
+            "intact": issued is None or check_signed(signature=issued.signature, content=issued.as_signed_content(), seen_by=user),
+            "can_issue": can_issue,
+            "form": page.form("protocol", forms.ProtocolForm),
+        },
     )
 
 
@@ -57,7 +73,7 @@ def follow_up(page: CasePage) -> Panel | None:
     if not page.reads(Part.TREATMENT):
         return None
     case, user = page.case, page.user
-    rows = selectors.follow_ups(case)
+    rows = selectors.follow_ups(case) if page.holds("follow_ups") else []
     if not rows:
         return None
     return Panel(

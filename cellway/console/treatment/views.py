@@ -7,6 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from cellway.accounts.models import User
+from cellway.audit.services import check_signed
 from cellway.cases.parts import Part
 from cellway.cases.selectors import get_case
 from cellway.cases.services import record_medical_read
@@ -24,7 +25,14 @@ def protocol_document(request: HttpRequest, uuid: str) -> HttpResponse:
         raise Http404("No protocol has been issued for this case.")
     record_medical_read(case=case, by=user, subject="protocol", summary="Opened the post-treatment protocol")
     response = render(
-        request, "console/treatment/protocol.html", {"case": case, "protocol": protocol, "follow_ups": selectors.follow_ups(case)}
+        request,
+        "console/treatment/protocol.html",
+        {
+            "case": case,
+            "protocol": protocol,
+            "intact": check_signed(signature=protocol.signature, content=protocol.as_signed_content(), seen_by=user),
+            "follow_ups": selectors.follow_ups(case),
+        },
     )
     response["Cache-Control"] = "private, no-store"
     return response

@@ -251,7 +251,10 @@ def test_the_liaison_queue_flags_a_missing_or_lapsing_screening_report(as_user, 
     waiting = case_at(Stage.ACCEPTED)
     cleared = case_at(Stage.CLEARED)
     lapsing = case_at(Stage.CLEARED)
-    ScreeningResult.objects.filter(case=lapsing).update(sample_date=clinic_today() - dt.timedelta(days=80))
+    from cellway.audit.tests.freeze import freeze_lifted
+
+    with freeze_lifted("plans_screeningresult"):  # a judged result is frozen: time passing is simulated by hand
+        ScreeningResult.objects.filter(case=lapsing).update(sample_date=clinic_today() - dt.timedelta(days=80))
     client = as_user("liam")
 
     screening = client.get(reverse("console:queue", args=["screening"])).text
