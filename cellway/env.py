@@ -142,3 +142,14 @@ def env_currency(name: str, default: str) -> str:
     if not _CURRENCY.match(value):
         raise _bad(name, "a three-letter ISO 4217 currency code such as EUR", raw)
     return value
+
+
+def env_pattern(name: str, default: str, pattern: str, wanted: str) -> str:
+    """A string matching the regular expression `pattern` in full, or empty (unset); `wanted` describes it."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip()
+    if not re.fullmatch(pattern, value):
+        raise _bad(name, wanted, raw)
+    return value

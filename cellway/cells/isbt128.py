@@ -33,6 +33,12 @@ EXPIRY_IDENTIFIER = "=>"
 # standard (ST-001) of the clinic's licence before labels leave the building.
 COI_IDENTIFIER = "&,1"
 
+# What labels carry until the clinic's ICCBBA licence assigns its facility number and product code
+# (settings ISBT128_FACILITY, ISBT128_PRODUCT_CODE). Every label printed with them says so, in large type.
+LOCAL_FACILITY = "X0000"
+LOCAL_PRODUCT = "X0000"
+LOCAL_WARNING = "LOCAL CODES: NOT ICCBBA-ASSIGNED, FOR IN-HOUSE USE ONLY"
+
 _FIN = re.compile(r"^[A-Z][0-9]{4}$")
 _DIN = re.compile(r"^([A-Z][0-9]{4})([0-9]{2})([0-9]{6})$")
 _PRODUCT = re.compile(r"^([A-Z][0-9A-Z]{4})([0-9A-Z])([0-9A-Z]{2})$")

@@ -182,8 +182,12 @@ class Judgement:
         """Why the lot cannot be released ("" if it can)."""
         parts = []
         if self.out:
-            parts.append("out of specification: " + "; ".join(f"{x.criterion.name} {x.result.shown if x.result else ''} "
-                                                               f"(specification {x.criterion.shown})" for x in self.out))
+            parts.append(
+                "out of specification: "
+                + "; ".join(
+                    f"{x.criterion.name} {x.result.shown if x.result else ''} (specification {x.criterion.shown})" for x in self.out
+                )
+            )
         if self.missing:
             parts.append("no result yet: " + ", ".join(x.criterion.name for x in self.missing))
         return ("Not releasable, " + "; ".join(parts) + ".") if parts else ""
