@@ -138,6 +138,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         # The bedside: vials handed over, checked against the wristband, given.
         "cells.view_lots",
         "cells.hand_over",
+        "treatment.administer_product",
     ],
     # No patient data (no scope): users, roles, the price list, the clinic's measures, the cohort's aggregates.
     Role.ADMIN: [

@@ -39,9 +39,14 @@ class DoseJudgement:
         k = K_EU_PER_KG[self.route]
         verdict = "within" if self.within else "over"
         return (
-            f"Endotoxin {self.measured_eu_per_ml} EU/mL is {verdict} the {ROUTE_NAMES[self.route]} limit of "
-            f"{_shown(self.limit_eu_per_ml)} EU/mL (K·W/V = {k} EU/kg × {self.weight_kg} kg / {self.volume_ml} mL)."
+            f"Endotoxin {_plain(self.measured_eu_per_ml)} EU/mL is {verdict} the {ROUTE_NAMES[self.route]} limit of "
+            f"{_shown(self.limit_eu_per_ml)} EU/mL (K·W/V = {k} EU/kg × {_plain(self.weight_kg)} kg / {_plain(self.volume_ml)} mL)."
         )
+
+
+def _plain(value: Decimal) -> str:
+    """10.00 as "10", 0.4000 as "0.4": never "1E+1"."""
+    return format(value.normalize(), "f")
 
 
 def _shown(value: Decimal) -> Decimal:

@@ -195,3 +195,30 @@ def parse_coi(text: str) -> Din:
         if len(raw) != 14:
             raise Isbt128Error(f"{text!r}: a scanned Chain of Identity has 14 characters after {COI_IDENTIFIER!r}.")
     return parse_din(raw)
+
+
+def label_data(din: Din, product: ProductCode) -> str:
+    """What a vial label's Data Matrix encodes: the DIN and the product code, whose division is the vial."""
+    return din.data + product.data
+
+
+def parse_vial_label(text: str) -> tuple[Din, int]:
+    """The DIN and vial number of a product label, as scanned (``=DIN..flags=<code..division``) or typed (``DIN[check] vial``).
+
+    A typed check character is verified.
+    """
+    raw = (text or "").strip().upper()
+    if raw.startswith(DIN_IDENTIFIER) and PRODUCT_IDENTIFIER in raw:
+        din_part, _, product_part = raw.partition(PRODUCT_IDENTIFIER)
+        product = parse_product(PRODUCT_IDENTIFIER + product_part)
+        return parse_din(din_part), _division(product.division, text)
+    parts = re.split(r"[\s/]+", raw)
+    if len(parts) >= 2:
+        return parse_din("".join(parts[:-1])), _division(parts[-1], text)
+    raise Isbt128Error(f"{text!r} is not a product label: scan it, or type the DIN and the vial number (e.g. G123426000001K 3).")
+
+
+def _division(value: str, text: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise Isbt128Error(f"{text!r}: the vial number is a whole number from 1.")
+    return int(value)

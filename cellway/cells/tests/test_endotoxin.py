@@ -20,8 +20,7 @@ def test_a_vial_fine_intravenously_is_refused_intrathecally_with_the_numbers():
 
     assert iv.within
     assert not it.within
-    assert it.explanation == ("Endotoxin 1.5 EU/mL is over the intrathecal limit of 1.200 EU/mL "
-                              "(K·W/V = 0.2 EU/kg × 60 kg / 10 mL).")
+    assert it.explanation == ("Endotoxin 1.5 EU/mL is over the intrathecal limit of 1.200 EU/mL (K·W/V = 0.2 EU/kg × 60 kg / 10 mL).")
 
 
 def test_the_limit_itself_is_within():

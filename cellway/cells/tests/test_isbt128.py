@@ -79,3 +79,16 @@ def test_a_chain_of_identity_carries_its_check_character_and_is_read_back_scanne
     wrong = "A" if coi.check != "A" else "B"
     with pytest.raises(Isbt128Error, match="Wrong check character"):
         isbt128.parse_coi(coi.thirteen + wrong)
+
+
+def test_a_vial_label_is_read_scanned_or_typed():
+    din = Din("G1234", 26, 42)
+    scanned = isbt128.label_data(din, ProductCode("X0000", "0", "03"))
+
+    assert isbt128.parse_vial_label(scanned) == (din, 3)
+    assert isbt128.parse_vial_label(f"{din.thirteen}{din.check} 3") == (din, 3)
+    assert isbt128.parse_vial_label(f"{din.eye_readable} / 03") == (din, 3)
+    with pytest.raises(Isbt128Error, match="Wrong check character"):
+        isbt128.parse_vial_label(f"{din.thirteen}{'A' if din.check != 'A' else 'B'} 3")
+    with pytest.raises(Isbt128Error):
+        isbt128.parse_vial_label("hello")

@@ -21,8 +21,14 @@ from cellway.errors import NotAllowed, Refusal, StageConflict
 
 
 def written() -> tuple[int, ...]:
-    return (Lot.objects.count(), Vial.objects.count(), TestResult.objects.count(), LotEvent.objects.count(),
-            Signature.objects.count(), ChainOfIdentity.objects.count())
+    return (
+        Lot.objects.count(),
+        Vial.objects.count(),
+        TestResult.objects.count(),
+        LotEvent.objects.count(),
+        Signature.objects.count(),
+        ChainOfIdentity.objects.count(),
+    )
 
 
 def lot_state(lot):
@@ -68,13 +74,16 @@ def test_dins_use_the_licensed_facility_number_and_never_repeat(staff):
     assert isbt128.parse_din(second.din).sequence == isbt128.parse_din(first.din).sequence + 1
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    ({"consent_on_file": False}, "The donor's consent must be on file before a lot is received."),
-    ({"donor_eligible": False}, "The donor's eligibility must be on file before a lot is received."),
-    ({"storage_temperature_c": D(-20)}, "Stored at -20 °C: Wharton's-jelly MSCs, Passage 2 is stored between -196.0 and -150.0 °C."),
-    ({"expires_at": timezone.now() - dt.timedelta(minutes=1)}, "The expiry date and time has already passed."),
-    ({"collection_date": clinic_today() + dt.timedelta(days=1)}, "The collection date is in the future."),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"consent_on_file": False}, "The donor's consent must be on file before a lot is received."),
+        ({"donor_eligible": False}, "The donor's eligibility must be on file before a lot is received."),
+        ({"storage_temperature_c": D(-20)}, "Stored at -20 °C: Wharton's-jelly MSCs, Passage 2 is stored between -196.0 and -150.0 °C."),
+        ({"expires_at": timezone.now() - dt.timedelta(minutes=1)}, "The expiry date and time has already passed."),
+        ({"collection_date": clinic_today() + dt.timedelta(days=1)}, "The collection date is in the future."),
+    ],
+)
 def test_a_lot_without_what_it_needs_is_refused(staff, change, message):
     before = written()
 
@@ -98,8 +107,16 @@ def test_a_numeric_result_without_its_unit_is_refused(staff):
     before = written()
 
     with pytest.raises(Refusal) as refused:
-        cells.record_result(lot=lot, by=staff["ivan"], code="viability", value=D(92), unit="", method="7-AAD",
-                            measured_by="Ivan", measured_on=clinic_today())
+        cells.record_result(
+            lot=lot,
+            by=staff["ivan"],
+            code="viability",
+            value=D(92),
+            unit="",
+            method="7-AAD",
+            measured_by="Ivan",
+            measured_on=clinic_today(),
+        )
 
     assert refused.value.message == "Viability: give the result's unit (%)."
     assert written() == before
@@ -108,11 +125,13 @@ def test_a_numeric_result_without_its_unit_is_refused(staff):
 def test_a_result_needs_its_method_and_who_measured_it(staff):
     lot = demo.receive(staff["ivan"])
     with pytest.raises(Refusal, match="give the method"):
-        cells.record_result(lot=lot, by=staff["ivan"], code="viability", value=D(92), unit="%", method=" ",
-                            measured_by="Ivan", measured_on=clinic_today())
+        cells.record_result(
+            lot=lot, by=staff["ivan"], code="viability", value=D(92), unit="%", method=" ", measured_by="Ivan", measured_on=clinic_today()
+        )
     with pytest.raises(Refusal, match="say who measured it"):
-        cells.record_result(lot=lot, by=staff["ivan"], code="viability", value=D(92), unit="%", method="7-AAD",
-                            measured_by="", measured_on=clinic_today())
+        cells.record_result(
+            lot=lot, by=staff["ivan"], code="viability", value=D(92), unit="%", method="7-AAD", measured_by="", measured_on=clinic_today()
+        )
 
 
 def test_results_are_append_only(staff, tested):
@@ -177,8 +196,9 @@ def test_a_lot_out_of_specification_is_not_released_and_is_rejected_with_its_rea
 def test_a_later_result_counts_over_an_earlier_one(staff, password):
     lot = demo.receive(staff["ivan"])
     demo.record_passing_results(lot, staff["ivan"])
-    cells.record_result(lot=lot, by=staff["ivan"], code="viability", value=D(60), unit="%", method="7-AAD",
-                        measured_by="Ivan", measured_on=clinic_today())
+    cells.record_result(
+        lot=lot, by=staff["ivan"], code="viability", value=D(60), unit="%", method="7-AAD", measured_by="Ivan", measured_on=clinic_today()
+    )
 
     assert [x.criterion.code for x in selectors.judgement(lot).out] == ["viability"]
 
