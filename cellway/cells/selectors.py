@@ -14,8 +14,10 @@ from django.utils import timezone
 
 from cellway.accounts.models import User
 from cellway.cases.models import Case
-from cellway.cells import release
-from cellway.cells.models import ChainOfIdentity, Lot, LotEvent, LotStatus, Route, TestResult, Vial
+from cellway.cells import isbt128, release
+from cellway.cells.documents import Certificate, CoaLine, VialLabel
+from cellway.cells.models import ChainOfIdentity, Lot, LotEvent, LotStatus, Route, TestResult, Vial, VialStatus
+from cellway.clinic import clinic_zone
 from cellway.errors import NotAllowed
 from cellway.plans.models import PlanStatus
 
@@ -124,3 +126,72 @@ def allocatable_cases(user: User) -> QuerySet[Case]:
     """Cases with a signed plan, for the laboratory's allocation form."""
     require_view(user)
     return Case.objects.filter(plans__status=PlanStatus.SIGNED).select_related("patient").distinct().order_by("code")
+
+
+def label_for(vial: Vial) -> VialLabel:
+    """The label of `vial`: patient-specific (Chain of Identity, name, infusion) once it is allocated."""
+    lot = vial.lot
+    local = timezone.localtime(lot.expires_at, clinic_zone())
+    product_code = settings.ISBT128_PRODUCT_CODE or isbt128.LOCAL_PRODUCT
+    coi = chain_of(vial.case) if vial.case else None
+    infusion = f"{Route(vial.route).label} {vial.infusion}" if vial.route else ""
+    return VialLabel(
+        clinic=settings.CLINIC_NAME,
+        product_name=lot.product.name,
+        din=lot.din_value,
+        product=isbt128.ProductCode(product_code, "0", vial.division),
+        local_codes=not (settings.ISBT128_FACILITY and settings.ISBT128_PRODUCT_CODE),
+        vial=vial.number,
+        vials=lot.vial_count,
+        cells_per_vial=lot.cells_per_vial,
+        volume_ml=format(lot.vial_volume_ml.normalize(), "f"),
+        storage=f"{lot.product.storage_min_c} to {lot.product.storage_max_c} °C",
+        expires_local=local.replace(tzinfo=None),
+        expires_zone=local.tzname() or settings.CLINIC_TIME_ZONE,
+        expires_utc=lot.expires_at.astimezone(dt.UTC),
+        patient=vial.case.patient.full_name if vial.case else "",
+        case_code=vial.case.code if vial.case else "",
+        coi=coi.value if coi else None,
+        infusion=infusion,
+    )
+
+
+def certificate_for(lot: Lot) -> Certificate | None:
+    """The lot's Certificate of Analysis, once it is released (None before)."""
+    if lot.signature is None or lot.released_by is None or lot.released_at is None or lot.status == LotStatus.REJECTED:
+        return None
+    latest = latest_results(lot)
+    lines = []
+    for line in judgement(lot).lines:
+        result = latest.get(line.criterion.code)
+        lines.append(
+            CoaLine(
+                test=line.criterion.name,
+                specification=line.criterion.shown,
+                result=line.result.shown if line.result else "",
+                method=result.method if result else "",
+                measured=f"{result.measured_by}, {result.measured_on:%d %b %Y}" if result else "",
+                verdict="within" if line.status == release.Status.WITHIN else line.status.value,
+            )
+        )
+    return Certificate(
+        clinic=settings.CLINIC_NAME,
+        product_name=lot.product.name,
+        din=lot.din_value.eye_readable,
+        donor=lot.donor_id,
+        collection_date=f"{lot.collection_date:%d %b %Y}",
+        passage=lot.passage,
+        cells_per_vial=lot.cells_per_vial,
+        vials=lot.vial_count,
+        expires=f"{timezone.localtime(lot.expires_at, clinic_zone()):%d %b %Y %H:%M %Z}",
+        lines=lines,
+        released_by=str(lot.released_by),
+        released_at=f"{timezone.localtime(lot.released_at, clinic_zone()):%d %b %Y %H:%M %Z}",
+        meaning=lot.signature.meaning,
+        digest=lot.signature.digest,
+    )
+
+
+def lots_given(case: Case) -> list[Lot]:
+    """The lots whose vials this patient received (their CoAs go with the patient's documents)."""
+    return list(Lot.objects.filter(vials__case=case, vials__status=VialStatus.ADMINISTERED).select_related("product").distinct())

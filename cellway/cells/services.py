@@ -476,3 +476,28 @@ def ensure_product_specification(product: Product) -> None:
             for n, c in enumerate(release.DEFAULT_SPECIFICATION, start=1)
         ]
     )
+
+
+def check_print_label(*, lot: Lot, by: User) -> None:
+    require_perm(by, "cells.record_lot", "print labels")
+    _expect_status(lot, {LotStatus.QUARANTINE, LotStatus.RELEASED, LotStatus.ON_HOLD}, "print a label")
+
+
+def print_label(*, vial: Vial, by: User) -> bytes:
+    """The vial's label as a PDF; the printing is on the lot's trail (which template, patient-specific or not)."""
+    from cellway.cells.documents import LABEL_TEMPLATE, vial_label
+
+    with transaction.atomic():
+        lot = lock_lot(vial.lot_id)
+        check_print_label(lot=lot, by=by)
+        vial = Vial.objects.select_related("lot", "lot__product", "case", "case__patient").get(pk=vial.pk)
+        label = selectors.label_for(vial)
+        who = f" for {label.case_code}" if label.case_code else ""
+        record_lot_event(
+            lot=lot,
+            by=by,
+            vial=vial,
+            kind=LotEventKind.LABEL_PRINTED,
+            summary=f"Label printed for vial {vial.number}{who} ({LABEL_TEMPLATE})",
+        )
+    return vial_label(label)
