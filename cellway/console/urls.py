@@ -45,5 +45,6 @@ console_patterns = [
 urlpatterns = [
     path("", include("cellway.console.records.urls")),
     path("outcomes/", include("cellway.console.outcomes.urls")),
+    path("lots/", include("cellway.console.cells.urls")),
     path("", include((console_patterns, "console"))),
 ]
