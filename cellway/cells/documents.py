@@ -205,3 +205,19 @@ def _fit(c: Canvas, text: str, room: float) -> str:
     while text and c.stringWidth(text, REGULAR, 8) > room:
         text = text[:-2] + "…"
     return text
+
+
+def wristband(*, clinic: str, patient: str, case_code: str, coi: isbt128.Din) -> bytes:
+    """The patient's wristband label (250 × 25 mm): name, case, and the Chain of Identity as Code 128 with its check character."""
+    out = io.BytesIO()
+    c = Canvas(out, pagesize=(250 * mm, 25 * mm))
+    c.setTitle(f"Wristband {case_code}")
+    c.setFont(BOLD, 10)
+    c.drawString(5 * mm, 17 * mm, f"{patient} · {case_code}")
+    c.setFont(REGULAR, 7)
+    c.drawString(5 * mm, 12.5 * mm, clinic)
+    _check_box(c, f"COI {coi.eye_readable[:-2]}", coi.check, 5 * mm, 5 * mm)
+    _barcode(c, isbt128.coi_data(coi), 90 * mm, 5 * mm, 80 * mm, 14 * mm)
+    c.showPage()
+    c.save()
+    return out.getvalue()

@@ -114,7 +114,9 @@ def planned_infusions(case: Case) -> list[PlannedInfusion]:
 
 def case_vials(case: Case) -> list[Vial]:
     return list(
-        Vial.objects.filter(case=case).select_related("lot", "lot__product", "holder").order_by("route", "infusion", "lot", "number")
+        Vial.objects.filter(case=case)
+        .select_related("lot", "lot__product", "holder", "case__chain_of_identity")
+        .order_by("route", "infusion", "lot", "number")
     )
 
 
