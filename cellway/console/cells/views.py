@@ -269,3 +269,17 @@ def _pdf(content: bytes, filename: str) -> HttpResponse:
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@login_required
+def vial_fhir(request: HttpRequest, uuid: str, number: int) -> HttpResponse:
+    """One vial as a FHIR R4B BiologicallyDerivedProduct."""
+    from cellway.cells.fhir import vial_resource
+
+    lot = _lot(request, uuid)
+    vial = lot.vials.select_related("lot", "lot__product", "case__chain_of_identity").filter(number=number).first()
+    if vial is None:
+        raise Http404("No such vial.")
+    response = HttpResponse(vial_resource(vial).model_dump_json(indent=2), content_type="application/fhir+json")
+    response["Cache-Control"] = "private, no-store"
+    return response
