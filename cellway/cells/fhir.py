@@ -38,21 +38,23 @@ def vial_resource(vial: Vial) -> BiologicallyDerivedProduct:
     if chain is not None:
         identifiers.append({"system": COI_SYSTEM, "value": f"{chain.value.thirteen}{chain.value.check}"})
     local = "" if settings.ISBT128_PRODUCT_CODE else " (local code, not ICCBBA-assigned)"
-    return BiologicallyDerivedProduct(
-        id=str(vial.uuid),
-        identifier=identifiers,
-        productCategory="cells",
-        productCode={"coding": [{"system": PRODUCT_SYSTEM, "code": product_code.data}], "text": f"{lot.product.name}{local}"},
-        status="available" if available else "unavailable",
-        quantity=1,
-        collection={"collectedDateTime": lot.collection_date.isoformat()},
-        processing=[{"description": lot.processing[:1000]}],
-        storage=[
-            {
-                "description": lot.storage_location,
-                "temperature": float(lot.storage_temperature_c),
-                "scale": "celsius",
-                "duration": {"end": lot.expires_at.isoformat()},
-            }
-        ],
+    return BiologicallyDerivedProduct.model_validate(
+        {
+            "id": str(vial.uuid),
+            "identifier": identifiers,
+            "productCategory": "cells",
+            "productCode": {"coding": [{"system": PRODUCT_SYSTEM, "code": product_code.data}], "text": f"{lot.product.name}{local}"},
+            "status": "available" if available else "unavailable",
+            "quantity": 1,
+            "collection": {"collectedDateTime": lot.collection_date.isoformat()},
+            "processing": [{"description": lot.processing[:1000]}],
+            "storage": [
+                {
+                    "description": lot.storage_location,
+                    "temperature": float(lot.storage_temperature_c),
+                    "scale": "celsius",
+                    "duration": {"end": lot.expires_at.isoformat()},
+                }
+            ],
+        }
     )
