@@ -8,6 +8,7 @@ the history, the status fields are where things stand now.
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -19,7 +20,12 @@ from cellway.audit.signatures import Signature
 from cellway.cases.models import Case
 from cellway.cells import isbt128, release
 
-MAX_VIALS = 99  # a vial is a division of the lot's product code: two digits
+MAX_VIALS = 99
+
+
+def plain(value: Decimal) -> Decimal:
+    """A stored decimal without its trailing zeros and never in exponent form (70.0000 -> 70, not 7E+1)."""
+    return Decimal(format(value.normalize(), "f"))  # a vial is a division of the lot's product code: two digits
 
 
 class Product(models.Model):
@@ -63,8 +69,8 @@ class SpecCriterion(models.Model):
         return f"{self.product}: {self.as_criterion().shown}"
 
     def as_criterion(self) -> release.Criterion:
-        limit = self.limit.normalize() if self.limit is not None else None
-        bound = self.bound.normalize() if self.bound is not None else None
+        limit = plain(self.limit) if self.limit is not None else None
+        bound = plain(self.bound) if self.bound is not None else None
         return release.Criterion(self.code, self.name, release.Kind(self.kind), self.unit, limit, self.expected, bound)
 
 
@@ -198,7 +204,7 @@ class TestResult(AppendOnlyMixin, models.Model):
         return f"{self.lot_id} {self.code} {self.as_result().shown}"
 
     def as_result(self) -> release.Result:
-        value = self.value.normalize() if self.value is not None else None
+        value = plain(self.value) if self.value is not None else None
         return release.Result(self.code, value, self.text, self.unit)
 
 

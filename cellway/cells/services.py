@@ -456,28 +456,6 @@ def judge_hold(*, lot: Lot, by: User, resume: bool, reason: str, password: str) 
     return lot
 
 
-def ensure_product_specification(product: Product) -> None:
-    """Give a product the default specification (ISCT minimal criteria and the clinical release tests) if it has none."""
-    if product.criteria.exists():
-        return
-    SpecCriterion.objects.bulk_create(
-        [
-            SpecCriterion(
-                product=product,
-                position=n,
-                code=c.code,
-                name=c.name,
-                kind=c.kind.value,
-                unit=c.unit,
-                limit=c.limit,
-                expected=c.expected,
-                bound=c.bound,
-            )
-            for n, c in enumerate(release.DEFAULT_SPECIFICATION, start=1)
-        ]
-    )
-
-
 def check_print_label(*, lot: Lot, by: User) -> None:
     require_perm(by, "cells.record_lot", "print labels")
     _expect_status(lot, {LotStatus.QUARANTINE, LotStatus.RELEASED, LotStatus.ON_HOLD}, "print a label")

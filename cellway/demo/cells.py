@@ -10,6 +10,7 @@ from django.utils import timezone
 from cellway.accounts.models import User
 from cellway.cells import services as cells
 from cellway.cells.models import Lot, Product
+from cellway.cells.products import DEFAULT_PRODUCT
 from cellway.cells.release import Kind
 from cellway.clinic import clinic_today
 from cellway.demo.staff import DEMO_PASSWORD
@@ -29,7 +30,7 @@ LOT = {
 
 
 def product() -> Product:
-    return Product.objects.get(code="wjmsc-p2")
+    return Product.objects.get(code=DEFAULT_PRODUCT)
 
 
 def receive(by: User, **overrides: object) -> Lot:

@@ -191,7 +191,7 @@ def bedside_check(*, case: Case, by: User, wristband: str, label: str, route: st
             passed, message, vial = False, stop.message, stop.vial
         else:
             passed, vial = True, green.vial
-            message = f"Green: vial {vial.number} of lot {vial.lot.din} for {case.patient}. {green.dose.explanation}"
+            message = f"Vial {vial.number} of lot {vial.lot.din} for {case.patient}. {green.dose.explanation}"
         check = BedsideCheck.objects.create(
             case=case,
             vial=vial,
@@ -203,7 +203,7 @@ def bedside_check(*, case: Case, by: User, wristband: str, label: str, route: st
             passed=passed,
             message=message[:400],
         )
-        summary = ("Bedside check green: " if passed else "Bedside check RED STOP: ") + message
+        summary = ("Bedside check GREEN: " if passed else "Bedside check RED STOP: ") + message
         if vial is not None:
             kind = LotEventKind.BEDSIDE_PASSED if passed else LotEventKind.BEDSIDE_REFUSED
             cells.record_lot_event(lot=vial.lot, by=by, vial=vial, kind=kind, summary=summary, data={"case": case.pk, "check": check.pk})

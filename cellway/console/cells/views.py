@@ -23,9 +23,10 @@ from cellway.cases.models import Case
 from cellway.cells import documents, selectors
 from cellway.cells import services as cells
 from cellway.cells.models import Lot, Product
+from cellway.cells.products import DEFAULT_PRODUCT
 from cellway.clinic import clinic_zone
 from cellway.console.cells import forms
-from cellway.errors import NotAllowed, Refusal, allowed
+from cellway.errors import NotAllowed, Refusal, StageConflict, allowed
 
 
 def _user(request: HttpRequest) -> User:
@@ -71,7 +72,7 @@ def receive(request: HttpRequest) -> HttpResponse:
             data = dict(form.cleaned_data)
             data["expires_at"] = timezone.make_aware(data["expires_at"].replace(tzinfo=None), clinic_zone())
             try:
-                lot = cells.receive_lot(by=user, product=Product.objects.get(code="wjmsc-p2"), **data)
+                lot = cells.receive_lot(by=user, product=Product.objects.get(code=DEFAULT_PRODUCT), **data)
             except Refusal as refusal:
                 messages.error(request, refusal.message)
             else:
@@ -128,7 +129,7 @@ def _blocked(check: Callable[..., None], **kwargs: Any) -> str:
     """Why release is not possible now, for someone whose role may release."""
     try:
         check(**kwargs)
-    except NotAllowed:
+    except (NotAllowed, StageConflict):
         return ""
     except Refusal as refusal:
         return refusal.message

@@ -51,7 +51,7 @@ def _bedside(case: Case, d: dict[str, Any], user: User) -> str:
     if not check.passed:
         # Recorded, and shown in red on the panel: a refusal, though the check itself was written.
         raise Refusal("RED STOP: " + check.message)
-    return check.message
+    return "GREEN: " + check.message
 
 
 def _administer(case: Case, d: dict[str, Any], user: User) -> str:

@@ -68,7 +68,7 @@ def test_a_green_check_lets_the_nurse_give_the_vial_in_its_planned_infusions_ses
     green = check(staff, case, lot)
     given_now = treatment.administer(check=green, by=staff["nina"])
 
-    assert green.passed and green.message.startswith(f"Green: vial 2 of lot {lot.din} for {case.patient}.")
+    assert green.passed and green.message.startswith(f"Vial 2 of lot {lot.din} for {case.patient}.")
     assert "within the intrathecal limit of 1.200 EU/mL" in green.message
     session = given_now.session
     assert (session.kind, session.route, session.infusion, session.infusion_label) == ("it", "it", 1, "intrathecal 1 of 1")
