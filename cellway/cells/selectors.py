@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from django.conf import settings
@@ -15,10 +16,12 @@ from django.utils import timezone
 from cellway.accounts.models import User
 from cellway.cases.models import Case
 from cellway.cells import isbt128, release
-from cellway.cells.documents import Certificate, CoaLine, VialLabel
 from cellway.cells.models import ChainOfIdentity, Lot, LotEvent, LotStatus, Route, TestResult, Vial, VialStatus
 from cellway.clinic import clinic_zone
 from cellway.errors import NotAllowed
+
+if TYPE_CHECKING:
+    from cellway.cells.documents import Certificate, VialLabel
 from cellway.plans.models import PlanStatus
 
 VIEW_LOTS = "cells.view_lots"
@@ -132,6 +135,8 @@ def allocatable_cases(user: User) -> QuerySet[Case]:
 
 def label_for(vial: Vial) -> VialLabel:
     """The label of `vial`: patient-specific (Chain of Identity, name, infusion) once it is allocated."""
+    from cellway.cells.documents import VialLabel  # ReportLab loads Pillow: not at start-up
+
     lot = vial.lot
     local = timezone.localtime(lot.expires_at, clinic_zone())
     product_code = settings.ISBT128_PRODUCT_CODE or isbt128.LOCAL_PRODUCT
@@ -160,6 +165,8 @@ def label_for(vial: Vial) -> VialLabel:
 
 def certificate_for(lot: Lot) -> Certificate | None:
     """The lot's Certificate of Analysis, once it is released (None before)."""
+    from cellway.cells.documents import Certificate, CoaLine  # ReportLab loads Pillow: not at start-up
+
     if lot.signature is None or lot.released_by is None or lot.released_at is None or lot.status == LotStatus.REJECTED:
         return None
     latest = latest_results(lot)

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from cellway.accounts.models import User
 from cellway.cases.models import Case
-from cellway.cells import documents, selectors
+from cellway.cells import selectors
 from cellway.cells import services as cells
 from cellway.cells.models import Lot, Product
 from cellway.cells.products import DEFAULT_PRODUCT
@@ -262,6 +262,8 @@ def coa_pdf(request: HttpRequest, uuid: str) -> HttpResponse:
     certificate = selectors.certificate_for(lot)
     if certificate is None:
         raise Http404("A Certificate of Analysis exists once the lot is released.")
+    from cellway.cells import documents  # ReportLab loads Pillow: not at start-up
+
     return _pdf(documents.certificate_of_analysis(certificate), f"coa-{lot.din}.pdf")
 
 

@@ -11,7 +11,6 @@ from cellway.accounts.models import User
 from cellway.cases.parts import Part
 from cellway.cases.selectors import get_case
 from cellway.cases.services import record_medical_read
-from cellway.cells import documents
 from cellway.cells import selectors as cells_selectors
 from cellway.console.access import require_part
 from cellway.treatment import selectors
@@ -42,6 +41,8 @@ def wristband(request: HttpRequest, uuid: str) -> HttpResponse:
     chain = cells_selectors.chain_of(case)
     if chain is None:
         raise Http404("No Chain of Identity yet: no vial has been allocated to this patient.")
+    from cellway.cells import documents  # ReportLab loads Pillow: not at start-up
+
     pdf = documents.wristband(clinic=settings.CLINIC_NAME, patient=case.patient.full_name, case_code=case.code, coi=chain.value)
     return _pdf(pdf, f"wristband-{case.code}.pdf")
 
@@ -57,6 +58,8 @@ def certificate(request: HttpRequest, uuid: str, lot: str) -> HttpResponse:
     if given is None or certificate is None:
         raise Http404("This patient received no vial of that lot.")
     record_medical_read(case=case, by=user, subject=f"coa:{lot}", summary=f"Opened the Certificate of Analysis of lot {given.din}")
+    from cellway.cells import documents
+
     return _pdf(documents.certificate_of_analysis(certificate), f"coa-{given.din}.pdf")
 
 
