@@ -32,7 +32,8 @@ ENGINE_TESTS := \
 	cellway/cases/tests/test_stages.py cellway/cases/tests/test_search_key.py cellway/cases/tests/test_limits.py \
 	cellway/billing/tests/test_pricing.py cellway/plans/tests/test_screening_rule.py \
 	cellway/records/tests/test_documents.py cellway/records/intake/tests \
-	cellway/outcomes/tests/test_edss.py cellway/outcomes/tests/test_confirmed_change.py cellway/outcomes/tests/test_stats.py
+	cellway/outcomes/tests/test_edss.py cellway/outcomes/tests/test_confirmed_change.py cellway/outcomes/tests/test_stats.py \
+	cellway/cells/tests/test_isbt128.py cellway/cells/tests/test_endotoxin.py cellway/cells/tests/test_release_judgement.py
 
 test-engines: install
 	$(PY) -m pytest -p no:django -W ignore::pytest.PytestConfigWarning $(ENGINE_TESTS)

@@ -26,6 +26,7 @@ from cellway.env import (
     env_int_list,
     env_list,
     env_owner_database,
+    env_pattern,
     env_str,
     env_time_zone,
 )
@@ -69,6 +70,7 @@ INSTALLED_APPS = [
     "cellway.travel",
     "cellway.treatment",
     "cellway.outcomes",
+    "cellway.cells",
     "cellway.console",
     "cellway.deploy.DeployChecks",
 ]
@@ -246,6 +248,16 @@ FOLLOW_UP_MONTHS = env_int_list("CELLWAY_FOLLOW_UP_MONTHS", [1, 3, 6, 12], minim
 # Reminders go this many days before a due date (0 = on the day), once each.
 PAYMENT_REMIND_DAYS_AHEAD = env_int_list("CELLWAY_PAYMENT_REMIND_DAYS", [3, 0], minimum=0)
 FOLLOW_UP_REMIND_DAYS_AHEAD = env_int_list("CELLWAY_FOLLOW_UP_REMIND_DAYS", [7, 0], minimum=0)
+
+# --- Cell products (cellway/cells) ----------------------------------------------
+# From the clinic's ICCBBA licence. Until they are assigned, labels carry a clearly marked local code
+# (cellway.cells.isbt128.LOCAL_FACILITY / LOCAL_PRODUCT), never an invented ICCBBA one.
+ISBT128_FACILITY = env_pattern("CELLWAY_ISBT128_FIN", "", r"[A-Z][0-9]{4}", "an ICCBBA facility identification number like G1234")
+ISBT128_PRODUCT_CODE = env_pattern(
+    "CELLWAY_ISBT128_PRODUCT_CODE", "", r"[A-Z][0-9A-Z]{4}", "an ISBT 128 product description code like S1234"
+)
+# Vials expiring within this many days show on the laboratory's "expiring" queue.
+CELLS_EXPIRING_DAYS = env_int("CELLWAY_CELLS_EXPIRING_DAYS", 14, minimum=1, maximum=365)
 
 # --- Outcomes registry (outcomes/conf.py reads these) --------------------------
 # A cohort figure resting on fewer patients than this is not shown (small numbers identify people).

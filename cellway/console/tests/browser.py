@@ -45,6 +45,7 @@ NAMES = {
     "marcus": "Marcus Lindqvist",
     "lena": "Lena Novak",
     "ivan": "Ivan Petrović",
+    "tara": "Tara Kelly",
     "nina": "Nina Horvat",
     "adam": "Adam Kovač",
 }
