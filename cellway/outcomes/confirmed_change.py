@@ -300,8 +300,9 @@ def exact(value: float | Decimal) -> Decimal:
 
 def _check_values(subject_id: str, values: Sequence[float | Decimal], outcome: str) -> None:
     top = 10.0 if outcome == "edss" else _INF
-    for value in values:
-        if not (0.0 <= value <= top):  # also false for NaN (float or Decimal)
+    for given in values:
+        value = float(given)  # a Decimal NaN would raise on comparison; as a float it is refused below
+        if not (0.0 <= value <= top and value != _INF):  # also false for NaN
             limit = "0 to 10" if outcome == "edss" else "0 or more"
             raise VisitError(f"subject {subject_id}: {outcome} value {value!r} is not {limit}")
 

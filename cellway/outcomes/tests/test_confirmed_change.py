@@ -388,8 +388,20 @@ def test_subjects_keep_their_input_order() -> None:
     assert [e.id for e in detect_cohort(subjects, Rules())] == ["b", "a", "c"]
 
 
-@pytest.mark.parametrize(("outcome", "value"), [("edss", 10.5), ("edss", -0.5), ("t25fw", -1.0), ("nhpt", math.nan)])
-def test_out_of_range_values_are_refused(outcome: str, value: float) -> None:
+@pytest.mark.parametrize(
+    ("outcome", "value"),
+    [
+        ("edss", 10.5),
+        ("edss", -0.5),
+        ("t25fw", -1.0),
+        ("nhpt", math.nan),
+        ("t25fw", math.inf),
+        ("nhpt", Decimal("NaN")),
+        ("t25fw", Decimal("-0.1")),
+        ("edss", Decimal("10.01")),
+    ],
+)
+def test_out_of_range_values_are_refused(outcome: str, value: float | Decimal) -> None:
     with pytest.raises(VisitError, match=f"subject S1: {outcome} value"):
         detect_events(subject([(0, 2.0), (90, value)]), Rules(outcome=outcome))
 
