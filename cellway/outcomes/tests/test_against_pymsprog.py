@@ -52,12 +52,12 @@ def _cohort(seed: int, size: int) -> tuple[list[C.Patient], pd.DataFrame, pd.Dat
     return patients, visits, relapses
 
 
-def _compare(seed: int, size: int, rules: Rules, **extra: object) -> None:
+def _compare(seed: int, size: int, rules: Rules, **extra: object) -> dict[str, list[str]]:
     patients, visits, relapses = _cohort(seed, size)
     kwargs = C.pymsprog_kwargs(rules.outcome, rules.event, rules.baseline, rules.conf_days)
     kwargs.update(extra)
     reference = C.run_pymsprog(visits, relapses, **kwargs)
-    _assert_same(patients, reference, rules)
+    return _assert_same(patients, reference, rules)
 
 
 def _assert_same(patients: list[C.Patient], reference: pd.DataFrame, rules: Rules) -> dict[str, list[str]]:
@@ -185,6 +185,14 @@ def test_where_pymsprog_raises_the_other_subjects_still_match(outcome: str, even
     # Our engine answers for the subjects pymsprog cannot handle.
     crashed_patients = [p for p in patients if p.id in crashed]
     assert all(detect_cohort(C.subjects(crashed_patients, outcome), rules))
+
+
+def test_the_synthetic_cohorts_meet_both_known_differences() -> None:
+    # So that the paths above that set subjects apart are exercised, not only written.
+    apart = _compare(13, PATIENTS, Rules(outcome="t25fw", event="firstCDW", baseline="fixed"))
+    reasons = list(apart.values())
+    assert [C.EXACT_THRESHOLD] in reasons and [C.EARLY_RELAPSE] in reasons
+    assert len(apart) < PATIENTS // 3
 
 
 # -- The known differences, each on a hand-made subject, with both answers ----------
