@@ -1,0 +1,68 @@
+"""The public pages in Chromium: each language lays out (Arabic right to left, no sideways scroll on a phone),
+loads nothing from another host, and passes axe-core with no serious or critical violation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+
+from cellway.console.tests.browser import PHONE, browser, browser_db, overflows, screenshot, visit, wait, widest_elements
+from cellway.site.tests.axe import axe_violations
+from cellway.site.tests.own_host import foreign_references
+
+__all__ = ["browser"]
+
+pytestmark = [pytest.mark.browser, browser_db]
+
+LANGUAGES = ("en", "zh-hans", "ar")
+PAGES = ("",)
+
+
+def resources_loaded(driver: WebDriver) -> list[str]:
+    """Every address the browser fetched for the page (the Resource Timing list)."""
+    return list(driver.execute_script("return performance.getEntriesByType('resource').map(e => e.name)"))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_public_pages_pass_axe_and_load_only_from_cellway(browser: WebDriver, live_server: Any, language: str) -> None:
+    for page in PAGES:
+        visit(browser, live_server, f"/{language}/{page}")
+        wait(browser).until(lambda d: d.execute_script("return document.fonts.status") == "loaded")
+        assert axe_violations(browser) == [], f"/{language}/{page}"
+        assert foreign_references(browser.page_source) == []
+        assert all(url.startswith(live_server.url) for url in resources_loaded(browser)), resources_loaded(browser)
+        screenshot(browser, f"site-{language}-{page.strip('/') or 'home'}")
+
+
+def test_the_fonts_come_from_cellway_and_are_used(browser: WebDriver, live_server: Any) -> None:
+    for language, family in (("en", "Noto Sans"), ("zh-hans", "Noto Sans SC"), ("ar", "Noto Sans Arabic")):
+        visit(browser, live_server, f"/{language}/")
+        wait(browser).until(lambda d: d.execute_script("return document.fonts.status") == "loaded")
+        loaded = browser.execute_script(
+            "return Array.from(document.fonts).filter(f => f.status === 'loaded').map(f => f.family.replaceAll('\"', ''))"
+        )
+        assert family in loaded, (language, loaded)
+        fonts = [u for u in resources_loaded(browser) if u.endswith(".woff2")]
+        assert fonts and all(u.startswith(live_server.url + "/static/site/fonts/") for u in fonts)
+
+
+def test_arabic_reads_right_to_left_and_fits_a_phone(browser: WebDriver, live_server: Any) -> None:
+    visit(browser, live_server, "/ar/")
+    assert browser.execute_script("return getComputedStyle(document.body).direction") == "rtl"
+    brand = browser.find_element(By.CSS_SELECTOR, ".brand").rect
+    languages = browser.find_element(By.CSS_SELECTOR, ".languages").rect
+    assert brand["x"] > languages["x"]  # the clinic's name starts on the right
+    browser.set_window_size(*PHONE)
+    assert not overflows(browser), widest_elements(browser)
+
+
+def test_choosing_a_language_keeps_the_page_and_is_remembered(browser: WebDriver, live_server: Any) -> None:
+    visit(browser, live_server, "/en/")
+    browser.find_element(By.CSS_SELECTOR, ".languages a[hreflang='zh-hans']").click()
+    wait(browser).until(lambda d: d.current_url == live_server.url + "/zh-hans/")
+    visit(browser, live_server, "/welcome/")
+    assert browser.current_url == live_server.url + "/zh-hans/"
+    assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "zh-hans"
