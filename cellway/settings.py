@@ -47,6 +47,8 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if D
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
+    # Translated model fields (condition pages); before the admin, whose forms it extends.
+    "modeltranslation",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -71,6 +73,7 @@ INSTALLED_APPS = [
     "cellway.treatment",
     "cellway.outcomes",
     "cellway.cells",
+    "cellway.evidence",
     "cellway.console",
     "cellway.site",
     "cellway.deploy.DeployChecks",
@@ -240,6 +243,7 @@ LANGUAGE_CODE = "en"
 USE_I18N = True
 # The public site's languages (the staff console is in English). Arabic is written right to left.
 LANGUAGES = [("en", "English"), ("zh-hans", "Simplified Chinese"), ("ar", "Arabic")]
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
 LANGUAGE_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 

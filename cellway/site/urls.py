@@ -8,4 +8,5 @@ app_name = "site"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("conditions/<slug:slug>/", views.condition, name="condition"),
 ]

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
+from django.utils.functional import Promise
+
+from cellway.evidence.models import EvidenceKind
+from cellway.evidence.selectors import live_page, live_pages
 
 
 def welcome(request: HttpRequest) -> HttpResponse:
@@ -16,4 +23,59 @@ def welcome(request: HttpRequest) -> HttpResponse:
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "site/home.html")
+    language = translation.get_language()
+    conditions = [(p.page.slug, p.content["title"].get(language) or p.content["title"]["en"]) for p in live_pages()]
+    return render(request, "site/home.html", {"conditions": conditions})
+
+
+@dataclass(frozen=True)
+class ShownClaim:
+    text: str
+    citations: list[int]
+    kinds: list[Promise]
+
+
+@dataclass(frozen=True)
+class ShownSection:
+    heading: str
+    claims: list[ShownClaim]
+
+
+@dataclass(frozen=True)
+class ShownReference:
+    number: int
+    citation: str
+    kind: Promise
+
+
+def condition(request: HttpRequest, slug: str) -> HttpResponse:
+    """A condition page as it was published: numbered citations in order of first appearance, the kind of
+    evidence beside each claim, the reference list."""
+    publication = live_page(slug)
+    if publication is None:
+        raise Http404("No such page.")
+    content: dict[str, Any] = publication.content
+    language = translation.get_language()
+
+    def local(text: dict[str, str]) -> str:
+        return text.get(language) or text["en"]
+
+    sections = [
+        ShownSection(
+            heading=local(s["heading"]),
+            claims=[ShownClaim(local(c["text"]), c["citations"], [EvidenceKind(k).label for k in c["kinds"]]) for c in s["claims"]],
+        )
+        for s in content["sections"]
+    ]
+    references = [ShownReference(r["number"], r["citation"], EvidenceKind(r["kind"]).label) for r in content["references"]]
+    return render(
+        request,
+        "site/condition.html",
+        {
+            "title": local(content["title"]),
+            "summary": local(content["summary"]),
+            "sections": sections,
+            "references": references,
+            "published_at": publication.published_at,
+        },
+    )

@@ -18,7 +18,15 @@ __all__ = ["browser"]
 pytestmark = [pytest.mark.browser, browser_db]
 
 LANGUAGES = ("en", "zh-hans", "ar")
-PAGES = ("",)
+PAGES = ("", "conditions/multiple-sclerosis/")
+
+
+@pytest.fixture
+def ms_page(staff: dict[str, Any]) -> None:
+    from cellway.demo.site import load_ms_page, load_references
+
+    load_references(staff["adam"])
+    load_ms_page(staff["adam"])
 
 
 def resources_loaded(driver: WebDriver) -> list[str]:
@@ -27,14 +35,14 @@ def resources_loaded(driver: WebDriver) -> list[str]:
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_public_pages_pass_axe_and_load_only_from_cellway(browser: WebDriver, live_server: Any, language: str) -> None:
+def test_public_pages_pass_axe_and_load_only_from_cellway(browser: WebDriver, live_server: Any, ms_page: None, language: str) -> None:
     for page in PAGES:
         visit(browser, live_server, f"/{language}/{page}")
         wait(browser).until(lambda d: d.execute_script("return document.fonts.status") == "loaded")
         assert axe_violations(browser) == [], f"/{language}/{page}"
         assert foreign_references(browser.page_source) == []
         assert all(url.startswith(live_server.url) for url in resources_loaded(browser)), resources_loaded(browser)
-        screenshot(browser, f"site-{language}-{page.strip('/') or 'home'}")
+        screenshot(browser, f"site-{language}-{page.strip('/').replace('/', '-') or 'home'}")
 
 
 def test_the_fonts_come_from_cellway_and_are_used(browser: WebDriver, live_server: Any) -> None:
@@ -66,3 +74,20 @@ def test_choosing_a_language_keeps_the_page_and_is_remembered(browser: WebDriver
     visit(browser, live_server, "/welcome/")
     assert browser.current_url == live_server.url + "/zh-hans/"
     assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "zh-hans"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_reading_the_ms_page_a_citation_leads_to_its_reference(browser: WebDriver, live_server: Any, ms_page: None, language: str) -> None:
+    visit(browser, live_server, f"/{language}/")
+    browser.find_element(By.CSS_SELECTOR, "a[href$='/conditions/multiple-sclerosis/']").click()
+    wait(browser).until(lambda d: d.current_url.endswith(f"/{language}/conditions/multiple-sclerosis/"))
+    marks = browser.find_elements(By.CSS_SELECTOR, ".cites a")
+    assert [m.text for m in marks] == ["1", "2", "3", "4", "5", "6"]
+    marks[2].click()
+    wait(browser).until(lambda d: d.current_url.endswith("#ref-3"))
+    target = browser.find_element(By.ID, "ref-3")
+    assert "Oncotarget" in target.text
+    in_view = "const r = arguments[0].getBoundingClientRect(); return r.top > -2 && r.bottom < innerHeight + 2"  # sub-pixel
+    wait(browser).until(lambda d: d.execute_script(in_view, target))
+    browser.set_window_size(*PHONE)
+    assert not overflows(browser), widest_elements(browser)

@@ -1,0 +1,12 @@
+from collections.abc import Iterator
+
+import pytest
+from django.conf import settings
+from django.utils import translation
+
+
+@pytest.fixture(autouse=True)
+def _back_to_english() -> Iterator[None]:
+    """A request to a public page leaves its language active in the thread; the next test starts in English."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
