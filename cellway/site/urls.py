@@ -9,4 +9,6 @@ app_name = "site"
 urlpatterns = [
     path("", views.home, name="home"),
     path("conditions/<slug:slug>/", views.condition, name="condition"),
+    path("how-we-proceed/", views.how_we_proceed, name="how_we_proceed"),
+    path("outcomes/methods/", views.methods, name="methods"),
 ]

@@ -13,6 +13,7 @@ from django.utils.functional import Promise
 
 from cellway.evidence.models import EvidenceKind
 from cellway.evidence.selectors import live_page, live_pages
+from cellway.site.clinic import clinic_outcomes, journey_numbers, packages
 
 
 def welcome(request: HttpRequest) -> HttpResponse:
@@ -77,5 +78,19 @@ def condition(request: HttpRequest, slug: str) -> HttpResponse:
             "sections": sections,
             "references": references,
             "published_at": publication.published_at,
+            "outcomes": clinic_outcomes(content["condition"]),
+            "packages": packages(),
         },
     )
+
+
+def how_we_proceed(request: HttpRequest) -> HttpResponse:
+    """The journey in plain words, with the clinic's own rule settings."""
+    return render(request, "site/how_we_proceed.html", journey_numbers())
+
+
+def methods(request: HttpRequest) -> HttpResponse:
+    """How the outcome figures are counted (outcomes.cohort's definitions, in the visitor's words)."""
+    from cellway.outcomes import conf
+
+    return render(request, "site/methods.html", {"minimum": conf.min_cohort(), "lost_after_days": conf.lost_after_days()})

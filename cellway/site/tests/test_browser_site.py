@@ -9,6 +9,7 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 
+from cellway.cases.stages import Stage
 from cellway.console.tests.browser import PHONE, browser, browser_db, overflows, screenshot, visit, wait, widest_elements
 from cellway.site.tests.axe import axe_violations
 from cellway.site.tests.own_host import foreign_references
@@ -18,7 +19,7 @@ __all__ = ["browser"]
 pytestmark = [pytest.mark.browser, browser_db]
 
 LANGUAGES = ("en", "zh-hans", "ar")
-PAGES = ("", "conditions/multiple-sclerosis/")
+PAGES = ("", "conditions/multiple-sclerosis/", "how-we-proceed/", "outcomes/methods/")
 
 
 @pytest.fixture
@@ -91,3 +92,19 @@ def test_reading_the_ms_page_a_citation_leads_to_its_reference(browser: WebDrive
     wait(browser).until(lambda d: d.execute_script(in_view, target))
     browser.set_window_size(*PHONE)
     assert not overflows(browser), widest_elements(browser)
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_the_outcome_figures_fit_a_phone_and_pass_axe(
+    browser: WebDriver, live_server: Any, ms_page: None, case_at: Any, settings: Any, language: str
+) -> None:
+    settings.OUTCOMES_MIN_COHORT = 2
+    for _ in range(3):
+        case_at(Stage.FOLLOW_UP)
+    visit(browser, live_server, f"/{language}/conditions/multiple-sclerosis/")
+    rows = browser.find_elements(By.CSS_SELECTOR, "table.figures tbody tr")
+    assert len(rows) == 9 and "3" in rows[0].text
+    assert axe_violations(browser) == []
+    browser.set_window_size(*PHONE)
+    assert not overflows(browser), widest_elements(browser)
+    screenshot(browser, f"site-{language}-ms-figures")
