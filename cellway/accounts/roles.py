@@ -179,6 +179,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "evidence.add_citation",
         "evidence.change_citation",
         "evidence.delete_citation",
+        "evidence.view_publishedpage",
     ],
 }
 
