@@ -5,7 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import include, path, reverse
 from django.views.generic import RedirectView
 
-from cellway.site.views import welcome
+from cellway.site.views import not_found, welcome
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
@@ -24,6 +24,9 @@ class MovedTo(RedirectView):
         self.url = reverse(self.to)
         return super().get_redirect_url(*args, **kwargs)
 
+
+# A public page that does not exist answers in the visitor's language (cellway/site), any other in the console's look.
+handler404 = not_found
 
 # The admin site signs in through the same door as everyone (password, then the second factor).
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]

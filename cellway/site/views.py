@@ -10,10 +10,18 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.functional import Promise
+from django.views.defaults import page_not_found
 
 from cellway.evidence.models import EvidenceKind
 from cellway.evidence.selectors import live_page, live_pages
 from cellway.site.clinic import clinic_outcomes, journey_numbers, packages
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """404: under a language prefix, the public site's page in the visitor's language; else the console's."""
+    if translation.get_language_from_path(request.path_info):
+        return render(request, "site/404.html", status=404)
+    return page_not_found(request, exception or Http404())
 
 
 def welcome(request: HttpRequest) -> HttpResponse:

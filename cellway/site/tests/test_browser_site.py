@@ -19,7 +19,7 @@ __all__ = ["browser"]
 pytestmark = [pytest.mark.browser, browser_db]
 
 LANGUAGES = ("en", "zh-hans", "ar")
-PAGES = ("", "conditions/multiple-sclerosis/", "how-we-proceed/", "outcomes/methods/")
+PAGES = ("", "conditions/multiple-sclerosis/", "how-we-proceed/", "outcomes/methods/", "conditions/no-such-page/")
 
 
 @pytest.fixture

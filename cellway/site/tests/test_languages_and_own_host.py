@@ -127,3 +127,20 @@ def test_every_font_the_site_names_is_served_by_cellway() -> None:
         assert finders.find(f"site/fonts/{name}"), name
     for family in ("Noto Sans", "Noto Sans Arabic", "Noto Sans SC"):
         assert f"font-family: '{family}';" in css
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [("en", "There is no page at this address."), ("zh-hans", "此地址没有页面。"), ("ar", "لا توجد صفحة على هذا العنوان.")],
+)
+def test_a_missing_public_page_says_so_in_the_visitors_language(client: Client, language: str, words: str) -> None:
+    response = client.get(f"/{language}/conditions/no-such-condition/")
+    html = response.content.decode()
+    assert response.status_code == 404 and words in html and f'<html lang="{language}"' in html
+    assert "My work" not in html  # not the staff console's page
+    assert foreign_references(html) == []
+
+
+def test_a_missing_console_page_keeps_the_consoles_look(client: Client) -> None:
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404 and "My work" in response.content.decode()
