@@ -112,3 +112,15 @@ def test_a_line_serialises_every_number_as_an_exact_decimal_string():
 
     assert line.as_dict() == {"code": "cells", "description": "Wharton's-jelly MSCs (per million cells)",
                               "quantity": "100.0", "unit_price": "95.00", "amount": "9500.00"}
+
+
+def test_a_quote_never_carries_a_line_its_tier_does_not_include() -> None:
+    from cellway.billing.pricing import package_contents
+
+    for tier in ("inclusive", "essential"):
+        plan = PlanNumbers(**{**PLAN.__dict__, "speech_sessions": 1, "package_tier": tier})
+        codes = [line.code for line in quote_lines(plan, PRICES)]
+        assert codes == package_contents(tier)  # every line a plan can have, in the package's order
+    assert set(package_contents("inclusive")) - set(package_contents("essential")) == {"airport_transfer", "accommodation"}
+    with pytest.raises(ValueError, match="Unknown package tier 'deluxe'"):
+        package_contents("deluxe")
