@@ -71,8 +71,18 @@ class Patient(models.Model):
         return self.full_name
 
 
+class Asker(models.TextChoices):
+    PATIENT = "patient", "The patient"
+    FAMILY = "family", "Family or a friend"
+
+
 class Inquiry(models.Model):
-    """A first message from a patient or family, as the care team received it."""
+    """A first message from a patient or family, as the care team received it.
+
+    An inquiry from the public site has no staff recorder; it carries who was
+    asking, the date of birth, and the consent to process health data as the
+    visitor gave it (the text's version, when, and from which address).
+    """
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     full_name = models.CharField(max_length=limits.NAME)
@@ -84,7 +94,14 @@ class Inquiry(models.Model):
     source = models.CharField(max_length=16, choices=Source.choices)
     message = models.TextField(blank=True, max_length=limits.MESSAGE)
     received_at = models.DateTimeField()
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    asker = models.CharField(max_length=16, choices=Asker.choices, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True)
+    # The language the visitor wrote in (a site language code): their acknowledgement is in it.
+    site_language = models.CharField(max_length=16, blank=True)
+    consent_version = models.CharField(max_length=40, blank=True)
+    consent_at = models.DateTimeField(null=True, blank=True)
+    consent_address = models.GenericIPAddressField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

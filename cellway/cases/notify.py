@@ -23,6 +23,7 @@ from django.core.mail import send_mail
 from django.db import models, transaction
 from django.tasks import task
 from django.template.loader import render_to_string
+from django.utils import translation
 
 from cellway.cases.models import Case
 
@@ -47,12 +48,19 @@ screening_judged = Notice("screening_judged", patient=True, staff=("care", SPECI
 case_ended = Notice("ended", patient=True, staff=("care",))
 scheduled = Notice("scheduled", patient=True, staff=("logistics", "finance"))
 payment_due = Notice("payment_due", patient=True, staff=("finance",))
+# An inquiry from the public site: the visitor is acknowledged in their language, customer care hears of it.
+inquiry_received = Notice("inquiry_received", patient=True, staff=("care",))
 # The assigned specialist and customer care book the follow-up visit.
 follow_up_due = Notice("follow_up_due", patient=True, staff=(SPECIALIST, "care"))
 
 
 def later(
-    notice: Notice, *, case_id: int, unless_recorded: tuple[str, int, str] | None = None, **context: str | int | None
+    notice: Notice,
+    *,
+    case_id: int,
+    unless_recorded: tuple[str, int, str] | None = None,
+    language: str | None = None,
+    **context: str | int | None,
 ) -> None:
     """Send ``notice`` about the case once the current transaction commits.
 
@@ -70,7 +78,14 @@ def later(
 
     def enqueue() -> None:
         for template, audience in mails:
-            send_case_email.enqueue(case_id=case_id, template=template, audience=audience, context=context, unless_recorded=guard)
+            send_case_email.enqueue(
+                case_id=case_id,
+                template=template,
+                audience=audience,
+                context=context,
+                unless_recorded=guard,
+                language=language if PATIENT in audience else None,
+            )
 
     transaction.on_commit(enqueue)
 
@@ -113,6 +128,7 @@ def send_case_email(
     audience: list[str],
     context: dict[str, str | int | None],
     unless_recorded: list[str | int] | None = None,
+    language: str | None = None,
 ) -> int:
     """Render ``template`` for the case and send it to one audience. Returns how many mails were sent (0 or 1)."""
     if _already_recorded(unless_recorded):
@@ -121,6 +137,7 @@ def send_case_email(
     to = addresses(case, audience)
     if not to:
         return 0
-    text = render_to_string(template, {"case": case, "clinic": settings.CLINIC_NAME, **context})
+    with translation.override(language or settings.LANGUAGE_CODE):
+        text = render_to_string(template, {"case": case, "clinic": settings.CLINIC_NAME, **context})
     subject, _, body = text.strip().partition("\n")
     return send_mail(subject.strip(), body.strip() + "\n", None, to)

@@ -23,7 +23,7 @@ from cellway.accounts.models import User
 from cellway.accounts.roles import SEE_ALL
 from cellway.cases import notify
 from cellway.cases.events import EventKind
-from cellway.cases.models import Case, CaseCounter, CaseEvent, Condition, Inquiry, Patient, Reminder, Source
+from cellway.cases.models import Asker, Case, CaseCounter, CaseEvent, Condition, Inquiry, Patient, Reminder, Source
 from cellway.cases.parts import Part
 from cellway.cases.search import search_key
 from cellway.cases.signals import case_opened
@@ -187,24 +187,9 @@ def record_inquiry(
 ) -> Inquiry:
     """Record an inquiry as received (by chat, email, phone...)."""
     require_perm(by, "cases.open_case", "record inquiries")
-    for value, limit, what in (
-        (full_name, limits.NAME, "The name"),
-        (country, limits.COUNTRY, "The country"),
-        (language, limits.LANGUAGE, "The language"),
-        (email, limits.EMAIL, "The email address"),
-        (phone, limits.PHONE, "The phone number"),
-        (message, limits.MESSAGE, "The message"),
-    ):
-        limits.check_length(value, limit, what)
-    if not full_name.strip():
-        raise Refusal("An inquiry needs the person's name.")
+    _check_inquiry_fields(full_name=full_name, country=country, language=language, email=email, phone=phone, message=message)
     if source not in Source.values:
         raise Refusal(f"Say how they reached us: one of {', '.join(Source.values)}.")
-    if email:
-        try:
-            validate_email(email)
-        except ValidationError:
-            raise Refusal(f"{email} is not an email address.") from None
     return Inquiry.objects.create(
         full_name=full_name.strip(),
         country=country,
@@ -219,6 +204,129 @@ def record_inquiry(
     )
 
 
+def _check_inquiry_fields(*, full_name: str, country: str, language: str, email: str, phone: str, message: str) -> None:
+    for value, limit, what in (
+        (full_name, limits.NAME, "The name"),
+        (country, limits.COUNTRY, "The country"),
+        (language, limits.LANGUAGE, "The language"),
+        (email, limits.EMAIL, "The email address"),
+        (phone, limits.PHONE, "The phone number"),
+        (message, limits.MESSAGE, "The message"),
+    ):
+        limits.check_length(value, limit, what)
+    if not full_name.strip():
+        raise Refusal("An inquiry needs the person's name.")
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise Refusal(f"{email} is not an email address.") from None
+
+
+# Inquiries from the public site: how many one client address, and one email address, may send in a window
+# (count, seconds). Counted in Django's cache (Redis in production), so every worker sees the same count.
+WEB_LIMIT_PER_ADDRESS = (5, 60 * 60)
+WEB_LIMIT_PER_EMAIL = (3, 24 * 60 * 60)
+
+
+class WebInquiryRefused(Refusal):
+    """The public site refuses an inquiry. `reason` ("spam", "address", "email") lets the site say it in the
+    visitor's language; `message` is for the log and the staff."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+def _web_counters(address: str, email: str) -> list[tuple[str, str, tuple[int, int]]]:
+    return [
+        ("address", f"cases:web-inquiry:address:{address}", WEB_LIMIT_PER_ADDRESS),
+        ("email", f"cases:web-inquiry:email:{email.strip().casefold()}", WEB_LIMIT_PER_EMAIL),
+    ]
+
+
+def check_web_inquiry(*, address: str, email: str = "", honeypot: str = "") -> None:
+    """Whether the public site takes an inquiry from this client address and email: the honeypot field is
+    empty (people never see it; form-filling robots fill it) and neither has sent too many lately."""
+    if honeypot.strip():
+        raise WebInquiryRefused("spam", "The hidden field was filled in: a robot, not a person.")
+    from django.core.cache import cache
+
+    for reason, key, (limit, _window) in _web_counters(address, email):
+        if (reason == "address" or email) and int(cache.get(key, 0)) >= limit:
+            raise WebInquiryRefused(reason, f"Too many inquiries from this {reason} lately ({limit}).")
+
+
+def _count_web_inquiry(address: str, email: str) -> None:
+    """Count one inquiry against the address and the email; refuse if another request took the last place
+    since the check (cache.add then incr is atomic, so two at once cannot both pass)."""
+    from django.core.cache import cache
+
+    for reason, key, (limit, window) in _web_counters(address, email):
+        if reason == "email" and not email:
+            continue
+        cache.add(key, 0, timeout=window)
+        if cache.incr(key) > limit:
+            raise WebInquiryRefused(reason, f"Too many inquiries from this {reason} lately ({limit}).")
+
+
+def receive_web_inquiry(
+    *,
+    full_name: str,
+    email: str,
+    asker: str,
+    condition: Condition,
+    country: str,
+    language: str,
+    date_of_birth: dt.date | None,
+    message: str,
+    consent_version: str,
+    address: str,
+    site_language: str,
+    phone: str = "",
+    honeypot: str = "",
+) -> Case:
+    """An inquiry sent from the public site: no staff user, source "website". It opens a case at once (the care
+    team's inquiry queue shows it) and the visitor gets an acknowledgement in the language they wrote in.
+
+    Refused with nothing written: the honeypot filled, too many from the address or the email, no consent to
+    process health data, a date of birth in the future, or what `record_inquiry` refuses."""
+    check_web_inquiry(address=address, email=email, honeypot=honeypot)
+    if not consent_version:
+        raise Refusal("We can only read your inquiry if you agree that we process your health data.")
+    if asker not in Asker.values:
+        raise Refusal(f"Say who is asking: one of {', '.join(Asker.values)}.")
+    if not email.strip():
+        raise Refusal("An inquiry from the site needs an email address: it is how we answer.")
+    now = timezone.now()
+    if date_of_birth is not None and not (dt.date(1900, 1, 1) <= date_of_birth <= timezone.localdate(now)):
+        raise Refusal("The date of birth must be a real date in the past.")
+    _check_inquiry_fields(full_name=full_name, country=country, language=language, email=email, phone=phone, message=message)
+    with transaction.atomic():
+        _count_web_inquiry(address, email)
+        inquiry = Inquiry.objects.create(
+            full_name=full_name.strip(),
+            country=country.strip(),
+            language=language,
+            condition=condition,
+            source=Source.WEBSITE,
+            message=message,
+            email=email.strip(),
+            phone=phone.strip(),
+            received_at=now,
+            recorded_by=None,
+            asker=asker,
+            date_of_birth=date_of_birth,
+            site_language=site_language,
+            consent_version=consent_version,
+            consent_at=now,
+            consent_address=address or None,
+        )
+        case = _open_case(inquiry, by=None)
+        notify.later(notify.inquiry_received, case_id=case.pk, language=site_language)
+    return case
+
+
 def check_open_case(*, by: User) -> None:
     require_perm(by, "cases.open_case", "open cases")
 
@@ -227,6 +335,11 @@ def check_open_case(*, by: User) -> None:
 def open_case(*, inquiry: Inquiry, by: User) -> Case:
     """Open a case for an inquiry: a patient record, a case code and its records checklist."""
     check_open_case(by=by)
+    return _open_case(inquiry, by=by)
+
+
+def _open_case(inquiry: Inquiry, *, by: User | None) -> Case:
+    """Open the case (in the caller's transaction); `by` is None for an inquiry from the public site."""
     inquiry = Inquiry.objects.select_for_update().get(pk=inquiry.pk)
     if Case.objects.filter(inquiry=inquiry).exists():
         raise StageConflict(f"A case is already open for this inquiry ({inquiry.case.code}).")
@@ -237,6 +350,7 @@ def open_case(*, inquiry: Inquiry, by: User) -> Case:
         phone=inquiry.phone,
         country=inquiry.country,
         language=inquiry.language,
+        date_of_birth=inquiry.date_of_birth,
     )
     now = timezone.now()
     local_year = timezone.localtime(now, timezone=_clinic_zone()).year

@@ -11,4 +11,6 @@ urlpatterns = [
     path("conditions/<slug:slug>/", views.condition, name="condition"),
     path("how-we-proceed/", views.how_we_proceed, name="how_we_proceed"),
     path("outcomes/methods/", views.methods, name="methods"),
+    path("inquiry/", views.inquiry, name="inquiry"),
+    path("inquiry/sent/", views.inquiry_sent, name="inquiry_sent"),
 ]

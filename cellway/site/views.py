@@ -10,11 +10,15 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 from django.views.defaults import page_not_found
 
+from cellway.cases.services import WebInquiryRefused, check_web_inquiry, receive_web_inquiry
+from cellway.errors import Refusal
 from cellway.evidence.models import EvidenceKind
 from cellway.evidence.selectors import live_page, live_pages
 from cellway.site.clinic import clinic_outcomes, journey_numbers, packages
+from cellway.site.forms import CONSENT_VERSION, HONEYPOT, InquiryForm
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -102,3 +106,54 @@ def methods(request: HttpRequest) -> HttpResponse:
     from cellway.outcomes import conf
 
     return render(request, "site/methods.html", {"minimum": conf.min_cohort(), "lost_after_days": conf.lost_after_days()})
+
+
+def _client_address(request: HttpRequest) -> str:
+    return str(request.META.get("REMOTE_ADDR") or "")
+
+
+REFUSED = {
+    "spam": _("Your inquiry looked like it was sent by a program, so it was not sent."),
+    "address": _("Too many inquiries have been sent from your connection in the last hour."),
+    "email": _("Too many inquiries have been sent with this email address today."),
+}
+
+
+def inquiry(request: HttpRequest) -> HttpResponse:
+    """The web inquiry: it opens a case the care team sees at once (cases.services.receive_web_inquiry)."""
+    address = _client_address(request)
+    form = InquiryForm(request.POST or None)
+    if request.method == "POST":
+        try:
+            check_web_inquiry(address=address, email=str(request.POST.get("email", "")), honeypot=str(request.POST.get(HONEYPOT, "")))
+        except WebInquiryRefused as refused:
+            return render(request, "site/inquiry_refused.html", {"why": REFUSED[refused.reason]}, status=429)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                receive_web_inquiry(
+                    full_name=data["full_name"],
+                    email=data["email"],
+                    phone=data["phone"],
+                    asker=data["asker"],
+                    condition=data["condition"],
+                    country=data["country"],
+                    language=data["language"],
+                    date_of_birth=data["date_of_birth"],
+                    message=data["message"],
+                    consent_version=CONSENT_VERSION if data["consent"] else "",
+                    address=address,
+                    site_language=translation.get_language(),
+                    honeypot=data[HONEYPOT],
+                )
+            except WebInquiryRefused as refused:
+                return render(request, "site/inquiry_refused.html", {"why": REFUSED[refused.reason]}, status=429)
+            except Refusal as refusal:
+                form.add_error(None, _("We could not send your inquiry: please check what you wrote.") + " " + refusal.message)
+            else:
+                return HttpResponseRedirect(reverse("site:inquiry_sent"))
+    return render(request, "site/inquiry.html", {"form": form}, status=422 if form.is_bound else 200)
+
+
+def inquiry_sent(request: HttpRequest) -> HttpResponse:
+    return render(request, "site/inquiry_sent.html")

@@ -1,0 +1,45 @@
+"""The public site's forms: what a visitor types, bounded like the models; the rules are the services'."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from cellway import limits
+from cellway.cases.models import Asker, Condition
+
+# The consent text's version: stored with each inquiry, so what the visitor agreed to can be read back.
+# Change it whenever CONSENT_TEXT changes.
+CONSENT_VERSION = "health-data-2026-12-01"
+CONSENT_TEXT = _(
+    "I agree that the clinic processes the health information I send (including my records) to answer this "
+    "inquiry and assess whether its therapy may help. I can withdraw this consent at any time by writing to the clinic."
+)
+# The languages the clinic answers in (stored as the patient's language, in English, as the console shows it).
+LANGUAGE_CHOICES = [("English", _("English")), ("Chinese", _("Chinese")), ("Arabic", _("Arabic"))]
+# The honeypot's name: a field people never see (hidden by the stylesheet and from assistive technology).
+HONEYPOT = "website"
+
+
+class InquiryForm(forms.Form):
+    asker = forms.ChoiceField(
+        label=_("Who is asking?"),
+        choices=[(Asker.PATIENT, _("I am the patient")), (Asker.FAMILY, _("I am writing for a family member or friend"))],
+        widget=forms.RadioSelect,
+    )
+    full_name = forms.CharField(label=_("The patient's full name"), max_length=limits.NAME)
+    date_of_birth = forms.DateField(label=_("The patient's date of birth"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    condition = forms.ModelChoiceField(label=_("Condition"), queryset=Condition.objects.order_by("name"), empty_label=None)
+    country = forms.CharField(label=_("Country where the patient lives"), max_length=limits.COUNTRY)
+    language = forms.ChoiceField(label=_("Preferred language for our answer"), choices=LANGUAGE_CHOICES)
+    email = forms.EmailField(label=_("Your email address"), max_length=limits.EMAIL)
+    phone = forms.CharField(label=_("Your phone number (optional)"), max_length=limits.PHONE, required=False)
+    message = forms.CharField(
+        label=_("Tell us about the patient's condition"), max_length=limits.MESSAGE, widget=forms.Textarea(attrs={"rows": 6})
+    )
+    consent = forms.BooleanField(label=CONSENT_TEXT, required=True)
+    website = forms.CharField(
+        label=_("Leave this field empty"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )

@@ -1,0 +1,177 @@
+"""The web inquiry: it opens a case the care team sees at once, with its consent recorded, and acknowledges the
+visitor in their language through the one mail path; honeypot and rate limits refuse with a clear page and
+nothing written."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.core import mail
+from django.test import Client
+
+from cellway.cases import services
+from cellway.cases.models import Case, Condition, Inquiry, Patient
+from cellway.cases.selectors import queue
+from cellway.cases.stages import Stage
+from cellway.errors import Refusal
+from cellway.site.forms import CONSENT_VERSION
+
+pytestmark = pytest.mark.django_db
+
+
+def filled(**changes: str) -> dict[str, str]:
+    data = {
+        "asker": "family",
+        "full_name": "Elena Popescu",
+        "date_of_birth": "1980-03-14",
+        "condition": str(Condition.objects.get(code="ms").pk),
+        "country": "Romania",
+        "language": "English",
+        "email": "elena@example.org",
+        "phone": "",
+        "message": "My mother has had relapsing MS since 2015.",
+        "consent": "on",
+        "website": "",
+    }
+    data.update(changes)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def send(client: Client, lang: str = "en", address: str = "203.0.113.7", **changes: str) -> Any:
+    return client.post(f"/{lang}/inquiry/", filled(**changes), REMOTE_ADDR=address)
+
+
+def test_the_form_is_offered_in_each_language(client: Client) -> None:
+    for lang, words in (("en", "Write to us"), ("zh-hans", "联系我们"), ("ar", "راسلنا")):
+        response = client.get(f"/{lang}/inquiry/")
+        assert response.status_code == 200
+        assert words in response.content.decode()
+
+
+def test_an_inquiry_opens_a_case_in_the_care_queue_with_its_consent_and_acknowledges_in_the_visitors_language(
+    client: Client, staff: dict[str, Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    mail.outbox = []
+    with django_capture_on_commit_callbacks(execute=True):
+        response = send(client, lang="ar")
+    assert response.status_code == 302
+    assert response["Location"] == "/ar/inquiry/sent/"
+    inquiry = Inquiry.objects.get()
+    assert (inquiry.source, inquiry.recorded_by, inquiry.asker) == ("website", None, "family")
+    assert inquiry.date_of_birth == dt.date(1980, 3, 14)
+    assert (inquiry.consent_version, inquiry.consent_address, inquiry.site_language) == (CONSENT_VERSION, "203.0.113.7", "ar")
+    assert inquiry.consent_at is not None
+    case = Case.objects.get(inquiry=inquiry)
+    assert case.patient.date_of_birth == dt.date(1980, 3, 14)
+    assert list(queue(staff["carla"], {Stage.INQUIRY})) == [case]
+    opened = case.events.get()
+    assert opened.actor is None and "website" in opened.summary.lower()
+    to_visitor = [m for m in mail.outbox if m.to == ["elena@example.org"]]
+    assert len(to_visitor) == 1
+    assert case.code in to_visitor[0].body and "استفسار" in to_visitor[0].subject
+    assert any(staff["carla"].email in m.to for m in mail.outbox)
+
+
+def test_the_honeypot_refuses_with_a_clear_page_and_writes_nothing(client: Client) -> None:
+    response = send(client, website="http://spam.example")
+    assert response.status_code == 429
+    assert "was not sent" in response.content.decode()
+    assert not Inquiry.objects.exists() and not Patient.objects.exists()
+
+
+def test_a_flood_from_one_address_is_refused_after_the_limit(client: Client) -> None:
+    limit = services.WEB_LIMIT_PER_ADDRESS[0]
+    for n in range(limit):
+        assert send(client, email=f"p{n}@example.org").status_code == 302
+    response = send(client, email="another@example.org")
+    assert response.status_code == 429
+    assert "your connection" in response.content.decode()
+    assert Inquiry.objects.count() == limit
+    # Another address is not held back by it.
+    assert send(client, address="198.51.100.2", email="other@example.org").status_code == 302
+
+
+def test_one_email_is_limited_from_every_address(client: Client) -> None:
+    limit = services.WEB_LIMIT_PER_EMAIL[0]
+    for n in range(limit):
+        assert send(client, address=f"198.51.100.{n + 10}", email="Same@Example.org").status_code == 302
+    response = send(client, address="198.51.100.99", email="same@example.org")
+    assert response.status_code == 429
+    assert "this email address" in response.content.decode()
+    assert Inquiry.objects.count() == limit
+
+
+def test_the_service_counts_atomically_even_past_the_check(db: None) -> None:
+    """Two requests passing the check at once: the count taken while writing refuses the one too many."""
+    from django.core.cache import cache
+
+    limit = services.WEB_LIMIT_PER_ADDRESS[0]
+    cache.set("cases:web-inquiry:address:192.0.2.1", limit, 60)
+    with pytest.raises(services.WebInquiryRefused):
+        services._count_web_inquiry("192.0.2.1", "")
+
+
+@pytest.mark.parametrize(
+    ("changes", "error"),
+    [
+        ({"consent": None}, "consent"),
+        ({"email": "not-an-address"}, "email"),
+        ({"date_of_birth": "2999-01-01"}, "date of birth"),
+        ({"date_of_birth": "31/02/1980"}, "date_of_birth"),
+        ({"asker": "robot"}, "asker"),
+        ({"full_name": "x" * 201}, "full_name"),
+        ({"condition": "999999"}, "condition"),
+    ],
+)
+def test_bad_input_is_shown_on_the_form_and_nothing_is_written(client: Client, changes: dict[str, Any], error: str) -> None:
+    response = send(client, **changes)
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert 'class="error"' in html or 'role="alert"' in html
+    assert not Inquiry.objects.exists() and not Patient.objects.exists()
+
+
+def test_the_service_refuses_without_consent(db: None) -> None:
+    with pytest.raises(Refusal, match="agree"):
+        services.receive_web_inquiry(
+            full_name="A B",
+            email="a@example.org",
+            asker="patient",
+            condition=Condition.objects.get(code="ms"),
+            country="Chile",
+            language="English",
+            date_of_birth=None,
+            message="",
+            consent_version="",
+            address="192.0.2.5",
+            site_language="en",
+        )
+    assert not Inquiry.objects.exists()
+
+
+def test_a_failed_write_leaves_no_inquiry_and_mails_nobody(
+    db: None, monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any
+) -> None:
+    mail.outbox = []
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(services, "_next_code", broken)
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
+        services.receive_web_inquiry(
+            full_name="A B",
+            email="a@example.org",
+            asker="patient",
+            condition=Condition.objects.get(code="ms"),
+            country="Chile",
+            language="English",
+            date_of_birth=None,
+            message="",
+            consent_version=CONSENT_VERSION,
+            address="192.0.2.5",
+            site_language="en",
+        )
+    assert not Inquiry.objects.exists() and mail.outbox == []
