@@ -10,7 +10,20 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 
 from cellway.cases.stages import Stage
-from cellway.console.tests.browser import PHONE, browser, browser_db, overflows, screenshot, visit, wait, widest_elements
+from cellway.console.tests.browser import (
+    DESKTOP,
+    PHONE,
+    browser,
+    browser_db,
+    overflows,
+    screenshot,
+    set_date,
+    submit,
+    type_into,
+    visit,
+    wait,
+    widest_elements,
+)
 from cellway.site.tests.axe import axe_violations
 from cellway.site.tests.own_host import foreign_references
 
@@ -19,7 +32,7 @@ __all__ = ["browser"]
 pytestmark = [pytest.mark.browser, browser_db]
 
 LANGUAGES = ("en", "zh-hans", "ar")
-PAGES = ("", "conditions/multiple-sclerosis/", "how-we-proceed/", "outcomes/methods/", "conditions/no-such-page/")
+PAGES = ("", "conditions/multiple-sclerosis/", "how-we-proceed/", "outcomes/methods/", "inquiry/", "conditions/no-such-page/")
 
 
 @pytest.fixture
@@ -108,3 +121,35 @@ def test_the_outcome_figures_fit_a_phone_and_pass_axe(
     browser.set_window_size(*PHONE)
     assert not overflows(browser), widest_elements(browser)
     screenshot(browser, f"site-{language}-ms-figures")
+
+
+def test_an_inquiry_sent_in_arabic_reaches_the_care_queue(browser: WebDriver, live_server: Any, staff: dict[str, Any]) -> None:
+    import datetime as dt
+
+    from django.core import mail
+
+    from cellway.cases.models import Case
+
+    mail.outbox = []
+    visit(browser, live_server, "/ar/inquiry/")
+    assert axe_violations(browser) == []
+    browser.set_window_size(*PHONE)
+    assert not overflows(browser), widest_elements(browser)
+    browser.set_window_size(*DESKTOP)
+    page = browser.find_element(By.CSS_SELECTOR, "form.inquiry")
+    page.find_element(By.CSS_SELECTOR, "input[name=asker][value=patient]").click()
+    type_into(page.find_element(By.NAME, "full_name"), "ليلى حداد")
+    set_date(browser, page.find_element(By.NAME, "date_of_birth"), dt.date(1979, 5, 2))
+    type_into(page.find_element(By.NAME, "country"), "الأردن")
+    type_into(page.find_element(By.NAME, "email"), "layla@example.org")
+    type_into(page.find_element(By.NAME, "message"), "أعاني من التصلب المتعدد منذ عام 2012.")
+    # The honeypot is out of sight: a person never fills it.
+    assert not page.find_element(By.NAME, "website").is_displayed() or page.find_element(By.NAME, "website").rect["x"] < 0
+    page.find_element(By.NAME, "consent").click()
+    screenshot(browser, "site-ar-inquiry-filled")
+    submit(browser, page.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+    assert browser.current_url == live_server.url + "/ar/inquiry/sent/"
+    assert axe_violations(browser) == []
+    screenshot(browser, "site-ar-inquiry-sent")
+    case = Case.objects.select_related("patient", "inquiry").get()
+    assert (case.stage, case.patient.full_name, case.inquiry.source) == (Stage.INQUIRY, "ليلى حداد", "website")
