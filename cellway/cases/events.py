@@ -19,6 +19,7 @@ class EventKind(models.TextChoices):
     OPENED = "opened", "Case opened"
     ASSIGNED = "assigned", "Reassigned"
     NOTE = "note", "Note"
+    PATIENT_LINKED = "patient.linked", "Linked to a returning patient"
     # Records
     RECORDS = "records", "Records checklist"
     RECORD_UPLOADED = "record.uploaded", "Record added"
@@ -56,6 +57,7 @@ PART_OF: dict[EventKind, Part] = {
     EventKind.OPENED: Part.IDENTITY,
     EventKind.ASSIGNED: Part.IDENTITY,
     EventKind.NOTE: Part.CONTACT,
+    EventKind.PATIENT_LINKED: Part.IDENTITY,
     EventKind.RECORDS: Part.RECORDS,
     EventKind.RECORD_UPLOADED: Part.RECORDS,
     EventKind.RECORD_RESENT: Part.RECORDS,

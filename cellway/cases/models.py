@@ -102,6 +102,10 @@ class Inquiry(models.Model):
     consent_version = models.CharField(max_length=40, blank=True)
     consent_at = models.DateTimeField(null=True, blank=True)
     consent_address = models.GenericIPAddressField(null=True, blank=True)
+    # An existing patient this inquiry's person matches (email, phone, or name and date of birth): the care team
+    # links the inquiry to them or confirms a new person. Set by cases.services.receive_web_inquiry.
+    possible_duplicate = models.ForeignKey(Patient, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    duplicate_because = models.CharField(max_length=80, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -14,7 +14,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Replace
 from django.utils import timezone
 from django.utils.functional import cached_property
 
@@ -270,6 +271,34 @@ def _count_web_inquiry(address: str, email: str) -> None:
             raise WebInquiryRefused(reason, f"Too many inquiries from this {reason} lately ({limit}).")
 
 
+def _name_words(name: str) -> str:
+    """A name's search key with its words in order, so 'Popescu Elena' meets 'Elena Popescu'."""
+    return " ".join(sorted(search_key(name).split()))
+
+
+def matching_patient(*, email: str, phone: str, full_name: str, date_of_birth: dt.date | None) -> tuple[Patient, str] | None:
+    """An existing patient who is probably the same person, and why: the same email, the same phone number
+    (digits compared), or the same name (accents, case and word order ignored) and date of birth."""
+    if email.strip():
+        found = Patient.objects.filter(email__iexact=email.strip()).order_by("pk").first()
+        if found:
+            return found, "same email"
+    digits = "".join(c for c in phone if c.isdigit())
+    if len(digits) >= 6:
+        bare: Any = F("phone")
+        for sign in (" ", "-", "(", ")", "+", ".", "/"):
+            bare = Replace(bare, Value(sign), Value(""))
+        found = Patient.objects.annotate(digits=bare).filter(digits=digits).order_by("pk").first()
+        if found:
+            return found, "same phone number"
+    if date_of_birth is not None:
+        words = _name_words(full_name)
+        for candidate in Patient.objects.filter(date_of_birth=date_of_birth).order_by("pk"):
+            if _name_words(candidate.full_name) == words:
+                return candidate, "same name and date of birth"
+    return None
+
+
 def receive_web_inquiry(
     *,
     full_name: str,
@@ -287,7 +316,8 @@ def receive_web_inquiry(
     honeypot: str = "",
 ) -> Case:
     """An inquiry sent from the public site: no staff user, source "website". It opens a case at once (the care
-    team's inquiry queue shows it) and the visitor gets an acknowledgement in the language they wrote in.
+    team's inquiry queue shows it, flagged when the person matches an existing patient: `matching_patient`)
+    and the visitor gets an acknowledgement in the language they wrote in.
 
     Refused with nothing written: the honeypot filled, too many from the address or the email, no consent to
     process health data, a date of birth in the future, or what `record_inquiry` refuses."""
@@ -304,7 +334,10 @@ def receive_web_inquiry(
     _check_inquiry_fields(full_name=full_name, country=country, language=language, email=email, phone=phone, message=message)
     with transaction.atomic():
         _count_web_inquiry(address, email)
+        match = matching_patient(email=email, phone=phone, full_name=full_name, date_of_birth=date_of_birth)
         inquiry = Inquiry.objects.create(
+            possible_duplicate=match[0] if match else None,
+            duplicate_because=match[1] if match else "",
             full_name=full_name.strip(),
             country=country.strip(),
             language=language,
@@ -324,6 +357,40 @@ def receive_web_inquiry(
         )
         case = _open_case(inquiry, by=None)
         notify.later(notify.inquiry_received, case_id=case.pk, language=site_language)
+    return case
+
+
+def check_link_patient(*, case: Case, by: User) -> None:
+    """Attach a website inquiry's case to the existing patient it was flagged as: care or liaison, while the
+    case is still an inquiry, and only to the patient the flag names."""
+    require_perm(by, "cases.open_case", "link inquiries to returning patients")
+    expect_stage(case, Stage.INQUIRY, "link this inquiry to a returning patient")
+    inquiry = case.inquiry
+    if inquiry is None or inquiry.possible_duplicate_id is None:
+        raise Refusal("This inquiry matches no existing patient.")
+    if case.patient_id == inquiry.possible_duplicate_id:
+        raise StageConflict("This inquiry is already linked to the returning patient.")
+
+
+def link_patient(*, case: Case, by: User) -> Case:
+    """The case becomes the returning patient's (a new course of care for them); the patient record the website
+    opened for the inquiry is removed, so the person is one patient. On the trail with both patients named."""
+    with transaction.atomic():
+        case = lock_case(case)
+        check_link_patient(case=case, by=by)
+        assert case.inquiry is not None and case.inquiry.possible_duplicate is not None
+        opened_for, returning = case.patient, case.inquiry.possible_duplicate
+        case.patient = returning
+        case.save(update_fields=["patient"])
+        CaseEvent.objects.create(
+            case=case,
+            actor=by,
+            kind=EventKind.PATIENT_LINKED,
+            summary=f"Linked to returning patient {returning.full_name} ({case.inquiry.duplicate_because})",
+            data={"patient": str(returning.uuid), "removed_patient": str(opened_for.uuid)},
+        )
+        if not Case.objects.filter(patient=opened_for).exists():
+            opened_for.delete()
     return case
 
 

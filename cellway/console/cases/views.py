@@ -81,7 +81,7 @@ def queue(request: HttpRequest, key: str) -> HttpResponse:
     # a later page no longer joins and counts every case it skips, and the
     # page count is a plain COUNT(*). Same two queries as paginating `qs`.
     page = Paginator(qs.values("pk"), PAGE_SIZE).get_page(request.GET.get("page"))
-    cases_on_page = qs.filter(pk__in=cast("QuerySet[Case, dict[str, Any]]", page.object_list))
+    cases_on_page = qs.filter(pk__in=cast("QuerySet[Case, dict[str, Any]]", page.object_list)).select_related("inquiry")
     if q.show_missing:
         missing = with_missing_count(Case.objects.filter(pk=OuterRef("pk")).order_by()).values("missing")
         cases_on_page = cases_on_page.annotate(missing=Subquery(missing))

@@ -175,3 +175,71 @@ def test_a_failed_write_leaves_no_inquiry_and_mails_nobody(
             site_language="en",
         )
     assert not Inquiry.objects.exists() and mail.outbox == []
+
+
+def existing_patient(staff: dict[str, Any], **fields: Any) -> Patient:
+    inquiry = services.record_inquiry(
+        by=staff["carla"],
+        full_name=fields.pop("full_name", "Ștefan Dumitrescu"),
+        country="Romania",
+        language="English",
+        condition=Condition.objects.get(code="ms"),
+        source="email",
+        email=fields.pop("email", "stefan@example.org"),
+        phone=fields.pop("phone", "+40 721 000 111"),
+    )
+    patient = services.open_case(inquiry=inquiry, by=staff["carla"]).patient
+    Patient.objects.filter(pk=patient.pk).update(**fields)
+    return Patient.objects.get(pk=patient.pk)
+
+
+@pytest.mark.parametrize(
+    ("changes", "because"),
+    [
+        ({"email": "STEFAN@example.org"}, "same email"),
+        ({"phone": "+40 721 000 112"}, None),
+        ({"phone": "+40 (721) 000111"}, "same phone number"),
+        ({"full_name": "dumitrescu stefan", "date_of_birth": "1975-06-01"}, "same name and date of birth"),
+        ({"full_name": "Stefan Dumitrescu", "date_of_birth": "1975-06-02"}, None),
+    ],
+)
+def test_an_inquiry_from_a_known_person_is_flagged_never_silently_a_second_patient(
+    client: Client, as_user: Any, staff: dict[str, Any], changes: dict[str, str], because: str | None
+) -> None:
+    known = existing_patient(staff, date_of_birth=dt.date(1975, 6, 1))
+    assert send(client, **{"email": "someone.else@example.org", "full_name": "Maria Ionescu", **changes}).status_code == 302
+    inquiry = Inquiry.objects.get(source="website")
+    if because is None:
+        assert inquiry.possible_duplicate is None
+        return
+    assert (inquiry.possible_duplicate, inquiry.duplicate_because) == (known, because)
+    page = as_user("carla").get("/queue/records/")
+    assert f"possible returning patient: {because}" in page.content.decode()
+
+
+def test_care_links_a_flagged_inquiry_to_the_returning_patient_once_and_on_the_trail(client: Client, staff: dict[str, Any]) -> None:
+    from cellway.cases.events import EventKind
+    from cellway.errors import NotAllowed, StageConflict
+
+    known = existing_patient(staff)
+    send(client, email="stefan@example.org", full_name="Stefan D.")
+    case = Case.objects.get(inquiry__source="website")
+    assert case.patient != known and Patient.objects.count() == 2
+    with pytest.raises(NotAllowed):
+        services.link_patient(case=case, by=staff["sofia"])
+    services.link_patient(case=case, by=staff["carla"])
+    case.refresh_from_db()
+    assert case.patient == known and Patient.objects.count() == 1
+    linked = case.events.get(kind=EventKind.PATIENT_LINKED)
+    assert linked.actor == staff["carla"] and linked.data["patient"] == str(known.uuid)
+    with pytest.raises(StageConflict, match="already linked"):
+        services.link_patient(case=case, by=staff["carla"])
+    assert case.events.filter(kind=EventKind.PATIENT_LINKED).count() == 1
+
+
+def test_an_unflagged_case_cannot_be_linked(client: Client, staff: dict[str, Any]) -> None:
+    send(client)
+    case = Case.objects.get()
+    with pytest.raises(Refusal, match="matches no existing patient"):
+        services.link_patient(case=case, by=staff["carla"])
+    assert Patient.objects.count() == 1
