@@ -1,4 +1,4 @@
-"""Spine actions on a case: assign it to a specialist, end it."""
+"""Spine actions on a case: assign it to a specialist, end it, link a website inquiry to a returning patient."""
 
 from __future__ import annotations
 
@@ -22,7 +22,13 @@ def _end(case: Case, d: dict[str, Any], user: User) -> str:
     return f"Case ended: {case.get_stage_display()}."
 
 
+def _link_patient(case: Case, d: dict[str, Any], user: User) -> str:
+    case = services.link_patient(case=case, by=user)
+    return f"Linked to the returning patient {case.patient.full_name}."
+
+
 ACTIONS: dict[str, View] = {
+    "link-patient": case_action(None, "link-patient", _link_patient),
     "assign": case_action(forms.AssignForm, "assign", _assign),
     "end": case_action(forms.EndCaseForm, "end", _end),
 }

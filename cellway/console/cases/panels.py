@@ -8,13 +8,13 @@ from typing import Any
 from cellway.cases import selectors
 from cellway.cases.models import Case, CaseEvent
 from cellway.cases.parts import Part
-from cellway.cases.services import check_assign, check_end_case
+from cellway.cases.services import check_assign, check_end_case, check_link_patient
 from cellway.cases.stages import ENDINGS, LABELS, MAIN_PATH, Stage
 from cellway.console.cases import forms
 from cellway.console.panels import CasePage, Panel
 from cellway.errors import allowed
 
-__all__ = ["ENDINGS", "assign", "end", "end_reason", "patient", "stage_bar", "timeline"]
+__all__ = ["ENDINGS", "assign", "end", "end_reason", "link_patient", "patient", "stage_bar", "timeline"]
 
 
 def stage_bar(case: Case, history: list[CaseEvent] | None = None) -> list[dict[str, Any]]:
@@ -84,6 +84,14 @@ def assign(page: CasePage) -> Panel | None:
         "console/panels/assign.html",
         {"suggestions": selectors.suggested_specialists(case), "form": form},
     )
+
+
+def link_patient(page: CasePage) -> Panel | None:
+    """A website inquiry whose person matches an existing patient: offer to make the case theirs."""
+    case = page.case
+    if not allowed(check_link_patient, case=case, by=page.user):
+        return None
+    return Panel("link-patient", "console/panels/link_patient.html", {"inquiry": case.inquiry})
 
 
 def end(page: CasePage) -> Panel | None:

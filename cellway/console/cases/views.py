@@ -37,6 +37,7 @@ PAGE_SIZE = 50
 
 # The case page, top to bottom; the aside panels go to the right-hand column.
 CASE_PANELS: list[PanelSource] = [
+    panels.link_patient,
     records_panels.checklist,
     panels.assign,
     plans_panels.plan,

@@ -243,3 +243,22 @@ def test_an_unflagged_case_cannot_be_linked(client: Client, staff: dict[str, Any
     with pytest.raises(Refusal, match="matches no existing patient"):
         services.link_patient(case=case, by=staff["carla"])
     assert Patient.objects.count() == 1
+
+
+def test_the_case_page_offers_the_link_to_care_and_the_link_works(client: Client, as_user: Any, staff: dict[str, Any]) -> None:
+    known = existing_patient(staff)
+    send(client, email="stefan@example.org", full_name="Stefan D.")
+    case = Case.objects.get(inquiry__source="website")
+    carla = as_user("carla")
+    page = carla.get(f"/cases/{case.uuid}/").content.decode()
+    assert "Possible returning patient" in page and f"/cases/{case.uuid}/link-patient/" in page
+    response = carla.post(f"/cases/{case.uuid}/link-patient/")
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.patient == known
+    assert "Possible returning patient" not in carla.get(f"/cases/{case.uuid}/").content.decode()
+    # A second click (the page still open elsewhere) is refused with a message, nothing changed.
+    again = carla.post(f"/cases/{case.uuid}/link-patient/")
+    assert again.status_code == 422 and "already linked" in again.content.decode()
+    case.refresh_from_db()
+    assert case.patient == known and Patient.objects.count() == 1
