@@ -97,6 +97,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "plans.judge_screening",
         "treatment.complete_treatment",
         "treatment.issue_protocol",
+        # Informed consent is taken by the physician or the nurse (rule 10).
+        "treatment.record_consent",
         "cases.end_case",
         "outcomes.record_assessment",
     ],
@@ -134,6 +136,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         OUTCOMES,
         REGISTRY,
         "treatment.log_session",
+        "treatment.record_consent",
         "outcomes.record_assessment",
         # The bedside: vials handed over, checked against the wristband, given.
         "cells.view_lots",
@@ -159,6 +162,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "outcomes.view_reportedmeasure",
         "outcomes.add_reportedmeasure",
         "outcomes.change_reportedmeasure",
+        # The consent forms the patients sign, versioned per therapy and language.
+        "treatment.view_consentdocument",
+        "treatment.add_consentdocument",
+        "treatment.change_consentdocument",
     ],
 }
 

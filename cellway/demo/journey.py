@@ -10,6 +10,8 @@ import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
 
+from django.core.files.uploadedfile import SimpleUploadedFile
+
 from cellway.accounts.models import User
 from cellway.billing import selectors as billing_selectors
 from cellway.billing import services as billing
@@ -24,7 +26,9 @@ from cellway.records import services as records
 from cellway.records.models import ItemStatus
 from cellway.travel import services as travel
 from cellway.travel.models import TaskStatus
+from cellway.treatment import selectors as treatment_selectors
 from cellway.treatment import services as treatment
+from cellway.treatment.models import ConsentDocument, Therapy
 
 ORDER = list(MAIN_PATH)
 
@@ -147,7 +151,38 @@ def _arrive(case: Case, staff: Staff, arrival: dt.date | None) -> None:
     travel.mark_arrived(case=case, by=staff["lena"])
 
 
+def ensure_consent_documents() -> None:
+    """The demo clinic's consent forms: each therapy in English and Portuguese, version 1 (the administrator keeps them)."""
+    for therapy in Therapy:
+        for language in ("English", "Portuguese"):
+            ConsentDocument.objects.get_or_create(
+                therapy=therapy,
+                language=language,
+                version=1,
+                defaults={
+                    "title": f"Informed consent: {therapy.label}",
+                    "text": CONSENT_TEXT.format(therapy=therapy.label),
+                    "effective_from": dt.date(2026, 1, 1),
+                },
+            )
+
+
+def give_consent(case: Case, staff: Staff) -> None:
+    """The nurse records the patient's signed consent to every planned therapy, scanned, in the patient's language."""
+    ensure_consent_documents()
+    case = Case.objects.select_related("patient").get(pk=case.pk)
+    for therapy in treatment_selectors.therapies_planned(case):
+        document = ConsentDocument.objects.filter(therapy=therapy, language=case.patient.language, retired=False).first()
+        assert document is not None, f"No consent form for {therapy} in {case.patient.language}"
+        scan = SimpleUploadedFile(f"consent-{therapy}.pdf", b"%PDF-1.4\n" + f"Signed consent {case.code} {therapy}".encode() * 8)
+        treatment.record_consent(
+            case=case, by=staff["nina"], document=document, signed_on=clinic_today(), taken_by=_specialist(case, staff), scan=scan
+        )
+
+
 def _log_first_session(case: Case, staff: Staff, arrival: dt.date | None) -> None:
+    if not case.consents.exists():
+        give_consent(case, staff)
     today = clinic_today()
     day = min(today, max(case.first_therapy_day or today, case.arrival_date or today))
     treatment.log_session(case=case, by=staff["nina"], kind="iv", day=day, given="50 million wjMSCs IV")
@@ -189,5 +224,10 @@ Keep the home exercise programme: 30 minutes of walking and the stretching sheet
 Continue your current medication unless your neurologist advises otherwise.
 Call the clinic at once for fever above 38 °C, severe headache, or new weakness.
 Follow-up assessments: 1, 3, 6 and 12 months after treatment (dates in your portal)."""
+
+CONSENT_TEXT = """You are invited to receive {therapy}. It is investigational: its benefit for your condition is not proven.
+Risks: fever, headache, infection at the puncture or infusion site, allergic reaction; unknown long-term effects.
+Alternatives: the treatments your neurologist offers, or no treatment.
+You may withdraw your consent at any time, without giving a reason and without losing your other care."""
 
 ZERO = Decimal(0)

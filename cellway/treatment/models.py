@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.text import capfirst
 
 from cellway import limits
 from cellway.audit.append_only import AppendOnlyMixin
@@ -13,6 +15,7 @@ from cellway.audit.signatures import Signature
 from cellway.billing.models import BalanceOverride
 from cellway.cases.models import Case
 from cellway.cells.models import Route, Vial
+from cellway.records.models import RecordFile
 
 
 class SessionKind(models.TextChoices):
@@ -128,3 +131,86 @@ class Administration(AppendOnlyMixin, models.Model):
 
     def __str__(self) -> str:
         return f"{self.vial} to {self.case_id}"
+
+
+# --- Informed consent (rule 10) -------------------------------------------------------------------
+
+
+class Therapy(models.TextChoices):
+    """What a patient consents to. Every plan gives cells; a plan with intrathecal infusions adds the puncture."""
+
+    CELLS = "cells", "investigational cell therapy (wjMSCs)"
+    INTRATHECAL = "intrathecal", "intrathecal administration (lumbar puncture)"
+
+
+class ConsentDocument(models.Model):
+    """One version of a consent form for one therapy in one language, kept by the clinic administrator.
+
+    Once a consent has been recorded on it, its text is what the patient signed: the admin then lets
+    only `retired` change (see treatment/admin.py), and each consent keeps the text's SHA-256.
+    """
+
+    therapy = models.CharField(max_length=16, choices=Therapy.choices)
+    # The patient's language as the case records it ("Portuguese"); compared without regard to case.
+    language = models.CharField(max_length=limits.LANGUAGE)
+    version = models.PositiveSmallIntegerField()
+    title = models.CharField(max_length=limits.SHORT)
+    text = models.TextField(
+        max_length=limits.DOCUMENT,
+        help_text="The form as the patient reads it: the investigational therapy, its risks, the alternatives, the right to withdraw.",
+    )
+    effective_from = models.DateField()
+    retired = models.BooleanField(default=False, help_text="A retired version is no longer offered for new consents.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["therapy", "language", "-version"]
+        constraints = [models.UniqueConstraint(fields=["therapy", "language", "version"], name="one_consent_document_version")]
+
+    def __str__(self) -> str:
+        return f"{capfirst(self.get_therapy_display())}, {self.language}, version {self.version}"
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.text.encode()).hexdigest()
+
+
+class Consent(AppendOnlyMixin, models.Model):
+    """A patient's informed consent to one therapy: the version signed, the scan, who took it. Append-only.
+
+    Valid until withdrawn (a `ConsentWithdrawal` row); no session starts without it (rule 10).
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="consents")
+    therapy = models.CharField(max_length=16, choices=Therapy.choices)
+    document = models.ForeignKey(ConsentDocument, on_delete=models.PROTECT, related_name="consents")
+    document_sha256 = models.CharField(max_length=64)
+    signed_on = models.DateField()
+    # Signed on paper and scanned; the portal's electronic signature will be a second way.
+    scan = models.ForeignKey(RecordFile, on_delete=models.PROTECT, related_name="+")
+    taken_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    witness = models.CharField(max_length=limits.NAME, blank=True)
+    interpreter = models.CharField(max_length=limits.NAME, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["case", "-recorded_at", "-id"]
+        permissions = [("record_consent", "Can record and withdraw patients' informed consent")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} consent to {self.get_therapy_display()}"
+
+
+class ConsentWithdrawal(AppendOnlyMixin, models.Model):
+    """The patient withdrew a consent: from then on nothing that needs it is given. Append-only."""
+
+    consent = models.OneToOneField(Consent, on_delete=models.PROTECT, related_name="withdrawal")
+    withdrawn_on = models.DateField()
+    reason = models.TextField(max_length=limits.REASON)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.consent} withdrawn on {self.withdrawn_on}"

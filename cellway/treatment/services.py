@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -24,20 +25,52 @@ from cellway.clinic import clinic_today
 from cellway.errors import Refusal, StageConflict
 from cellway.months import months_after
 from cellway.outcomes.models import FollowUpAssessment
+from cellway.records import services as records
+from cellway.records.models import RecordFile
 from cellway.treatment import selectors
 from cellway.treatment.bedside import BedsideStop, verify
-from cellway.treatment.models import Administration, BedsideCheck, PostTreatmentProtocol, SessionKind, TreatmentSession, WeightMeasurement
+from cellway.treatment.models import (
+    Administration,
+    BedsideCheck,
+    Consent,
+    ConsentDocument,
+    ConsentWithdrawal,
+    PostTreatmentProtocol,
+    SessionKind,
+    Therapy,
+    TreatmentSession,
+    WeightMeasurement,
+)
 
 AT_THE_CLINIC = frozenset({Stage.ARRIVED, Stage.IN_TREATMENT})
 
 
 def check_log_session(*, case: Case, by: User) -> None:
-    """Sessions at the clinic; none starts while a balance is open without a signed override (rule 6). One query."""
+    """Sessions at the clinic; none starts while a balance is open without a signed override (rule 6), nor
+    without the patient's valid consent to every planned therapy (rule 10). Three queries."""
     require_perm(by, "treatment.log_session", "log treatment sessions")
     expect_stage(case, AT_THE_CLINIC, "log a session")
     money = account(case)
     if money.balance_open and not money.overridden:
         raise Refusal("The balance is still open: no session starts until it is paid, or a finance manager signs an override.")
+    check_consent(case=case)
+
+
+def check_consent(*, case: Case) -> None:
+    """Rule 10: the latest consent to each planned therapy is recorded and not withdrawn. Two queries."""
+    latest: dict[str, Consent] = {}
+    for consent in case.consents.select_related("withdrawal").order_by("-recorded_at", "-id"):
+        latest.setdefault(consent.therapy, consent)
+    for therapy in selectors.therapies_planned(case):
+        held = latest.get(therapy)
+        if held is None:
+            raise Refusal(f"No informed consent to {therapy.label} is recorded: no session starts without it.")
+        withdrawal = getattr(held, "withdrawal", None)
+        if withdrawal is not None:
+            raise Refusal(
+                f"The patient withdrew consent to {therapy.label} on {withdrawal.withdrawn_on:%d %b %Y}: "
+                "nothing that remains is given without a new consent."
+            )
 
 
 def log_session(*, case: Case, by: User, kind: str, day: dt.date, given: str, notes: str = "") -> TreatmentSession:
@@ -257,3 +290,151 @@ def _session_for(*, case: Case, by: User, route: str, infusion: int) -> Treatmen
             given=f"{Route(route).label} {infusion} of {of or infusion}: cells from the vials below",
         )
     return session
+
+
+# --- Informed consent (rule 10) -----------------------------------------------------------------------
+
+# From the signed plan the therapy is known; consent is taken before the first session and, for a new
+# version of the form, during treatment.
+CONSENT_STAGES = frozenset({Stage.CLEARED, Stage.SCHEDULED, Stage.DEPOSIT_PAID, Stage.PAID, Stage.ARRIVED, Stage.IN_TREATMENT})
+
+
+def check_record_consent(*, case: Case, by: User) -> None:
+    require_perm(by, "treatment.record_consent", "record informed consent")
+    expect_stage(case, CONSENT_STAGES, "record consent")
+
+
+def record_consent(
+    *,
+    case: Case,
+    by: User,
+    document: ConsentDocument,
+    signed_on: dt.date,
+    taken_by: User,
+    scan: UploadedFile[bytes] | None,
+    witness: str = "",
+    interpreter: str = "",
+) -> Consent:
+    """Record a consent signed on paper: the version signed, the scan, who took it, a witness or interpreter.
+
+    The scan goes through the records intake's checks (typed by content, size, SHA-256, virus scan); a
+    refused scan refuses the consent and nothing is written. A form in another language than the
+    patient's needs the interpreter's name. Recording the same version again while it holds is refused
+    (a double click); a newer version replaces it.
+    """
+    stored: RecordFile | None = None
+    try:
+        with transaction.atomic():
+            case = lock_case(case)
+            check_record_consent(case=case, by=by)
+            limits.check_length(witness, limits.NAME, "The witness's name")
+            limits.check_length(interpreter, limits.NAME, "The interpreter's name")
+            document = _current_document(document)
+            therapy = Therapy(document.therapy)
+            _check_consent_form(case=case, document=document, signed_on=signed_on, taken_by=taken_by, interpreter=interpreter)
+            held = case.consents.filter(therapy=therapy, withdrawal__isnull=True).select_related("document", "recorded_by").first()
+            if held is not None and held.document.version >= document.version:
+                raise StageConflict(
+                    f"Consent to {therapy.label} on version {held.document.version} was already recorded by "
+                    f"{held.recorded_by} at {timezone.localtime(held.recorded_at):%d %b %Y %H:%M}."
+                )
+            if scan is None:
+                raise Refusal("Attach the scan of the signed form.")
+            stored = records.attach_consent_scan(case=case, upload=scan, by=by)
+            consent = Consent.objects.create(
+                case=case,
+                therapy=therapy,
+                document=document,
+                document_sha256=document.sha256,
+                signed_on=signed_on,
+                scan=stored,
+                taken_by=taken_by,
+                witness=witness.strip(),
+                interpreter=interpreter.strip(),
+                recorded_by=by,
+            )
+            touch(case)
+            summary = f"Consent to {therapy.label} signed on {signed_on:%d %b %Y} ({document}), taken by {taken_by}"
+            if consent.witness:
+                summary += f", witness {consent.witness}"
+            if consent.interpreter:
+                summary += f", interpreter {consent.interpreter}"
+            record_event(
+                case=case,
+                by=by,
+                kind=EventKind.CONSENT,
+                summary=summary,
+                data={"consent": str(consent.uuid), "document": document.pk, "sha256": consent.document_sha256},
+            )
+    except BaseException:
+        if stored is not None:
+            records.forget_uncommitted(stored)
+        raise
+    return consent
+
+
+def _check_consent_form(*, case: Case, document: ConsentDocument, signed_on: dt.date, taken_by: User, interpreter: str) -> None:
+    """The form is one this case's plan needs, signed on a real day while that version held, explained in the
+    patient's language (or through a named interpreter), and taken by someone who takes consent."""
+    therapy = Therapy(document.therapy)
+    if therapy not in selectors.therapies_planned(case):
+        raise Refusal(f"The signed plan has no {therapy.label}: no consent to it is needed.")
+    if signed_on > clinic_today():
+        raise Refusal("A consent cannot be signed on a day that has not come.")
+    if signed_on < document.effective_from:
+        raise Refusal(
+            f"Version {document.version} took effect on {document.effective_from:%d %b %Y}: "
+            f"a form signed on {signed_on:%d %b %Y} was another version."
+        )
+    if signed_on < timezone.localtime(case.opened_at).date():
+        raise Refusal(f"{signed_on:%d %b %Y} is before the case was opened.")
+    if document.language.casefold() != case.patient.language.casefold() and not interpreter.strip():
+        raise Refusal(
+            f"The form is in {document.language} and the patient's language is {case.patient.language}: "
+            "name the interpreter who translated it."
+        )
+    if not taken_by.is_active or not taken_by.has_perm("treatment.record_consent"):
+        raise Refusal(f"{taken_by} does not take informed consent (a specialist or a nurse does).")
+
+
+def _current_document(document: ConsentDocument) -> ConsentDocument:
+    current = ConsentDocument.objects.filter(pk=document.pk).first()
+    if current is None:
+        raise Refusal("That consent form does not exist.")
+    if current.retired:
+        raise Refusal(f"{current} is retired: use the current version of the form.")
+    return current
+
+
+def check_withdraw_consent(*, case: Case, by: User, consent: Consent | None = None) -> None:
+    """A consent still held is withdrawn by a nurse or specialist while something remains to give."""
+    require_perm(by, "treatment.record_consent", "record a withdrawal of consent")
+    expect_stage(case, CONSENT_STAGES, "record a withdrawal of consent")
+    if consent is not None and ConsentWithdrawal.objects.filter(consent=consent).exists():
+        raise StageConflict(f"This consent was already withdrawn on {consent.withdrawal.withdrawn_on:%d %b %Y}.")
+
+
+def withdraw_consent(*, consent: Consent, by: User, withdrawn_on: dt.date, reason: str) -> ConsentWithdrawal:
+    """The patient withdraws a consent: it is recorded, and no session that needs it starts (check_consent)."""
+    with transaction.atomic():
+        case = lock_case(consent.case_id)
+        check_withdraw_consent(case=case, by=by, consent=consent)
+        limits.check_length(reason, limits.REASON, "The reason")
+        if not reason.strip():
+            raise Refusal("Write what the patient said, or why consent was withdrawn.")
+        if withdrawn_on > clinic_today():
+            raise Refusal("A withdrawal cannot be recorded for a day that has not come.")
+        if withdrawn_on < consent.signed_on:
+            raise Refusal(f"{withdrawn_on:%d %b %Y} is before the consent was signed ({consent.signed_on:%d %b %Y}).")
+        withdrawal = ConsentWithdrawal.objects.create(consent=consent, withdrawn_on=withdrawn_on, reason=reason.strip(), recorded_by=by)
+        touch(case)
+        therapy = Therapy(consent.therapy).label
+        record_event(
+            case=case,
+            by=by,
+            kind=EventKind.CONSENT_WITHDRAWN,
+            summary=f"Consent to {therapy} withdrawn on {withdrawn_on:%d %b %Y}: nothing that remains is given",
+            reason=reason.strip(),
+            data={"consent": str(consent.uuid)},
+        )
+    return withdrawal

@@ -13,13 +13,14 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from cellway.billing import services as billing
 from cellway.cases import services as cases
 from cellway.cases.models import Case, Condition
 from cellway.cases.stages import MAIN_PATH, Stage
 from cellway.clinic import clinic_today
-from cellway.demo.journey import PLAN, new_case, walk
+from cellway.demo.journey import PLAN, ensure_consent_documents, new_case, walk
 from cellway.errors import Refusal, allowed
 from cellway.outcomes import services as outcomes
 from cellway.plans import services as plans
@@ -27,6 +28,7 @@ from cellway.plans.models import TherapyPlan
 from cellway.records import services as records
 from cellway.travel import services as travel
 from cellway.treatment import services as treatment
+from cellway.treatment.models import ConsentDocument
 
 PROTOCOL = "Rest for two weeks, walk daily, call the clinic for fever or new weakness."
 ROLES = ["carla", "liam", "sofia", "daniel", "fiona", "marcus", "lena", "ivan", "nina", "adam", "outsider"]
@@ -38,6 +40,15 @@ Do = Callable[[Case, Any, Any, str], Any]
 
 def _today() -> dt.date:
     return clinic_today()
+
+
+def _consent_form() -> ConsentDocument:
+    ensure_consent_documents()
+    return ConsentDocument.objects.get(therapy="cells", language="Portuguese", version=1)
+
+
+def _scan() -> SimpleUploadedFile:
+    return SimpleUploadedFile("consent.pdf", b"%PDF-1.4\n" + b"signed consent " * 20)
 
 
 ACTIONS: dict[str, tuple[Callable[..., None], str | None, Subject | None, Do]] = {
@@ -83,6 +94,12 @@ ACTIONS: dict[str, tuple[Callable[..., None], str | None, Subject | None, Do]] =
                        lambda c, o, by, pw: treatment.issue_protocol(case=c, by=by, instructions=PROTOCOL, password=pw)),
     "complete_assessment": (treatment.check_complete_assessment, None, lambda c: c.follow_ups.order_by("pk").first(),
                             lambda c, o, by, pw: treatment.complete_assessment(assessment=o, by=by, notes="")),
+    "record_consent": (treatment.check_record_consent, None, None,
+                       lambda c, o, by, pw: treatment.record_consent(case=c, by=by, document=_consent_form(), signed_on=_today(),
+                                                                     taken_by=by, scan=_scan())),
+    "withdraw_consent": (treatment.check_withdraw_consent, "consent", lambda c: c.consents.first(),
+                         lambda c, o, by, pw: treatment.withdraw_consent(consent=o, by=by, withdrawn_on=_today(),
+                                                                         reason="Changed her mind")),
     "record_visit": (outcomes.check_record_visit, None, None,
                      lambda c, o, by, pw: outcomes.record_visit(case=c, by=by, seen_on=_today(), edss=Decimal("3.0"),
                                                                edss_reason="Examined at home")),

@@ -56,10 +56,11 @@ def test_a_patient_goes_from_inquiry_to_follow_up_in_the_browser(
 ) -> None:
     from cellway.cases.models import Case
     from cellway.clinic import clinic_today
-    from cellway.demo.journey import PLAN, ensure_price_list
+    from cellway.demo.journey import PLAN, ensure_consent_documents, ensure_price_list
     from cellway.treatment.models import PostTreatmentProtocol
 
     ensure_price_list(staff["adam"])
+    ensure_consent_documents()  # kept by the administrator in the admin
     today = clinic_today()
     d = browser
 
@@ -217,9 +218,27 @@ def test_a_patient_goes_from_inquiry_to_follow_up_in_the_browser(
     assert stage(d) == "Arrived"
     assert "Arrival recorded." in messages(d)
 
-    # Nina, the nurse, logs the first session (today: sessions are never logged ahead).
+    # Nina, the nurse, records the signed consent forms (English, through an interpreter: the patient is Polish);
+    # until then no session can be logged.
     sign_in(d, live_server, "nina")
     visit(d, live_server, case_path(case))
+    assert "No informed consent to investigational cell therapy (wjMSCs) is recorded" in section(d, "consent").text
+    assert not has_form(d, "session")
+    scan = tmp_path / "signed-consent.pdf"
+    scan.write_bytes(b"%PDF-1.4\n" + b"Signed consent, scanned on the ward. " * 20)
+    for therapy in ("Investigational cell therapy (wjMSCs)", "Intrathecal administration (lumbar puncture)"):
+        consent = form(d, "consent")
+        open_details(d, consent)
+        choose(consent.find_element(By.NAME, "document"), f"{therapy}, English, version 1")
+        set_date(d, consent.find_element(By.NAME, "signed_on"), today)
+        choose(consent.find_element(By.NAME, "taken_by"), NAMES["sofia"])
+        type_into(consent.find_element(By.NAME, "interpreter"), "Ewa Nowak")
+        consent.find_element(By.NAME, "scan").send_keys(str(scan))
+        submit(d, button(consent, "Record consent"))
+        assert f"Consent to {therapy[0].lower() + therapy[1:]} recorded." in messages(d)
+    assert "Consent held for every planned therapy" in section(d, "consent").text
+
+    # Nina logs the first session (today: sessions are never logged ahead).
     session = form(d, "session")
     choose(session.find_element(By.NAME, "kind"), "Cell infusion, intravenous")
     set_date(d, session.find_element(By.NAME, "day"), today)

@@ -175,11 +175,13 @@ def test_a_session_waits_for_the_balance_until_a_finance_manager_signs_an_overri
     case_at: CaseAt,
 ) -> None:
     from cellway.clinic import clinic_today
+    from cellway.demo.journey import give_consent
     from cellway.travel import services as travel
 
     today = clinic_today()
     case = case_at(Stage.DEPOSIT_PAID, arrival=today)
     travel.mark_arrived(case=case, by=staff["lena"])  # deposit in, balance still open
+    give_consent(case, staff)
     d = browser
 
     sign_in(d, live_server, "nina")

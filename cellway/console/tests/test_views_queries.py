@@ -53,7 +53,8 @@ def test_the_case_page_costs_the_same_however_long_its_history(client, staff, ca
     for n in range(40):
         cases.record_event(case=long, by=staff["carla"], kind="note", summary=f"Called the family again ({n})")
     assert count_queries(client, reverse("console:case", args=[long.uuid])) == longer
-    assert baseline <= 15
+    # 15, and since rule 10 the consent panel's rows and the checklist's files (the signed form's scan).
+    assert baseline <= 17
 
 
 def test_each_panel_of_the_case_page_costs_a_bounded_number_of_queries(rf, staff, case_at):

@@ -66,7 +66,31 @@ def _administer(case: Case, d: dict[str, Any], user: User) -> str:
     return f"Given: vial {given.vial.number} of lot {given.vial.lot.din}, {given.session.infusion_label}."
 
 
+def _consent(case: Case, d: dict[str, Any], user: User) -> str:
+    consent = services.record_consent(
+        case=case,
+        by=user,
+        document=d["document"],
+        signed_on=d["signed_on"],
+        taken_by=d["taken_by"],
+        scan=d["scan"],
+        witness=d["witness"],
+        interpreter=d["interpreter"],
+    )
+    return f"Consent to {consent.get_therapy_display()} recorded."
+
+
+def _withdraw_consent(case: Case, d: dict[str, Any], user: User) -> str:
+    consent = case.consents.filter(uuid=d["consent"]).first()
+    if consent is None:
+        raise Refusal("That consent is not part of this case.")
+    services.withdraw_consent(consent=consent, by=user, withdrawn_on=d["withdrawn_on"], reason=d["reason"])
+    return f"Withdrawal of consent to {consent.get_therapy_display()} recorded: nothing that needs it is given."
+
+
 ACTIONS: dict[str, View] = {
+    "consent": case_action(forms.ConsentForm, "consent", _consent),
+    "consent-withdraw": case_action(forms.WithdrawConsentForm, "consent_withdraw", _withdraw_consent, anchor="consent"),
     "session": case_action(forms.SessionForm, "session", _session, anchor="sessions"),
     "complete": case_action(None, "sessions", _complete),
     "protocol-issue": signing_action(forms.ProtocolForm, "protocol", _protocol),

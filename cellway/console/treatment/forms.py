@@ -5,8 +5,9 @@ from __future__ import annotations
 from django import forms
 
 from cellway import limits
+from cellway.accounts.models import User
 from cellway.console.plans.forms import DATE, SignForm
-from cellway.treatment.models import SessionKind
+from cellway.treatment.models import ConsentDocument, SessionKind
 
 
 class SessionForm(forms.Form):
@@ -45,3 +46,25 @@ class BedsideForm(forms.Form):
 
 class AdministerForm(forms.Form):
     check = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class ConsentForm(forms.Form):
+    """The panel narrows the choices to this case's forms and the staff who take consent; the service checks both."""
+
+    document = forms.ModelChoiceField(queryset=ConsentDocument.objects.filter(retired=False), label="Form signed (version, language)")
+    signed_on = forms.DateField(widget=DATE, label="Signed on")
+    taken_by = forms.ModelChoiceField(queryset=User.objects.filter(is_active=True), label="Consent taken by")
+    witness = forms.CharField(max_length=limits.NAME, required=False, label="Witness (if any)")
+    interpreter = forms.CharField(
+        max_length=limits.NAME,
+        required=False,
+        label="Interpreter (if any)",
+        help_text="Needed when the form is not in the patient's language.",
+    )
+    scan = forms.FileField(label="Scan of the signed form", help_text="PDF, JPEG or PNG.")
+
+
+class WithdrawConsentForm(forms.Form):
+    consent = forms.UUIDField(widget=forms.HiddenInput)
+    withdrawn_on = forms.DateField(widget=DATE, label="Withdrawn on")
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=limits.REASON, label="What the patient said")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from django.db.models import OuterRef
+from django.forms import ModelChoiceField
 
+from cellway.accounts.models import User
 from cellway.audit.services import check_signed
 from cellway.cases.parts import Part
 from cellway.cells import selectors as cells_selectors
@@ -14,21 +16,64 @@ from cellway.errors import allowed
 from cellway.outcomes.models import FollowUpAssessment
 from cellway.treatment import selectors
 from cellway.treatment.bedside import latest_weight
-from cellway.treatment.models import BedsideCheck, PostTreatmentProtocol, TreatmentSession
+from cellway.treatment.models import BedsideCheck, Consent, ConsentDocument, PostTreatmentProtocol, TreatmentSession
 from cellway.treatment.services import (
+    AT_THE_CLINIC,
     check_bedside,
     check_complete_assessment,
     check_complete_treatment,
     check_issue_protocol,
     check_log_session,
+    check_record_consent,
+    check_withdraw_consent,
 )
+from cellway.treatment.services import check_consent as _consent_gate
 
 HOLDS = {
     "sessions": TreatmentSession.objects.filter(case=OuterRef("pk")),
     "protocol": PostTreatmentProtocol.objects.filter(case=OuterRef("pk")),
     "follow_ups": FollowUpAssessment.objects.filter(case=OuterRef("pk")),
     "vials": Vial.objects.filter(case=OuterRef("pk")),
+    "consents": Consent.objects.filter(case=OuterRef("pk")),
 }
+
+
+def consent(page: CasePage) -> Panel | None:
+    """Informed consent (rule 10): what the patient signed, and the forms to record a consent or its withdrawal."""
+    if not page.reads(Part.TREATMENT):
+        return None
+    case, user = page.case, page.user
+    rows = selectors.consents(case) if page.holds("consents") else []
+    can_record = allowed(check_record_consent, case=case, by=user)
+    if not rows and not can_record:
+        return None
+    form = page.form("consent", forms.ConsentForm)
+    if can_record:
+        # Narrowed to this case: its planned therapies' forms, the staff who take consent.
+        document, taken_by = form.fields["document"], form.fields["taken_by"]
+        assert isinstance(document, ModelChoiceField) and isinstance(taken_by, ModelChoiceField)
+        document.queryset = ConsentDocument.objects.filter(retired=False, therapy__in=selectors.therapies_planned(case))
+        taken_by.queryset = (
+            User.objects.with_perm("treatment.record_consent", backend="cellway.accounts.backends.RoleBackend")
+            .filter(is_active=True)
+            .order_by("first_name")
+        )
+        if not form.is_bound:
+            form.initial.setdefault("taken_by", user.pk)
+    may_withdraw = allowed(check_withdraw_consent, case=case, by=user)
+    return Panel(
+        "consent",
+        "console/panels/consent.html",
+        {
+            "consents": rows,
+            "missing": blocked_reason(_consent_gate, case=case) if case.stage in AT_THE_CLINIC or can_record else "",
+            "can_record": can_record,
+            "form": form,
+            "may_withdraw": may_withdraw,
+            "withdraw_form": page.form("consent_withdraw", forms.WithdrawConsentForm),
+        },
+        medical=bool(rows),
+    )
 
 
 def sessions(page: CasePage) -> Panel | None:
