@@ -33,7 +33,7 @@ ENGINE_TESTS := \
 	cellway/billing/tests/test_pricing.py cellway/plans/tests/test_screening_rule.py \
 	cellway/records/tests/test_documents.py cellway/records/intake/tests \
 	cellway/outcomes/tests/test_edss.py cellway/outcomes/tests/test_confirmed_change.py cellway/outcomes/tests/test_stats.py \
-	cellway/cells/tests/test_isbt128.py cellway/cells/tests/test_endotoxin.py cellway/cells/tests/test_release_judgement.py
+	cellway/cells/tests/test_isbt128.py cellway/cells/tests/test_endotoxin.py cellway/cells/tests/test_release_judgement.py cellway/treatment/tests/test_vitals_engine.py
 
 test-engines: install
 	$(PY) -m pytest -p no:django -W ignore::pytest.PytestConfigWarning $(ENGINE_TESTS)

@@ -26,6 +26,7 @@ from cellway.records import services as records
 from cellway.records.models import ItemStatus
 from cellway.travel import services as travel
 from cellway.travel.models import TaskStatus
+from cellway.treatment import plan_items
 from cellway.treatment import selectors as treatment_selectors
 from cellway.treatment import services as treatment
 from cellway.treatment.models import ConsentDocument, Therapy
@@ -189,6 +190,11 @@ def _log_first_session(case: Case, staff: Staff, arrival: dt.date | None) -> Non
 
 
 def _complete_treatment(case: Case, staff: Staff, arrival: dt.date | None) -> None:
+    """The rest of the plan is given on the first session's day, then the specialist completes treatment."""
+    day = treatment_selectors.last_session_day(case) or clinic_today()
+    for item in plan_items.to_do(treatment_selectors.planned_items(case)):
+        given = GIVEN.get(item.kind, "45 minutes")
+        treatment.log_session(case=case, by=staff["nina"], kind=item.kind, day=day, given=given, number=item.number)
     treatment.complete_treatment(case=case, by=_specialist(case, staff))
 
 
@@ -224,6 +230,13 @@ Keep the home exercise programme: 30 minutes of walking and the stretching sheet
 Continue your current medication unless your neurologist advises otherwise.
 Call the clinic at once for fever above 38 °C, severe headache, or new weakness.
 Follow-up assessments: 1, 3, 6 and 12 months after treatment (dates in your portal)."""
+
+GIVEN = {
+    "iv": "50 million wjMSCs IV",
+    "it": "50 million wjMSCs intrathecal",
+    "supplementary": "Vitamin and saline infusion, 500 mL",
+    "physio": "45 minutes gait and balance training",
+}
 
 CONSENT_TEXT = """You are invited to receive {therapy}. It is investigational: its benefit for your condition is not proven.
 Risks: fever, headache, infection at the puncture or infusion site, allergic reaction; unknown long-term effects.

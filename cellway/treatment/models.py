@@ -41,12 +41,18 @@ class TreatmentSession(models.Model):
     notes = models.TextField(blank=True, max_length=limits.NOTE)
     # Set when the session started with a balance open, on a finance manager's signed override.
     override = models.ForeignKey(BalanceOverride, null=True, blank=True, on_delete=models.PROTECT, related_name="sessions")
-    # A cell infusion says which planned infusion it fulfils ("intrathecal 1 of 2"); its vials are its administrations.
+    # Which planned item of its kind it fulfils ("intrathecal 1 of 2", "physiotherapy 3 of 5"); a cell
+    # infusion also has its route, and its vials are its administrations.
     route = models.CharField(max_length=2, choices=Route.choices, blank=True)
-    infusion = models.PositiveSmallIntegerField(null=True, blank=True)
+    infusion = models.PositiveSmallIntegerField("planned item", null=True, blank=True)
 
     class Meta:
         ordering = ["case", "day", "logged_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "kind", "infusion"], condition=models.Q(infusion__isnull=False), name="one_session_per_planned_item"
+            )
+        ]
         permissions = [
             ("log_session", "Can log treatment sessions"),
             ("complete_treatment", "Can complete treatment"),
@@ -57,6 +63,11 @@ class TreatmentSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case.code} {self.day} {self.get_kind_display()}"
+
+    @property
+    def label(self) -> str:
+        """ "Physiotherapy 3" ("Physiotherapy" for a session logged before the plan's items)."""
+        return f"{self.get_kind_display()} {self.infusion}" if self.infusion else self.get_kind_display()
 
     @property
     def infusion_label(self) -> str:
@@ -214,3 +225,53 @@ class ConsentWithdrawal(AppendOnlyMixin, models.Model):
 
     def __str__(self) -> str:
         return f"{self.consent} withdrawn on {self.withdrawn_on}"
+
+
+# --- Vital signs and the plan's items ------------------------------------------------------------------
+
+
+class VitalsPhase(models.TextChoices):
+    BEFORE = "before", "Before"
+    DURING = "during", "During"
+    AFTER = "after", "After"
+
+
+class VitalSigns(AppendOnlyMixin, models.Model):
+    """Blood pressure, pulse, temperature and SpO2 taken in a session; plausible values only (treatment/vitals.py). Append-only."""
+
+    session = models.ForeignKey(TreatmentSession, on_delete=models.PROTECT, related_name="vitals")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="vitals")
+    phase = models.CharField(max_length=8, choices=VitalsPhase.choices)
+    systolic = models.PositiveSmallIntegerField("systolic (mmHg)")
+    diastolic = models.PositiveSmallIntegerField("diastolic (mmHg)")
+    pulse = models.PositiveSmallIntegerField("pulse (/min)")
+    temperature = models.DecimalField("temperature (°C)", max_digits=3, decimal_places=1)
+    spo2 = models.PositiveSmallIntegerField("SpO₂ (%)")
+    # Outside the usual adult ranges, as found when recorded ("Pulse 124 /min (high)"); the discharge summary lists them.
+    excursions = models.CharField(max_length=limits.SHORT, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["session", "recorded_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.systolic}/{self.diastolic} mmHg, {self.pulse}/min, {self.temperature} °C, SpO₂ {self.spo2}%"
+
+
+class Deviation(AppendOnlyMixin, models.Model):
+    """A planned item not given, and why (the patient declined, consent withdrawn, a clinical reason). Append-only."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="deviations")
+    kind = models.CharField(max_length=16, choices=SessionKind.choices)
+    number = models.PositiveSmallIntegerField()
+    reason = models.TextField(max_length=limits.REASON)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "number"]
+        constraints = [models.UniqueConstraint(fields=["case", "kind", "number"], name="one_deviation_per_planned_item")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind} {self.number} set aside"

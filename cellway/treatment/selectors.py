@@ -7,11 +7,40 @@ import datetime as dt
 from cellway.cases.models import Case
 from cellway.outcomes.models import FollowUpAssessment
 from cellway.plans.models import PlanStatus
-from cellway.treatment.models import Consent, ConsentDocument, PostTreatmentProtocol, Therapy, TreatmentSession
+from cellway.treatment import plan_items
+from cellway.treatment.models import Consent, ConsentDocument, Deviation, PostTreatmentProtocol, Therapy, TreatmentSession, VitalSigns
 
 
 def sessions(case: Case) -> list[TreatmentSession]:
-    return list(case.sessions.select_related("given_by"))
+    """The sessions given, each with its vital signs (two queries)."""
+    return list(case.sessions.select_related("given_by").prefetch_related("vitals"))
+
+
+def vitals(case: Case) -> list[VitalSigns]:
+    return list(VitalSigns.objects.filter(case=case).select_related("session"))
+
+
+def plan_counts(case: Case) -> dict[str, int]:
+    """The signed plan's count of each session kind (empty without a signed plan). Read once per case object."""
+    cached: dict[str, int] | None = case.__dict__.get("_plan_counts")
+    if cached is None:
+        row = case.plans.filter(status=PlanStatus.SIGNED).values(*plan_items.PLAN_COUNTS.values()).first() or {}
+        cached = {kind: row.get(field, 0) for kind, field in plan_items.PLAN_COUNTS.items()}
+        case.__dict__["_plan_counts"] = cached
+    return cached
+
+
+def planned_items(case: Case) -> list[plan_items.Item]:
+    """Each item of the signed plan, done, set aside or to do (three queries), read once per case object: a service
+    asks it on the case it has just locked, before it writes; a page on the case it shows."""
+    cached: list[plan_items.Item] | None = case.__dict__.get("_planned_items")
+    if cached is None:
+        fulfilled = case.sessions.filter(infusion__isnull=False).order_by().values_list("kind", "infusion")
+        done = {(k, n) for k, n in fulfilled if n is not None}
+        set_aside = {(k, n): r for k, n, r in Deviation.objects.filter(case=case).order_by().values_list("kind", "number", "reason")}
+        cached = plan_items.items(plan_counts(case), done, set_aside)
+        case.__dict__["_planned_items"] = cached
+    return cached
 
 
 def session_count(case: Case) -> int:
@@ -39,8 +68,7 @@ def follow_ups(case: Case) -> list[FollowUpAssessment]:
 
 def therapies_planned(case: Case) -> list[Therapy]:
     """What the signed plan asks the patient to consent to: the cells, and the puncture if it has intrathecal infusions."""
-    intrathecal = case.plans.filter(status=PlanStatus.SIGNED).values_list("it_infusions", flat=True).first()
-    return [Therapy.CELLS, Therapy.INTRATHECAL] if intrathecal else [Therapy.CELLS]
+    return [Therapy.CELLS, Therapy.INTRATHECAL] if plan_counts(case)["it"] else [Therapy.CELLS]
 
 
 def consents(case: Case) -> list[Consent]:

@@ -22,12 +22,12 @@ from cellway.cases.stages import Stage
 from cellway.cells import services as cells
 from cellway.cells.models import LotEventKind, Route, VialStatus
 from cellway.clinic import clinic_today
-from cellway.errors import Refusal, StageConflict
+from cellway.errors import NotAllowed, Refusal, StageConflict
 from cellway.months import months_after
 from cellway.outcomes.models import FollowUpAssessment
 from cellway.records import services as records
 from cellway.records.models import RecordFile
-from cellway.treatment import selectors
+from cellway.treatment import plan_items, selectors, vitals
 from cellway.treatment.bedside import BedsideStop, verify
 from cellway.treatment.models import (
     Administration,
@@ -35,10 +35,13 @@ from cellway.treatment.models import (
     Consent,
     ConsentDocument,
     ConsentWithdrawal,
+    Deviation,
     PostTreatmentProtocol,
     SessionKind,
     Therapy,
     TreatmentSession,
+    VitalSigns,
+    VitalsPhase,
     WeightMeasurement,
 )
 
@@ -73,8 +76,13 @@ def check_consent(*, case: Case) -> None:
             )
 
 
-def log_session(*, case: Case, by: User, kind: str, day: dt.date, given: str, notes: str = "") -> TreatmentSession:
-    """Log a session given. None starts while a balance is open, unless a finance manager signed an override."""
+def log_session(
+    *, case: Case, by: User, kind: str, day: dt.date, given: str, notes: str = "", number: int | None = None
+) -> TreatmentSession:
+    """Log a session given: it fulfils planned item `number` of its kind (the next one to do if None).
+
+    None starts while a balance is open, unless a finance manager signed an override, nor without consent.
+    """
     with transaction.atomic():
         case = lock_case(case)
         check_log_session(case=case, by=by)
@@ -88,10 +96,15 @@ def log_session(*, case: Case, by: User, kind: str, day: dt.date, given: str, no
             raise Refusal("A session cannot be logged for a day that has not come.")
         if case.arrival_date and day < case.arrival_date:
             raise Refusal(f"{day:%d %b %Y} is before the patient arrived ({case.arrival_date:%d %b %Y}).")
+        number = _planned_item(case, SessionKind(kind), number)
         # Set when the session starts with a balance open: the check let it through on this override.
         override = case.balance_overrides.first() if account(case).balance_open else None
-        session = TreatmentSession.objects.create(case=case, kind=kind, day=day, given=given, notes=notes, given_by=by, override=override)
-        summary = f"{session.get_kind_display()} on {day:%d %b %Y}: {given}"
+        route = kind if kind in Route.values else ""
+        session = TreatmentSession.objects.create(
+            case=case, kind=kind, day=day, given=given, notes=notes, given_by=by, override=override, route=route, infusion=number
+        )
+        of = selectors.plan_counts(case)[kind]
+        summary = f"{session.get_kind_display()} {number} of {of} on {day:%d %b %Y}: {given}"
         if override:
             summary += " (balance open; override signed by " + str(override.granted_by) + ")"
         if case.stage_enum == Stage.ARRIVED:
@@ -103,10 +116,42 @@ def log_session(*, case: Case, by: User, kind: str, day: dt.date, given: str, no
     return session
 
 
+def _planned_item(case: Case, kind: SessionKind, number: int | None) -> int:
+    """The planned item a session of `kind` fulfils: `number` if it is still to do, else the next one to do."""
+    planned = selectors.planned_items(case)
+    of = selectors.plan_counts(case)[kind.value]
+    if not of:
+        raise Refusal(f"The signed plan has no {kind.label.lower()}: log only what the plan asks for.")
+    if number is None:
+        left = plan_items.to_do(planned, kind.value)
+        if not left:
+            raise Refusal(f"Every {kind.label.lower()} of the plan is already logged or set aside ({of} of {of}).")
+        return left[0].number
+    item = next((i for i in planned if i.kind == kind.value and i.number == number), None)
+    if item is None:
+        raise Refusal(f"The plan has {of} {kind.label.lower()}: there is no number {number}.")
+    if item.status == plan_items.DONE:
+        raise StageConflict(f"{kind.label} {number} of {of} is already logged.")
+    if item.status == plan_items.SET_ASIDE:
+        raise Refusal(f"{kind.label} {number} of {of} was set aside: {item.reason}")
+    return number
+
+
 def check_complete_treatment(*, case: Case, by: User) -> None:
+    """The assigned specialist completes treatment once every planned item is done or set aside with a reason."""
     require_perm(by, "treatment.complete_treatment", "complete treatment")
     expect_stage(case, Stage.IN_TREATMENT, "complete treatment")
     require_assigned(case, by, "complete its treatment")
+    left = plan_items.to_do(selectors.planned_items(case))
+    if left:
+        by_kind: dict[str, list[plan_items.Item]] = {}
+        for item in left:
+            by_kind.setdefault(item.kind, []).append(item)
+        listed = "; ".join(
+            f"{SessionKind(kind).label.lower()} {', '.join(str(i.number) for i in items)} of {items[0].of}"
+            for kind, items in by_kind.items()
+        )
+        raise Refusal(f"Still to do: {listed}. Log each, or record why it was not given.")
 
 
 def complete_treatment(*, case: Case, by: User) -> Case:
@@ -429,6 +474,14 @@ def withdraw_consent(*, consent: Consent, by: User, withdrawn_on: dt.date, reaso
         withdrawal = ConsentWithdrawal.objects.create(consent=consent, withdrawn_on=withdrawn_on, reason=reason.strip(), recorded_by=by)
         touch(case)
         therapy = Therapy(consent.therapy).label
+        # What remains of the plan and needs this consent is set aside, with the withdrawal as its reason.
+        needs = None if consent.therapy == Therapy.CELLS else SessionKind.IT.value
+        Deviation.objects.bulk_create(
+            Deviation(
+                case=case, kind=i.kind, number=i.number, reason=f"Consent to {therapy} withdrawn on {withdrawn_on:%d %b %Y}", recorded_by=by
+            )
+            for i in plan_items.to_do(selectors.planned_items(case), needs)
+        )
         record_event(
             case=case,
             by=by,
@@ -438,3 +491,83 @@ def withdraw_consent(*, consent: Consent, by: User, withdrawn_on: dt.date, reaso
             data={"consent": str(consent.uuid)},
         )
     return withdrawal
+
+
+# --- Vital signs and the plan's items -----------------------------------------------------------------
+
+
+def check_record_vitals(*, case: Case, by: User) -> None:
+    require_perm(by, "treatment.log_session", "record vital signs")
+    expect_stage(case, AT_THE_CLINIC | {Stage.TREATED}, "record vital signs")
+
+
+def record_vitals(
+    *, session: TreatmentSession, by: User, phase: str, systolic: int, diastolic: int, pulse: int, temperature: Decimal, spo2: int
+) -> VitalSigns:
+    """Vital signs taken in a session. An implausible value (a typing slip) is refused; an excursion is kept and flagged."""
+    with transaction.atomic():
+        case = lock_case(session.case_id)
+        check_record_vitals(case=case, by=by)
+        if phase not in VitalsPhase.values:
+            raise Refusal(f"Unknown phase {phase!r}: before, during or after the session.")
+        values = {
+            "systolic": Decimal(systolic),
+            "diastolic": Decimal(diastolic),
+            "pulse": Decimal(pulse),
+            "temperature": Decimal(temperature),
+            "spo2": Decimal(spo2),
+        }
+        try:
+            vitals.check_plausible(values)
+        except vitals.Implausible as implausible:
+            raise Refusal(implausible.message) from None
+        flagged = "; ".join(vitals.excursions(values))
+        taken = VitalSigns.objects.create(
+            session=session,
+            case=case,
+            phase=phase,
+            systolic=systolic,
+            diastolic=diastolic,
+            pulse=pulse,
+            temperature=temperature,
+            spo2=spo2,
+            excursions=flagged[: limits.SHORT],
+            recorded_by=by,
+        )
+        touch(case)
+        summary = f"Vital signs {taken.get_phase_display().lower()} {session.get_kind_display().lower()} of {session.day:%d %b %Y}: {taken}"
+        if flagged:
+            summary += f" — outside the usual range: {flagged}"
+        record_event(case=case, by=by, kind=EventKind.VITALS, summary=summary, data={"session": str(session.uuid), "vitals": taken.pk})
+    return taken
+
+
+def check_set_aside(*, case: Case, by: User) -> None:
+    """A nurse, or the specialist who completes treatment, records why a planned item was not given."""
+    if not (by.has_perm("treatment.log_session") or by.has_perm("treatment.complete_treatment")):
+        raise NotAllowed("Your role does not allow you to set planned items aside.")
+    expect_stage(case, AT_THE_CLINIC, "set a planned item aside")
+
+
+def set_aside(*, case: Case, by: User, items: list[tuple[str, int]], reason: str) -> list[Deviation]:
+    """Record that these planned items will not be given, and why (a deviation from the plan)."""
+    with transaction.atomic():
+        case = lock_case(case)
+        check_set_aside(case=case, by=by)
+        limits.check_length(reason, limits.REASON, "The reason")
+        if not reason.strip():
+            raise Refusal("Write why these items are not given.")
+        if not items:
+            raise Refusal("Choose the planned items that are not given.")
+        left = {(i.kind, i.number): i for i in plan_items.to_do(selectors.planned_items(case))}
+        for kind, number in items:
+            if (kind, number) not in left:
+                label = SessionKind(kind).label if kind in SessionKind.values else kind
+                raise StageConflict(f"{label} {number} is not to do any more (logged, set aside, or not in the plan). Reload the page.")
+        rows = Deviation.objects.bulk_create(
+            Deviation(case=case, kind=kind, number=number, reason=reason.strip(), recorded_by=by) for kind, number in sorted(set(items))
+        )
+        touch(case)
+        listed = ", ".join(f"{SessionKind(d.kind).label.lower()} {d.number}" for d in rows)
+        record_event(case=case, by=by, kind=EventKind.SESSION, summary=f"Set aside from the plan: {listed}", reason=reason.strip())
+    return rows

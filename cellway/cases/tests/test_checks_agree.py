@@ -27,6 +27,8 @@ from cellway.plans import services as plans
 from cellway.plans.models import TherapyPlan
 from cellway.records import services as records
 from cellway.travel import services as travel
+from cellway.treatment import plan_items
+from cellway.treatment import selectors as treatment_selectors
 from cellway.treatment import services as treatment
 from cellway.treatment.models import ConsentDocument
 
@@ -109,6 +111,10 @@ ACTIONS: dict[str, tuple[Callable[..., None], str | None, Subject | None, Do]] =
 # The walk records and judges a screening in one step: a result left waiting for a verdict
 # is recorded here so that judging has something to be offered for.
 PREPARE: dict[str, tuple[Stage, Callable[[Case, dict[str, Any]], Any]]] = {
+    # Completion is offered once every planned item is done or set aside.
+    "complete_treatment": (Stage.IN_TREATMENT, lambda c, staff: treatment.set_aside(
+        case=c, by=staff["nina"], items=[(i.kind, i.number) for i in plan_items.to_do(treatment_selectors.planned_items(c))],
+        reason="Flew home early")),
     "judge_screening": (Stage.ACCEPTED, lambda c, staff: plans.record_screening(
         case=c, by=staff["carla"], sample_date=_today() - dt.timedelta(days=3), markers="CEA 1.0 ng/mL")),
 }

@@ -7,6 +7,8 @@ from decimal import Decimal, InvalidOperation
 from django import template
 from django.utils.html import format_html
 
+from cellway.treatment.models import SessionKind
+
 register = template.Library()
 
 
@@ -42,3 +44,9 @@ def refusal(context: template.Context, form_key: str) -> str:
     page = context.get("page")
     message = page.refusal(form_key) if page is not None else ""
     return format_html('<p class="refusal" role="alert">{}</p>', message) if message else ""
+
+
+@register.filter
+def session_kind(value: str) -> str:
+    """ "physio" -> "Physiotherapy": a planned item's kind as the ward says it."""
+    return str(SessionKind(value).label) if value in SessionKind.values else value

@@ -240,17 +240,27 @@ def test_a_patient_goes_from_inquiry_to_follow_up_in_the_browser(
 
     # Nina logs the first session (today: sessions are never logged ahead).
     session = form(d, "session")
-    choose(session.find_element(By.NAME, "kind"), "Cell infusion, intravenous")
+    choose(session.find_element(By.NAME, "item"), "Cell infusion, intravenous 1 of 2")
     set_date(d, session.find_element(By.NAME, "day"), today)
     type_into(session.find_element(By.NAME, "given"), "50 million wjMSCs IV")
     submit(d, button(session, "Log session"))
     assert stage(d) == "In treatment"
-    assert "Cell infusion, intravenous logged." in messages(d)
+    assert "Cell infusion, intravenous 1 logged." in messages(d)
     assert NAMES["nina"] in section(d, "sessions").text
 
-    # Sofia completes the treatment, then issues and signs the protocol.
+    # Sofia sees what the plan still asks for; the patient has to fly home, so she sets the rest aside with the
+    # reason, then completes the treatment, then issues and signs the protocol.
     sign_in(d, live_server, "sofia")
     visit(d, live_server, case_path(case))
+    assert "Still to do: cell infusion, intravenous 2 of 2;" in section(d, "sessions").text
+    aside = form(d, "set-aside")
+    open_details(d, aside)
+    for box in aside.find_elements(By.CSS_SELECTOR, "input[type=checkbox]"):
+        d.execute_script("arguments[0].scrollIntoView({block: 'center'})", box)
+        box.click()
+    type_into(aside.find_element(By.NAME, "reason"), "Family emergency: flying home tomorrow")
+    submit(d, button(aside, "Set aside"))
+    assert "14 planned items set aside." in messages(d)
     submit(d, button(section(d, "sessions"), "Treatment complete"))
     assert stage(d) == "Treatment complete"
     protocol = form(d, "protocol-issue")

@@ -12,13 +12,30 @@ from cellway.console.actions import View, case_action, signing_action
 from cellway.console.treatment import forms
 from cellway.errors import Refusal
 from cellway.outcomes.models import FollowUpAssessment
-from cellway.treatment import services
+from cellway.treatment import plan_items, services
 from cellway.treatment.models import BedsideCheck
 
 
 def _session(case: Case, d: dict[str, Any], user: User) -> str:
-    session = services.log_session(case=case, by=user, **d)
-    return f"{session.get_kind_display()} logged."
+    kind, number = d["item"]
+    session = services.log_session(case=case, by=user, kind=kind, number=number, day=d["day"], given=d["given"], notes=d["notes"])
+    return f"{session.get_kind_display()} {session.infusion} logged."
+
+
+def _vitals(case: Case, d: dict[str, Any], user: User) -> str:
+    session = case.sessions.filter(uuid=d["session"]).first()
+    if session is None:
+        raise Refusal("That session is not part of this case.")
+    values = {k: d[k] for k in ("phase", "systolic", "diastolic", "pulse", "temperature", "spo2")}
+    taken = services.record_vitals(session=session, by=user, **values)
+    flagged = f" Outside the usual range: {taken.excursions}." if taken.excursions else ""
+    return f"Vital signs recorded: {taken}.{flagged}"
+
+
+def _set_aside(case: Case, d: dict[str, Any], user: User) -> str:
+    items = [parsed for key in d["items"] if (parsed := plan_items.parse_key(key))]
+    rows = services.set_aside(case=case, by=user, items=items, reason=d["reason"])
+    return f"{len(rows)} planned item{'s' if len(rows) != 1 else ''} set aside."
 
 
 def _complete(case: Case, d: dict[str, Any], user: User) -> str:
@@ -92,6 +109,8 @@ ACTIONS: dict[str, View] = {
     "consent": case_action(forms.ConsentForm, "consent", _consent),
     "consent-withdraw": case_action(forms.WithdrawConsentForm, "consent_withdraw", _withdraw_consent, anchor="consent"),
     "session": case_action(forms.SessionForm, "session", _session, anchor="sessions"),
+    "vitals": case_action(forms.VitalsForm, "vitals", _vitals, anchor="sessions"),
+    "set-aside": case_action(forms.SetAsideForm, "set_aside", _set_aside, anchor="sessions"),
     "complete": case_action(None, "sessions", _complete),
     "protocol-issue": signing_action(forms.ProtocolForm, "protocol", _protocol),
     "assessment": case_action(forms.AssessmentForm, "follow_up", _assessment),

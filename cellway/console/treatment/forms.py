@@ -7,14 +7,43 @@ from django import forms
 from cellway import limits
 from cellway.accounts.models import User
 from cellway.console.plans.forms import DATE, SignForm
-from cellway.treatment.models import ConsentDocument, SessionKind
+from cellway.treatment import plan_items
+from cellway.treatment.models import ConsentDocument, VitalsPhase
+
+
+class PlannedItemField(forms.MultipleChoiceField):
+    """Planned items by key ("physio-3"); the panel lists those still to do, the service checks they still are."""
+
+    def valid_value(self, value: str) -> bool:
+        return plan_items.parse_key(value) is not None
 
 
 class SessionForm(forms.Form):
-    kind = forms.ChoiceField(choices=SessionKind.choices)
+    item = forms.CharField(max_length=20, label="Planned item", widget=forms.Select)
     day = forms.DateField(widget=DATE)
     given = forms.CharField(max_length=limits.SHORT, help_text="What was given, e.g. '50 million wjMSCs IV'.")
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=limits.NOTE)
+
+    def clean_item(self) -> tuple[str, int]:
+        parsed = plan_items.parse_key(self.cleaned_data["item"])
+        if parsed is None:
+            raise forms.ValidationError("Choose a planned item.")
+        return parsed
+
+
+class VitalsForm(forms.Form):
+    session = forms.UUIDField(widget=forms.Select, label="Session")
+    phase = forms.ChoiceField(choices=VitalsPhase.choices)
+    systolic = forms.IntegerField(label="Systolic (mmHg)", min_value=0, max_value=32767)
+    diastolic = forms.IntegerField(label="Diastolic (mmHg)", min_value=0, max_value=32767)
+    pulse = forms.IntegerField(label="Pulse (/min)", min_value=0, max_value=32767)
+    temperature = forms.DecimalField(label="Temperature (°C)", max_digits=3, decimal_places=1, min_value=0)
+    spo2 = forms.IntegerField(label="SpO₂ (%)", min_value=0, max_value=32767)
+
+
+class SetAsideForm(forms.Form):
+    items = PlannedItemField(widget=forms.CheckboxSelectMultiple, label="Planned items not given")
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=limits.REASON, label="Why")
 
 
 class ProtocolForm(SignForm):

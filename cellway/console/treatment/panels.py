@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.db.models import OuterRef
 from django.forms import ModelChoiceField
 
@@ -12,11 +15,11 @@ from cellway.cells import selectors as cells_selectors
 from cellway.cells.models import Vial, VialStatus
 from cellway.console.panels import CasePage, Panel, blocked_reason
 from cellway.console.treatment import forms
-from cellway.errors import allowed
+from cellway.errors import NotAllowed, Refusal, StageConflict, allowed
 from cellway.outcomes.models import FollowUpAssessment
-from cellway.treatment import selectors
+from cellway.treatment import plan_items, selectors
 from cellway.treatment.bedside import latest_weight
-from cellway.treatment.models import BedsideCheck, Consent, ConsentDocument, PostTreatmentProtocol, TreatmentSession
+from cellway.treatment.models import BedsideCheck, Consent, ConsentDocument, PostTreatmentProtocol, SessionKind, TreatmentSession
 from cellway.treatment.services import (
     AT_THE_CLINIC,
     check_bedside,
@@ -25,6 +28,8 @@ from cellway.treatment.services import (
     check_issue_protocol,
     check_log_session,
     check_record_consent,
+    check_record_vitals,
+    check_set_aside,
     check_withdraw_consent,
 )
 from cellway.treatment.services import check_consent as _consent_gate
@@ -77,26 +82,57 @@ def consent(page: CasePage) -> Panel | None:
 
 
 def sessions(page: CasePage) -> Panel | None:
+    """The sessions against the plan: its items done, set aside or to do; each session's vital signs; logging."""
     if not page.reads(Part.TREATMENT):
         return None
     case, user = page.case, page.user
     rows = selectors.sessions(case) if page.holds("sessions") else []
-    can_log = allowed(check_log_session, case=case, by=user)
-    blocked = "" if can_log else blocked_reason(check_log_session, case=case, by=user)
+    can_log, blocked = _ask(check_log_session, case=case, by=user)
     if not rows and not can_log and not blocked:
         return None
+    at_clinic = case.stage in AT_THE_CLINIC
+    planned = selectors.planned_items(case) if at_clinic else []
+    to_do = plan_items.to_do(planned)
+    choices = [(i.key, f"{SessionKind(i.kind).label} {i.number} of {i.of}") for i in to_do]
+    form = page.form("session", forms.SessionForm)
+    form.fields["item"].widget.choices = choices
+    set_aside_form = page.form("set_aside", forms.SetAsideForm)
+    items_field = set_aside_form.fields["items"]
+    assert isinstance(items_field, forms.PlannedItemField)
+    items_field.choices = choices
+    vitals_form = page.form("vitals", forms.VitalsForm)
+    vitals_form.fields["session"].widget.choices = [
+        (s.uuid, f"{s.day:%d %b} {s.get_kind_display()} {s.infusion or ''}") for s in reversed(rows)
+    ]
     return Panel(
         "sessions",
         "console/panels/sessions.html",
         {
             "sessions": rows,
-            "can_log": can_log,
+            "planned": planned,
+            "to_do": to_do,
+            "can_log": can_log and bool(to_do),
             "blocked": blocked,
-            "form": page.form("session", forms.SessionForm),
-            "can_complete": allowed(check_complete_treatment, case=case, by=user),
+            "form": form,
+            "can_vitals": bool(rows) and allowed(check_record_vitals, case=case, by=user),
+            "vitals_form": vitals_form,
+            "can_set_aside": bool(to_do) and allowed(check_set_aside, case=case, by=user),
+            "set_aside_form": set_aside_form,
+            **dict(zip(("can_complete", "complete_blocked"), _ask(check_complete_treatment, case=case, by=user), strict=True)),
         },
         medical=bool(rows),
     )
+
+
+def _ask(check: Callable[..., None], /, **kwargs: Any) -> tuple[bool, str]:
+    """Whether the check lets the action through, and if not, the reason worth showing (see blocked_reason)."""
+    try:
+        check(**kwargs)
+    except (NotAllowed, StageConflict):
+        return False, ""
+    except Refusal as refusal:
+        return False, refusal.message
+    return True, ""
 
 
 def protocol(page: CasePage) -> Panel | None:

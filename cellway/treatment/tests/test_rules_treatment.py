@@ -19,6 +19,7 @@ from cellway.demo.journey import PROTOCOL, give_consent
 from cellway.errors import NotAllowed, Refusal, StageConflict
 from cellway.outcomes.models import FollowUpAssessment
 from cellway.travel import services as travel
+from cellway.treatment import selectors as treatment_selectors
 from cellway.treatment import services as treatment
 from cellway.treatment.models import PostTreatmentProtocol, TreatmentSession
 
@@ -84,7 +85,7 @@ def test_sessions_start_once_the_balance_is_paid(arrived_owing, staff):
 
     assert (first.override, first.given_by) == (None, staff["nina"])
     assert Case.objects.get(pk=arrived_owing.pk).stage == Stage.IN_TREATMENT
-    assert arrived_owing.events.first().summary == f"Physiotherapy on {second.day:%d %b %Y}: 45 minutes gait training"
+    assert arrived_owing.events.first().summary == f"Physiotherapy 1 of 5 on {second.day:%d %b %Y}: 45 minutes gait training"
 
 
 @pytest.mark.parametrize(
@@ -134,13 +135,32 @@ def test_only_a_nurse_logs_sessions_and_only_once_the_patient_has_arrived(case_a
 # --- Completion and the protocol (rule 8) -------------------------------------------------------------
 
 
-def test_the_assigned_specialist_completes_the_treatment(case_at, staff):
-    case = case_at(Stage.IN_TREATMENT)
+def test_the_assigned_specialist_completes_the_treatment_once_every_planned_item_is_done_or_set_aside(case_at, staff):
+    case = case_at(Stage.IN_TREATMENT)  # intravenous 1 of 2 given
+    before = written(case)
+    with pytest.raises(Refusal) as refused:
+        treatment.complete_treatment(case=case, by=staff["sofia"])
+    assert refused.value.message == (
+        "Still to do: cell infusion, intravenous 2 of 2; cell infusion, intrathecal 1 of 1; supplementary infusion 1, 2 of 2; "
+        "physiotherapy 1, 2, 3, 4, 5 of 5; occupational therapy 1, 2, 3 of 3; rehabilitative medicine 1, 2 of 2. "
+        "Log each, or record why it was not given."
+    )
+    assert written(case) == before
 
+    for kind in ("iv", "it", "physio", "occupational"):
+        while treatment_selectors.plan_counts(case)[kind] > len(case.sessions.filter(kind=kind)):
+            session(case, staff, kind=kind, given="Given as planned")
+            case = Case.objects.get(pk=case.pk)
+    treatment.set_aside(
+        case=case,
+        by=staff["sofia"],
+        items=[("supplementary", 1), ("supplementary", 2), ("rehab", 1), ("rehab", 2)],
+        reason="Patient flew home a day early",
+    )
     treatment.complete_treatment(case=case, by=staff["sofia"])
 
     assert Case.objects.get(pk=case.pk).stage == Stage.TREATED
-    assert case.events.first().summary == "Treatment complete after 1 sessions"
+    assert case.events.first().summary == "Treatment complete after 11 sessions"
 
 
 def test_another_specialist_cannot_complete_the_treatment(case_at, staff):
