@@ -99,6 +99,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "treatment.issue_protocol",
         # Informed consent is taken by the physician or the nurse (rule 10).
         "treatment.record_consent",
+        "treatment.record_adverse_event",
         "cases.end_case",
         "outcomes.record_assessment",
     ],
@@ -137,6 +138,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         REGISTRY,
         "treatment.log_session",
         "treatment.record_consent",
+        "treatment.record_adverse_event",
         "outcomes.record_assessment",
         # The bedside: vials handed over, checked against the wristband, given.
         "cells.view_lots",

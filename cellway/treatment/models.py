@@ -275,3 +275,104 @@ class Deviation(AppendOnlyMixin, models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.kind} {self.number} set aside"
+
+
+# --- Adverse events (rule 11) ----------------------------------------------------------------------------
+
+
+class Grade(models.IntegerChoices):
+    """CTCAE v5.0 grades."""
+
+    MILD = 1, "1 Mild"
+    MODERATE = 2, "2 Moderate"
+    SEVERE = 3, "3 Severe"
+    LIFE_THREATENING = 4, "4 Life-threatening"
+    DEATH = 5, "5 Death related to the adverse event"
+
+
+class Serious(models.TextChoices):
+    """ICH E2A: an adverse event is serious if it meets any of these."""
+
+    DEATH = "death", "Results in death"
+    LIFE_THREATENING = "life_threatening", "Is life-threatening"
+    HOSPITALISATION = "hospitalisation", "Requires inpatient hospitalisation or prolongs it"
+    DISABILITY = "disability", "Results in persistent or significant disability or incapacity"
+    CONGENITAL = "congenital", "Is a congenital anomaly or birth defect"
+    MEDICALLY_IMPORTANT = "medically_important", "Is another medically important event"
+
+
+class Relatedness(models.TextChoices):
+    """Attribution, as CTCAE-based protocols grade it."""
+
+    UNRELATED = "unrelated", "Unrelated"
+    UNLIKELY = "unlikely", "Unlikely"
+    POSSIBLE = "possible", "Possible"
+    PROBABLE = "probable", "Probable"
+    DEFINITE = "definite", "Definite"
+
+
+RELATED = frozenset({Relatedness.POSSIBLE, Relatedness.PROBABLE, Relatedness.DEFINITE})
+
+
+class ActionTaken(models.TextChoices):
+    NONE = "none", "None"
+    INTERRUPTED = "interrupted", "Infusion interrupted"
+    STOPPED = "stopped", "Infusion stopped"
+    TREATMENT_WITHDRAWN = "withdrawn", "Cell therapy withdrawn"
+    MEDICATION = "medication", "Medication or other treatment given"
+    HOSPITALISED = "hospitalised", "Admitted to hospital"
+
+
+class AeOutcome(models.TextChoices):
+    """ICH E2B outcomes."""
+
+    RECOVERING = "recovering", "Recovering / resolving"
+    RECOVERED = "recovered", "Recovered / resolved"
+    SEQUELAE = "sequelae", "Recovered / resolved with sequelae"
+    NOT_RECOVERED = "not_recovered", "Not recovered / not resolved"
+    FATAL = "fatal", "Fatal"
+    UNKNOWN = "unknown", "Unknown"
+
+
+RESOLVED = frozenset({AeOutcome.RECOVERED, AeOutcome.SEQUELAE, AeOutcome.FATAL})
+
+
+class AdverseEvent(models.Model):
+    """An adverse event during treatment or follow-up: graded, judged for seriousness and relatedness.
+
+    Written only by treatment.services (record_adverse_event, update_adverse_event), each change on the trail.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="adverse_events")
+    onset_on = models.DateField()
+    term = models.CharField("CTCAE term", max_length=limits.NAME, help_text="e.g. Headache, Fever, Back pain.")
+    description = models.TextField(max_length=limits.NOTE)
+    grade = models.PositiveSmallIntegerField(choices=Grade.choices)
+    serious_criteria = models.JSONField(default=list, blank=True)
+    related_to_cells = models.CharField(max_length=12, choices=Relatedness.choices)
+    related_to_procedure = models.CharField(max_length=12, choices=Relatedness.choices)
+    action = models.CharField(max_length=12, choices=ActionTaken.choices)
+    outcome = models.CharField(max_length=16, choices=AeOutcome.choices)
+    resolved_on = models.DateField(null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["case", "-onset_on", "-id"]
+        permissions = [("record_adverse_event", "Can record adverse events")]
+
+    def __str__(self) -> str:
+        return f"{self.term}, grade {self.grade}"
+
+    @property
+    def serious(self) -> bool:
+        return bool(self.serious_criteria)
+
+    @property
+    def related(self) -> bool:
+        return self.related_to_cells in RELATED or self.related_to_procedure in RELATED
+
+    def get_serious_criteria_display(self) -> list[str]:
+        return [str(Serious(c).label) for c in self.serious_criteria if c in Serious.values]

@@ -8,7 +8,16 @@ from cellway.cases.models import Case
 from cellway.outcomes.models import FollowUpAssessment
 from cellway.plans.models import PlanStatus
 from cellway.treatment import plan_items
-from cellway.treatment.models import Consent, ConsentDocument, Deviation, PostTreatmentProtocol, Therapy, TreatmentSession, VitalSigns
+from cellway.treatment.models import (
+    AdverseEvent,
+    Consent,
+    ConsentDocument,
+    Deviation,
+    PostTreatmentProtocol,
+    Therapy,
+    TreatmentSession,
+    VitalSigns,
+)
 
 
 def sessions(case: Case) -> list[TreatmentSession]:
@@ -79,3 +88,8 @@ def consents(case: Case) -> list[Consent]:
 def consent_documents(case: Case) -> list[ConsentDocument]:
     """The versions on offer for this case's planned therapies: not retired, newest version first."""
     return list(ConsentDocument.objects.filter(therapy__in=therapies_planned(case), retired=False))
+
+
+def adverse_events(case: Case) -> list[AdverseEvent]:
+    """The patient's adverse events, latest onset first (one query)."""
+    return list(case.adverse_events.select_related("recorded_by"))

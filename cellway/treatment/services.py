@@ -15,6 +15,7 @@ from cellway import limits
 from cellway.accounts.models import User
 from cellway.audit.services import sign, verify_signer
 from cellway.billing.selectors import account
+from cellway.cases import notify as notify_staff
 from cellway.cases.events import EventKind
 from cellway.cases.models import Case
 from cellway.cases.services import expect_stage, lock_case, move, record_event, require_assigned, require_perm, touch
@@ -30,13 +31,20 @@ from cellway.records.models import RecordFile
 from cellway.treatment import plan_items, selectors, vitals
 from cellway.treatment.bedside import BedsideStop, verify
 from cellway.treatment.models import (
+    RESOLVED,
+    ActionTaken,
     Administration,
+    AdverseEvent,
+    AeOutcome,
     BedsideCheck,
     Consent,
     ConsentDocument,
     ConsentWithdrawal,
     Deviation,
+    Grade,
     PostTreatmentProtocol,
+    Relatedness,
+    Serious,
     SessionKind,
     Therapy,
     TreatmentSession,
@@ -571,3 +579,187 @@ def set_aside(*, case: Case, by: User, items: list[tuple[str, int]], reason: str
         listed = ", ".join(f"{SessionKind(d.kind).label.lower()} {d.number}" for d in rows)
         record_event(case=case, by=by, kind=EventKind.SESSION, summary=f"Set aside from the plan: {listed}", reason=reason.strip())
     return rows
+
+
+# --- Adverse events (rule 11) ------------------------------------------------------------------------------
+
+# During treatment and follow-up.
+AE_STAGES = frozenset({Stage.ARRIVED, Stage.IN_TREATMENT, Stage.TREATED, Stage.FOLLOW_UP})
+
+
+def check_record_adverse_event(*, case: Case, by: User) -> None:
+    require_perm(by, "treatment.record_adverse_event", "record adverse events")
+    expect_stage(case, AE_STAGES, "record an adverse event")
+
+
+def _check_adverse_event(
+    *,
+    case: Case,
+    onset_on: dt.date,
+    grade: int | None,
+    serious_criteria: list[str],
+    related_to_cells: str,
+    related_to_procedure: str,
+    action: str,
+    outcome: str,
+    resolved_on: dt.date | None,
+) -> int:
+    """The rules every adverse event keeps, recorded or updated. Returns the grade."""
+    if grade is None or grade not in Grade.values:
+        raise Refusal("Grade the event: CTCAE v5 grade 1 (mild) to 5 (death related to the event).")
+    unknown = [c for c in serious_criteria if c not in Serious.values]
+    if unknown:
+        raise Refusal(f"Unknown seriousness criterion {unknown[0]!r}.")
+    for value, choices, what in (
+        (related_to_cells, Relatedness, "relatedness to the cells"),
+        (related_to_procedure, Relatedness, "relatedness to the procedure"),
+        (action, ActionTaken, "action taken"),
+        (outcome, AeOutcome, "outcome"),
+    ):
+        if value not in choices.values:
+            raise Refusal(f"Choose the {what}.")
+    _check_adverse_event_course(
+        case=case, onset_on=onset_on, grade=grade, serious_criteria=serious_criteria, outcome=outcome, resolved_on=resolved_on
+    )
+    return grade
+
+
+def _check_adverse_event_course(
+    *, case: Case, onset_on: dt.date, grade: int, serious_criteria: list[str], outcome: str, resolved_on: dt.date | None
+) -> None:
+    """Onset within the case, grade, seriousness and outcome telling one story, a resolution date when it resolved."""
+    today = clinic_today()
+    if onset_on > today:
+        raise Refusal("The onset cannot be on a day that has not come.")
+    opened = timezone.localtime(case.opened_at).date()
+    if onset_on < opened:
+        raise Refusal(f"The onset ({onset_on:%d %b %Y}) is before the case was opened ({opened:%d %b %Y}): record it as history.")
+    fatal = outcome == AeOutcome.FATAL
+    if (grade == Grade.DEATH) != fatal:
+        raise Refusal("Grade 5 and the outcome 'Fatal' go together: a fatal event is grade 5, and only a fatal one.")
+    if fatal and Serious.DEATH not in serious_criteria:
+        raise Refusal("A fatal event is serious: tick 'Results in death'.")
+    if grade == Grade.LIFE_THREATENING and Serious.LIFE_THREATENING not in serious_criteria and not fatal:
+        raise Refusal("A grade 4 event is life-threatening: tick 'Is life-threatening'.")
+    if resolved_on is not None:
+        if outcome not in RESOLVED:
+            raise Refusal("A resolution date goes with the outcome recovered, recovered with sequelae, or fatal.")
+        if resolved_on < onset_on or resolved_on > today:
+            raise Refusal(f"The resolution date must be between the onset ({onset_on:%d %b %Y}) and today.")
+    elif outcome in RESOLVED:
+        raise Refusal("Give the date the event resolved (or ended).")
+
+
+def record_adverse_event(
+    *,
+    case: Case,
+    by: User,
+    onset_on: dt.date,
+    term: str,
+    description: str,
+    grade: int | None,
+    serious_criteria: list[str],
+    related_to_cells: str,
+    related_to_procedure: str,
+    action: str,
+    outcome: str,
+    resolved_on: dt.date | None = None,
+) -> AdverseEvent:
+    """Record an adverse event. A serious one notifies the medical director (and the assigned specialist) once the
+    transaction commits, and is marked serious on the trail."""
+    with transaction.atomic():
+        case = lock_case(case)
+        check_record_adverse_event(case=case, by=by)
+        limits.check_length(term, limits.NAME, "The term")
+        limits.check_length(description, limits.NOTE, "The description")
+        if not term.strip() or not description.strip():
+            raise Refusal("Name the event (its CTCAE term) and describe what happened.")
+        criteria = sorted(set(serious_criteria))
+        graded = _check_adverse_event(
+            case=case,
+            onset_on=onset_on,
+            grade=grade,
+            serious_criteria=criteria,
+            related_to_cells=related_to_cells,
+            related_to_procedure=related_to_procedure,
+            action=action,
+            outcome=outcome,
+            resolved_on=resolved_on,
+        )
+        event = AdverseEvent.objects.create(
+            case=case,
+            onset_on=onset_on,
+            term=term.strip(),
+            description=description.strip(),
+            grade=graded,
+            serious_criteria=criteria,
+            related_to_cells=related_to_cells,
+            related_to_procedure=related_to_procedure,
+            action=action,
+            outcome=outcome,
+            resolved_on=resolved_on,
+            recorded_by=by,
+        )
+        touch(case)
+        _on_the_trail(event, by=by, verb="recorded")
+    return event
+
+
+def check_update_adverse_event(*, case: Case, by: User) -> None:
+    require_perm(by, "treatment.record_adverse_event", "update adverse events")
+    expect_stage(case, AE_STAGES, "update an adverse event")
+
+
+def update_adverse_event(
+    *, event: AdverseEvent, by: User, grade: int | None, serious_criteria: list[str], outcome: str, resolved_on: dt.date | None
+) -> AdverseEvent:
+    """Follow an event up: its grade, seriousness, outcome and resolution. Becoming serious notifies as recording does."""
+    with transaction.atomic():
+        case = lock_case(event.case_id)
+        check_update_adverse_event(case=case, by=by)
+        event = AdverseEvent.objects.select_for_update().get(pk=event.pk)
+        criteria = sorted(set(serious_criteria))
+        graded = _check_adverse_event(
+            case=case,
+            onset_on=event.onset_on,
+            grade=grade,
+            serious_criteria=criteria,
+            related_to_cells=event.related_to_cells,
+            related_to_procedure=event.related_to_procedure,
+            action=event.action,
+            outcome=outcome,
+            resolved_on=resolved_on,
+        )
+        was_serious = event.serious
+        changed = {
+            f: (getattr(event, f), v)
+            for f, v in (("grade", graded), ("serious_criteria", criteria), ("outcome", outcome), ("resolved_on", resolved_on))
+            if getattr(event, f) != v
+        }
+        if not changed:
+            raise Refusal("Nothing changed.")
+        event.grade, event.serious_criteria, event.outcome, event.resolved_on = graded, criteria, outcome, resolved_on
+        event.save(update_fields=["grade", "serious_criteria", "outcome", "resolved_on", "updated_at"])
+        touch(case)
+        _on_the_trail(event, by=by, verb="updated", notify=event.serious and not was_serious, changed=sorted(changed))
+    return event
+
+
+def _on_the_trail(event: AdverseEvent, *, by: User, verb: str, notify: bool | None = None, changed: list[str] | None = None) -> None:
+    serious = " SERIOUS" if event.serious else ""
+    summary = f"Adverse event{serious} {verb}: {event.term}, grade {event.grade}, onset {event.onset_on:%d %b %Y}"
+    summary += f", {event.get_outcome_display().lower()}"
+    data: dict[str, object] = {"event": str(event.uuid), "grade": event.grade, "serious": event.serious_criteria}
+    if changed:
+        data["changed"] = changed
+    record_event(case=event.case, by=by, kind=EventKind.ADVERSE_EVENT, summary=summary, data=data)
+    if event.serious and (notify if notify is not None else True):
+        notify_staff.later(
+            notify_staff.serious_adverse_event,
+            case_id=event.case_id,
+            term=event.term,
+            grade=event.get_grade_display(),
+            criteria="; ".join(event.get_serious_criteria_display()),
+            onset=f"{event.onset_on:%d %b %Y}",
+            recorded_by=str(by),
+        )

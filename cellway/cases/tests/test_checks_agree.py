@@ -102,6 +102,11 @@ ACTIONS: dict[str, tuple[Callable[..., None], str | None, Subject | None, Do]] =
     "withdraw_consent": (treatment.check_withdraw_consent, "consent", lambda c: c.consents.first(),
                          lambda c, o, by, pw: treatment.withdraw_consent(consent=o, by=by, withdrawn_on=_today(),
                                                                          reason="Changed her mind")),
+    "record_adverse_event": (treatment.check_record_adverse_event, None, None,
+                             lambda c, o, by, pw: treatment.record_adverse_event(
+                                 case=c, by=by, onset_on=_today(), term="Headache", description="After the puncture", grade=1,
+                                 serious_criteria=[], related_to_cells="unlikely", related_to_procedure="probable", action="none",
+                                 outcome="recovering")),
     "record_visit": (outcomes.check_record_visit, None, None,
                      lambda c, o, by, pw: outcomes.record_visit(case=c, by=by, seen_on=_today(), edss=Decimal("3.0"),
                                                                edss_reason="Examined at home")),

@@ -48,6 +48,7 @@ CASE_PANELS: list[PanelSource] = [
     treatment_panels.consent,
     treatment_panels.bedside,
     treatment_panels.sessions,
+    treatment_panels.adverse_events,
     treatment_panels.protocol,
     treatment_panels.follow_up,
     panels.patient,

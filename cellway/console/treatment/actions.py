@@ -105,7 +105,26 @@ def _withdraw_consent(case: Case, d: dict[str, Any], user: User) -> str:
     return f"Withdrawal of consent to {consent.get_therapy_display()} recorded: nothing that needs it is given."
 
 
+def _adverse_event(case: Case, d: dict[str, Any], user: User) -> str:
+    event = services.record_adverse_event(case=case, by=user, **d)
+    if event.serious:
+        return f"Serious adverse event recorded: {event}. The medical director is notified."
+    return f"Adverse event recorded: {event}."
+
+
+def _adverse_event_update(case: Case, d: dict[str, Any], user: User) -> str:
+    event = case.adverse_events.filter(uuid=d.pop("event")).first()
+    if event is None:
+        raise Refusal("That adverse event is not part of this case.")
+    event = services.update_adverse_event(event=event, by=user, **d)
+    return f"Adverse event updated: {event}, {event.get_outcome_display().lower()}."
+
+
 ACTIONS: dict[str, View] = {
+    "adverse-event": case_action(forms.AdverseEventForm, "adverse_event", _adverse_event, anchor="adverse-events"),
+    "adverse-event-update": case_action(
+        forms.AdverseEventUpdateForm, "adverse_event_update", _adverse_event_update, anchor="adverse-events"
+    ),
     "consent": case_action(forms.ConsentForm, "consent", _consent),
     "consent-withdraw": case_action(forms.WithdrawConsentForm, "consent_withdraw", _withdraw_consent, anchor="consent"),
     "session": case_action(forms.SessionForm, "session", _session, anchor="sessions"),

@@ -8,7 +8,7 @@ from cellway import limits
 from cellway.accounts.models import User
 from cellway.console.plans.forms import DATE, SignForm
 from cellway.treatment import plan_items
-from cellway.treatment.models import ConsentDocument, VitalsPhase
+from cellway.treatment.models import ActionTaken, AeOutcome, ConsentDocument, Grade, Relatedness, Serious, VitalsPhase
 
 
 class PlannedItemField(forms.MultipleChoiceField):
@@ -97,3 +97,30 @@ class WithdrawConsentForm(forms.Form):
     consent = forms.UUIDField(widget=forms.HiddenInput)
     withdrawn_on = forms.DateField(widget=DATE, label="Withdrawn on")
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=limits.REASON, label="What the patient said")
+
+
+class AdverseEventForm(forms.Form):
+    onset_on = forms.DateField(widget=DATE, label="Onset")
+    term = forms.CharField(max_length=limits.NAME, label="CTCAE term", help_text="e.g. Headache, Fever, Back pain.")
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=limits.NOTE)
+    grade = forms.TypedChoiceField(
+        choices=[("", "—"), *Grade.choices], coerce=int, empty_value=None, required=False, label="Grade (CTCAE v5)"
+    )
+    serious_criteria = forms.MultipleChoiceField(
+        choices=Serious.choices, widget=forms.CheckboxSelectMultiple, required=False, label="Serious (ICH E2A): tick each that applies"
+    )
+    related_to_cells = forms.ChoiceField(choices=Relatedness.choices, label="Related to the cells")
+    related_to_procedure = forms.ChoiceField(choices=Relatedness.choices, label="Related to the procedure (e.g. lumbar puncture)")
+    action = forms.ChoiceField(choices=ActionTaken.choices, label="Action taken")
+    outcome = forms.ChoiceField(choices=AeOutcome.choices)
+    resolved_on = forms.DateField(widget=DATE, required=False, label="Resolved on")
+
+
+class AdverseEventUpdateForm(forms.Form):
+    event = forms.UUIDField(widget=forms.HiddenInput)
+    grade = forms.TypedChoiceField(choices=[("", "—"), *Grade.choices], coerce=int, empty_value=None, required=False)
+    serious_criteria = forms.MultipleChoiceField(
+        choices=Serious.choices, widget=forms.CheckboxSelectMultiple, required=False, label="Serious (ICH E2A)"
+    )
+    outcome = forms.ChoiceField(choices=AeOutcome.choices)
+    resolved_on = forms.DateField(widget=DATE, required=False, label="Resolved on")

@@ -19,7 +19,18 @@ from cellway.errors import NotAllowed, Refusal, StageConflict, allowed
 from cellway.outcomes.models import FollowUpAssessment
 from cellway.treatment import plan_items, selectors
 from cellway.treatment.bedside import latest_weight
-from cellway.treatment.models import BedsideCheck, Consent, ConsentDocument, PostTreatmentProtocol, SessionKind, TreatmentSession
+from cellway.treatment.models import (
+    AdverseEvent,
+    AeOutcome,
+    BedsideCheck,
+    Consent,
+    ConsentDocument,
+    Grade,
+    PostTreatmentProtocol,
+    Serious,
+    SessionKind,
+    TreatmentSession,
+)
 from cellway.treatment.services import (
     AT_THE_CLINIC,
     check_bedside,
@@ -27,9 +38,11 @@ from cellway.treatment.services import (
     check_complete_treatment,
     check_issue_protocol,
     check_log_session,
+    check_record_adverse_event,
     check_record_consent,
     check_record_vitals,
     check_set_aside,
+    check_update_adverse_event,
     check_withdraw_consent,
 )
 from cellway.treatment.services import check_consent as _consent_gate
@@ -40,6 +53,7 @@ HOLDS = {
     "follow_ups": FollowUpAssessment.objects.filter(case=OuterRef("pk")),
     "vials": Vial.objects.filter(case=OuterRef("pk")),
     "consents": Consent.objects.filter(case=OuterRef("pk")),
+    "adverse_events": AdverseEvent.objects.filter(case=OuterRef("pk")),
 }
 
 
@@ -205,4 +219,30 @@ def bedside(page: CasePage) -> Panel | None:
             "can_administer": bool(last and last.passed and not hasattr(last, "administration")),
         },
         medical=True,
+    )
+
+
+def adverse_events(page: CasePage) -> Panel | None:
+    """The patient's adverse events (rule 11), and the forms to record one or follow one up."""
+    if not page.reads(Part.TREATMENT):
+        return None
+    case, user = page.case, page.user
+    rows = selectors.adverse_events(case) if page.holds("adverse_events") else []
+    can_record = allowed(check_record_adverse_event, case=case, by=user)
+    if not rows and not can_record:
+        return None
+    return Panel(
+        "adverse-events",
+        "console/panels/adverse_events.html",
+        {
+            "events": rows,
+            "can_record": can_record,
+            "form": page.form("adverse_event", forms.AdverseEventForm),
+            "can_update": bool(rows) and allowed(check_update_adverse_event, case=case, by=user),
+            "update_form": page.form("adverse_event_update", forms.AdverseEventUpdateForm),
+            "grades": Grade.choices,
+            "outcomes": AeOutcome.choices,
+            "criteria": Serious.choices,
+        },
+        medical=bool(rows),
     )
