@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 
 from cellway import limits
+from cellway.audit.append_only import AppendOnlyMixin
 from cellway.cases.models import Case
 
 
@@ -50,3 +51,32 @@ class LogisticsTask(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case.code} {self.get_kind_display()}: {self.get_status_display()}"
+
+
+class Arrival(AppendOnlyMixin, models.Model):
+    """The patient's arrival as it happened: when, the planned date it replaced, why if early. Append-only."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="arrivals")
+    arrived_at = models.DateTimeField()
+    planned_on = models.DateField(null=True, blank=True)
+    reason = models.TextField(max_length=limits.REASON, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["case", "-recorded_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} arrived {self.arrived_at:%Y-%m-%d %H:%M}"
+
+
+class ArrivalUndone(AppendOnlyMixin, models.Model):
+    """A mistaken arrival undone, and why. Append-only."""
+
+    arrival = models.OneToOneField(Arrival, on_delete=models.PROTECT, related_name="undone")
+    reason = models.TextField(max_length=limits.REASON)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.arrival} undone"

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db.models import CharField, DateField, F, Value
+from django.db.models.functions import Cast
+
 from cellway.cases.models import Case
-from cellway.outcomes.models import FollowUpAssessment
+from cellway.outcomes.models import FollowUpAssessment, MriScan, Relapse, Visit
 from cellway.plans.models import PlanStatus
 from cellway.treatment import plan_items
 from cellway.treatment.models import (
+    Administration,
     AdverseEvent,
     Consent,
     ConsentDocument,
@@ -72,7 +76,8 @@ def protocol_issued(case: Case) -> bool:
 
 
 def follow_ups(case: Case) -> list[FollowUpAssessment]:
-    return list(case.follow_ups.select_related("completed_by"))
+    """The case's assessments with who recorded each, and the closing of a missed one (one query)."""
+    return list(case.follow_ups.select_related("completed_by", "missed__closed_by"))
 
 
 def therapies_planned(case: Case) -> list[Therapy]:
@@ -93,3 +98,33 @@ def consent_documents(case: Case) -> list[ConsentDocument]:
 def adverse_events(case: Case) -> list[AdverseEvent]:
     """The patient's adverse events, latest onset first (one query)."""
     return list(case.adverse_events.select_related("recorded_by"))
+
+
+# Where a note was typed: (model, its date field, label); outcome measures' notes only for those who read outcomes.
+_TREATMENT_NOTES = ((TreatmentSession, "day", "Session"), (FollowUpAssessment, "due_on", "Follow-up assessment"))
+_OUTCOME_NOTES = ((Visit, "seen_on", "Outcome visit"), (Relapse, "onset_on", "Relapse"), (MriScan, "scanned_on", "MRI"))
+
+
+def notes(case: Case, *, outcomes: bool) -> list[tuple[dt.date, str, str]]:
+    """Every note typed about the case's treatment (and, with `outcomes`, its measures): (date, where, note), newest
+    first, in one query."""
+    sources = _TREATMENT_NOTES + (_OUTCOME_NOTES if outcomes else ())
+    queries = [
+        model.objects.filter(case=case)  # type: ignore[attr-defined]
+        .exclude(notes="")
+        .annotate(on=Cast(F(day), DateField()), where=Value(label, CharField()))
+        .values_list("on", "where", "notes")
+        .order_by()
+        for model, day, label in sources
+    ]
+    first, *rest = queries
+    return sorted(first.union(*rest, all=True).order_by(), key=lambda row: row[0], reverse=True)
+
+
+def administrations(case: Case) -> list[Administration]:
+    """The vials given to the patient, with their lots and sessions (one query)."""
+    return list(case.administrations.select_related("vial__lot", "session").order_by("given_at", "id"))
+
+
+def deviations(case: Case) -> list[Deviation]:
+    return list(Deviation.objects.filter(case=case))

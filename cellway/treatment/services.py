@@ -120,7 +120,7 @@ def log_session(
             move(case, to=Stage.IN_TREATMENT, by=by, summary="Treatment started")
         else:
             touch(case)
-        record_event(case=case, by=by, kind=EventKind.SESSION, summary=summary)
+        record_event(case=case, by=by, kind=EventKind.SESSION, summary=summary, data={"note": notes.strip()} if notes.strip() else None)
     return session
 
 
@@ -216,27 +216,6 @@ def start_follow_up(*, case: Case, by: User) -> list[FollowUpAssessment]:
     due = ", ".join(f"{a.due_on:%d %b %Y}" for a in assessments)
     move(case, to=Stage.FOLLOW_UP, by=by, summary=f"Follow-up started; assessments due {due}")
     return assessments
-
-
-def check_complete_assessment(*, case: Case, by: User) -> None:
-    require_perm(by, "outcomes.record_assessment", "record follow-up assessments")
-    expect_stage(case, Stage.FOLLOW_UP, "record the assessment")
-
-
-def complete_assessment(*, assessment: FollowUpAssessment, by: User, notes: str) -> FollowUpAssessment:
-    with transaction.atomic():
-        case = lock_case(assessment.case_id)
-        check_complete_assessment(case=case, by=by)
-        limits.check_length(notes, limits.NOTE, "The notes")
-        assessment = FollowUpAssessment.objects.select_for_update().get(pk=assessment.pk)
-        if assessment.completed_at:
-            raise StageConflict(f"The {assessment.months_after}-month assessment was already recorded by {assessment.completed_by}.")
-        assessment.completed_at, assessment.completed_by, assessment.notes = timezone.now(), by, notes
-        assessment.save(update_fields=["completed_at", "completed_by", "notes"])
-        touch(case)
-        summary = f"{assessment.months_after}-month assessment recorded"
-        record_event(case=case, by=by, kind=EventKind.FOLLOW_UP, summary=summary, reason=notes)
-    return assessment
 
 
 # --- The bedside (rule 7) ----------------------------------------------------------------------------

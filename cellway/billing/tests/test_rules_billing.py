@@ -237,7 +237,7 @@ def test_no_payment_before_the_case_is_scheduled(case_at, staff):
 
 def test_the_balance_paid_after_arrival_is_recorded_without_moving_the_case(case_at, staff):
     case = case_at(Stage.DEPOSIT_PAID)
-    travel.mark_arrived(case=case, by=staff["lena"])
+    travel.mark_arrived(case=case, by=staff["lena"], reason="Came early")
 
     pay(case, staff, TOTAL - DEPOSIT, "BAL-1")
 
@@ -257,7 +257,7 @@ def test_the_deposit_is_due_7_days_before_arrival_and_the_balance_1_day_before_t
 @pytest.fixture
 def arrived_owing(case_at, staff):
     case = case_at(Stage.DEPOSIT_PAID, arrival=clinic_today())
-    travel.mark_arrived(case=case, by=staff["lena"])
+    travel.mark_arrived(case=case, by=staff["lena"], reason="Came early")
     return Case.objects.get(pk=case.pk)
 
 

@@ -51,6 +51,7 @@ CASE_PANELS: list[PanelSource] = [
     treatment_panels.adverse_events,
     treatment_panels.protocol,
     treatment_panels.follow_up,
+    treatment_panels.notes,
     panels.patient,
     panels.end,
     panels.timeline,

@@ -108,6 +108,7 @@ def patient_context(request: HttpRequest, case: Case, bound: dict[str, djforms.F
         "mri_form": bound.get("mri") or forms.MriForm(),
         # Adverse events are part of treatment: shown to those who may read it (the same roles as outcomes).
         "adverse_events": treatment_selectors.adverse_events(case) if may_read(user, Part.TREATMENT) else None,
+        "notes": treatment_selectors.notes(case, outcomes=True) if may_read(user, Part.TREATMENT) else None,
         "today": clinic_today(),
     }
 

@@ -216,7 +216,7 @@ def test_a_patient_goes_from_inquiry_to_follow_up_in_the_browser(
     visit(d, live_server, case_path(case))
     submit(d, button(section(d, "logistics"), "Patient has arrived"))
     assert stage(d) == "Arrived"
-    assert "Arrival recorded." in messages(d)
+    assert f"Arrival recorded (arrival date {today:%d %b %Y})." in messages(d)
 
     # Nina, the nurse, records the signed consent forms (English, through an interpreter: the patient is Polish);
     # until then no session can be logged.

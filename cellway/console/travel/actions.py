@@ -33,12 +33,18 @@ def _confirm(case: Case, d: dict[str, Any], user: User) -> str:
 
 
 def _arrive(case: Case, d: dict[str, Any], user: User) -> str:
-    services.mark_arrived(case=case, by=user)
-    return "Arrival recorded."
+    case = services.mark_arrived(case=case, by=user, arrived_at=d["arrived_at"], reason=d["reason"])
+    return f"Arrival recorded (arrival date {case.arrival_date:%d %b %Y})."
+
+
+def _undo_arrival(case: Case, d: dict[str, Any], user: User) -> str:
+    case = services.undo_arrival(case=case, by=user, reason=d["reason"])
+    return f"Arrival undone: the case is '{case.get_stage_display()}' again."
 
 
 ACTIONS: dict[str, View] = {
     "schedule": case_action(forms.ScheduleForm, "schedule", _schedule),
     "confirm": case_action(forms.ConfirmTaskForm, "logistics", _confirm),
-    "arrived": case_action(None, "logistics", _arrive),
+    "arrived": case_action(forms.ArrivalForm, "arrival", _arrive, anchor="logistics"),
+    "arrival-undo": case_action(forms.UndoArrivalForm, "arrival_undo", _undo_arrival, anchor="logistics"),
 }

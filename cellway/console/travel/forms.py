@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
+from django.utils import timezone
 
 from cellway import limits
+from cellway.clinic import clinic_zone
 from cellway.console.plans.forms import DATE
 
 
@@ -17,3 +21,23 @@ class ScheduleForm(forms.Form):
 class ConfirmTaskForm(forms.Form):
     task = forms.IntegerField(widget=forms.HiddenInput)
     details = forms.CharField(max_length=limits.SHORT)
+
+
+class ArrivalForm(forms.Form):
+    """When the patient really arrived (clinic time); the reason when it is before the planned date."""
+
+    arrived_at = forms.DateTimeField(
+        label="Arrived at", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    )
+    reason = forms.CharField(
+        max_length=limits.REASON, required=False, label="Reason", help_text="Needed when the patient came before the planned date."
+    )
+
+    def clean_arrived_at(self) -> dt.datetime:
+        """The time is typed as the clinic's clocks show it, whatever zone the server runs in."""
+        value: dt.datetime = self.cleaned_data["arrived_at"]
+        return timezone.make_aware(timezone.make_naive(value), clinic_zone())
+
+
+class UndoArrivalForm(forms.Form):
+    reason = forms.CharField(max_length=limits.REASON, label="Why the arrival is undone")

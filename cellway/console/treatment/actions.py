@@ -11,7 +11,7 @@ from cellway.cases.models import Case
 from cellway.console.actions import View, case_action, signing_action
 from cellway.console.treatment import forms
 from cellway.errors import Refusal
-from cellway.outcomes.models import FollowUpAssessment
+from cellway.outcomes import services as outcomes
 from cellway.treatment import plan_items, services
 from cellway.treatment.models import BedsideCheck
 
@@ -50,13 +50,12 @@ def _protocol(case: Case, d: dict[str, Any], user: User, request: HttpRequest) -
     return "Protocol issued and signed; follow-up assessments are scheduled."
 
 
-def _assessment(case: Case, d: dict[str, Any], user: User) -> str:
-    try:
-        assessment = case.follow_ups.get(pk=d["assessment"])
-    except FollowUpAssessment.DoesNotExist:
-        raise Refusal("That assessment is not part of this case.") from None
-    services.complete_assessment(assessment=assessment, by=user, notes=d["notes"])
-    return f"{assessment.months_after}-month assessment recorded."
+def _missed(case: Case, d: dict[str, Any], user: User) -> str:
+    assessment = case.follow_ups.filter(pk=d["assessment"]).first()
+    if assessment is None:
+        raise Refusal("That assessment is not part of this case.")
+    outcomes.close_missed(assessment=assessment, by=user, reason=d["reason"])
+    return f"The {assessment.months_after}-month assessment is closed as missed."
 
 
 def _weight(case: Case, d: dict[str, Any], user: User) -> str:
@@ -132,7 +131,8 @@ ACTIONS: dict[str, View] = {
     "set-aside": case_action(forms.SetAsideForm, "set_aside", _set_aside, anchor="sessions"),
     "complete": case_action(None, "sessions", _complete),
     "protocol-issue": signing_action(forms.ProtocolForm, "protocol", _protocol),
-    "assessment": case_action(forms.AssessmentForm, "follow_up", _assessment),
+    # An assessment is completed only by recording its visit (outcomes page); here it is closed as missed.
+    "assessment-missed": case_action(forms.MissedForm, "follow_up", _missed),
     "weight": case_action(forms.WeightForm, "weight", _weight, anchor="bedside"),
     "bedside-check": case_action(forms.BedsideForm, "bedside", _bedside),
     "administer": case_action(forms.AdministerForm, "administer", _administer, anchor="bedside"),

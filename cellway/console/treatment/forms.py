@@ -50,9 +50,9 @@ class ProtocolForm(SignForm):
     instructions = forms.CharField(widget=forms.Textarea(attrs={"rows": 8}), max_length=limits.DOCUMENT)
 
 
-class AssessmentForm(forms.Form):
+class MissedForm(forms.Form):
     assessment = forms.IntegerField(widget=forms.HiddenInput)
-    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=limits.NOTE)
+    reason = forms.CharField(max_length=limits.REASON, label="Why it was missed")
 
 
 class WeightForm(forms.Form):

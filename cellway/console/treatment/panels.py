@@ -13,10 +13,12 @@ from cellway.audit.services import check_signed
 from cellway.cases.parts import Part
 from cellway.cells import selectors as cells_selectors
 from cellway.cells.models import Vial, VialStatus
+from cellway.clinic import clinic_today
 from cellway.console.panels import CasePage, Panel, blocked_reason
 from cellway.console.treatment import forms
 from cellway.errors import NotAllowed, Refusal, StageConflict, allowed
-from cellway.outcomes.models import FollowUpAssessment
+from cellway.outcomes.models import FollowUpAssessment, MriScan, Relapse, Visit
+from cellway.outcomes.services import check_close_missed
 from cellway.treatment import plan_items, selectors
 from cellway.treatment.bedside import latest_weight
 from cellway.treatment.models import (
@@ -34,7 +36,6 @@ from cellway.treatment.models import (
 from cellway.treatment.services import (
     AT_THE_CLINIC,
     check_bedside,
-    check_complete_assessment,
     check_complete_treatment,
     check_issue_protocol,
     check_log_session,
@@ -54,6 +55,12 @@ HOLDS = {
     "vials": Vial.objects.filter(case=OuterRef("pk")),
     "consents": Consent.objects.filter(case=OuterRef("pk")),
     "adverse_events": AdverseEvent.objects.filter(case=OuterRef("pk")),
+    # Notes typed on sessions and assessments (treatment), and on visits, relapses and MRI reads (outcomes).
+    "treatment_notes": TreatmentSession.objects.filter(case=OuterRef("pk")).exclude(notes=""),
+    "assessment_notes": FollowUpAssessment.objects.filter(case=OuterRef("pk")).exclude(notes=""),
+    "outcome_notes": Visit.objects.filter(case=OuterRef("pk")).exclude(notes=""),
+    "relapse_notes": Relapse.objects.filter(case=OuterRef("pk")).exclude(notes=""),
+    "mri_notes": MriScan.objects.filter(case=OuterRef("pk")).exclude(notes=""),
 }
 
 
@@ -181,7 +188,8 @@ def follow_up(page: CasePage) -> Panel | None:
         "console/panels/follow_up.html",
         {
             "assessments": rows,
-            "can_record": allowed(check_complete_assessment, case=case, by=user),
+            "can_close": allowed(check_close_missed, case=case, by=user),
+            "today": clinic_today(),
             "outcomes": page.reads(Part.OUTCOMES),
         },
     )
@@ -246,3 +254,14 @@ def adverse_events(page: CasePage) -> Panel | None:
         },
         medical=bool(rows),
     )
+
+
+def notes(page: CasePage) -> Panel | None:
+    """Every note typed on the case's sessions and assessments, and on its outcome visits, relapses and MRI reads."""
+    if not page.reads(Part.TREATMENT):
+        return None
+    outcomes = page.reads(Part.OUTCOMES)
+    keys = ["treatment_notes", "assessment_notes"] + (["outcome_notes", "relapse_notes", "mri_notes"] if outcomes else [])
+    if not any(page.holds(k) for k in keys):
+        return None
+    return Panel("notes", "console/panels/notes.html", {"notes": selectors.notes(page.case, outcomes=outcomes)}, medical=True)

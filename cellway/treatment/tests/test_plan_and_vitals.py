@@ -230,3 +230,34 @@ def test_the_specialist_sees_what_is_left_before_completing(as_user, treating, s
     assert "Still to do: cell infusion, intravenous 2 of 2;" in page
     assert client.post(act("complete", treating)).status_code == 422
     assert Case.objects.get(pk=treating.pk).stage == Stage.IN_TREATMENT
+
+
+# --- Notes where people look ---------------------------------------------------------------------------
+
+
+def test_a_note_typed_on_a_session_or_a_visit_shows_on_the_case_page_the_outcomes_page_and_the_timeline(as_user, treating, staff):
+    from cellway.outcomes import services as outcomes
+
+    treatment.log_session(
+        case=treating,
+        by=staff["nina"],
+        kind="physio",
+        day=clinic_today(),
+        given="Gait training",
+        notes="Tired after the infusion; shorter session",
+    )
+    outcomes.record_visit(
+        case=treating, by=staff["sofia"], seen_on=clinic_today(), edss=D("3.5"), edss_reason="Examined", notes="Walks 300 m unaided"
+    )
+    client = as_user("sofia")
+
+    case_page = client.get(reverse("console:case", args=[treating.uuid])).content.decode()
+    notes = case_page[case_page.index('id="notes"') :]
+    assert "Tired after the infusion; shorter session" in notes and "Walks 300 m unaided" in notes
+    timeline = case_page[case_page.index('id="timeline"') :]
+    assert "Note: Tired after the infusion; shorter session" in timeline and "Note: Walks 300 m unaided" in timeline
+    outcomes_page = client.get(reverse("outcomes:patient", args=[treating.uuid])).content.decode()
+    assert "Tired after the infusion; shorter session" in outcomes_page and "Walks 300 m unaided" in outcomes_page
+
+    client = as_user("fiona")  # finance reads neither treatment nor outcomes
+    assert "Tired after the infusion" not in client.get(reverse("console:case", args=[treating.uuid])).content.decode()
