@@ -37,6 +37,7 @@ console_patterns = [
     path("cases/<uuid:uuid>/", cases_views.case_detail, name="case"),
     path("cases/<uuid:uuid>/protocol/", treatment_views.protocol_document, name="protocol"),
     path("cases/<uuid:uuid>/wristband.pdf", treatment_views.wristband, name="wristband"),
+    path("cases/<uuid:uuid>/discharge-summary.pdf", treatment_views.discharge_summary, name="discharge-summary"),
     path("cases/<uuid:uuid>/coa/<uuid:lot>.pdf", treatment_views.certificate, name="case-coa"),
     path("price-list/", billing_views.price_list, name="price_list"),
     # The download's first address; the records pages link to records:download.
