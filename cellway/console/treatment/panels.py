@@ -123,7 +123,7 @@ def sessions(page: CasePage) -> Panel | None:
     items_field.choices = choices
     vitals_form = page.form("vitals", forms.VitalsForm)
     vitals_form.fields["session"].widget.choices = [
-        (s.uuid, f"{s.day:%d %b} {s.get_kind_display()} {s.infusion or ''}") for s in reversed(rows)
+        (s.uuid, f"{s.day:%d %b}, {s.label}") for s in reversed(rows)
     ]
     return Panel(
         "sessions",
