@@ -65,6 +65,55 @@ def record_vitals(d: WebDriver, session: str, phase: str, values: dict[str, str]
     submit(d, button(vitals, "Record vital signs"))
 
 
+def record_consents(d: WebDriver, today: Any, tmp_path: Path) -> None:
+    scan = tmp_path / "signed-consent.pdf"
+    scan.write_bytes(b"%PDF-1.4\n" + b"Signed consent, scanned on the ward. " * 20)
+    for therapy in ("Investigational cell therapy (wjMSCs)", "Intrathecal administration (lumbar puncture)"):
+        consent = form(d, "consent")
+        open_details(d, consent)
+        choose(consent.find_element(By.NAME, "document"), f"{therapy}, Portuguese, version 1")
+        set_date(d, consent.find_element(By.NAME, "signed_on"), today)
+        type_into(consent.find_element(By.NAME, "witness"), "Rui Silva (husband)")
+        consent.find_element(By.NAME, "scan").send_keys(str(scan))
+        submit(d, button(consent, "Record consent"))
+
+
+def two_sessions_with_vital_signs(d: WebDriver, today: Any) -> None:
+    log_session(d, "Cell infusion, intravenous 1 of 2", "50 million wjMSCs IV", today)
+    assert stage(d) == "In treatment"
+    record_vitals(d, f"{today:%d %b}, Cell infusion, intravenous 1", "Before",
+                  {"systolic": "1200", "diastolic": "80", "pulse": "72", "temperature": "36.8", "spo2": "98"})
+    assert "Systolic pressure 1200 mmHg is not plausible: Cellway accepts 50 to 260 mmHg." in section(d, "sessions").text
+    record_vitals(d, f"{today:%d %b}, Cell infusion, intravenous 1", "Before",
+                  {"systolic": "120", "diastolic": "80", "pulse": "72", "temperature": "36.8", "spo2": "98"})
+    record_vitals(d, f"{today:%d %b}, Cell infusion, intravenous 1", "After",
+                  {"systolic": "124", "diastolic": "82", "pulse": "88", "temperature": "38.2", "spo2": "97"})
+    assert any("Outside the usual range: Temperature 38.2 °C (high)." in m for m in messages(d))
+    log_session(d, "Physiotherapy 1 of 5", "45 minutes gait training", today)
+    record_vitals(d, f"{today:%d %b}, Physiotherapy 1", "Before",
+                  {"systolic": "118", "diastolic": "78", "pulse": "70", "temperature": "37.1", "spo2": "98"})
+    sessions = section(d, "sessions").text
+    assert "Temperature 38.2 °C (high)" in sessions and "Physiotherapy 1" in sessions
+
+
+def an_adverse_event(d: WebDriver, today: Any) -> None:
+    event = form(d, "adverse-event")
+    open_details(d, event)
+    set_date(d, event.find_element(By.NAME, "onset_on"), today)
+    type_into(event.find_element(By.NAME, "term"), "Fever")
+    type_into(event.find_element(By.NAME, "description"), "38.2 °C an hour after the infusion; paracetamol given.")
+    choose(event.find_element(By.NAME, "related_to_cells"), "Possible")
+    choose(event.find_element(By.NAME, "related_to_procedure"), "Unlikely")
+    choose(event.find_element(By.NAME, "action"), "Medication or other treatment given")
+    choose(event.find_element(By.NAME, "outcome"), "Recovering / resolving")
+    submit(d, button(event, "Record adverse event"))
+    assert "Grade the event: CTCAE v5 grade 1 (mild) to 5 (death related to the event)." in section(d, "adverse-events").text
+    event = form(d, "adverse-event")
+    choose(event.find_element(By.NAME, "grade"), "1 Mild")
+    submit(d, button(event, "Record adverse event"))
+    assert "Adverse event recorded: Fever, grade 1." in messages(d)
+
+
 def test_a_nurse_takes_a_patient_through_the_ward_and_the_specialist_discharges_them(
     browser: WebDriver,  # noqa: F811
     live_server: Any,
@@ -86,52 +135,15 @@ def test_a_nurse_takes_a_patient_through_the_ward_and_the_specialist_discharges_
     visit(d, live_server, case_path(case))
     assert "No informed consent to investigational cell therapy (wjMSCs) is recorded" in section(d, "sessions").text
     assert not has_form(d, "session")
-    scan = tmp_path / "signed-consent.pdf"
-    scan.write_bytes(b"%PDF-1.4\n" + b"Signed consent, scanned on the ward. " * 20)
-    for therapy in ("Investigational cell therapy (wjMSCs)", "Intrathecal administration (lumbar puncture)"):
-        consent = form(d, "consent")
-        open_details(d, consent)
-        choose(consent.find_element(By.NAME, "document"), f"{therapy}, Portuguese, version 1")
-        set_date(d, consent.find_element(By.NAME, "signed_on"), today)
-        type_into(consent.find_element(By.NAME, "witness"), "Rui Silva (husband)")
-        consent.find_element(By.NAME, "scan").send_keys(str(scan))
-        submit(d, button(consent, "Record consent"))
+    record_consents(d, today, tmp_path)
     assert "Consent held for every planned therapy" in section(d, "consent").text
     screenshot(d, "ward-consent-nina")
 
     # Two sessions against the plan, each with its vital signs; an implausible value is refused and kept.
-    log_session(d, "Cell infusion, intravenous 1 of 2", "50 million wjMSCs IV", today)
-    assert stage(d) == "In treatment"
-    record_vitals(d, f"{today:%d %b}, Cell infusion, intravenous 1", "Before",
-                  {"systolic": "1200", "diastolic": "80", "pulse": "72", "temperature": "36.8", "spo2": "98"})
-    assert "Systolic pressure 1200 mmHg is not plausible: Cellway accepts 50 to 260 mmHg." in section(d, "sessions").text
-    record_vitals(d, f"{today:%d %b}, Cell infusion, intravenous 1", "Before",
-                  {"systolic": "120", "diastolic": "80", "pulse": "72", "temperature": "36.8", "spo2": "98"})
-    record_vitals(d, f"{today:%d %b}, Cell infusion, intravenous 1", "After",
-                  {"systolic": "124", "diastolic": "82", "pulse": "88", "temperature": "38.2", "spo2": "97"})
-    assert any("Outside the usual range: Temperature 38.2 °C (high)." in m for m in messages(d))
-    log_session(d, "Physiotherapy 1 of 5", "45 minutes gait training", today)
-    record_vitals(d, f"{today:%d %b}, Physiotherapy 1", "Before",
-                  {"systolic": "118", "diastolic": "78", "pulse": "70", "temperature": "37.1", "spo2": "98"})
-    sessions = section(d, "sessions").text
-    assert "Temperature 38.2 °C (high)" in sessions and "Physiotherapy 1" in sessions
+    two_sessions_with_vital_signs(d, today)
 
     # An adverse event: refused without a grade, what was typed kept; then recorded.
-    event = form(d, "adverse-event")
-    open_details(d, event)
-    set_date(d, event.find_element(By.NAME, "onset_on"), today)
-    type_into(event.find_element(By.NAME, "term"), "Fever")
-    type_into(event.find_element(By.NAME, "description"), "38.2 °C an hour after the infusion; paracetamol given.")
-    choose(event.find_element(By.NAME, "related_to_cells"), "Possible")
-    choose(event.find_element(By.NAME, "related_to_procedure"), "Unlikely")
-    choose(event.find_element(By.NAME, "action"), "Medication or other treatment given")
-    choose(event.find_element(By.NAME, "outcome"), "Recovering / resolving")
-    submit(d, button(event, "Record adverse event"))
-    assert "Grade the event: CTCAE v5 grade 1 (mild) to 5 (death related to the event)." in section(d, "adverse-events").text
-    event = form(d, "adverse-event")
-    choose(event.find_element(By.NAME, "grade"), "1 Mild")
-    submit(d, button(event, "Record adverse event"))
-    assert "Adverse event recorded: Fever, grade 1." in messages(d)
+    an_adverse_event(d, today)
     screenshot(d, "ward-sessions-nina")
 
     # Sofia, the specialist: the rest of the plan is set aside with the reason, then treatment is complete.
