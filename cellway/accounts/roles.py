@@ -168,6 +168,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "treatment.view_consentdocument",
         "treatment.add_consentdocument",
         "treatment.change_consentdocument",
+        # The hospital rooms and how many each holds.
+        "travel.view_room",
+        "travel.add_room",
+        "travel.change_room",
     ],
 }
 

@@ -80,3 +80,34 @@ class ArrivalUndone(AppendOnlyMixin, models.Model):
 
     def __str__(self) -> str:
         return f"{self.arrival} undone"
+
+
+class Room(models.Model):
+    """A hospital room the clinic books for patients: how many it holds at once. Kept in the admin."""
+
+    name = models.CharField(max_length=limits.NAME, unique=True)
+    capacity = models.PositiveSmallIntegerField(default=1, help_text="How many patients it holds on one day.")
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RoomBooking(models.Model):
+    """A room for a case from `first_day` to `last_day` (both included). Written by travel.services.book_room."""
+
+    room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="bookings")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="room_bookings")
+    first_day = models.DateField()
+    last_day = models.DateField()
+    booked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    booked_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["first_day", "room"]
+
+    def __str__(self) -> str:
+        return f"{self.room} {self.first_day}–{self.last_day}"

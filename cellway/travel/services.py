@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from cellway import limits
@@ -21,7 +22,7 @@ from cellway.clinic import clinic_today, clinic_zone
 from cellway.errors import Refusal, StageConflict
 from cellway.plans.selectors import current_plan, valid_screening
 from cellway.travel import selectors
-from cellway.travel.models import TIER_TASKS, Arrival, ArrivalUndone, LogisticsTask, TaskStatus
+from cellway.travel.models import TIER_TASKS, Arrival, ArrivalUndone, LogisticsTask, Room, RoomBooking, TaskStatus
 
 RESCHEDULABLE = {Stage.SCHEDULED, Stage.DEPOSIT_PAID, Stage.PAID}
 DEPOSIT_STAGES = {Stage.DEPOSIT_PAID, Stage.PAID, Stage.ARRIVED, Stage.IN_TREATMENT}
@@ -219,3 +220,54 @@ def undo_arrival(*, case: Case, by: User, reason: str) -> Case:
 
 def _local(moment: dt.datetime) -> str:
     return f"{timezone.localtime(moment, clinic_zone()):%d %b %Y %H:%M}"
+
+
+# --- Hospital rooms -----------------------------------------------------------------------------------
+
+
+def check_book_room(*, case: Case, by: User) -> None:
+    """Rooms are booked by logistics once the deposit is in (rule 6), until treatment ends."""
+    require_perm(by, "travel.confirm_logistics", "book hospital rooms")
+    expect_stage(case, DEPOSIT_STAGES, "book a hospital room")
+
+
+def book_room(*, case: Case, by: User, room: Room, first_day: dt.date, last_day: dt.date) -> RoomBooking:
+    """Book `room` for the case on these days. Refused on a day the room is full (its capacity) or the case already
+    has a room: the room row is locked, so two people booking its last place at once get one success."""
+    with transaction.atomic():
+        case = lock_case(case)
+        check_book_room(case=case, by=by)
+        room = Room.objects.select_for_update().get(pk=room.pk)
+        if not room.active:
+            raise Refusal(f"{room} is no longer in use.")
+        if last_day < first_day:
+            raise Refusal("The last day is before the first.")
+        if first_day < clinic_today():
+            raise Refusal("A room is not booked for days gone by.")
+        if (last_day - first_day).days > 60:
+            raise Refusal("A booking longer than 60 days: check the dates.")
+        overlapping = list(
+            RoomBooking.objects.filter(first_day__lte=last_day, last_day__gte=first_day)
+            .filter(Q(room=room) | Q(case=case))
+            .select_related("case", "room")
+        )
+        mine = [b for b in overlapping if b.case_id == case.pk]
+        if mine:
+            raise StageConflict(f"{case.code} already has {mine[0].room} from {mine[0].first_day:%d %b %Y} to {mine[0].last_day:%d %b %Y}.")
+        day = first_day
+        while day <= last_day:
+            taken = [b for b in overlapping if b.room_id == room.pk and b.first_day <= day <= b.last_day]
+            if len(taken) >= room.capacity:
+                who = ", ".join(b.case.code for b in taken)
+                raise Refusal(f"{room} is full on {day:%d %b %Y} (it holds {room.capacity}: {who}).")
+            day += dt.timedelta(days=1)
+        booking = RoomBooking.objects.create(room=room, case=case, first_day=first_day, last_day=last_day, booked_by=by)
+        touch(case)
+        record_event(
+            case=case,
+            by=by,
+            kind=EventKind.LOGISTICS,
+            summary=f"{room} booked from {first_day:%d %b %Y} to {last_day:%d %b %Y}",
+            data={"room": room.pk, "booking": booking.pk},
+        )
+    return booking

@@ -27,6 +27,7 @@ from cellway.plans import services as plans
 from cellway.plans.models import TherapyPlan
 from cellway.records import services as records
 from cellway.travel import services as travel
+from cellway.travel.models import Room
 from cellway.treatment import plan_items
 from cellway.treatment import selectors as treatment_selectors
 from cellway.treatment import services as treatment
@@ -89,6 +90,10 @@ ACTIONS: dict[str, tuple[Callable[..., None], str | None, Subject | None, Do]] =
                           lambda c, o, by, pw: travel.confirm_task(task=o, by=by, details="Booked")),
     "mark_arrived": (travel.check_mark_arrived, None, None,
                      lambda c, o, by, pw: travel.mark_arrived(case=c, by=by, reason="Came early")),
+    "book_room": (travel.check_book_room, None, None,
+                  lambda c, o, by, pw: travel.book_room(case=c, by=by, room=Room.objects.get_or_create(name="Room 9", capacity=9)[0],
+                                                        first_day=_today() + dt.timedelta(days=30),
+                                                        last_day=_today() + dt.timedelta(days=31))),
     "undo_arrival": (travel.check_undo_arrival, None, None,
                      lambda c, o, by, pw: travel.undo_arrival(case=c, by=by, reason="Wrong patient")),
     "log_session": (treatment.check_log_session, None, None,

@@ -10,6 +10,7 @@ from django.utils import timezone
 from cellway import limits
 from cellway.clinic import clinic_zone
 from cellway.console.plans.forms import DATE
+from cellway.travel.models import Room
 
 
 class ScheduleForm(forms.Form):
@@ -41,3 +42,9 @@ class ArrivalForm(forms.Form):
 
 class UndoArrivalForm(forms.Form):
     reason = forms.CharField(max_length=limits.REASON, label="Why the arrival is undone")
+
+
+class RoomForm(forms.Form):
+    room = forms.ModelChoiceField(queryset=Room.objects.filter(active=True), label="Hospital room")
+    first_day = forms.DateField(widget=DATE, label="From")
+    last_day = forms.DateField(widget=DATE, label="To (included)")

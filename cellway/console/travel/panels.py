@@ -11,10 +11,13 @@ from cellway.console.panels import CasePage, Panel, blocked_reason
 from cellway.console.travel import forms
 from cellway.errors import allowed
 from cellway.travel import selectors
-from cellway.travel.models import LogisticsTask
-from cellway.travel.services import check_confirm_logistics, check_mark_arrived, check_schedule, check_undo_arrival
+from cellway.travel.models import LogisticsTask, RoomBooking
+from cellway.travel.services import check_book_room, check_confirm_logistics, check_mark_arrived, check_schedule, check_undo_arrival
 
-HOLDS = {"logistics_tasks": LogisticsTask.objects.filter(case=OuterRef("pk"))}
+HOLDS = {
+    "logistics_tasks": LogisticsTask.objects.filter(case=OuterRef("pk")),
+    "room_bookings": RoomBooking.objects.filter(case=OuterRef("pk")),
+}
 
 
 def dates(page: CasePage) -> Panel | None:
@@ -57,5 +60,8 @@ def logistics(page: CasePage) -> Panel | None:
             "arrival_form": arrival,
             "can_undo": can_undo,
             "undo_form": page.form("arrival_undo", forms.UndoArrivalForm),
+            "bookings": list(case.room_bookings.select_related("room")) if page.holds("room_bookings") else [],
+            "can_book": allowed(check_book_room, case=case, by=user),
+            "room_form": page.form("room", forms.RoomForm),
         },
     )
