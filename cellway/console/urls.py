@@ -17,6 +17,7 @@ from cellway.console.plans import actions as plans_actions
 from cellway.console.records import actions as records_actions
 from cellway.console.records import views as records_views
 from cellway.console.travel import actions as travel_actions
+from cellway.console.travel import views as travel_views
 from cellway.console.treatment import actions as treatment_actions
 from cellway.console.treatment import views as treatment_views
 
@@ -31,6 +32,7 @@ ACTIONS: dict[str, View] = {
 
 console_patterns = [
     path("", cases_views.home, name="home"),
+    path("ward/", travel_views.ward, name="ward"),
     path("queue/<slug:key>/", cases_views.queue, name="queue"),
     path("cases/", cases_views.case_list, name="cases"),
     path("inquiries/new/", cases_views.new_inquiry, name="new_inquiry"),

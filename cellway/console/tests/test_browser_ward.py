@@ -174,3 +174,22 @@ def test_a_nurse_takes_a_patient_through_the_ward_and_the_specialist_discharges_
     assert TreatmentSession.objects.filter(case=case).count() == 2
     assert VitalSigns.objects.filter(case=case).count() == 3
     assert AdverseEvent.objects.get(case=case).grade == 1
+
+
+def test_the_ward_calendar_shows_the_week_and_today_on_desktop_and_phone(
+    browser: WebDriver,  # noqa: F811
+    live_server: Any,
+    staff: dict[str, Any],
+    case_at: Any,
+) -> None:
+    here = case_at(Stage.ARRIVED)
+    coming = case_at(Stage.DEPOSIT_PAID)
+    d = browser
+    sign_in(d, live_server, "nina")
+    visit(d, live_server, "/ward/")
+    assert here.code in section(d, "today").text and coming.code not in section(d, "today").text
+    assert here.code in section(d, "week").text
+    screenshot(d, "ward-calendar-nina")
+    for width in (1280, 375):
+        d.set_window_size(width, 900)
+        assert not overflows(d), widest_elements(d)
