@@ -12,9 +12,10 @@ from django.core.validators import MinValueValidator
 from django.db import models
 
 from cellway import limits
+from cellway.audit.append_only import AppendOnlyMixin
 from cellway.audit.signatures import Signature
 from cellway.billing import pricing
-from cellway.billing.money import MONEY_DECIMALS, MONEY_MAX_DIGITS
+from cellway.billing.money import LEDGER_DECIMALS, LEDGER_MAX_DIGITS, MONEY_DECIMALS, MONEY_MAX_DIGITS
 from cellway.cases.models import Case
 
 if TYPE_CHECKING:
@@ -159,6 +160,79 @@ class BalanceOverride(models.Model):
     def as_signed_content(self) -> dict[str, object]:
         """What the finance manager's signature covers (its digest is checked whenever the override is shown)."""
         return {"case": self.case.code, "reason": self.reason}
+
+
+class LedgerAccount(models.TextChoices):
+    """The accounts of a case's journal. Debit-normal: receivable and the money accounts; the rest credit-normal."""
+
+    RECEIVABLE = "receivable", "Patient receivable"
+    BANK = "bank", "Bank"
+    CASH = "cash", "Cash"
+    STRIPE_CLEARING = "stripe_clearing", "Stripe clearing"
+    DEFERRED_REVENUE = "deferred_revenue", "Deferred revenue"
+    REVENUE = "revenue", "Revenue"
+    REFUNDS_PAYABLE = "refunds_payable", "Refunds payable"
+
+
+# Where received money sits, by how it came.
+MONEY_ACCOUNTS = {Method.TRANSFER: LedgerAccount.BANK, Method.CASH: LedgerAccount.CASH, Method.CARD: LedgerAccount.STRIPE_CLEARING}
+
+
+class EntryKind(models.TextChoices):
+    CHARGE = "charge", "Charge"
+    PAYMENT = "payment", "Payment"
+    REVERSAL = "reversal", "Reversal"
+
+
+class JournalEntry(AppendOnlyMixin, models.Model):
+    """One money movement of a case, as written by the billing service that made it (append-only).
+
+    A mistake is never edited: a reversal entry moves the same amounts back.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="journal")
+    kind = models.CharField(max_length=12, choices=EntryKind.choices)
+    memo = models.CharField(max_length=limits.SHORT)
+    payment = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="entries")
+    reverses = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["case", "created_at", "pk"]
+        verbose_name_plural = "journal entries"
+
+    def __str__(self) -> str:
+        return f"{self.case.code} {self.kind}: {self.memo}"
+
+
+class JournalLine(AppendOnlyMixin, models.Model):
+    """An amount moved from one account (credited) to another (debited), in one currency (append-only).
+
+    Why this shape rather than signed single-account lines: a line that debits one account and credits
+    another by the same positive amount cannot be out of balance, so every entry (a set of such lines)
+    sums to zero per currency by construction. The CHECK constraints below keep that true for any
+    INSERT, raw SQL included, on SQLite and PostgreSQL alike, without a deferred trigger.
+    """
+
+    entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="lines")
+    debit = models.CharField(max_length=20, choices=LedgerAccount.choices)
+    credit = models.CharField(max_length=20, choices=LedgerAccount.choices)
+    amount = models.DecimalField(max_digits=LEDGER_MAX_DIGITS, decimal_places=LEDGER_DECIMALS)
+    currency = models.CharField(max_length=3)
+
+    class Meta:
+        ordering = ["entry", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="journal_line_amount_positive"),
+            models.CheckConstraint(condition=~models.Q(debit=models.F("credit")), name="journal_line_two_accounts"),
+            models.CheckConstraint(condition=models.Q(debit__in=LedgerAccount.values), name="journal_line_debit_known"),
+            models.CheckConstraint(condition=models.Q(credit__in=LedgerAccount.values), name="journal_line_credit_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Dr {self.debit} / Cr {self.credit} {self.amount} {self.currency}"
 
 
 def deposit_due_on(arrival: dt.date) -> dt.date:

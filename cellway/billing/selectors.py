@@ -5,9 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import DecimalField, Exists, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 
-from cellway.billing.models import BalanceOverride, Payment, PriceList, Quote, QuoteStatus
+from cellway.billing.models import (
+    MONEY_ACCOUNTS,
+    BalanceOverride,
+    JournalEntry,
+    JournalLine,
+    LedgerAccount,
+    Payment,
+    PriceList,
+    Quote,
+    QuoteStatus,
+)
 from cellway.cases.models import Case
 from cellway.errors import Refusal
 
@@ -47,11 +58,12 @@ def has_override(case: Case) -> bool:
 
 @dataclass(frozen=True)
 class Account:
-    """Where a case stands with money."""
+    """Where a case stands with money, as its journal says."""
 
     quote: Quote | None
-    paid: Decimal
+    paid: Decimal  # received, less what was reversed or paid back
     overridden: bool = False  # a finance manager signed a balance override
+    owed: Decimal | None = None  # the patient receivable's balance; None: the quote's total less what was paid
 
     @property
     def total(self) -> Decimal:
@@ -59,7 +71,7 @@ class Account:
 
     @property
     def outstanding(self) -> Decimal:
-        return self.total - self.paid
+        return self.owed if self.owed is not None else self.total - self.paid
 
     @property
     def deposit_paid(self) -> bool:
@@ -67,18 +79,54 @@ class Account:
 
     @property
     def balance_open(self) -> bool:
-        return self.quote is None or self.paid < self.quote.total
+        return self.quote is None or self.outstanding > 0
+
+
+def _lines_sum(condition: Q) -> Coalesce:
+    """The sum of the case's journal lines matching `condition`, as a subquery of a row with a `case` column."""
+    lines = JournalLine.objects.filter(condition, entry__case=OuterRef("case")).order_by().values("entry__case")
+    return Coalesce(Subquery(lines.annotate(s=Sum("amount")).values("s")), Value(Decimal(0)), output_field=DecimalField())
+
+
+RECEIVED = Q(credit=LedgerAccount.RECEIVABLE, debit__in=set(MONEY_ACCOUNTS.values()))
+RETURNED = Q(debit=LedgerAccount.RECEIVABLE, credit__in=set(MONEY_ACCOUNTS.values()))
 
 
 def account(case: Case) -> Account:
-    """Where `case` stands with money, in one query (the checks of every money action ask it)."""
-    # Payments are taken only against the accepted quote, and a case has at most one.
-    paid = Payment.objects.filter(case=OuterRef("case")).order_by().values("case").annotate(s=Sum("amount")).values("s")
+    """Where `case` stands with money, from its journal, in one query (the checks of every money action ask it)."""
     quote = (
         case.quotes.filter(status=QuoteStatus.ACCEPTED)
-        .annotate(paid=Subquery(paid), overridden=Exists(BalanceOverride.objects.filter(case=OuterRef("case"))))
+        .annotate(
+            charged=_lines_sum(Q(debit=LedgerAccount.RECEIVABLE)),
+            credited=_lines_sum(Q(credit=LedgerAccount.RECEIVABLE)),
+            received=_lines_sum(RECEIVED),
+            returned=_lines_sum(RETURNED),
+            overridden=Exists(BalanceOverride.objects.filter(case=OuterRef("case"))),
+        )
         .first()
     )
     if quote is None:
         return Account(quote=None, paid=Decimal(0))
-    return Account(quote=quote, paid=quote.paid or Decimal(0), overridden=quote.overridden)
+    return Account(
+        quote=quote, paid=quote.received - quote.returned, owed=quote.charged - quote.credited, overridden=quote.overridden
+    )
+
+
+def balance_settled(case: Case) -> bool:
+    """The treatment gate's question: is nothing owed on the accepted quote (journal's receivable at zero or below)?"""
+    return not account(case).balance_open
+
+
+def journal(case: Case) -> list[JournalEntry]:
+    """The case's journal entries with their lines, oldest first."""
+    return list(case.journal.select_related("created_by").prefetch_related("lines").order_by("created_at", "pk"))
+
+
+def trial_balance(case: Case) -> dict[tuple[str, str], Decimal]:
+    """Each (account, currency) of the case's journal with its balance, debits positive. Sums to zero per currency."""
+    balances: dict[tuple[str, str], Decimal] = {}
+    rows = JournalLine.objects.filter(entry__case=case).values_list("debit", "credit", "currency", "amount")
+    for debit, credit, currency, amount in rows:
+        balances[debit, currency] = balances.get((debit, currency), Decimal(0)) + amount
+        balances[credit, currency] = balances.get((credit, currency), Decimal(0)) - amount
+    return balances

@@ -13,9 +13,22 @@ from django.utils import timezone
 from cellway import limits
 from cellway.accounts.models import User
 from cellway.audit.services import audit_record, sign, verify_signer
-from cellway.billing import pricing
-from cellway.billing.models import PRICE_FIELDS, BalanceOverride, Method, Payment, PriceList, Quote, QuoteStatus, price_label
-from cellway.billing.money import check_money
+from cellway.billing import ledger, pricing
+from cellway.billing.ledger import Move
+from cellway.billing.models import (
+    MONEY_ACCOUNTS,
+    PRICE_FIELDS,
+    BalanceOverride,
+    EntryKind,
+    LedgerAccount,
+    Method,
+    Payment,
+    PriceList,
+    Quote,
+    QuoteStatus,
+    price_label,
+)
+from cellway.billing.money import MONEY_DECIMALS, check_amount, check_currency, check_money, minor_unit, round_money
 from cellway.billing.selectors import account, active_price_list
 from cellway.cases import notify
 from cellway.cases.events import EventKind
@@ -141,6 +154,9 @@ def accept_quote(*, quote: Quote, by: User, note: str) -> Quote:
         quote.status, quote.accepted_at = QuoteStatus.ACCEPTED, timezone.now()
         quote.acceptance_recorded_by, quote.acceptance_note = by, note
         quote.save(update_fields=["status", "accepted_at", "acceptance_recorded_by", "acceptance_note"])
+        # What the patient now owes, on the journal; revenue is deferred until the clinic has treated them.
+        charge = Move(debit=LedgerAccount.RECEIVABLE, credit=LedgerAccount.DEFERRED_REVENUE, amount=quote.total, currency=quote.currency)
+        ledger.post(case=case, kind=EntryKind.CHARGE, memo=f"Quote v{quote.version} accepted", moves=[charge], by=by)
         move(case, to=Stage.ACCEPTED, by=by, summary=f"Quote v{quote.version} accepted", reason=note)
     return quote
 
@@ -175,6 +191,7 @@ def record_payment(*, case: Case, by: User, amount: Decimal, method: str, refere
                 raise Refusal("A payment cannot be received in the future.")
             before = account(case)
             assert before.quote is not None  # the check refuses a case without an accepted quote
+            amount = check_amount(amount, before.quote.currency, "The payment amount")
             if amount > before.outstanding:
                 owed = f"{before.outstanding:,.2f} {before.quote.currency}"
                 raise Refusal(f"That is more than the {owed} still owed; record a refund separately.")
@@ -188,6 +205,9 @@ def record_payment(*, case: Case, by: User, amount: Decimal, method: str, refere
                 received_on=received_on,
                 recorded_by=by,
             )
+            received = Move(debit=MONEY_ACCOUNTS[Method(method)], credit=LedgerAccount.RECEIVABLE, amount=amount, currency=payment.currency)
+            memo = f"{payment.get_method_display()} {payment.reference}"
+            ledger.post(case=case, kind=EntryKind.PAYMENT, memo=memo, moves=[received], by=by, payment=payment)
             after = account(case)
             summary = f"Payment of {amount:,.2f} {payment.currency} recorded ({payment.get_method_display()} {payment.reference})"
             touch(case)
@@ -244,7 +264,13 @@ def publish_price_list(*, by: User, currency: str, prices: dict[str, Decimal]) -
         raise Refusal(f"Prices missing: {', '.join(sorted(missing))}.")
     if len(currency) != 3 or not currency.isalpha():
         raise Refusal("A currency is a three-letter code, e.g. EUR.")
+    currency = check_currency(currency)
+    if minor_unit(currency) > MONEY_DECIMALS:
+        raise Refusal(f"Prices are kept to {MONEY_DECIMALS} decimals; {currency} has {minor_unit(currency)}.")
     prices = {name: check_money(prices[name], f"The price for {price_label(name)}") for name in PRICE_FIELDS}
+    for name, price in prices.items():
+        if price and price != round_money(price, currency):
+            raise Refusal(f"The price for {price_label(name)} has more decimals than {currency} has.")
     with transaction.atomic():
         last = PriceList.objects.select_for_update().order_by("-version").first()
         PriceList.objects.filter(active=True).update(active=False)

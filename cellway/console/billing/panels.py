@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.db.models import OuterRef
 
 from cellway.audit.services import check_signed
 from cellway.billing import selectors
 from cellway.billing.models import Quote, balance_due_on, deposit_due_on
-from cellway.billing.selectors import Account
 from cellway.billing.services import (
     check_accept_quote,
     check_override_balance,
@@ -62,7 +59,7 @@ def account(page: CasePage) -> Panel | None:
     if accepted is None:
         return None
     paid_rows = selectors.payments(case)
-    acct = Account(quote=accepted, paid=sum((p.amount for p in paid_rows), Decimal(0)))
+    acct = selectors.account(case)
     suggested = accepted.deposit - acct.paid if not acct.deposit_paid else acct.outstanding
     return Panel(
         "account",
