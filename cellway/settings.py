@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks_db",
     "crontask",
+    "sequences",  # gapless invoice numbers (billing)
     "cellway.accounts",
     "cellway.audit",
     "cellway.cases",

@@ -132,14 +132,82 @@ class Payment(models.Model):
     received_on = models.DateField()
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
+    # The invoice it was recorded against (the first one open, unless finance named one); None before invoices.
+    invoice = models.ForeignKey("Invoice", null=True, blank=True, on_delete=models.PROTECT, related_name="payments")
+    # Set once, by `reverse_payment`, which writes the reason on a PaymentReversal and reverses the journal.
+    reversed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["case", "received_on", "recorded_at"]
-        # The same statement line cannot be recorded twice (a double click, two of finance at once).
-        constraints = [models.UniqueConstraint(fields=["method", "reference"], name="one_payment_per_reference")]
+        # The same statement line cannot be recorded twice (a double click, two of finance at once);
+        # once reversed (a mistake), the line may be recorded again as it should have been.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["method", "reference"], condition=models.Q(reversed_at__isnull=True), name="one_payment_per_reference"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.case.code} {self.amount} {self.currency} on {self.received_on}"
+
+
+class PaymentReversal(AppendOnlyMixin, models.Model):
+    """Why a recorded payment was taken back (append-only): a mistake is corrected by a reversal, never by editing."""
+
+    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="reversal")
+    reason = models.TextField(max_length=limits.REASON)
+    reversed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reversed_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Reversal of {self.payment}"
+
+
+class InvoiceKind(models.TextChoices):
+    DEPOSIT = "deposit", "Deposit"
+    BALANCE = "balance", "Balance"
+
+
+INVOICE_SERIES = "INV"
+
+
+class Invoice(models.Model):
+    """A demand for part of the accepted quote, due on a date that follows the case's dates (rule 6).
+
+    Its number is gapless per series and year (django-sequences), taken when it is issued.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="invoices")
+    quote = models.ForeignKey(Quote, on_delete=models.PROTECT, related_name="invoices")
+    kind = models.CharField(max_length=12, choices=InvoiceKind.choices)
+    series = models.CharField(max_length=8, default=INVOICE_SERIES)
+    year = models.PositiveSmallIntegerField()
+    number = models.PositiveIntegerField()
+    amount = money(validators=[MinValueValidator(Decimal("0.01"))])
+    currency = models.CharField(max_length=3)
+    issued_on = models.DateField()
+    due_on = models.DateField()
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    issued_at = models.DateTimeField(auto_now_add=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["case", "due_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["series", "year", "number"], name="one_invoice_per_number"),
+            models.UniqueConstraint(
+                fields=["quote", "kind"], condition=models.Q(cancelled_at__isnull=True), name="one_live_invoice_per_kind"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} {self.case.code} {self.get_kind_display().lower()}"
+
+    @property
+    def label(self) -> str:
+        """The invoice's number as printed: INV-2026-000042."""
+        return f"{self.series}-{self.year}-{self.number:06d}"
 
 
 class BalanceOverride(models.Model):

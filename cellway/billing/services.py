@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from sequences import get_next_value
 
 from cellway import limits
 from cellway.accounts.models import User
@@ -16,26 +17,32 @@ from cellway.audit.services import audit_record, sign, verify_signer
 from cellway.billing import ledger, pricing
 from cellway.billing.ledger import Move
 from cellway.billing.models import (
+    INVOICE_SERIES,
     MONEY_ACCOUNTS,
     PRICE_FIELDS,
     BalanceOverride,
     EntryKind,
+    Invoice,
+    InvoiceKind,
     LedgerAccount,
     Method,
     Payment,
+    PaymentReversal,
     PriceList,
     Quote,
     QuoteStatus,
+    balance_due_on,
+    deposit_due_on,
     price_label,
 )
 from cellway.billing.money import MONEY_DECIMALS, check_amount, check_currency, check_money, minor_unit, round_money
-from cellway.billing.selectors import account, active_price_list
+from cellway.billing.selectors import accepted_quote, account, active_price_list, invoice_states
 from cellway.cases import notify
 from cellway.cases.events import EventKind
 from cellway.cases.models import Case
 from cellway.cases.services import expect_stage, lock_case, move, record_event, require_perm, touch
 from cellway.cases.stages import Stage
-from cellway.clinic import clinic_today
+from cellway.clinic import clinic_today, clinic_zone
 from cellway.errors import Refusal, StageConflict
 
 PAYABLE = {Stage.SCHEDULED, Stage.DEPOSIT_PAID, Stage.PAID, Stage.ARRIVED, Stage.IN_TREATMENT}
@@ -172,26 +179,35 @@ def check_record_payment(*, case: Case, by: User) -> None:
         raise Refusal(f"{case.code} is paid in full; nothing is owed.")
 
 
-def record_payment(*, case: Case, by: User, amount: Decimal, method: str, reference: str, received_on: dt.date) -> Payment:
-    """Record money received. The deposit and full payment move the case on by themselves."""
+def record_payment(
+    *,
+    case: Case,
+    by: User,
+    amount: Decimal,
+    method: str,
+    reference: str,
+    received_on: dt.date,
+    currency: str | None = None,
+    invoice: Invoice | None = None,
+) -> Payment:
+    """Record money received, against `invoice` or else the first invoice still open.
+
+    The deposit and full payment move the case on by themselves. Refused: a currency other than
+    the quote's, an invoice paid, cancelled or not the case's, a received date before the invoice
+    (or, with no invoice yet, before the quote was accepted).
+    """
     try:
         with transaction.atomic():
             case = lock_case(case)
             check_record_payment(case=case, by=by)
-            limits.check_length(reference.strip(), limits.REFERENCE, "The reference")
-            amount = check_money(amount, "The payment amount", may_be_negative=True)
-            if method not in Method.values:
-                *others, last = (label.lower() for label in Method.labels)
-                raise Refusal(f"A payment is made by {', '.join(others)} or {last}.")
-            if amount <= 0:
-                raise Refusal("A payment is more than zero.")
-            if not reference.strip():
-                raise Refusal("Give the bank or card reference, so the same payment is never recorded twice.")
-            if received_on > clinic_today():
-                raise Refusal("A payment cannot be received in the future.")
+            amount = _check_payment_input(amount=amount, method=method, reference=reference, received_on=received_on)
             before = account(case)
             assert before.quote is not None  # the check refuses a case without an accepted quote
+            if currency is not None and check_currency(currency) != before.quote.currency:
+                raise Refusal(f"{case.code} is billed in {before.quote.currency}; a payment in {currency.upper()} cannot be recorded.")
             amount = check_amount(amount, before.quote.currency, "The payment amount")
+            against = _invoice_to_pay(case, before.paid, invoice)
+            _check_received_on(received_on, against, before.quote)
             if amount > before.outstanding:
                 owed = f"{before.outstanding:,.2f} {before.quote.currency}"
                 raise Refusal(f"That is more than the {owed} still owed; record a refund separately.")
@@ -204,6 +220,7 @@ def record_payment(*, case: Case, by: User, amount: Decimal, method: str, refere
                 reference=reference.strip(),
                 received_on=received_on,
                 recorded_by=by,
+                invoice=against,
             )
             received = Move(debit=MONEY_ACCOUNTS[Method(method)], credit=LedgerAccount.RECEIVABLE, amount=amount, currency=payment.currency)
             memo = f"{payment.get_method_display()} {payment.reference}"
@@ -221,6 +238,133 @@ def record_payment(*, case: Case, by: User, amount: Decimal, method: str, refere
     except IntegrityError:
         raise Refusal(f"A {method} payment with reference {reference.strip()} is already recorded.") from None
     return payment
+
+
+def _check_payment_input(*, amount: Decimal, method: str, reference: str, received_on: dt.date) -> Decimal:
+    """What a payment must be whatever the case: the amount as a Decimal, or a Refusal."""
+    limits.check_length(reference.strip(), limits.REFERENCE, "The reference")
+    amount = check_money(amount, "The payment amount", may_be_negative=True)
+    if method not in Method.values:
+        *others, last = (label.lower() for label in Method.labels)
+        raise Refusal(f"A payment is made by {', '.join(others)} or {last}.")
+    if amount <= 0:
+        raise Refusal("A payment is more than zero.")
+    if not reference.strip():
+        raise Refusal("Give the bank or card reference, so the same payment is never recorded twice.")
+    if received_on > clinic_today():
+        raise Refusal("A payment cannot be received in the future.")
+    return amount
+
+
+def _invoice_to_pay(case: Case, paid: Decimal, named: Invoice | None) -> Invoice | None:
+    """The invoice a payment goes against: the one named (refused if it cannot take one) or the first still open."""
+    states = invoice_states(case, paid)
+    if named is None:
+        return next((s.invoice for s in states if not s.settled), None)
+    if named.case_id != case.pk:
+        raise Refusal("That invoice is not one of this case's invoices.")
+    if named.cancelled_at is not None:
+        raise Refusal(f"Invoice {named.label} is cancelled; nothing can be paid against it.")
+    state = next((s for s in states if s.invoice.pk == named.pk), None)
+    if state is None or state.settled:
+        raise Refusal(f"Invoice {named.label} is paid; nothing more is owed on it.")
+    return named
+
+
+def _check_received_on(received_on: dt.date, invoice: Invoice | None, quote: Quote) -> None:
+    if invoice is not None and received_on < invoice.issued_on:
+        raise Refusal(f"A payment cannot be received before its invoice {invoice.label} was issued ({invoice.issued_on:%d %b %Y}).")
+    accepted = timezone.localdate(quote.accepted_at, timezone=clinic_zone()) if quote.accepted_at else None
+    if invoice is None and accepted is not None and received_on < accepted:
+        raise Refusal(f"A payment cannot be received before the quote was accepted ({accepted:%d %b %Y}).")
+
+
+def check_reverse_payment(*, case: Case, by: User, payment: Payment | None = None) -> None:
+    """Finance takes back a payment recorded by mistake, once, with a reason."""
+    require_perm(by, "billing.record_payment", "reverse payments")
+    if payment is not None and payment.case_id != case.pk:
+        raise Refusal("That payment is not one of this case's payments.")
+    if payment is not None and payment.reversed_at is not None:
+        raise Refusal(f"The payment {payment.reference} is already reversed.")
+
+
+def reverse_payment(*, payment: Payment, by: User, reason: str) -> PaymentReversal:
+    """Correct a payment recorded by mistake: the journal moves it back and the reason stays on the record.
+
+    The case's stage does not move back; what is owed again is owed, and the treatment gate sees it.
+    """
+    with transaction.atomic():
+        case = lock_case(payment.case_id)
+        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        check_reverse_payment(case=case, by=by, payment=payment)
+        limits.check_length(reason, limits.REASON, "The reason")
+        if not reason.strip():
+            raise Refusal("A reversal needs a reason on the record.")
+        reversal = PaymentReversal.objects.create(payment=payment, reason=reason.strip(), reversed_by=by)
+        payment.reversed_at = reversal.reversed_at
+        payment.save(update_fields=["reversed_at"])
+        for entry in payment.entries.filter(kind=EntryKind.PAYMENT):
+            ledger.reverse(entry=entry, memo=f"Reversal: {reason.strip()}", by=by)
+        touch(case)
+        summary = f"Payment of {payment.amount:,.2f} {payment.currency} reversed ({payment.get_method_display()} {payment.reference})"
+        record_event(case=case, by=by, kind=EventKind.PAYMENT, summary=summary, reason=reason, data={"payment": str(payment.uuid)})
+    return reversal
+
+
+def _issue_invoice(*, case: Case, quote: Quote, kind: InvoiceKind, amount: Decimal, due_on: dt.date, by: User) -> Invoice:
+    """Issue one invoice with the next number of its series and year.
+
+    django-sequences locks the series' row until the caller's transaction ends, so two of finance issuing at
+    once get consecutive numbers, and a rolled-back issue gives its number back: no gap, no duplicate. The
+    callers' transactions are short and never wait on a payment provider.
+    """
+    today = clinic_today()
+    number = get_next_value(f"invoice:{INVOICE_SERIES}:{today.year}")
+    return Invoice.objects.create(
+        case=case,
+        quote=quote,
+        kind=kind,
+        series=INVOICE_SERIES,
+        year=today.year,
+        number=number,
+        amount=amount,
+        currency=quote.currency,
+        issued_on=today,
+        due_on=due_on,
+        issued_by=by,
+    )
+
+
+def sync_invoices(*, case: Case, by: User) -> list[Invoice]:
+    """Issue the deposit and balance invoices of a scheduled case, or move their due dates with its dates (rule 6).
+
+    Called by `travel.services.schedule_case` inside its transaction, holding the case lock, once the dates
+    are stored. The deposit is due DEPOSIT_DAYS_BEFORE_ARRIVAL days before arrival, the balance
+    BALANCE_DAYS_BEFORE_THERAPY days before the first therapy day; each move is on the case's trail.
+    """
+    quote = accepted_quote(case)
+    if quote is None or case.arrival_date is None or case.first_therapy_day is None:
+        return []
+    due = {InvoiceKind.DEPOSIT: deposit_due_on(case.arrival_date), InvoiceKind.BALANCE: balance_due_on(case.first_therapy_day)}
+    amounts = {InvoiceKind.DEPOSIT: quote.deposit, InvoiceKind.BALANCE: quote.balance_amount}
+    live = {inv.kind: inv for inv in Invoice.objects.select_for_update().filter(quote=quote, cancelled_at__isnull=True)}
+    for kind in (InvoiceKind.DEPOSIT, InvoiceKind.BALANCE):
+        invoice = live.get(kind)
+        if invoice is None and amounts[kind] > 0:
+            invoice = _issue_invoice(case=case, quote=quote, kind=kind, amount=amounts[kind], due_on=due[kind], by=by)
+            live[kind] = invoice
+            summary = (
+                f"Invoice {invoice.label} issued: {kind.label.lower()} {invoice.amount:,.2f} {invoice.currency}"
+                f" due {invoice.due_on:%d %b %Y}"
+            )
+            record_event(case=case, by=by, kind=EventKind.PAYMENT, summary=summary, data={"invoice": str(invoice.uuid)})
+        elif invoice is not None and invoice.due_on != due[kind]:
+            before, invoice.due_on = invoice.due_on, due[kind]
+            invoice.save(update_fields=["due_on"])
+            summary = f"Invoice {invoice.label} ({kind.label.lower()}) now due {invoice.due_on:%d %b %Y} instead of {before:%d %b %Y}"
+            data = {"invoice": str(invoice.uuid), "due_on": str(invoice.due_on), "was": str(before)}
+            record_event(case=case, by=by, kind=EventKind.PAYMENT, summary=summary, data=data)
+    return sorted(live.values(), key=lambda inv: (inv.due_on, inv.pk))
 
 
 OVERRIDABLE = frozenset({Stage.DEPOSIT_PAID, Stage.ARRIVED, Stage.IN_TREATMENT})

@@ -59,7 +59,7 @@ def account(page: CasePage) -> Panel | None:
     if accepted is None:
         return None
     paid_rows = selectors.payments(case)
-    acct = selectors.account(case)
+    acct = selectors.account_of(accepted)  # the quotes carry the journal's sums: no query more
     suggested = accepted.deposit - acct.paid if not acct.deposit_paid else acct.outstanding
     return Panel(
         "account",

@@ -1,0 +1,212 @@
+"""Invoices (rule 6): issued at scheduling with gapless numbers, due dates that follow the case's dates,
+bank transfers against them, reversals with a reason, and finance's list of open balances."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from cellway.billing import selectors as billing_selectors
+from cellway.billing import services as billing
+from cellway.billing.models import Invoice, InvoiceKind, JournalLine, Payment, PaymentReversal
+from cellway.cases.models import Case
+from cellway.cases.stages import Stage
+from cellway.clinic import clinic_today
+from cellway.errors import NotAllowed, Refusal
+from cellway.travel import services as travel
+
+TOTAL, DEPOSIT = Decimal("15260.00"), Decimal("4578.00")  # the demo plan on the demo price list, 30 % deposit
+YEAR = clinic_today().year
+
+
+def written(case: Case) -> tuple[object, ...]:
+    fresh = Case.objects.get(pk=case.pk)
+    return (
+        fresh.stage,
+        fresh.events.count(),
+        tuple(Payment.objects.filter(case=case).values_list("amount", "reference", "reversed_at")),
+        tuple(Invoice.objects.filter(case=case).values_list("number", "due_on")),
+        JournalLine.objects.filter(entry__case=case).count(),
+        PaymentReversal.objects.count(),
+    )
+
+
+def pay(case, staff, amount, reference, *, who="fiona", received_on=None, **kwargs):
+    return billing.record_payment(
+        case=case, by=staff[who], amount=Decimal(amount), method="transfer", reference=reference,
+        received_on=received_on or clinic_today(), **kwargs,
+    )
+
+
+def invoices(case: Case) -> list[Invoice]:
+    return list(Invoice.objects.filter(case=case).order_by("due_on", "pk"))
+
+
+@pytest.fixture
+def scheduled(case_at):
+    return case_at(Stage.SCHEDULED)
+
+
+def test_scheduling_issues_a_deposit_and_a_balance_invoice_due_before_arrival_and_before_therapy(scheduled):
+    deposit, balance = invoices(scheduled)
+
+    assert (deposit.kind, deposit.amount, deposit.due_on) == ("deposit", DEPOSIT, scheduled.arrival_date - dt.timedelta(days=7))
+    assert (balance.kind, balance.amount, balance.due_on) == (
+        "balance", TOTAL - DEPOSIT, scheduled.first_therapy_day - dt.timedelta(days=1))
+    assert (deposit.label, balance.label) == (f"INV-{YEAR}-000001", f"INV-{YEAR}-000002")
+    assert deposit.issued_on == balance.issued_on == clinic_today()
+    assert scheduled.events.filter(summary__startswith=f"Invoice INV-{YEAR}-00000").count() == 2
+
+
+def test_invoice_numbers_run_on_without_a_gap_across_cases_and_a_rolled_back_issue_gives_its_number_back(case_at, staff):
+    first = case_at(Stage.SCHEDULED)
+    cleared = case_at(Stage.CLEARED)  # accepted, no dates yet: no invoice
+    with pytest.raises(RuntimeError), transaction.atomic():
+        taken = billing._issue_invoice(
+            case=cleared, quote=billing_selectors.accepted_quote(cleared), kind=InvoiceKind.DEPOSIT, amount=Decimal(1),
+            due_on=clinic_today(), by=staff["fiona"],
+        )
+        assert taken.number == 3
+        raise RuntimeError("the issuing transaction fails")
+    second = case_at(Stage.SCHEDULED)
+
+    numbers = [inv.number for case in (first, cleared, second) for inv in invoices(case)]
+    assert numbers == [1, 2, 3, 4]
+
+
+def test_moving_the_dates_moves_the_due_dates_on_the_trail_and_keeps_the_numbers(scheduled, staff):
+    before = [(inv.number, inv.due_on) for inv in invoices(scheduled)]
+    arrival = scheduled.arrival_date + dt.timedelta(days=3)
+    first_day = scheduled.first_therapy_day + dt.timedelta(days=3)
+
+    travel.schedule_case(case=scheduled, by=staff["lena"], arrival_date=arrival, first_therapy_day=first_day, reason="Flight moved")
+
+    after = [(inv.number, inv.due_on) for inv in invoices(scheduled)]
+    assert after == [(before[0][0], arrival - dt.timedelta(days=7)), (before[1][0], first_day - dt.timedelta(days=1))]
+    moved = scheduled.events.filter(summary__contains="now due").order_by("pk")
+    assert [e.data["was"] for e in moved] == [str(before[0][1]), str(before[1][1])]
+    assert Invoice.objects.filter(case=scheduled).count() == 2
+
+
+def test_payments_settle_the_invoices_in_due_order(scheduled, staff):
+    first = pay(scheduled, staff, "1000.00", "BANK-1")
+    second = pay(scheduled, staff, "5000.00", "BANK-2")
+
+    deposit, balance = billing_selectors.invoice_states(scheduled)
+    assert (first.invoice.kind, second.invoice.kind) == ("deposit", "deposit")
+    assert (deposit.settled, deposit.paid) == (True, DEPOSIT)
+    assert (balance.settled, balance.paid, balance.open_amount) == (False, Decimal("6000.00") - DEPOSIT, TOTAL - Decimal("6000.00"))
+    assert pay(scheduled, staff, "10.00", "BANK-3").invoice == balance.invoice
+
+
+def test_a_payment_against_a_paid_invoice_is_refused_and_nothing_is_written(scheduled, staff):
+    pay(scheduled, staff, DEPOSIT, "BANK-DEP")
+    deposit = invoices(scheduled)[0]
+    before = written(scheduled)
+
+    with pytest.raises(Refusal) as refused:
+        pay(scheduled, staff, "100.00", "BANK-AGAIN", invoice=deposit)
+
+    assert refused.value.message == f"Invoice {deposit.label} is paid; nothing more is owed on it."
+    assert written(scheduled) == before
+
+
+def test_a_payment_against_a_cancelled_invoice_or_another_cases_invoice_is_refused(scheduled, case_at, staff):
+    other = case_at(Stage.SCHEDULED)
+    theirs = invoices(other)[0]
+    ours = invoices(scheduled)[1]
+    Invoice.objects.filter(pk=ours.pk).update(cancelled_at=timezone.now())
+    ours.refresh_from_db()
+    before = written(scheduled)
+
+    with pytest.raises(Refusal) as refused:
+        pay(scheduled, staff, "100.00", "BANK-X", invoice=ours)
+    assert refused.value.message == f"Invoice {ours.label} is cancelled; nothing can be paid against it."
+
+    with pytest.raises(Refusal) as refused:
+        pay(scheduled, staff, "100.00", "BANK-Y", invoice=theirs)
+    assert refused.value.message == "That invoice is not one of this case's invoices."
+    assert written(scheduled) == before
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"received_on": dt.date(1900, 1, 1)}, "A payment cannot be received before its invoice INV-{year}-000001 was issued"),
+        ({"received_on": clinic_today() - dt.timedelta(days=1)}, "A payment cannot be received before its invoice"),
+        ({"received_on": clinic_today() + dt.timedelta(days=1)}, "A payment cannot be received in the future."),
+        ({"currency": "USD"}, "CW-{year}-0001 is billed in EUR; a payment in USD cannot be recorded."),
+        ({"currency": "EURO"}, "EURO is not a currency"),
+    ],
+)
+def test_a_transfer_that_cannot_be_right_is_refused_and_nothing_is_written(scheduled, staff, kwargs, message):
+    before = written(scheduled)
+
+    with pytest.raises(Refusal) as refused:
+        pay(scheduled, staff, "100.00", "BANK-BAD", **kwargs)
+
+    assert refused.value.message.startswith(message.format(year=YEAR))
+    assert written(scheduled) == before
+
+
+def test_a_mistaken_payment_is_reversed_with_a_reason_and_the_right_one_recorded_under_the_same_reference(scheduled, staff):
+    wrong = pay(scheduled, staff, "4587.00", "BANK-77")
+    assert Case.objects.get(pk=scheduled.pk).stage == Stage.DEPOSIT_PAID
+
+    reversal = billing.reverse_payment(payment=wrong, by=staff["fiona"], reason="Typed 4587 for 4578")
+    right = pay(scheduled, staff, DEPOSIT, "BANK-77")
+
+    wrong.refresh_from_db()
+    assert (wrong.amount, wrong.reversed_at) == (Decimal("4587.00"), reversal.reversed_at)  # kept as it was recorded
+    assert right.reference == wrong.reference
+    money = billing_selectors.account(scheduled)
+    assert (money.paid, money.outstanding) == (DEPOSIT, TOTAL - DEPOSIT)
+    assert billing_selectors.trial_balance(scheduled)[("bank", "EUR")] == DEPOSIT
+    event = scheduled.events.filter(summary__contains="reversed").get()
+    assert event.reason == "Typed 4587 for 4578"
+
+
+def test_a_reversal_without_a_reason_twice_or_by_someone_else_is_refused_and_nothing_is_written(scheduled, staff):
+    payment = pay(scheduled, staff, "100.00", "BANK-9")
+    before = written(scheduled)
+
+    with pytest.raises(Refusal) as refused:
+        billing.reverse_payment(payment=payment, by=staff["fiona"], reason="  ")
+    assert refused.value.message == "A reversal needs a reason on the record."
+    with pytest.raises(NotAllowed):
+        billing.reverse_payment(payment=payment, by=staff["nina"], reason="Not mine to do")
+    assert written(scheduled) == before
+
+    billing.reverse_payment(payment=payment, by=staff["fiona"], reason="Wrong case")
+    after = written(scheduled)
+    with pytest.raises(Refusal) as refused:
+        billing.reverse_payment(payment=payment, by=staff["fiona"], reason="Again")
+    assert refused.value.message == "The payment BANK-9 is already reversed."
+    assert written(scheduled) == after
+
+
+def test_finance_sees_every_open_balance_whatever_the_stage_with_its_due_date_and_days_overdue(case_at, staff):
+    arrived = case_at(Stage.ARRIVED)
+    # The balance transfer bounced after arrival: the case stays where it is and owes the balance again.
+    bounced = Payment.objects.get(case=arrived, reference=f"BAL-{arrived.code}")
+    billing.reverse_payment(payment=bounced, by=staff["fiona"], reason="Returned by the payer's bank")
+    paid = case_at(Stage.PAID)
+    scheduled = case_at(Stage.SCHEDULED)
+    balance_due = arrived.first_therapy_day - dt.timedelta(days=1)
+    today = balance_due + dt.timedelta(days=40)
+
+    rows = billing_selectors.receivables(Case.objects.all(), today=today)
+
+    assert [r.case.pk for r in rows] == [arrived.pk, scheduled.pk]  # the most overdue first
+    by_case = {r.case.pk: r for r in rows}
+    assert paid.pk not in by_case
+    row = by_case[arrived.pk]
+    assert (row.outstanding, row.currency, row.next_due, row.days_overdue) == (TOTAL - DEPOSIT, "EUR", balance_due, 40)
+    assert by_case[scheduled.pk].outstanding == TOTAL
+    ageing = {key: amounts for key, _label, amounts in billing_selectors.ageing(rows)}
+    assert ageing["31-60"]["EUR"] >= TOTAL - DEPOSIT
+    assert sum(sum(a.values()) for a in ageing.values()) == sum(r.outstanding for r in rows)
