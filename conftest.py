@@ -90,6 +90,15 @@ def _media_in_tmp(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempP
         settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits(request: pytest.FixtureRequest) -> None:
+    """allauth counts sign-in failures and reset requests per address in the cache: each test starts from none."""
+    if request.config.pluginmanager.hasplugin("django"):
+        from django.core.cache import cache
+
+        cache.clear()
+
+
 @pytest.fixture
 def staff(db: None) -> dict[str, Any]:
     """The demo staff by username (carla care, liam liaison, sofia and daniel specialists, fiona finance,

@@ -172,3 +172,12 @@ def env_owner_database(name: str, app_database: Mapping[str, Any]) -> dict[str, 
             f"{name} must name the role that owns the tables, and DATABASE_URL another one: the application must not own them."
         )
     return owner
+def env_pattern(name: str, default: str, pattern: str, wanted: str) -> str:
+    """A string matching the regular expression `pattern` in full, or empty (unset); `wanted` describes it."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip()
+    if not re.fullmatch(pattern, value):
+        raise _bad(name, wanted, raw)
+    return value

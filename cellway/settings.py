@@ -26,6 +26,7 @@ from cellway.env import (
     env_int_list,
     env_list,
     env_owner_database,
+    env_pattern,
     env_str,
     env_time_zone,
 )
@@ -55,6 +56,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "axes",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
     "django_tasks_db",
     "crontask",
     "sequences",  # gapless invoice numbers (billing)
@@ -67,6 +71,7 @@ INSTALLED_APPS = [
     "cellway.travel",
     "cellway.treatment",
     "cellway.outcomes",
+    "cellway.cells",
     "cellway.console",
     "cellway.deploy.DeployChecks",
 ]
@@ -82,9 +87,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "cellway.accounts.middleware.UserTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # The idle and absolute session ends first, then a one-time password is replaced, then the second factor set up.
+    "cellway.accounts.middleware.StaffSessionMiddleware",
     "cellway.accounts.middleware.OneTimePasswordMiddleware",
+    "cellway.accounts.middleware.SecondFactorEnrolmentMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -94,9 +103,9 @@ MIDDLEWARE = [
 ROOT_URLCONF = "cellway.urls"
 WSGI_APPLICATION = "cellway.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
-LOGIN_URL = "login"
+LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "console:home"
-LOGOUT_REDIRECT_URL = "login"
+LOGOUT_REDIRECT_URL = "account_login"
 
 TEMPLATES = [
     {
@@ -144,6 +153,7 @@ else:
 TASKS_BACKEND = env_choice("CELLWAY_TASKS_BACKEND", "rq" if REDIS_URL else "db", ("db", "rq", "immediate"))
 if REDIS_URL:
     INSTALLED_APPS += ["django_rq"]
+    RQ_SHOW_ADMIN_LINK = False  # the dashboard is registered for superusers only (console/admin.py)
     RQ_QUEUES = {"default": {"URL": REDIS_URL}}
 if TASKS_BACKEND == "rq":
     if not REDIS_URL:
@@ -240,6 +250,16 @@ FOLLOW_UP_MONTHS = env_int_list("CELLWAY_FOLLOW_UP_MONTHS", [1, 3, 6, 12], minim
 PAYMENT_REMIND_DAYS_AHEAD = env_int_list("CELLWAY_PAYMENT_REMIND_DAYS", [3, 0], minimum=0)
 FOLLOW_UP_REMIND_DAYS_AHEAD = env_int_list("CELLWAY_FOLLOW_UP_REMIND_DAYS", [7, 0], minimum=0)
 
+# --- Cell products (cellway/cells) ----------------------------------------------
+# From the clinic's ICCBBA licence. Until they are assigned, labels carry a clearly marked local code
+# (cellway.cells.isbt128.LOCAL_FACILITY / LOCAL_PRODUCT), never an invented ICCBBA one.
+ISBT128_FACILITY = env_pattern("CELLWAY_ISBT128_FIN", "", r"[A-Z][0-9]{4}", "an ICCBBA facility identification number like G1234")
+ISBT128_PRODUCT_CODE = env_pattern(
+    "CELLWAY_ISBT128_PRODUCT_CODE", "", r"[A-Z][0-9A-Z]{4}", "an ISBT 128 product description code like S1234"
+)
+# Vials expiring within this many days show on the laboratory's "expiring" queue.
+CELLS_EXPIRING_DAYS = env_int("CELLWAY_CELLS_EXPIRING_DAYS", 14, minimum=1, maximum=365)
+
 # --- Outcomes registry (outcomes/conf.py reads these) --------------------------
 # A cohort figure resting on fewer patients than this is not shown (small numbers identify people).
 OUTCOMES_MIN_COHORT = env_int("CELLWAY_OUTCOMES_MIN_COHORT", 10, minimum=1)
@@ -247,12 +267,20 @@ OUTCOMES_MIN_COHORT = env_int("CELLWAY_OUTCOMES_MIN_COHORT", 10, minimum=1)
 OUTCOMES_LOST_AFTER_DAYS = env_int("CELLWAY_OUTCOMES_LOST_AFTER_DAYS", 90, minimum=1)
 
 # --- Security ----------------------------------------------------------------
-# django-axes locks a username at one address out after repeated failed
-# sign-ins (guessing passwords to patient records), for a while, not forever.
+# Signing in is django-allauth's flow (password, then the second factor when
+# the person has one); django-axes still pauses a username at one address
+# after repeated failed sign-ins (guessing passwords to patient records), for
+# a while, not forever. RoleBackend (Django's ModelBackend reading a person's
+# permissions from User.access) checks the password for allauth's authenticate()
+# and answers the permission questions; allauth's own backend is not needed
+# with sign-in by username (its extra is sign-in by email address or code).
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "cellway.accounts.backends.RoleBackend"]
 AXES_FAILURE_LIMIT = env_int("CELLWAY_SIGN_IN_ATTEMPTS", 5, minimum=1)
-AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("CELLWAY_SIGN_IN_LOCKOUT_MINUTES", 15, minimum=1))
+_LOCKOUT_MINUTES = env_int("CELLWAY_SIGN_IN_LOCKOUT_MINUTES", 15, minimum=1)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=_LOCKOUT_MINUTES)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# allauth's form names the field "login"; its authenticate() passes it on as "username".
+AXES_USERNAME_CALLABLE = "cellway.accounts.signals.username_tried"
 AXES_RESET_ON_SUCCESS = True
 AXES_DISABLE_ACCESS_LOG = True  # sign-ins are on our own audit trail (accounts/signals.py)
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
@@ -265,11 +293,59 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Accounts (django-allauth): staff sign in by username; nobody signs up (the
+# clinic administrator creates accounts); a forgotten password is reset by an
+# emailed link, and the answer is the same whether the address is known or not.
+ACCOUNT_ADAPTER = "cellway.accounts.adapter.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False  # no mail at all to an address nobody has
+ACCOUNT_SESSION_REMEMBER = False  # shared ward computers: a sign-in ends with the browser
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+ACCOUNT_EMAIL_NOTIFICATIONS = True  # the person hears of every change of their password or second factor
+PASSWORD_RESET_TIMEOUT = 60 * env_int("CELLWAY_PASSWORD_RESET_MINUTES", 60, minimum=5, maximum=7 * 24 * 60)
+# axes counts failures per username and address with one limit for every
+# combination (the highest count wins), so an address-wide axes parameter
+# would pause a whole ward behind one NAT after 5 failures. One address trying
+# many usernames is slowed by allauth's per-address limit on failed sign-ins instead.
+SIGN_IN_ADDRESS_ATTEMPTS = env_int("CELLWAY_SIGN_IN_ADDRESS_ATTEMPTS", 20, minimum=1)
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": f"{SIGN_IN_ADDRESS_ATTEMPTS}/{_LOCKOUT_MINUTES}m/ip",
+    "reset_password": "10/h/ip,3/h/key",
+    "reset_password_from_key": "20/h/ip",
+    "change_password": "5/m/user",
+    "reauthenticate": "10/m/user",
+    "signup": "5/h/ip",
+}
+
+# The second factor (allauth.mfa): an authenticator app (TOTP), passkeys
+# (WebAuthn) and single-use recovery codes. `required`: a member of staff
+# without one is sent to set one up and can do nothing else until done.
+STAFF_MFA = env_choice("CELLWAY_STAFF_MFA", "required", ("required", "optional", "off"))
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_TOTP_ISSUER = CLINIC_NAME
+MFA_TOTP_TOLERANCE = 1  # a phone clock 30 seconds off still works; each code is still taken once
+MFA_PASSKEY_LOGIN_ENABLED = False  # a passkey is a second factor after the password, not instead of it
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG  # passkeys need HTTPS, except on a developer's loopback
+# Signing (audit.services.sign) asks for the second factor as well as the
+# password unless the session proved both within this many minutes (21 CFR 11.200(a)(1)).
+SIGNING_FRESH_SECONDS = 60 * env_int("CELLWAY_SIGNING_FRESH_MINUTES", 10, minimum=1, maximum=24 * 60)
+ACCOUNT_REAUTHENTICATION_TIMEOUT = SIGNING_FRESH_SECONDS
+
+# Sessions: idle for this long, or this old, and the person signs in again.
+SESSION_IDLE_SECONDS = 60 * env_int("CELLWAY_SESSION_IDLE_MINUTES", 30, minimum=1)
 SESSION_COOKIE_AGE = env_int("CELLWAY_SESSION_SECONDS", 8 * 3600, minimum=60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP
 SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0 if DEBUG else 31536000, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True

@@ -9,6 +9,8 @@ import os
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-not-for-production")
 os.environ.setdefault("CELLWAY_VAR_DIR", os.path.join(os.path.dirname(os.path.dirname(__file__)), "var", "test"))
 os.environ.setdefault("CELLWAY_TASKS_BACKEND", "immediate")
+# Most tests sign in with force_login and no second factor; the tests of the second factor set it to required.
+os.environ.setdefault("CELLWAY_STAFF_MFA", "off")
 
 from cellway.settings import *  # noqa: E402,F403
 

@@ -1,27 +1,39 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
-from django.urls import include, path
+from django.urls import include, path, reverse
 from django.views.generic import RedirectView
-
-from cellway.accounts import views as account_views
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
-    """Liveness probe; also the trivial view the page benchmark compares against."""
+    """Liveness probe (answers on plain HTTP too: SECURE_REDIRECT_EXEMPT); also the trivial view the page benchmark compares against."""
     return HttpResponse("ok", content_type="text/plain")
 
 
+class MovedTo(RedirectView):
+    """An old address people have bookmarked, sent on to its new place with its query (`?next=...`)."""
+
+    permanent = False
+    query_string = True
+    to = ""
+
+    def get_redirect_url(self, *args: object, **kwargs: object) -> str | None:
+        self.url = reverse(self.to)
+        return super().get_redirect_url(*args, **kwargs)
+
+
+# The admin site signs in through the same door as everyone (password, then the second factor).
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
-    path("signin/", auth_views.LoginView.as_view(), name="login"),
-    path("signout/", auth_views.LogoutView.as_view(), name="logout"),
-    # A person's own password (a one-time password must be changed here; an administrator's reset link lands here).
-    path("password/change/", account_views.PasswordChangeView.as_view(), name="password_change"),
-    path("password/reset/<uidb64>/<token>/", account_views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
-    path("password/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    # Sign-in, sign-out, password change and reset, second factor: django-allauth. A one-time password is
+    # changed on allauth's page; an administrator's reset link lands on its reset-by-key page.
+    path("accounts/", include("allauth.urls")),
+    path("signin/", MovedTo.as_view(to="account_login"), name="login"),
+    path("signout/", MovedTo.as_view(to="account_logout"), name="logout"),
     # The admin's own "change password" is the same page (the change goes on the trail there).
-    path("admin/password_change/", RedirectView.as_view(pattern_name="password_change")),
+    path("admin/password_change/", MovedTo.as_view(to="account_change_password")),
     path("admin/", admin.site.urls),
     # The staff interface (console, records and outcomes pages).
     path("", include("cellway.console.urls")),

@@ -111,8 +111,16 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "billing.override_balance",
     ],
     Role.LOGISTICS: [SEE_ALL, CONTACT, TRAVEL, "travel.schedule_case", "travel.confirm_logistics", "travel.mark_arrived"],
-    # Identity and dates: what its lots need.
-    Role.LABORATORY: [SEE_ALL],
+    # Identity and dates: what its lots need; the cell lots themselves, their release and custody.
+    Role.LABORATORY: [
+        SEE_ALL,
+        "cells.view_lots",
+        "cells.record_lot",
+        "cells.release_lot",
+        "cells.keep_specification",
+        "cells.allocate_vials",
+        "cells.hand_over",
+    ],
     # Everything clinical plus travel (arrival, hospital room); no money.
     Role.NURSE: [
         SEE_ALL,
@@ -127,6 +135,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         REGISTRY,
         "treatment.log_session",
         "outcomes.record_assessment",
+        # The bedside: vials handed over, checked against the wristband, given.
+        "cells.view_lots",
+        "cells.hand_over",
+        "treatment.administer_product",
     ],
     # No patient data (no scope): users, roles, the price list, the clinic's measures, the cohort's aggregates.
     Role.ADMIN: [

@@ -20,7 +20,9 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from django.contrib.auth.forms import PasswordResetForm
+from allauth.account.forms import ResetPasswordForm
+from allauth.core.context import request_context
+from allauth.mfa.models import Authenticator
 from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -218,19 +220,18 @@ def withdraw_role(*, user: User, role: Group, by: User, reason: str) -> None:
 # --- Passwords -----------------------------------------------------------------------------------------
 
 
-class _ResetFor(PasswordResetForm):
-    """Django's reset mail (its signed, expiring token link and templates), to exactly this person.
-
-    `PasswordResetForm.get_users` finds people by address and skips anyone
-    without a usable password, which a new account has not: we know whom.
-    """
+class _ResetFor(ResetPasswordForm):  # type: ignore[misc]  # allauth ships no type hints
+    """allauth's reset mail (its signed, expiring link to the reset-by-key page, the page the sign-in's
+    "forgot your password" uses too), to exactly this person: we know whom, not only an address."""
 
     def __init__(self, user: User) -> None:
         super().__init__(data={"email": user.email})
         self.person = user
 
-    def get_users(self, email: str) -> Iterator[User]:
-        yield self.person
+    def clean_email(self) -> str:
+        email = str(super().clean_email())
+        self.users = [self.person]
+        return email
 
 
 def send_password_reset(*, user: User, by: User, reason: str, request: HttpRequest) -> None:
@@ -248,7 +249,14 @@ def _queue_reset_mail(user: User, request: HttpRequest) -> None:
     form = _ResetFor(user)
     if not form.is_valid():
         raise Refusal(f"{user.username}'s email address {user.email} cannot receive mail: set a one-time password instead.")
-    transaction.on_commit(lambda: form.save(request=request, use_https=request.is_secure()))
+    transaction.on_commit(lambda: _send_reset(form, request))
+
+
+def _send_reset(form: _ResetFor, request: HttpRequest) -> None:
+    # allauth finds the request (for the link's host and scheme) in its context, set by its middleware during a
+    # request; a commit after the response (a test's captured callbacks) needs it set here.
+    with request_context(request):
+        form.save(request)
 
 
 def set_one_time_password(*, user: User, by: User, reason: str) -> str:
@@ -283,10 +291,23 @@ def _one_time_password(user: User) -> str:
         return password
 
 
-def password_changed(*, user: User, how: str, was_one_time: bool) -> None:
-    """The person chose a new password themselves (`how`: changed, reset): on the trail, never the password."""
+def password_changed(*, user: User, how: str, was_one_time: bool, ip: str = "") -> None:
+    """The person chose a new password themselves (`how`: changed, reset, set): on the trail, never the password.
+
+    Called on allauth's signals (accounts.signals) after its change, reset-by-key or set page saved the password;
+    `User.set_password` has already cleared the one-time flag, which `was_one_time` says was set.
+    """
     action = "password.one_time_replaced" if was_one_time else f"password.{how}"
-    audit_record(actor=user, action=action, target=user.username, data={"user": user.pk, "how": how})
+    audit_record(actor=user, action=action, target=user.username, data={"user": user.pk, "how": how, "ip": ip})
+
+
+# Set on the person object by AccountAdapter.set_password just before a password they chose replaces the old one.
+WAS_ONE_TIME = "_cellway_was_one_time"
+
+
+def was_one_time(user: User) -> bool:
+    """Whether the password the person just replaced was a one-time password (see WAS_ONE_TIME)."""
+    return bool(getattr(user, WAS_ONE_TIME, False))
 
 
 # --- Accounts ------------------------------------------------------------------------------------------
@@ -350,3 +371,35 @@ def _changed(user: User, changes: Mapping[str, Any]) -> dict[str, tuple[Any, Any
 def _perm_names(permissions: Any) -> list[str]:
     chosen = Permission.objects.filter(pk__in=[p.pk for p in permissions]).select_related("content_type")
     return [f"{p.content_type.app_label}.{p.codename}" for p in chosen]
+
+
+# --- Second factor ---------------------------------------------------------------------------------------
+
+
+def check_reset_second_factor(*, person: User, by: User) -> None:
+    """Who may clear another person's second factor: a clinic administrator (or a superuser), never for themselves,
+    and only a superuser for a superuser."""
+    if by.pk == person.pk:
+        raise NotAllowed("Nobody clears their own second factor: sign in with a recovery code, or ask another administrator.")
+    if not (by.is_active and (by.is_superuser or by.has_perm("accounts.manage_staff"))):
+        raise NotAllowed("Only a clinic administrator clears a second factor.")
+    if person.is_superuser and not by.is_superuser:
+        raise NotAllowed("Only a superuser clears a superuser's second factor.")
+
+
+def reset_second_factor(*, person: User, by: User, reason: str) -> list[str]:
+    """A lost or broken device: remove every authenticator of `person` (app, passkeys, recovery codes), with the
+    reason on the trail. At their next page the person is sent to set up a new one (CELLWAY_STAFF_MFA=required).
+    Returns the kinds removed."""
+    with transaction.atomic():
+        check_reset_second_factor(person=person, by=by)
+        limits.check_length(reason, limits.REASON, "The reason")
+        if not reason.strip():
+            raise Refusal("Say why, and how the person's identity was checked (e.g. 'phone lost; seen in person by A. Admin').")
+        factors = Authenticator.objects.select_for_update().filter(user=person)
+        kinds = sorted(str(kind) for kind in factors.values_list("type", flat=True))
+        if not kinds:
+            raise Refusal(f"{person.get_username()} has no second factor to clear.")
+        factors.delete()
+        audit_record(actor=by, action="auth.second_factor_reset", target=person.get_username(), reason=reason, data={"removed": kinds})
+    return kinds

@@ -18,6 +18,8 @@ class Signature(AppendOnlyMixin, models.Model):
     signer = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="signatures")
     signed_at = models.DateTimeField(auto_now_add=True)
     meaning = models.CharField(max_length=120)
+    # What was verified beside the signer's name (21 CFR Part 11 §11.200(a)): "password, authenticator code", ...
+    components = models.CharField(max_length=80, blank=True, default="")
     subject = models.CharField(max_length=120)
     digest = models.CharField(max_length=64)
 

@@ -381,9 +381,12 @@ def check_override_balance(*, case: Case, by: User) -> None:
         raise Refusal(f"A balance override is already signed for {case.code}.")
 
 
-def grant_balance_override(*, case: Case, by: User, reason: str, password: str, request: HttpRequest | None = None) -> BalanceOverride:
+def grant_balance_override(
+    *, case: Case, by: User, reason: str, password: str, second_factor: str = "", request: HttpRequest | None = None
+) -> BalanceOverride:
     """A finance manager lets sessions start while a balance is open, signed, with a reason."""
-    verified = verify_signer(signer=by, password=password, meaning="sessions may start with a balance open", request=request)
+    meaning = "sessions may start with a balance open"
+    verified = verify_signer(signer=by, password=password, second_factor=second_factor, meaning=meaning, request=request)
     with transaction.atomic():
         case = lock_case(case)
         check_override_balance(case=case, by=by)

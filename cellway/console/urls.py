@@ -36,6 +36,8 @@ console_patterns = [
     path("inquiries/new/", cases_views.new_inquiry, name="new_inquiry"),
     path("cases/<uuid:uuid>/", cases_views.case_detail, name="case"),
     path("cases/<uuid:uuid>/protocol/", treatment_views.protocol_document, name="protocol"),
+    path("cases/<uuid:uuid>/wristband.pdf", treatment_views.wristband, name="wristband"),
+    path("cases/<uuid:uuid>/coa/<uuid:lot>.pdf", treatment_views.certificate, name="case-coa"),
     path("price-list/", billing_views.price_list, name="price_list"),
     # The download's first address; the records pages link to records:download.
     path("records/<uuid:uuid>/", records_views.download, name="record_file"),
@@ -45,5 +47,6 @@ console_patterns = [
 urlpatterns = [
     path("", include("cellway.console.records.urls")),
     path("outcomes/", include("cellway.console.outcomes.urls")),
+    path("lots/", include("cellway.console.cells.urls")),
     path("", include((console_patterns, "console"))),
 ]

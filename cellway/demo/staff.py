@@ -40,7 +40,8 @@ STAFF = [
     Person("fiona", "Fiona", "Brennan", (Role.FINANCE,), "records deposits and balance payments"),
     Person("marcus", "Marcus", "Lindqvist", (Role.FINANCE, Role.FINANCE_MANAGER), "finance, and signs balance overrides"),
     Person("lena", "Lena", "Novak", (Role.LOGISTICS,), "schedules arrivals, books travel and accommodation, marks arrival"),
-    Person("ivan", "Ivan", "Petrović", (Role.LABORATORY,), "the laboratory's view of the cases"),
+    Person("ivan", "Ivan", "Petrović", (Role.LABORATORY,), "receives cell lots, records release tests, prints labels, allocates vials"),
+    Person("tara", "Tara", "Kelly", (Role.LABORATORY,), "a second laboratory scientist: releases (signs) lots someone else tested"),
     Person("nina", "Nina", "Horvat", (Role.NURSE,), "logs treatment sessions and records follow-up visits"),
     Person("adam", "Adam", "Kovač", (Role.ADMIN,), "publishes price lists, manages staff in the Django admin"),
 ]

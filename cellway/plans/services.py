@@ -95,12 +95,12 @@ def save_plan(*, case: Case, by: User, **fields: Any) -> TherapyPlan:
     return draft
 
 
-def sign_plan(*, plan: TherapyPlan, by: User, password: str, request: HttpRequest | None = None) -> TherapyPlan:
+def sign_plan(*, plan: TherapyPlan, by: User, password: str, second_factor: str = "", request: HttpRequest | None = None) -> TherapyPlan:
     """The assigned specialist signs the draft ("approved therapy plan"); its quote is issued and the case moves to "quoted".
 
     `request`: the one the password came in (the sign-in lockout counts a wrong one; see audit.services.verify_signer).
     """
-    verified = verify_signer(signer=by, password=password, meaning="approved therapy plan", request=request)
+    verified = verify_signer(signer=by, password=password, second_factor=second_factor, meaning="approved therapy plan", request=request)
     with transaction.atomic():
         case = lock_case(plan.case_id)
         check_sign_plan(case=case, by=by)
@@ -216,7 +216,14 @@ def _too_old(sample_date: dt.date, first_day: dt.date) -> str:
 
 
 def judge_screening(
-    *, result: ScreeningResult, by: User, verdict: str, reason: str, password: str, request: HttpRequest | None = None
+    *,
+    result: ScreeningResult,
+    by: User,
+    verdict: str,
+    reason: str,
+    password: str,
+    second_factor: str = "",
+    request: HttpRequest | None = None,
 ) -> ScreeningResult:
     """The assigned specialist judges a screening result and signs the verdict.
 
@@ -224,7 +231,8 @@ def judge_screening(
     nothing is charged (no payment can exist before scheduling).
     """
     label = Verdict(verdict).label if verdict in Verdict.values else verdict
-    verified = verify_signer(signer=by, password=password, meaning=f"screening judged {str(label).lower()}"[:120], request=request)
+    meaning = f"screening judged {str(label).lower()}"[:120]
+    verified = verify_signer(signer=by, password=password, second_factor=second_factor, meaning=meaning, request=request)
     with transaction.atomic():
         case = lock_case(result.case_id)
         result = ScreeningResult.objects.select_for_update().get(pk=result.pk)

@@ -25,7 +25,7 @@ def start_up(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     def run(**env: str) -> dict[str, object]:
         monkeypatch.setenv("DJANGO_SECRET_KEY", "x" * 50)
         monkeypatch.setenv("CELLWAY_VAR_DIR", str(tmp_path))
-        for name in ("DJANGO_DEBUG", "REDIS_URL", "DATABASE_URL", "DATABASE_MIGRATE_URL", "CELLWAY_TASKS_BACKEND"):
+        for name in ("DJANGO_DEBUG", "REDIS_URL", "DATABASE_URL", "DATABASE_MIGRATE_URL", "CELLWAY_TASKS_BACKEND", "CELLWAY_STAFF_MFA"):
             monkeypatch.delenv(name, raising=False)
         for name, value in env.items():
             monkeypatch.setenv(name, value)
@@ -42,6 +42,10 @@ def test_the_defaults_are_typed(start_up):
     assert s["RECORDS_UPLOAD_MAX_BYTES"] == 4096 * 1024 * 1024
     assert (s["OUTCOMES_MIN_COHORT"], s["OUTCOMES_LOST_AFTER_DAYS"]) == (10, 90)
     assert (s["PAYMENT_REMIND_DAYS_AHEAD"], s["FOLLOW_UP_REMIND_DAYS_AHEAD"]) == ([3, 0], [7, 0])
+    # Sign-in and sessions: a second factor required, 30 minutes idle, 8 hours at most, fresh for signing 10 minutes.
+    assert s["STAFF_MFA"] == "required"
+    assert (s["SESSION_IDLE_SECONDS"], s["SESSION_COOKIE_AGE"], s["SIGNING_FRESH_SECONDS"]) == (1800, 28800, 600)
+    assert s["SECURE_REDIRECT_EXEMPT"] == [r"^healthz$"]
 
 
 def test_good_values_are_read_into_their_types(start_up):
@@ -72,6 +76,10 @@ def test_good_values_are_read_into_their_types(start_up):
         ("CLAMD_PORT", "70000", "whole number from 1 to 65535"),
         ("CELLWAY_SMTP_PORT", "smtp", "whole number from 1 to 65535"),
         ("CELLWAY_SIGN_IN_ATTEMPTS", "0", "whole number of at least 1"),
+        ("CELLWAY_SIGN_IN_ADDRESS_ATTEMPTS", "many", "whole number of at least 1"),
+        ("CELLWAY_SESSION_IDLE_MINUTES", "0", "whole number of at least 1"),
+        ("CELLWAY_SIGNING_FRESH_MINUTES", "0", "whole number from 1 to 1440"),
+        ("CELLWAY_PASSWORD_RESET_MINUTES", "1", "whole number from 5 to 10080"),
         # decimals
         ("CELLWAY_DEPOSIT_PERCENT", "150", "number from 1 to 100"),
         ("CELLWAY_DEPOSIT_PERCENT", "30%", "number from 1 to 100"),
@@ -90,6 +98,7 @@ def test_good_values_are_read_into_their_types(start_up):
         ("CELLWAY_EMAIL", "sendmail", "one of console, file, smtp"),
         ("CELLWAY_TASKS_BACKEND", "celery", "one of db, rq, immediate"),
         ("CELLWAY_LOG_LEVEL", "LOUD", "one of DEBUG, INFO"),
+        ("CELLWAY_STAFF_MFA", "sometimes", "one of required, optional, off"),
         ("DJANGO_SECURE_COOKIES", "maybe", "true or false"),
     ],
 )

@@ -8,9 +8,11 @@ from django.conf import settings
 from django.db import models
 
 from cellway import limits
+from cellway.audit.append_only import AppendOnlyMixin
 from cellway.audit.signatures import Signature
 from cellway.billing.models import BalanceOverride
 from cellway.cases.models import Case
+from cellway.cells.models import Route, Vial
 
 
 class SessionKind(models.TextChoices):
@@ -36,6 +38,9 @@ class TreatmentSession(models.Model):
     notes = models.TextField(blank=True, max_length=limits.NOTE)
     # Set when the session started with a balance open, on a finance manager's signed override.
     override = models.ForeignKey(BalanceOverride, null=True, blank=True, on_delete=models.PROTECT, related_name="sessions")
+    # A cell infusion says which planned infusion it fulfils ("intrathecal 1 of 2"); its vials are its administrations.
+    route = models.CharField(max_length=2, choices=Route.choices, blank=True)
+    infusion = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["case", "day", "logged_at"]
@@ -44,10 +49,16 @@ class TreatmentSession(models.Model):
             ("complete_treatment", "Can complete treatment"),
             ("issue_protocol", "Can issue the post-treatment protocol"),
             ("view_treatment", "Can see sessions, the post-treatment protocol and follow-up assessments"),
+            ("administer_product", "Can check cell products at the bedside and administer them"),
         ]
 
     def __str__(self) -> str:
         return f"{self.case.code} {self.day} {self.get_kind_display()}"
+
+    @property
+    def infusion_label(self) -> str:
+        """Which planned infusion it fulfils ("intrathecal 1 of 2"), from `given`'s opening words; else the kind."""
+        return self.given.split(":", 1)[0] if self.route else self.get_kind_display()
 
 
 class PostTreatmentProtocol(models.Model):
@@ -66,3 +77,54 @@ class PostTreatmentProtocol(models.Model):
     def as_signed_content(self) -> dict[str, object]:
         """What the specialist's signature covers (its digest is checked whenever the protocol is shown)."""
         return {"case": self.case.code, "instructions": self.instructions}
+
+
+class WeightMeasurement(AppendOnlyMixin, models.Model):
+    """The patient's weight as measured on the ward; the latest counts (the endotoxin limit per dose needs it)."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="weights")
+    kg = models.DecimalField(max_digits=5, decimal_places=1)
+    measured_at = models.DateTimeField(auto_now_add=True)
+    measured_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["case", "-measured_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kg} kg"
+
+
+class BedsideCheck(AppendOnlyMixin, models.Model):
+    """One bedside check: what was scanned or typed, and green or the red stop's reason. Append-only."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="bedside_checks")
+    vial = models.ForeignKey(Vial, null=True, blank=True, on_delete=models.PROTECT, related_name="bedside_checks")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    wristband = models.CharField(max_length=60)
+    label = models.CharField(max_length=80)
+    route = models.CharField(max_length=2, choices=Route.choices)
+    infusion = models.PositiveSmallIntegerField()
+    passed = models.BooleanField()
+    message = models.CharField(max_length=400)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {'green' if self.passed else 'red'}: {self.message}"
+
+
+class Administration(AppendOnlyMixin, models.Model):
+    """A vial given: when, by which nurse, by which route, in which session, after which green check. Append-only."""
+
+    vial = models.OneToOneField(Vial, on_delete=models.PROTECT, related_name="administration")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="administrations")
+    session = models.ForeignKey(TreatmentSession, on_delete=models.PROTECT, related_name="administrations")
+    bedside_check = models.OneToOneField(BedsideCheck, on_delete=models.PROTECT, related_name="administration")
+    route = models.CharField(max_length=2, choices=Route.choices)
+    given_at = models.DateTimeField(auto_now_add=True)
+    given_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    def __str__(self) -> str:
+        return f"{self.vial} to {self.case_id}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -17,12 +18,15 @@ from cellway.cases.events import EventKind
 from cellway.cases.models import Case
 from cellway.cases.services import expect_stage, lock_case, move, record_event, require_assigned, require_perm, touch
 from cellway.cases.stages import Stage
+from cellway.cells import services as cells
+from cellway.cells.models import LotEventKind, Route, VialStatus
 from cellway.clinic import clinic_today
 from cellway.errors import Refusal, StageConflict
 from cellway.months import months_after
 from cellway.outcomes.models import FollowUpAssessment
 from cellway.treatment import selectors
-from cellway.treatment.models import PostTreatmentProtocol, SessionKind, TreatmentSession
+from cellway.treatment.bedside import BedsideStop, verify
+from cellway.treatment.models import Administration, BedsideCheck, PostTreatmentProtocol, SessionKind, TreatmentSession, WeightMeasurement
 
 AT_THE_CLINIC = frozenset({Stage.ARRIVED, Stage.IN_TREATMENT})
 
@@ -86,9 +90,12 @@ def check_issue_protocol(*, case: Case, by: User) -> None:
     require_assigned(case, by, "issue its protocol")
 
 
-def issue_protocol(*, case: Case, by: User, instructions: str, password: str, request: HttpRequest | None = None) -> PostTreatmentProtocol:
+def issue_protocol(
+    *, case: Case, by: User, instructions: str, password: str, second_factor: str = "", request: HttpRequest | None = None
+) -> PostTreatmentProtocol:
     """Issue the signed post-treatment protocol; the case then moves to follow-up (rule 8)."""
-    verified = verify_signer(signer=by, password=password, meaning="issued post-treatment protocol", request=request)
+    meaning = "issued post-treatment protocol"
+    verified = verify_signer(signer=by, password=password, second_factor=second_factor, meaning=meaning, request=request)
     with transaction.atomic():
         case = lock_case(case)
         check_issue_protocol(case=case, by=by)
@@ -144,3 +151,109 @@ def complete_assessment(*, assessment: FollowUpAssessment, by: User, notes: str)
         summary = f"{assessment.months_after}-month assessment recorded"
         record_event(case=case, by=by, kind=EventKind.FOLLOW_UP, summary=summary, reason=notes)
     return assessment
+
+
+# --- The bedside (rule 7) ----------------------------------------------------------------------------
+
+
+def check_bedside(*, case: Case, by: User) -> None:
+    require_perm(by, "treatment.administer_product", "check and give cell products")
+    expect_stage(case, AT_THE_CLINIC, "check a cell product at the bedside")
+
+
+def record_weight(*, case: Case, by: User, kg: Decimal) -> WeightMeasurement:
+    """Record the patient's weight (the endotoxin limit per dose depends on it)."""
+    with transaction.atomic():
+        case = lock_case(case)
+        check_bedside(case=case, by=by)
+        if not Decimal(2) <= kg <= Decimal(400):
+            raise Refusal(f"{kg} kg is not a weight Cellway accepts: 2 to 400 kg.")
+        weight = WeightMeasurement.objects.create(case=case, kg=kg, measured_by=by)
+        touch(case)
+        record_event(case=case, by=by, kind=EventKind.SESSION, summary=f"Weight recorded: {kg} kg")
+    return weight
+
+
+def bedside_check(*, case: Case, by: User, wristband: str, label: str, route: str, infusion: int) -> BedsideCheck:
+    """Check the wristband and the product label (scanned or typed). Green or red, the check is recorded and returned.
+
+    A red check says why; nothing can be given on it.
+    """
+    with transaction.atomic():
+        case = lock_case(case)
+        check_bedside(case=case, by=by)
+        limits.check_length(wristband, 60, "The wristband")
+        limits.check_length(label, 80, "The product label")
+        if route not in Route.values:
+            raise Refusal(f"Unknown route {route!r}.")
+        try:
+            green = verify(case=case, by=by, wristband=wristband, label=label, route=route, infusion=infusion)
+        except BedsideStop as stop:
+            passed, message, vial = False, stop.message, stop.vial
+        else:
+            passed, vial = True, green.vial
+            message = f"Vial {vial.number} of lot {vial.lot.din} for {case.patient}. {green.dose.explanation}"
+        check = BedsideCheck.objects.create(
+            case=case,
+            vial=vial,
+            by=by,
+            wristband=wristband.strip(),
+            label=label.strip(),
+            route=route,
+            infusion=infusion,
+            passed=passed,
+            message=message[:400],
+        )
+        summary = ("Bedside check GREEN: " if passed else "Bedside check RED STOP: ") + message
+        if vial is not None:
+            kind = LotEventKind.BEDSIDE_PASSED if passed else LotEventKind.BEDSIDE_REFUSED
+            cells.record_lot_event(lot=vial.lot, by=by, vial=vial, kind=kind, summary=summary, data={"case": case.pk, "check": check.pk})
+        record_event(case=case, by=by, kind=EventKind.SESSION, summary=summary, data={"check": check.pk, "passed": passed})
+    return check
+
+
+def administer(*, check: BedsideCheck, by: User) -> Administration:
+    """Give the vial of a green bedside check: verified again, then recorded in the session of its planned infusion."""
+    with transaction.atomic():
+        case = lock_case(check.case_id)
+        check_bedside(case=case, by=by)
+        check_log_session(case=case, by=by)
+        check = BedsideCheck.objects.select_for_update().get(pk=check.pk)
+        if not check.passed:
+            raise Refusal(f"This check was a red stop: {check.message}")
+        if check.by_id != by.pk:
+            raise Refusal("Give a vial only after your own bedside check.")
+        if Administration.objects.filter(bedside_check=check).exists():
+            raise StageConflict("This vial was already given on this check.")
+        green = verify(case=case, by=by, wristband=check.wristband, label=check.label, route=check.route, infusion=check.infusion)
+        vial = green.vial
+        cells.lock_lot(vial.lot_id)
+        session = _session_for(case=case, by=by, route=check.route, infusion=check.infusion)
+        given = Administration.objects.create(vial=vial, case=case, session=session, bedside_check=check, route=check.route, given_by=by)
+        vial.status, vial.holder = VialStatus.ADMINISTERED, None
+        vial.save(update_fields=["status", "holder"])
+        what = f"vial {vial.number} of lot {vial.lot.din} ({vial.lot.cells_per_vial:,} cells)"
+        cells.record_lot_event(lot=vial.lot, by=by, vial=vial, kind=LotEventKind.ADMINISTERED, summary=f"Given to {case.code}: {what}")
+        if case.stage_enum == Stage.ARRIVED:
+            move(case, to=Stage.IN_TREATMENT, by=by, summary="Treatment started")
+        else:
+            touch(case)
+        record_event(case=case, by=by, kind=EventKind.SESSION, summary=f"{session.infusion_label}: {what} given")
+    return given
+
+
+def _session_for(*, case: Case, by: User, route: str, infusion: int) -> TreatmentSession:
+    """The session of this planned infusion, started with its first vial."""
+    session = TreatmentSession.objects.filter(case=case, route=route, infusion=infusion).first()
+    if session is None:
+        of = case.plans.filter(status="signed").values_list("iv_infusions" if route == Route.IV else "it_infusions", flat=True).first()
+        session = TreatmentSession.objects.create(
+            case=case,
+            kind=SessionKind(route),
+            day=clinic_today(),
+            given_by=by,
+            route=route,
+            infusion=infusion,
+            given=f"{Route(route).label} {infusion} of {of or infusion}: cells from the vials below",
+        )
+    return session

@@ -49,17 +49,17 @@ def test_an_administrator_sets_a_one_time_password_and_the_person_must_change_it
 
     d.delete_all_cookies()
     visit(d, live_server, "/signin/")
-    d.find_element(By.ID, "id_username").send_keys("sofia")
+    d.find_element(By.ID, "id_login").send_keys("sofia")
     d.find_element(By.ID, "id_password").send_keys(one_time)
     submit(d, d.find_element(By.CSS_SELECTOR, "main form button[type=submit]"))
-    assert d.current_url.endswith("/password/change/")
+    assert d.current_url.endswith("/accounts/password/change/")
     assert "choose your own" in d.find_element(By.TAG_NAME, "main").text
     screenshot(d, "password-change-after-one-time")
-    d.find_element(By.ID, "id_old_password").send_keys(one_time)
-    d.find_element(By.ID, "id_new_password1").send_keys("sofias-own-choice-2026")
-    d.find_element(By.ID, "id_new_password2").send_keys("sofias-own-choice-2026")
+    d.find_element(By.ID, "id_oldpassword").send_keys(one_time)
+    d.find_element(By.ID, "id_password1").send_keys("sofias-own-choice-2026")
+    d.find_element(By.ID, "id_password2").send_keys("sofias-own-choice-2026")
     submit(d, d.find_element(By.CSS_SELECTOR, "main form button[type=submit]"))
-    assert "Your password is changed." in d.find_element(By.TAG_NAME, "main").text
+    assert "Password successfully changed." in d.find_element(By.TAG_NAME, "main").text
     assert not User.objects.get(username="sofia").must_change_password
 
 

@@ -36,7 +36,9 @@ def _payment(case: Case, d: dict[str, Any], user: User) -> str:
 
 
 def _override(case: Case, d: dict[str, Any], user: User, request: HttpRequest) -> str:
-    services.grant_balance_override(case=case, by=user, reason=d["reason"], password=d["password"], request=request)
+    services.grant_balance_override(
+        case=case, by=user, reason=d["reason"], password=d["password"], second_factor=d.get("code", ""), request=request
+    )
     return "Override signed: sessions may start with the balance open."
 
 

@@ -45,6 +45,7 @@ CASE_PANELS: list[PanelSource] = [
     travel_panels.dates,
     billing_panels.account,
     travel_panels.logistics,
+    treatment_panels.bedside,
     treatment_panels.sessions,
     treatment_panels.protocol,
     treatment_panels.follow_up,

@@ -25,7 +25,7 @@ def _sign_plan(case: Case, d: dict[str, Any], user: User, request: HttpRequest) 
     draft = case.plans.filter(status=PlanStatus.DRAFT).first()
     if draft is None:
         raise Refusal("There is no draft plan to sign.")
-    plan = services.sign_plan(plan=draft, by=user, password=d["password"], request=request)
+    plan = services.sign_plan(plan=draft, by=user, password=d["password"], second_factor=d.get("code", ""), request=request)
     return f"Plan v{plan.version} signed; the quote has been issued."
 
 
@@ -46,7 +46,15 @@ def _judge(case: Case, d: dict[str, Any], user: User, request: HttpRequest) -> s
         result = case.screenings.get(uuid=d["result"])
     except ScreeningResult.DoesNotExist:
         raise Refusal("That screening result is not part of this case.") from None
-    services.judge_screening(result=result, by=user, verdict=d["verdict"], reason=d["reason"], password=d["password"], request=request)
+    services.judge_screening(
+        result=result,
+        by=user,
+        verdict=d["verdict"],
+        reason=d["reason"],
+        password=d["password"],
+        second_factor=d.get("code", ""),
+        request=request,
+    )
     if d["verdict"] == Verdict.SATISFACTORY:
         return "Screening judged satisfactory."
     return "Screening judged unsatisfactory: the case is refused."

@@ -20,6 +20,13 @@ class PlanForm(forms.ModelForm):  # type: ignore[type-arg]
 
 class SignForm(forms.Form):
     password = forms.CharField(widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}), label="Your password, to sign")
+    # Asked when the session has not shown the second factor lately (audit/two_components.py decides).
+    code = forms.CharField(
+        required=False,
+        max_length=32,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+        label="Code from your authenticator app",
+    )
 
 
 class ScreeningForm(forms.Form):

@@ -278,8 +278,8 @@ def series_preview(request: HttpRequest, uuid: str) -> HttpResponse:
 
 def _png(data: bytes) -> HttpResponse:
     response = HttpResponse(data, content_type="image/png")
-    # Medical images: kept by this browser only; a slice never changes, so a short private cache is safe.
-    response["Cache-Control"] = "private, max-age=600"
+    # Medical images: never kept by the browser (ward computers are shared), like every page a signed-in person sees.
+    response["Cache-Control"] = "private, no-store"
     return response
 
 

@@ -45,6 +45,7 @@ NAMES = {
     "marcus": "Marcus Lindqvist",
     "lena": "Lena Novak",
     "ivan": "Ivan Petrović",
+    "tara": "Tara Kelly",
     "nina": "Nina Horvat",
     "adam": "Adam Kovač",
 }
@@ -113,8 +114,8 @@ def sign_in(driver: WebDriver, live_server: Any, username: str, password: str | 
     # to the document"). Signing out itself is tested in accounts/tests.
     if driver.current_url.startswith(live_server.url):
         driver.delete_all_cookies()
-    visit(driver, live_server, "/signin/")
-    driver.find_element(By.ID, "id_username").send_keys(username)
+    visit(driver, live_server, "/accounts/login/")
+    driver.find_element(By.ID, "id_login").send_keys(username)
     driver.find_element(By.ID, "id_password").send_keys(password or DEMO_PASSWORD)
     login_form = driver.find_element(By.CSS_SELECTOR, "form")
     driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()

@@ -44,7 +44,7 @@ def test_wrong_passwords_at_signing_lock_signing_and_signing_in_and_each_is_on_t
     assert TherapyPlan.objects.get(pk=draft.pk).status == PlanStatus.DRAFT and not Signature.objects.exists()
 
     client.logout()
-    assert client.post(reverse("login"), {"username": "sofia", "password": password}).status_code == 429
+    assert client.post(reverse("account_login"), {"login": "sofia", "password": password}).status_code == 429
 
 
 def test_a_wrong_password_at_signing_is_a_failed_attempt_for_django_axes(draft, staff):
@@ -83,9 +83,9 @@ def test_a_one_time_password_signs_nothing_through_the_service(draft, staff):
 
 def test_a_one_time_password_signs_nothing_through_the_page(client, draft, staff):
     one_time = accounts.set_one_time_password(user=staff["sofia"], by=staff["adam"], reason="forgot it")
-    assert client.post(reverse("login"), {"username": "sofia", "password": one_time}).status_code == 302
+    assert client.post(reverse("account_login"), {"login": "sofia", "password": one_time}).status_code == 302
     response = client.post(sign_url(draft), {"password": one_time})
-    assert response.status_code == 302 and response["Location"] == reverse("password_change")
+    assert response.status_code == 302 and response["Location"] == reverse("account_change_password")
     assert TherapyPlan.objects.get(pk=draft.pk).status == PlanStatus.DRAFT and not Signature.objects.exists()
 
 

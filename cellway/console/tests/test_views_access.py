@@ -17,7 +17,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, db):
     for url in [reverse("console:home"), reverse("console:cases"), reverse("console:new_inquiry")]:
         response = client.get(url)
         assert response.status_code == 302
-        assert response.url.startswith(reverse("login"))
+        assert response.url.startswith(reverse("account_login"))
 
 
 def test_home_shows_each_role_its_queues(as_user, staff):

@@ -6,13 +6,17 @@ from django.db.models import OuterRef
 
 from cellway.audit.services import check_signed
 from cellway.cases.parts import Part
+from cellway.cells import selectors as cells_selectors
+from cellway.cells.models import Vial, VialStatus
 from cellway.console.panels import CasePage, Panel, blocked_reason
 from cellway.console.treatment import forms
 from cellway.errors import allowed
 from cellway.outcomes.models import FollowUpAssessment
 from cellway.treatment import selectors
-from cellway.treatment.models import PostTreatmentProtocol, TreatmentSession
+from cellway.treatment.bedside import latest_weight
+from cellway.treatment.models import BedsideCheck, PostTreatmentProtocol, TreatmentSession
 from cellway.treatment.services import (
+    check_bedside,
     check_complete_assessment,
     check_complete_treatment,
     check_issue_protocol,
@@ -23,6 +27,7 @@ HOLDS = {
     "sessions": TreatmentSession.objects.filter(case=OuterRef("pk")),
     "protocol": PostTreatmentProtocol.objects.filter(case=OuterRef("pk")),
     "follow_ups": FollowUpAssessment.objects.filter(case=OuterRef("pk")),
+    "vials": Vial.objects.filter(case=OuterRef("pk")),
 }
 
 
@@ -84,4 +89,39 @@ def follow_up(page: CasePage) -> Panel | None:
             "can_record": allowed(check_complete_assessment, case=case, by=user),
             "outcomes": page.reads(Part.OUTCOMES),
         },
+    )
+
+
+def bedside(page: CasePage) -> Panel | None:
+    """The cell products of this patient at the bedside: Chain of Identity, weight, planned infusions and their vials, checks."""
+    if not page.reads(Part.TREATMENT):
+        return None
+    case, user = page.case, page.user
+    can_check = allowed(check_bedside, case=case, by=user)
+    if not can_check and not page.holds("vials"):
+        return None
+    planned = cells_selectors.planned_infusions(case)
+    # The vials carry their case's Chain of Identity (one query for both); no vial, no chain yet.
+    vials = cells_selectors.case_vials(case) if page.holds("vials") else []
+    coi = getattr(vials[0].case, "chain_of_identity", None) if vials else None
+    lots_given = list({v.lot.pk: v.lot for v in vials if v.status == VialStatus.ADMINISTERED}.values())
+    infusions = [(p, [v for v in vials if v.route == p.route and v.infusion == p.number]) for p in planned]
+    form = page.form("bedside", forms.BedsideForm)
+    form.fields["infusion"].widget.choices = [(p.key, p.label) for p in planned]
+    last = BedsideCheck.objects.filter(case=case, by=user).select_related("vial", "administration").first() if can_check else None
+    return Panel(
+        "bedside",
+        "console/panels/bedside.html",
+        {
+            "coi": coi,
+            "weight": latest_weight(case),
+            "infusions": infusions,
+            "lots_given": lots_given,
+            "can_check": can_check,
+            "weight_form": page.form("weight", forms.WeightForm),
+            "form": form,
+            "last": last,
+            "can_administer": bool(last and last.passed and not hasattr(last, "administration")),
+        },
+        medical=True,
     )

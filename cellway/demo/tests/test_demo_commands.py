@@ -76,6 +76,13 @@ def test_the_sign_ins_name_every_demo_user_what_they_do_and_the_address(staff):
         assert all(role in line for role in person.roles)
 
 
+def test_the_sign_ins_say_whether_a_second_factor_is_asked(staff, settings):
+    settings.STAFF_MFA = "off"
+    assert "Second factor: OFF for this demo" in sign_ins("http://127.0.0.1:8100/")
+    settings.STAFF_MFA = "required"
+    assert "each demo user sets one up at first sign-in" in sign_ins("http://127.0.0.1:8100/")
+
+
 def test_serve_demo_refuses_a_port_in_use(settings):
     settings.DEBUG = True
     with socket.socket() as taken:

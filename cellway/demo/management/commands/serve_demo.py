@@ -13,6 +13,7 @@ import sys
 import time
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from cellway.accounts.models import User
@@ -82,4 +83,12 @@ def sign_ins(address: str) -> str:
             continue
         roles = ", ".join(sorted(g.name for g in user.groups.all())) or "no role"
         lines.append(f"  {person.username:<7} {user.get_full_name():<18} {roles:<28} {person.does}")
+    lines.append(SECOND_FACTOR_NOTE[settings.STAFF_MFA])
     return "\n".join(lines) + "\n"
+
+
+SECOND_FACTOR_NOTE = {
+    "off": "Second factor: OFF for this demo (CELLWAY_STAFF_MFA=off, set by `make demo`); production requires one for all staff.",
+    "optional": "Second factor: optional (CELLWAY_STAFF_MFA=optional): set one up under your name, top right; production requires it.",
+    "required": "Second factor: required (CELLWAY_STAFF_MFA=required): each demo user sets one up at first sign-in.",
+}

@@ -1,0 +1,46 @@
+"""How django-allauth behaves for the clinic: no sign-up, staff accounts come from the clinic administrator."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from typing import Any
+
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context
+from django.conf import settings
+from django.http import HttpRequest
+
+from cellway.accounts.second_factor import had_second_factor_before
+from cellway.accounts.sessions import SIGNED_IN_AT
+
+
+class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]  # allauth ships no type hints
+    """allauth's account flows (sign-in, password change and reset) without self-registration."""
+
+    def is_open_for_signup(self, request: HttpRequest) -> bool:
+        # Accounts are created by a clinic administrator with the right roles; nobody signs themselves up.
+        return False
+
+    def set_password(self, user: Any, password: str) -> None:
+        # allauth's change, reset-by-key and set pages all come here. The person's own password clears a one-time
+        # password's flag (User.set_password); remember it was one, for the trail row (accounts.signals).
+        from cellway.accounts.services import WAS_ONE_TIME
+
+        setattr(user, WAS_ONE_TIME, user.must_change_password)
+        super().set_password(user, password)
+
+    def is_reauthentication_required(self, *, app: str, **kwargs: Any) -> bool:
+        # Setting up the first second factor straight after signing in (where the enrolment guide
+        # sends a new member of staff), and seeing its recovery codes, does not ask for the password
+        # again: it was just given. Changing a factor that existed before this sign-in still does.
+        request = context.request
+        if app == "allauth.mfa" and request is not None and request.user.is_authenticated:
+            signed_in_at = request.session.get(SIGNED_IN_AT)
+            if (
+                signed_in_at is not None
+                and time.time() - float(signed_in_at) < settings.ACCOUNT_REAUTHENTICATION_TIMEOUT
+                and not had_second_factor_before(request.user, dt.datetime.fromtimestamp(float(signed_in_at), tz=dt.UTC))
+            ):
+                return False
+        return bool(super().is_reauthentication_required(app=app, **kwargs))

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class CellsConfig(AppConfig):
+    name = "cellway.cells"
+    label = "cells"
+    verbose_name = "Cell products: lots, release, labels, custody"
+
+    def ready(self) -> None:
+        from cellway.cells.products import ensure_products_after_migrate
+
+        post_migrate.connect(ensure_products_after_migrate, dispatch_uid="cellway.cells.ensure_products")
