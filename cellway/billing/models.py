@@ -119,6 +119,11 @@ class Method(models.TextChoices):
     CASH = "cash", "Cash"
 
 
+def proof_path(payment: Payment, filename: str) -> str:
+    """Where a payment's proof is stored: by payment, never by the name it came with (kept only as the last part)."""
+    return f"payment-proofs/{payment.uuid}/{filename}"
+
+
 class Payment(models.Model):
     """Money received against a case's accepted quote."""
 
@@ -136,6 +141,9 @@ class Payment(models.Model):
     invoice = models.ForeignKey("Invoice", null=True, blank=True, on_delete=models.PROTECT, related_name="payments")
     # Set once, by `reverse_payment`, which writes the reason on a PaymentReversal and reverses the journal.
     reversed_at = models.DateTimeField(null=True, blank=True)
+    # The bank's proof of a transfer (statement line or remittance advice: PDF, JPEG or PNG), typed by its content.
+    proof = models.FileField(upload_to=proof_path, max_length=300, blank=True)
+    proof_sha256 = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["case", "received_on", "recorded_at"]

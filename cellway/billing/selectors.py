@@ -244,3 +244,24 @@ def ageing(rows: list[Receivable]) -> list[tuple[str, str, dict[str, Decimal]]]:
             key = next(k for k, _label, low, high in AGEING if low <= days <= high)
             buckets[key][row.currency] = buckets[key].get(row.currency, Decimal(0)) + state.open_amount
     return [(key, label, buckets[key]) for key, label, *_ in AGEING]
+
+
+def upcoming(rows: list[Receivable], *, today: dt.date, days: int = 30) -> list[tuple[Receivable, InvoiceState]]:
+    """The invoices still open that fall due within `days` days from `today`, soonest first."""
+    horizon = today + dt.timedelta(days=days)
+    due = [(row, state) for row in rows for state in row.invoices if not state.settled and today <= state.invoice.due_on <= horizon]
+    return sorted(due, key=lambda pair: (pair[1].invoice.due_on, pair[1].invoice.pk))
+
+
+def invoices_for_export(cases: QuerySet[Case]) -> QuerySet[Invoice]:
+    """Every invoice of `cases` with its case and patient, in number order (the accountant's list)."""
+    return Invoice.objects.filter(case__in=cases).select_related("case__patient").order_by("series", "year", "number")
+
+
+def payments_for_export(cases: QuerySet[Case]) -> QuerySet[Payment]:
+    """Every payment of `cases` with its invoice and reversal, in the order received."""
+    return (
+        Payment.objects.filter(case__in=cases)
+        .select_related("case__patient", "invoice", "reversal")
+        .order_by("received_on", "recorded_at", "pk")
+    )

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -44,6 +47,7 @@ from cellway.cases.services import expect_stage, lock_case, move, record_event, 
 from cellway.cases.stages import Stage
 from cellway.clinic import clinic_today, clinic_zone
 from cellway.errors import Refusal, StageConflict
+from cellway.records.intake import filetypes
 
 PAYABLE = {Stage.SCHEDULED, Stage.DEPOSIT_PAID, Stage.PAID, Stage.ARRIVED, Stage.IN_TREATMENT}
 
@@ -189,18 +193,23 @@ def record_payment(
     received_on: dt.date,
     currency: str | None = None,
     invoice: Invoice | None = None,
+    proof: File[bytes] | None = None,
 ) -> Payment:
     """Record money received, against `invoice` or else the first invoice still open.
 
     The deposit and full payment move the case on by themselves. Refused: a currency other than
-    the quote's, an invoice paid, cancelled or not the case's, a received date before the invoice
-    (or, with no invoice yet, before the quote was accepted).
+    the quote's, an invoice paid, cancelled or not the case's, a received date in the future or before
+    the invoice (or, with no invoice yet, before the quote was accepted), a bank transfer without the
+    bank's proof (PDF, JPEG or PNG, typed by its content). The proof is stored with the payment; if the
+    transaction fails, the stored file goes too.
     """
+    stored: list[str] = []
     try:
         with transaction.atomic():
             case = lock_case(case)
             check_record_payment(case=case, by=by)
             amount = _check_payment_input(amount=amount, method=method, reference=reference, received_on=received_on)
+            extension, digest = _check_proof(proof, method)
             before = account(case)
             assert before.quote is not None  # the check refuses a case without an accepted quote
             if currency is not None and check_currency(currency) != before.quote.currency:
@@ -211,7 +220,7 @@ def record_payment(
             if amount > before.outstanding:
                 owed = f"{before.outstanding:,.2f} {before.quote.currency}"
                 raise Refusal(f"That is more than the {owed} still owed; record a refund separately.")
-            payment = Payment.objects.create(
+            payment = Payment(
                 case=case,
                 quote=before.quote,
                 amount=amount,
@@ -221,7 +230,13 @@ def record_payment(
                 received_on=received_on,
                 recorded_by=by,
                 invoice=against,
+                proof_sha256=digest,
             )
+            if proof is not None:
+                proof.seek(0)
+                payment.proof.save(f"proof{extension}", proof, save=False)
+                stored.append(str(payment.proof.name))
+            payment.save(force_insert=True)
             received = Move(debit=MONEY_ACCOUNTS[Method(method)], credit=LedgerAccount.RECEIVABLE, amount=amount, currency=payment.currency)
             memo = f"{payment.get_method_display()} {payment.reference}"
             ledger.post(case=case, kind=EntryKind.PAYMENT, memo=memo, moves=[received], by=by, payment=payment)
@@ -236,8 +251,44 @@ def record_payment(
             elif not after.balance_open:
                 record_event(case=case, by=by, kind=EventKind.PAYMENT, summary="Paid in full")
     except IntegrityError:
+        _forget(stored)
         raise Refusal(f"A {method} payment with reference {reference.strip()} is already recorded.") from None
+    except BaseException:
+        _forget(stored)
+        raise
     return payment
+
+
+PROOF_TYPES = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
+PROOF_MAX_BYTES = 10 * 1024 * 1024
+
+
+def _check_proof(proof: File[bytes] | None, method: str) -> tuple[str, str]:
+    """The stored extension and SHA-256 of a payment's proof; a Refusal if a transfer has none or it is not a document."""
+    if proof is None:
+        if method == Method.TRANSFER:
+            raise Refusal("Attach the bank's proof of the transfer (the statement line or remittance advice: PDF, JPEG or PNG).")
+        return "", ""
+    size = proof.size or 0
+    if size <= 0:
+        raise Refusal("The proof is empty (0 bytes), so it may not have copied fully; please attach it again.")
+    if size > PROOF_MAX_BYTES:
+        raise Refusal(f"The proof is {size // (1024 * 1024)} MB; the largest proof accepted is {PROOF_MAX_BYTES // (1024 * 1024)} MB.")
+    proof.seek(0)
+    detected = filetypes.sniff(proof.read(filetypes.SNIFF_BYTES))
+    if detected.mime not in PROOF_TYPES:
+        raise Refusal(f"The proof is {detected.description}; attach a PDF, JPEG or PNG.")
+    proof.seek(0)
+    digest = hashlib.sha256()
+    for chunk in proof.chunks():
+        digest.update(chunk)
+    return PROOF_TYPES[detected.mime], digest.hexdigest()
+
+
+def _forget(names: list[str]) -> None:
+    """Delete proofs stored by a transaction that did not commit."""
+    for name in names:
+        default_storage.delete(name)
 
 
 def _check_payment_input(*, amount: Decimal, method: str, reference: str, received_on: dt.date) -> Decimal:

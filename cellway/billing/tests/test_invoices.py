@@ -7,6 +7,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -16,6 +17,7 @@ from cellway.billing.models import Invoice, InvoiceKind, JournalLine, Payment, P
 from cellway.cases.models import Case
 from cellway.cases.stages import Stage
 from cellway.clinic import clinic_today
+from cellway.demo.journey import bank_proof
 from cellway.errors import NotAllowed, Refusal
 from cellway.travel import services as travel
 
@@ -38,7 +40,7 @@ def written(case: Case) -> tuple[object, ...]:
 def pay(case, staff, amount, reference, *, who="fiona", received_on=None, **kwargs):
     return billing.record_payment(
         case=case, by=staff[who], amount=Decimal(amount), method="transfer", reference=reference,
-        received_on=received_on or clinic_today(), **kwargs,
+        received_on=received_on or clinic_today(), proof=bank_proof(reference), **kwargs,
     )
 
 
@@ -210,3 +212,85 @@ def test_finance_sees_every_open_balance_whatever_the_stage_with_its_due_date_an
     ageing = {key: amounts for key, _label, amounts in billing_selectors.ageing(rows)}
     assert ageing["31-60"]["EUR"] >= TOTAL - DEPOSIT
     assert sum(sum(a.values()) for a in ageing.values()) == sum(r.outstanding for r in rows)
+
+
+# --- Bank transfers: the bank's proof ----------------------------------------------------------
+
+
+def stored_proofs() -> list[str]:
+    from django.core.files.storage import default_storage
+
+    if not default_storage.exists("payment-proofs"):
+        return []
+    folders, _ = default_storage.listdir("payment-proofs")
+    return [f"{folder}/{name}" for folder in folders for name in default_storage.listdir(f"payment-proofs/{folder}")[1]]
+
+
+def test_a_transfer_keeps_the_banks_proof_with_its_digest(scheduled, staff):
+    import hashlib
+
+    proof = bank_proof("BANK-PROOF")
+    payment = pay(scheduled, staff, "100.00", "BANK-PROOF")
+
+    assert payment.proof.name == f"payment-proofs/{payment.uuid}/proof.pdf"
+    with payment.proof.open("rb") as stored:
+        content = stored.read()
+    assert content == proof.read()
+    assert payment.proof_sha256 == hashlib.sha256(content).hexdigest()
+
+
+@pytest.mark.parametrize(
+    ("proof", "message"),
+    [
+        (None, "Attach the bank's proof of the transfer (the statement line or remittance advice: PDF, JPEG or PNG)."),
+        (SimpleUploadedFile("statement.pdf", b"MZ\x90\x00" + bytes(60), "application/pdf"), "The proof is a Windows executable; attach"),
+        (SimpleUploadedFile("statement.pdf", b"", "application/pdf"), "The proof is empty (0 bytes)"),
+    ],
+)
+def test_a_transfer_without_a_readable_proof_is_refused_and_nothing_is_written(scheduled, staff, proof, message):
+    before, files = written(scheduled), stored_proofs()
+
+    with pytest.raises(Refusal) as refused:
+        billing.record_payment(
+            case=scheduled, by=staff["fiona"], amount=Decimal("100.00"), method="transfer", reference="BANK-NOPROOF",
+            received_on=clinic_today(), proof=proof,
+        )
+
+    assert refused.value.message.startswith(message)
+    assert written(scheduled) == before
+    assert stored_proofs() == files
+
+
+def test_a_transfer_recorded_twice_is_refused_and_the_second_proof_is_not_kept(scheduled, staff):
+    pay(scheduled, staff, "100.00", "BANK-TWICE")
+    before, files = written(scheduled), stored_proofs()
+
+    with pytest.raises(Refusal) as refused:
+        pay(scheduled, staff, "100.00", "BANK-TWICE")
+
+    assert refused.value.message == "A transfer payment with reference BANK-TWICE is already recorded."
+    assert written(scheduled) == before
+    assert stored_proofs() == files
+
+
+def test_card_and_cash_need_no_bank_proof(scheduled, staff):
+    payment = billing.record_payment(
+        case=scheduled, by=staff["fiona"], amount=Decimal("10.00"), method="cash", reference="TILL-9", received_on=clinic_today()
+    )
+
+    assert (payment.proof.name, payment.proof_sha256) == ("", "")
+
+
+def test_the_treatment_gate_asks_the_journal_a_reversed_balance_stops_the_next_session(case_at, staff):
+    from cellway.treatment import services as treatment
+
+    case = case_at(Stage.ARRIVED)
+    assert billing_selectors.balance_settled(case)
+    balance = Payment.objects.get(case=case, reference=f"BAL-{case.code}")
+
+    billing.reverse_payment(payment=balance, by=staff["fiona"], reason="Returned by the payer's bank")
+
+    assert not billing_selectors.balance_settled(case)
+    with pytest.raises(Refusal, match="The balance is still open"):
+        treatment.log_session(case=case, by=staff["nina"], kind="physio", day=clinic_today(), given="Physiotherapy")
+    assert not case.sessions.exists()

@@ -14,6 +14,7 @@ from cellway.billing.models import EntryKind, JournalEntry, JournalLine, LedgerA
 from cellway.cases.models import Case
 from cellway.cases.stages import Stage
 from cellway.clinic import clinic_today
+from cellway.demo.journey import bank_proof
 from cellway.errors import Refusal
 
 TOTAL, DEPOSIT = Decimal("15260.00"), Decimal("4578.00")  # the demo plan on the demo price list
@@ -21,7 +22,8 @@ TOTAL, DEPOSIT = Decimal("15260.00"), Decimal("4578.00")  # the demo plan on the
 
 def pay(case, staff, amount, reference, method="transfer"):
     return billing.record_payment(
-        case=case, by=staff["fiona"], amount=Decimal(amount), method=method, reference=reference, received_on=clinic_today()
+        case=case, by=staff["fiona"], amount=Decimal(amount), method=method, reference=reference, received_on=clinic_today(),
+        proof=bank_proof(reference) if method == "transfer" else None,
     )
 
 

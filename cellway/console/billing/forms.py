@@ -35,6 +35,17 @@ class PaymentForm(forms.Form):
     method = forms.ChoiceField(choices=Method.choices)
     reference = forms.CharField(max_length=80)
     received_on = forms.DateField(widget=DATE)
+    proof = forms.FileField(
+        required=False,
+        label="Bank's proof",
+        help_text="For a bank transfer: the statement line or remittance advice (PDF, JPEG or PNG).",
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,image/jpeg,image/png"}),
+    )
+
+
+class ReversePaymentForm(forms.Form):
+    payment = forms.UUIDField(widget=forms.HiddenInput)
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=limits.REASON, label="Why it is reversed", strip=False)
 
 
 class OverrideForm(SignForm):

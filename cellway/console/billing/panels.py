@@ -11,6 +11,7 @@ from cellway.billing.services import (
     check_accept_quote,
     check_override_balance,
     check_record_payment,
+    check_reverse_payment,
     check_revise_quote,
 )
 from cellway.cases.parts import Part
@@ -73,6 +74,9 @@ def account(page: CasePage) -> Panel | None:
                 (o, check_signed(signature=o.signature, content=o.as_signed_content(), seen_by=user)) for o in selectors.overrides(case)
             ],
             "can_pay": allowed(check_record_payment, case=case, by=user),
+            "can_reverse": allowed(check_reverse_payment, case=case, by=user),
+            "reverse_form": page.form("reverse_payment", forms.ReversePaymentForm),
+            "reverse_open": page.is_open("reverse_payment"),
             "payment_form": page.form("payment", lambda: forms.PaymentForm(initial={"amount": suggested, "received_on": clinic_today()})),
             "can_override": allowed(check_override_balance, case=case, by=user),
             "override_form": page.form("override", forms.OverrideForm),
