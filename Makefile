@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 DEMO_ENV := DJANGO_DEBUG=true CELLWAY_STAFF_MFA=off
 PORT ?= 8000
 
-.PHONY: install demo serve test test-engines lint check bench clean
+.PHONY: install pdf-deps demo serve test test-engines lint check bench clean
 
 install: $(VENV)/.installed
 
@@ -17,6 +17,15 @@ $(VENV)/.installed: requirements/base.txt requirements/dev.txt
 	# Compiled bytecode halves start-up where PYTHONDONTWRITEBYTECODE is set (uv does not compile by default).
 	$(VENV)/bin/uv pip sync --quiet --compile-bytecode --python $(PY) requirements/base.txt requirements/dev.txt
 	touch $@
+
+# WeasyPrint's Debian libraries (Pango, HarfBuzz) and fonts for patients' names in Chinese, Japanese, Korean
+# and Arabic on quotes and invoices. Needs root (apt-get); without them the PDF tests skip and say why.
+PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-noto-cjk fonts-hosny-amiri
+pdf-deps:
+	@if dpkg-query -W -f='$${Status}\n' $(PDF_PACKAGES) 2>/dev/null | grep -vq '^install ok installed$$' \
+	  || [ "$$(dpkg-query -W -f='$${Status}\n' $(PDF_PACKAGES) 2>/dev/null | wc -l)" -ne "$(words $(PDF_PACKAGES))" ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(PDF_PACKAGES) >/dev/null; \
+	fi
 
 demo: install
 	$(DEMO_ENV) $(PY) manage.py migrate --verbosity 0

@@ -294,3 +294,18 @@ def test_the_treatment_gate_asks_the_journal_a_reversed_balance_stops_the_next_s
     with pytest.raises(Refusal, match="The balance is still open"):
         treatment.log_session(case=case, by=staff["nina"], kind="physio", day=clinic_today(), given="Physiotherapy")
     assert not case.sessions.exists()
+
+
+def test_without_weasyprints_libraries_the_pdf_page_says_so_instead_of_failing(client, staff, case_at, monkeypatch):
+    from django.urls import reverse
+
+    from cellway.billing import documents
+
+    monkeypatch.setattr(documents, "unavailable", lambda: "WeasyPrint cannot load its libraries (test); run `make pdf-deps`.")
+    case = case_at(Stage.SCHEDULED)
+    client.force_login(staff["fiona"])
+
+    response = client.get(reverse("console:invoice-pdf", args=[case.uuid, "deposit"]))
+
+    assert response.status_code == 503
+    assert "make pdf-deps" in response.text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from pathlib import PurePosixPath
 
 from django.contrib import messages
@@ -13,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from cellway.accounts.models import User
-from cellway.billing import selectors, services
+from cellway.billing import documents, selectors, services
 from cellway.billing.models import PRICE_FIELDS, Payment, PriceList, price_label
 from cellway.cases.parts import Part
 from cellway.cases.selectors import get_case, visible_cases
@@ -141,3 +142,43 @@ def export(request: HttpRequest, what: str) -> HttpResponse:
     else:
         raise Http404("Invoices or payments.")
     return response
+
+
+def _pdf_response(make: Callable[[], bytes], filename: str) -> HttpResponse:
+    """A PDF inline, or a page saying why this server cannot draw one (WeasyPrint's libraries missing): never a 500."""
+    try:
+        pdf = make()
+    except documents.PdfUnavailable as why:
+        return HttpResponse(f"PDFs cannot be drawn on this server: {why}", status=503, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_GET
+def quote_pdf(request: HttpRequest, uuid: str, version: int) -> HttpResponse:
+    """A version of the case's quote as the patient receives it."""
+    user: User = request.user  # type: ignore[assignment]
+    case = get_case(user, uuid, related=("patient",))
+    require_part(user, Part.MONEY)
+    quote = case.quotes.filter(version=version).first()
+    if quote is None:
+        raise Http404("The case has no quote of that version.")
+    quote.case = case
+    return _pdf_response(lambda: documents.quote_pdf(quote), f"quote-{case.code}-v{version}.pdf")
+
+
+@login_required
+@require_GET
+def invoice_pdf(request: HttpRequest, uuid: str, kind: str) -> HttpResponse:
+    """The live deposit or balance invoice of the case's accepted quote, with the clinic's bank details."""
+    user: User = request.user  # type: ignore[assignment]
+    case = get_case(user, uuid, related=("patient",))
+    require_part(user, Part.MONEY)
+    invoice = case.invoices.filter(kind=kind, cancelled_at__isnull=True).select_related("quote").first()
+    if invoice is None:
+        raise Http404("No such invoice has been issued yet: invoices are issued once the dates are set.")
+    invoice.case = case
+    return _pdf_response(lambda: documents.invoice_pdf(invoice), f"{invoice.label}.pdf")
