@@ -18,6 +18,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from cellway.billing import pricing
 from cellway.billing.models import Invoice, Quote
 from cellway.billing.money import format_money
 from cellway.clinic import clinic_zone
@@ -78,6 +79,15 @@ def quote_valid_until(quote: Quote) -> dt.date:
     return issued + dt.timedelta(days=settings.QUOTE_VALID_DAYS)
 
 
+def _tax_label(line: dict[str, str]) -> str:
+    """The line's tax category as printed; medical care marked exempt (*) where the clinic's setting says so."""
+    # Quotes issued before lines carried a category: the same rule as pricing's, by the line's code.
+    category = line.get("tax_category") or (pricing.TRAVEL if line["code"] in pricing.TRAVEL_CODES else pricing.MEDICAL)
+    label = pricing.TAX_CATEGORIES.get(category, category)
+    exempt = category == pricing.MEDICAL and settings.CLINIC_TAX_EXEMPTION_NOTE
+    return f"{label}, exempt*" if exempt else label
+
+
 def quote_pdf(quote: Quote) -> bytes:
     """The quote as the patient receives it and finance prints it: every line, the total, deposit and validity."""
     lines = [
@@ -86,6 +96,7 @@ def quote_pdf(quote: Quote) -> bytes:
             "quantity": Decimal(line["quantity"]).normalize(),
             "unit_price": _amount(line["unit_price"], quote.currency),
             "amount": _amount(line["amount"], quote.currency),
+            "tax": _tax_label(line),
         }
         for line in quote.lines
     ]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import uuid
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -35,7 +37,10 @@ class PriceList(models.Model):
 
     version = models.PositiveIntegerField(unique=True)
     currency = models.CharField(max_length=3, default=settings.CLINIC_CURRENCY)
+    # The latest version published (it may take effect later); the one in force on a day is `price_list_on(day)`.
     active = models.BooleanField(default=False)
+    # The first day (clinic calendar) quotes are priced from this version; until then the one before holds.
+    effective_from = models.DateField()
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     per_million_cells = money(validators=[MinValueValidator(0)])
@@ -100,6 +105,8 @@ class Quote(models.Model):
     accepted_at = models.DateTimeField(null=True, blank=True)
     acceptance_recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     acceptance_note = models.CharField(max_length=limits.SHORT, blank=True)
+    # What exactly was accepted: the SHA-256 of the quote's content (`as_document`) when acceptance was recorded.
+    accepted_digest = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["case", "-version"]
@@ -111,6 +118,30 @@ class Quote(models.Model):
     @property
     def balance_amount(self) -> Decimal:
         return self.total - self.deposit
+
+    def as_document(self) -> dict[str, object]:
+        """What the patient is asked to accept, as printed: the case, the version, every line and the sums."""
+        return {
+            "case": self.case.code,
+            "version": self.version,
+            "currency": self.currency,
+            "package_tier": self.package_tier,
+            "lines": self.lines,
+            "adjustment": str(self.adjustment),
+            "adjustment_reason": self.adjustment_reason,
+            "total": str(self.total),
+            "deposit": str(self.deposit),
+        }
+
+    def document_digest(self) -> str:
+        """SHA-256 of `as_document` in canonical JSON: recorded at acceptance, compared whenever it is shown."""
+        canonical = json.dumps(self.as_document(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+    @property
+    def acceptance_intact(self) -> bool:
+        """The accepted content is what it was when accepted (always true for a quote not accepted)."""
+        return not self.accepted_digest or self.accepted_digest == self.document_digest()
 
 
 class Method(models.TextChoices):

@@ -23,12 +23,18 @@ from cellway.billing.models import (
 )
 from cellway.billing.money import round_money
 from cellway.cases.models import Case
+from cellway.clinic import clinic_today
 from cellway.errors import Refusal
 
 
+def price_list_on(day: dt.date) -> PriceList | None:
+    """The price list in force on `day`: the latest version whose effective date has come."""
+    return PriceList.objects.filter(effective_from__lte=day).order_by("-effective_from", "-version").first()
+
+
 def active_price_list() -> PriceList:
-    """The price list new quotes are made from; a Refusal if the clinic has none yet."""
-    price_list = PriceList.objects.filter(active=True).first()
+    """The price list new quotes are made from today (clinic calendar); a Refusal if none is in force yet."""
+    price_list = price_list_on(clinic_today())
     if price_list is None:
         raise Refusal("The clinic has no active price list; a clinic administrator must set one first.")
     return price_list
@@ -44,7 +50,10 @@ def accepted_quote(case: Case) -> Quote | None:
 
 def quotes(case: Case) -> list[Quote]:
     """Every version of the case's quote, newest first, each carrying the case's journal sums (see `account_of`)."""
-    return list(_with_money(case.quotes.select_related("issued_by", "acceptance_recorded_by")).order_by("-version"))
+    versions = list(_with_money(case.quotes.select_related("issued_by", "acceptance_recorded_by")).order_by("-version"))
+    for quote in versions:
+        quote.case = case  # its document and digest name the case: no query more
+    return versions
 
 
 def payments(case: Case) -> list[Payment]:

@@ -164,11 +164,14 @@ def accept_quote(*, quote: Quote, by: User, note: str) -> Quote:
             raise Refusal("Say how the patient accepted (e.g. 'email of 3 March').")
         quote.status, quote.accepted_at = QuoteStatus.ACCEPTED, timezone.now()
         quote.acceptance_recorded_by, quote.acceptance_note = by, note
-        quote.save(update_fields=["status", "accepted_at", "acceptance_recorded_by", "acceptance_note"])
+        quote.case = case
+        quote.accepted_digest = quote.document_digest()  # what exactly was accepted
+        quote.save(update_fields=["status", "accepted_at", "acceptance_recorded_by", "acceptance_note", "accepted_digest"])
         # What the patient now owes, on the journal; revenue is deferred until the clinic has treated them.
         charge = Move(debit=LedgerAccount.RECEIVABLE, credit=LedgerAccount.DEFERRED_REVENUE, amount=quote.total, currency=quote.currency)
         ledger.post(case=case, kind=EntryKind.CHARGE, memo=f"Quote v{quote.version} accepted", moves=[charge], by=by)
-        move(case, to=Stage.ACCEPTED, by=by, summary=f"Quote v{quote.version} accepted", reason=note)
+        accepted = {"quote": str(quote.uuid), "version": quote.version, "digest": quote.accepted_digest}
+        move(case, to=Stage.ACCEPTED, by=by, summary=f"Quote v{quote.version} accepted", reason=note, data=accepted)
     return quote
 
 
@@ -454,9 +457,18 @@ def grant_balance_override(
     return override
 
 
-def publish_price_list(*, by: User, currency: str, prices: dict[str, Decimal]) -> PriceList:
-    """Make a new price list version the active one. Issued quotes keep the prices they were made with."""
+def publish_price_list(*, by: User, currency: str, prices: dict[str, Decimal], effective_from: dt.date | None = None) -> PriceList:
+    """Publish a new price list version, in force from `effective_from` (today if not given; clinic calendar).
+
+    Issued quotes keep the prices they were made with; until the date comes, new quotes use the version
+    before. Refused: a date in the past (quotes already issued were priced by the list then in force) or
+    before the effective date of the latest version (versions take effect in the order published).
+    """
     require_perm(by, "billing.edit_price_list", "change the price list")
+    today = clinic_today()
+    effective_from = effective_from or today
+    if effective_from < today:
+        raise Refusal("A price list cannot take effect in the past: quotes already issued were priced by the one then in force.")
     missing = set(PRICE_FIELDS) - set(prices)
     if missing:
         raise Refusal(f"Prices missing: {', '.join(sorted(missing))}.")
@@ -471,11 +483,16 @@ def publish_price_list(*, by: User, currency: str, prices: dict[str, Decimal]) -
             raise Refusal(f"The price for {price_label(name)} has more decimals than {currency} has.")
     with transaction.atomic():
         last = PriceList.objects.select_for_update().order_by("-version").first()
+        if last is not None and effective_from < last.effective_from:
+            raise Refusal(
+                f"Version {last.version} takes effect on {last.effective_from:%d %b %Y}; a newer version cannot take effect before it."
+            )
         PriceList.objects.filter(active=True).update(active=False)
         price_list = PriceList.objects.create(
             version=(last.version + 1) if last else 1,
             currency=currency.upper(),
             active=True,
+            effective_from=effective_from,
             created_by=by,
             **prices,
         )

@@ -49,7 +49,7 @@ PLAN = {
 
 
 def ensure_price_list(admin: User) -> PriceList:
-    return PriceList.objects.filter(active=True).first() or billing.publish_price_list(by=admin, currency="EUR", prices=PRICES)
+    return billing_selectors.price_list_on(clinic_today()) or billing.publish_price_list(by=admin, currency="EUR", prices=PRICES)
 
 
 def new_case(staff: dict[str, User], *, name: str = "Ana Silva", country: str = "Portugal", email: str = "ana.silva@example.com") -> Case:

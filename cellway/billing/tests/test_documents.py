@@ -21,7 +21,8 @@ pytestmark = pytest.mark.skipif(documents.unavailable() is not None, reason=f"No
 
 def text_of(pdf: bytes) -> str:
     assert pdf.startswith(b"%PDF-")
-    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    # Whitespace made one space: a description may wrap inside its table cell.
+    return " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).split())
 
 
 def has_font_for(lang: str) -> bool:
@@ -47,7 +48,9 @@ def test_the_quote_pdf_has_every_line_the_total_the_deposit_and_its_validity(cas
     assert "€15,260.00" in text and "€4,578.00" in text
     valid = quote.issued_at.date() + dt.timedelta(days=settings.QUOTE_VALID_DAYS)
     assert f"Valid until {valid:%d %b %Y}" in text or valid.strftime("%d %b %Y") in text
-    assert "Medical care: exempt from VAT (Article 25, VAT Act)." in text
+    assert "* Medical care: exempt from VAT (Article 25, VAT Act)." in text
+    assert "Medical care, exempt*" in text  # the cells, sessions and room
+    assert "Travel and stay" in text and "Travel and stay, exempt" not in text  # transport, transfer, accommodation
 
 
 def test_without_an_exemption_setting_no_tax_wording_is_printed(case_at, settings):

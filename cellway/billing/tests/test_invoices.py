@@ -309,3 +309,36 @@ def test_without_weasyprints_libraries_the_pdf_page_says_so_instead_of_failing(c
 
     assert response.status_code == 503
     assert "make pdf-deps" in response.text
+
+
+# --- Acceptance records what exactly was accepted ----------------------------------------------
+
+
+def test_acceptance_records_the_version_and_a_digest_of_the_document_accepted(case_at):
+    import hashlib
+    import json
+
+    case = case_at(Stage.ACCEPTED)
+    quote = case.quotes.get(status="accepted")
+
+    canonical = json.dumps(quote.as_document(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert quote.accepted_digest == hashlib.sha256(canonical.encode()).hexdigest()
+    assert quote.as_document()["lines"] == quote.lines and quote.as_document()["total"] == str(quote.total)
+    event = case.events.get(to_stage="accepted")
+    assert event.data == {"quote": str(quote.uuid), "version": 1, "digest": quote.accepted_digest}
+    assert quote.acceptance_intact
+
+
+def test_an_accepted_quote_changed_behind_the_services_back_is_flagged_on_the_case_page(case_at, staff, client):
+    from django.urls import reverse
+
+    case = case_at(Stage.ACCEPTED)
+    quote = case.quotes.get(status="accepted")
+    lines = [dict(line) for line in quote.lines]
+    lines[0]["unit_price"] = "1.00"
+    type(quote).objects.filter(pk=quote.pk).update(lines=lines)  # a database owner's hand, not a service
+    quote.refresh_from_db()
+
+    assert not quote.acceptance_intact
+    client.force_login(staff["fiona"])
+    assert "changed since it was accepted" in client.get(reverse("console:case", args=[case.uuid])).text

@@ -56,6 +56,7 @@ class PriceListForm(forms.Form):
     """Every unit price of a new price list version."""
 
     currency = forms.CharField(max_length=3, min_length=3)
+    effective_from = forms.DateField(widget=DATE, label="In force from", help_text="Today or later (clinic calendar).")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

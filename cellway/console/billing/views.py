@@ -30,8 +30,11 @@ def price_list(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     if not (user.has_perm("billing.edit_price_list") or user.has_perm("billing.issue_quote")):
         raise PermissionDenied("The price list is for finance and the clinic administrator.")
-    active = PriceList.objects.filter(active=True).select_related("created_by").first()
-    initial = {name: getattr(active, name) for name in PRICE_FIELDS} | {"currency": active.currency} if active else {}
+    today = clinic_today()
+    active = selectors.price_list_on(today)
+    latest = PriceList.objects.filter(active=True).first()
+    initial = {name: getattr(latest, name) for name in PRICE_FIELDS} | {"currency": latest.currency} if latest else {}
+    initial["effective_from"] = today
     form = forms.PriceListForm(request.POST or None, initial=initial)
     status = 200
     if request.method == "POST":
@@ -40,12 +43,14 @@ def price_list(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             data = dict(form.cleaned_data)
             currency = data.pop("currency").upper()
+            effective_from = data.pop("effective_from")
             try:
-                new = services.publish_price_list(by=user, currency=currency, prices=data)
+                new = services.publish_price_list(by=user, currency=currency, prices=data, effective_from=effective_from)
             except Refusal as refusal:
                 messages.error(request, refusal.message)
             else:
-                messages.success(request, f"Price list v{new.version} is now active. Quotes already issued keep their prices.")
+                when = "now in force" if new.effective_from <= today else f"in force from {new.effective_from:%d %b %Y}"
+                messages.success(request, f"Price list v{new.version} is {when}. Quotes already issued keep their prices.")
                 return redirect("console:price_list")
         status = 422
     rows = [(price_label(n), getattr(active, n) if active else None) for n in PRICE_FIELDS]
@@ -53,7 +58,14 @@ def price_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "console/billing/price_list.html",
-        {"active": active, "rows": rows, "form": form, "history": history, "can_edit": user.has_perm("billing.edit_price_list")},
+        {
+            "active": active,
+            "today": today,
+            "rows": rows,
+            "form": form,
+            "history": history,
+            "can_edit": user.has_perm("billing.edit_price_list"),
+        },
         status=status,
     )
 
