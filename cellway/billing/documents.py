@@ -73,12 +73,6 @@ def _local(moment: dt.datetime | None) -> dt.date | None:
     return timezone.localtime(moment, clinic_zone()).date() if moment else None
 
 
-def quote_valid_until(quote: Quote) -> dt.date:
-    """A quote holds for QUOTE_VALID_DAYS days from its issue, in the clinic's calendar."""
-    issued = _local(quote.issued_at) or timezone.localdate(timezone=clinic_zone())
-    return issued + dt.timedelta(days=settings.QUOTE_VALID_DAYS)
-
-
 def _tax_label(line: dict[str, str]) -> str:
     """The line's tax category as printed; medical care marked exempt (*) where the clinic's setting says so."""
     # Quotes issued before lines carried a category: the same rule as pricing's, by the line's code.
@@ -108,7 +102,7 @@ def quote_pdf(quote: Quote) -> bytes:
         "total": _amount(quote.total, quote.currency),
         "deposit": _amount(quote.deposit, quote.currency),
         "issued_on": _local(quote.issued_at),
-        "valid_until": quote_valid_until(quote),
+        "valid_until": quote.valid_until,
         "deposit_days": settings.DEPOSIT_DAYS_BEFORE_ARRIVAL,
         "balance_days": settings.BALANCE_DAYS_BEFORE_THERAPY,
     }

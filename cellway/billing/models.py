@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils import timezone
 
 from cellway import limits
 from cellway.audit.append_only import AppendOnlyMixin
@@ -19,6 +20,7 @@ from cellway.audit.signatures import Signature
 from cellway.billing import pricing
 from cellway.billing.money import LEDGER_DECIMALS, LEDGER_MAX_DIGITS, MONEY_DECIMALS, MONEY_MAX_DIGITS
 from cellway.cases.models import Case
+from cellway.clinic import clinic_today, clinic_zone
 
 if TYPE_CHECKING:
     from django.db.models.expressions import Combinable
@@ -118,6 +120,12 @@ class Quote(models.Model):
     @property
     def balance_amount(self) -> Decimal:
         return self.total - self.deposit
+
+    @property
+    def valid_until(self) -> dt.date:
+        """The last day the quote can be accepted: QUOTE_VALID_DAYS from its issue, in the clinic's calendar."""
+        issued = timezone.localtime(self.issued_at, clinic_zone()).date() if self.issued_at else clinic_today()
+        return issued + dt.timedelta(days=settings.QUOTE_VALID_DAYS)
 
     def as_document(self) -> dict[str, object]:
         """What the patient is asked to accept, as printed: the case, the version, every line and the sums."""

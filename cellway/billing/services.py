@@ -151,6 +151,10 @@ def check_accept_quote(*, case: Case, by: User, quote: Quote | None = None) -> N
     expect_stage(case, Stage.QUOTED, "record the acceptance")
     if quote is not None and quote.status != QuoteStatus.ISSUED:
         raise StageConflict(f"Quote v{quote.version} is {quote.get_status_display().lower()}; only the current quote can be accepted.")
+    if quote is not None and clinic_today() > quote.valid_until:
+        raise Refusal(
+            f"Quote v{quote.version} was valid until {quote.valid_until:%d %b %Y}; issue a new version before recording acceptance."
+        )
 
 
 def accept_quote(*, quote: Quote, by: User, note: str) -> Quote:

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.test import Client
 from django.utils import timezone
 
 from cellway.billing import selectors as billing_selectors
@@ -342,3 +343,47 @@ def test_an_accepted_quote_changed_behind_the_services_back_is_flagged_on_the_ca
     assert not quote.acceptance_intact
     client.force_login(staff["fiona"])
     assert "changed since it was accepted" in client.get(reverse("console:case", args=[case.uuid])).text
+
+
+def noon_days_ago(days: int) -> dt.datetime:
+    """Noon, clinic time, `days` days before today: far from midnight whatever the zone's clock changes."""
+    from cellway.clinic import clinic_zone
+
+    return dt.datetime.combine(clinic_today() - dt.timedelta(days=days), dt.time(12), tzinfo=clinic_zone())
+
+
+def test_a_quote_past_its_validity_cannot_be_accepted_and_nothing_is_written(case_at, staff, settings):
+    from cellway.billing.models import Quote
+
+    case = case_at(Stage.QUOTED)
+    quote = case.quotes.get()
+    Quote.objects.filter(pk=quote.pk).update(issued_at=noon_days_ago(settings.QUOTE_VALID_DAYS + 1))
+    quote.refresh_from_db()
+    before = written(case)
+
+    with pytest.raises(Refusal) as refused:
+        billing.accept_quote(quote=quote, by=staff["carla"], note="Email of today")
+
+    assert refused.value.message == (
+        f"Quote v1 was valid until {quote.valid_until:%d %b %Y}; issue a new version before recording acceptance."
+    )
+    assert quote.valid_until < clinic_today()
+    assert written(case) == before
+    from django.urls import reverse
+
+    client = Client()
+    client.force_login(staff["carla"])
+    assert f"valid until {quote.valid_until:%d %b %Y}" in client.get(reverse("console:case", args=[case.uuid])).text
+    assert Quote.objects.get(pk=quote.pk).status == "issued"
+
+
+def test_a_quote_on_its_last_valid_day_can_be_accepted(case_at, staff, settings):
+    from cellway.billing.models import Quote
+
+    case = case_at(Stage.QUOTED)
+    quote = case.quotes.get()
+    Quote.objects.filter(pk=quote.pk).update(issued_at=noon_days_ago(settings.QUOTE_VALID_DAYS))
+    quote.refresh_from_db()
+    assert quote.valid_until == clinic_today()
+
+    assert billing.accept_quote(quote=quote, by=staff["carla"], note="Email of today").status == "accepted"
