@@ -254,6 +254,8 @@ DEPOSIT_PERCENT = env_decimal("CELLWAY_DEPOSIT_PERCENT", Decimal(30), minimum=De
 FOLLOW_UP_MONTHS = env_int_list("CELLWAY_FOLLOW_UP_MONTHS", [1, 3, 6, 12], minimum=1, increasing=True)
 # Reminders go this many days before a due date (0 = on the day), once each.
 PAYMENT_REMIND_DAYS_AHEAD = env_int_list("CELLWAY_PAYMENT_REMIND_DAYS", [3, 0], minimum=0)
+# ...and this many days after an invoice's due date while it is still open.
+PAYMENT_REMIND_DAYS_AFTER = env_int_list("CELLWAY_PAYMENT_REMIND_DAYS_AFTER", [3, 10], minimum=1)
 FOLLOW_UP_REMIND_DAYS_AHEAD = env_int_list("CELLWAY_FOLLOW_UP_REMIND_DAYS", [7, 0], minimum=0)
 
 # --- Cell products (cellway/cells) ----------------------------------------------
