@@ -47,6 +47,8 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if D
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
+    # Translated model fields (condition pages); before the admin, whose forms it extends.
+    "modeltranslation",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -61,6 +63,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "django_tasks_db",
     "crontask",
+    "sequences",  # gapless invoice numbers (billing)
     "cellway.accounts",
     "cellway.audit",
     "cellway.cases",
@@ -71,7 +74,9 @@ INSTALLED_APPS = [
     "cellway.treatment",
     "cellway.outcomes",
     "cellway.cells",
+    "cellway.evidence",
     "cellway.console",
+    "cellway.site",
     "cellway.deploy.DeployChecks",
 ]
 if DEBUG:
@@ -83,6 +88,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The public site's language from its address (/en/, /zh-hans/, /ar/); every other page stays in English.
+    "cellway.site.middleware.PublicLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -235,6 +242,11 @@ USE_TZ = True
 TIME_ZONE = "UTC"
 LANGUAGE_CODE = "en"
 USE_I18N = True
+# The public site's languages (the staff console is in English). Arabic is written right to left.
+LANGUAGES = [("en", "English"), ("zh-hans", "Simplified Chinese"), ("ar", "Arabic")]
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 
 # --- The clinic's own rules (DESIGN.md, "Rules the system enforces") --------
 CLINIC_NAME = env_str("CELLWAY_CLINIC_NAME", "Cellway Clinic")
@@ -243,12 +255,20 @@ CLINIC_CURRENCY = env_currency("CELLWAY_CLINIC_CURRENCY", "EUR")
 SCREENING_MAX_AGE_MONTHS = env_int("CELLWAY_SCREENING_MAX_AGE_MONTHS", 3, minimum=1, maximum=24)
 DEPOSIT_DAYS_BEFORE_ARRIVAL = env_int("CELLWAY_DEPOSIT_DAYS_BEFORE_ARRIVAL", 7, minimum=0, maximum=365)
 BALANCE_DAYS_BEFORE_THERAPY = env_int("CELLWAY_BALANCE_DAYS_BEFORE_THERAPY", 1, minimum=0, maximum=365)
+# Printed on quotes and invoices: where the clinic is, where a transfer goes, and, where the clinic's
+# jurisdiction exempts medical care from tax, the wording that says so (nothing of it is hard-coded).
+CLINIC_ADDRESS = env_str("CELLWAY_CLINIC_ADDRESS", "Bulevar Oslobođenja 1, 21000 Novi Sad, Serbia")
+CLINIC_BANK_DETAILS = env_str("CELLWAY_CLINIC_BANK_DETAILS", "IBAN RS35 0000 0000 0000 0000 00 · SWIFT XXXXRSBG (demo account)")
+CLINIC_TAX_EXEMPTION_NOTE = env_str("CELLWAY_CLINIC_TAX_EXEMPTION_NOTE", "")
+QUOTE_VALID_DAYS = env_int("CELLWAY_QUOTE_VALID_DAYS", 30, minimum=1, maximum=365)
 DEPOSIT_PERCENT = env_decimal("CELLWAY_DEPOSIT_PERCENT", Decimal(30), minimum=Decimal(1), maximum=Decimal(100))
 # Rule 11: who is told at once of a serious adverse event (with the case's assigned specialist); comma-separated.
 MEDICAL_DIRECTOR_EMAIL = env_list("CELLWAY_MEDICAL_DIRECTOR_EMAIL", [])
 FOLLOW_UP_MONTHS = env_int_list("CELLWAY_FOLLOW_UP_MONTHS", [1, 3, 6, 12], minimum=1, increasing=True)
 # Reminders go this many days before a due date (0 = on the day), once each.
 PAYMENT_REMIND_DAYS_AHEAD = env_int_list("CELLWAY_PAYMENT_REMIND_DAYS", [3, 0], minimum=0)
+# ...and this many days after an invoice's due date while it is still open.
+PAYMENT_REMIND_DAYS_AFTER = env_int_list("CELLWAY_PAYMENT_REMIND_DAYS_AFTER", [3, 10], minimum=1)
 FOLLOW_UP_REMIND_DAYS_AHEAD = env_int_list("CELLWAY_FOLLOW_UP_REMIND_DAYS", [7, 0], minimum=0)
 
 # --- Cell products (cellway/cells) ----------------------------------------------
@@ -345,6 +365,7 @@ SESSION_COOKIE_AGE = env_int("CELLWAY_SESSION_SECONDS", 8 * 3600, minimum=60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP
 SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0 if DEBUG else 31536000, minimum=0)
@@ -370,5 +391,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_choice("CELLWAY_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"))},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+    # The scheduler's own chatter (a lock renewed every 5 s, crontask's heartbeat every minute) would bury what matters.
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+        "apscheduler": {"level": "WARNING"},
+        "crontask": {"level": "WARNING"},
+    },
 }

@@ -1,8 +1,11 @@
 from allauth.account.decorators import secure_admin_login
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.urls import include, path, reverse
 from django.views.generic import RedirectView
+
+from cellway.site.views import not_found, welcome
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
@@ -22,6 +25,9 @@ class MovedTo(RedirectView):
         return super().get_redirect_url(*args, **kwargs)
 
 
+# A public page that does not exist answers in the visitor's language (cellway/site), any other in the console's look.
+handler404 = not_found
+
 # The admin site signs in through the same door as everyone (password, then the second factor).
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 
@@ -35,6 +41,10 @@ urlpatterns = [
     # The admin's own "change password" is the same page (the change goes on the trail there).
     path("admin/password_change/", MovedTo.as_view(to="account_change_password")),
     path("admin/", admin.site.urls),
+    # The public site's entry: the visitor's remembered language, else their browser's.
+    path("welcome/", welcome, name="welcome"),
+    # The public site, every page under its language: /en/, /zh-hans/, /ar/ (cellway.site.middleware).
+    *i18n_patterns(path("", include("cellway.site.urls")), prefix_default_language=True),
     # The staff interface (console, records and outcomes pages).
     path("", include("cellway.console.urls")),
 ]

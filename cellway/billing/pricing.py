@@ -49,12 +49,24 @@ class UnitPrices:
     accommodation_night: Decimal
 
 
+# Tax categories of a quote's lines. Which are exempt, and the wording that says so, is the clinic's
+# jurisdiction's business: a setting (CELLWAY_CLINIC_TAX_EXEMPTION_NOTE for medical care), never code.
+MEDICAL = "medical"  # care given by the clinic: cells, treatment, sessions, the hospital room
+TRAVEL = "travel"  # transport, airport transfer, accommodation
+TAX_CATEGORIES = {MEDICAL: "Medical care", TRAVEL: "Travel and stay"}
+TRAVEL_CODES = frozenset({"transport", "airport_transfer", "accommodation"})
+
+
 @dataclass(frozen=True)
 class Line:
     code: str
     description: str
     quantity: Decimal
     unit_price: Decimal
+
+    @property
+    def tax_category(self) -> str:
+        return TRAVEL if self.code in TRAVEL_CODES else MEDICAL
 
     @property
     def amount(self) -> Decimal:
@@ -67,16 +79,42 @@ class Line:
             "quantity": str(self.quantity),
             "unit_price": str(self.unit_price),
             "amount": str(self.amount),
+            "tax_category": self.tax_category,
         }
 
 
 INCLUSIVE_ONLY = frozenset({"airport_transfer", "accommodation"})
+TIERS = ("inclusive", "essential")
+# Every line a quote may carry, in the order quote_lines writes them (DESIGN.md rule 4: the two tiers).
+PACKAGE_LINES = (
+    "cells",
+    "specialist",
+    "coa",
+    "iv",
+    "it",
+    "supplementary",
+    "physio",
+    "occupational",
+    "speech",
+    "rehab",
+    "room",
+    "transport",
+    "airport_transfer",
+    "accommodation",
+)
+
+
+def package_contents(tier: str) -> list[str]:
+    """What a package tier can include (line codes of `quote_lines`): the public site lists these, so it
+    never disagrees with a quote."""
+    if tier not in TIERS:
+        raise ValueError(f"Unknown package tier {tier!r}.")
+    return [code for code in PACKAGE_LINES if tier == "inclusive" or code not in INCLUSIVE_ONLY]
 
 
 def quote_lines(plan: PlanNumbers, prices: UnitPrices) -> list[Line]:
     """The priced lines of a plan. Lines with quantity 0 are left out."""
-    if plan.package_tier not in ("inclusive", "essential"):
-        raise ValueError(f"Unknown package tier {plan.package_tier!r}.")
+    allowed = package_contents(plan.package_tier)
     millions = (Decimal(plan.cell_dose) / Decimal(1_000_000)).quantize(Decimal("0.1"), ROUND_HALF_UP)
     candidates = [
         Line("cells", "Wharton's-jelly MSCs (per million cells)", millions, prices.per_million_cells),
@@ -94,10 +132,7 @@ def quote_lines(plan: PlanNumbers, prices: UnitPrices) -> list[Line]:
         Line("airport_transfer", "Airport transfer (both ways)", Decimal(1), prices.airport_transfer),
         Line("accommodation", "Accommodation (nights)", Decimal(plan.stay_nights), prices.accommodation_night),
     ]
-    lines = [line for line in candidates if line.quantity > 0]
-    if plan.package_tier == "essential":
-        lines = [line for line in lines if line.code not in INCLUSIVE_ONLY]
-    return lines
+    return [line for line in candidates if line.quantity > 0 and line.code in allowed]
 
 
 def total(lines: list[Line], adjustment: Decimal = Decimal(0)) -> Decimal:

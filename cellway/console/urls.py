@@ -42,6 +42,11 @@ console_patterns = [
     path("cases/<uuid:uuid>/discharge-summary.pdf", treatment_views.discharge_summary, name="discharge-summary"),
     path("cases/<uuid:uuid>/coa/<uuid:lot>.pdf", treatment_views.certificate, name="case-coa"),
     path("price-list/", billing_views.price_list, name="price_list"),
+    path("receivables/", billing_views.receivables, name="receivables"),
+    path("cases/<uuid:uuid>/quotes/v<int:version>.pdf", billing_views.quote_pdf, name="quote-pdf"),
+    path("cases/<uuid:uuid>/invoices/<slug:kind>.pdf", billing_views.invoice_pdf, name="invoice-pdf"),
+    path("receivables/<slug:what>.csv", billing_views.export, name="billing-export"),
+    path("cases/<uuid:uuid>/payments/<uuid:payment>/proof/", billing_views.payment_proof, name="payment-proof"),
     # The download's first address; the records pages link to records:download.
     path("records/<uuid:uuid>/", records_views.download, name="record_file"),
     *[path(f"cases/<uuid:uuid>/{name}/", view, name=f"act-{name}") for name, view in ACTIONS.items()],

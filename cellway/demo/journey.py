@@ -52,7 +52,7 @@ PLAN = {
 
 
 def ensure_price_list(admin: User) -> PriceList:
-    return PriceList.objects.filter(active=True).first() or billing.publish_price_list(by=admin, currency="EUR", prices=PRICES)
+    return billing_selectors.price_list_on(clinic_today()) or billing.publish_price_list(by=admin, currency="EUR", prices=PRICES)
 
 
 def new_case(staff: dict[str, User], *, name: str = "Ana Silva", country: str = "Portugal", email: str = "ana.silva@example.com") -> Case:
@@ -131,11 +131,23 @@ def _schedule(case: Case, staff: Staff, arrival: dt.date | None) -> None:
     travel.schedule_case(case=case, by=staff["lena"], arrival_date=day, first_therapy_day=day + dt.timedelta(days=1))
 
 
+def bank_proof(reference: str) -> SimpleUploadedFile:
+    """A stand-in for the bank's statement line of a transfer (a one-line PDF), as finance would attach it."""
+    content = b"%PDF-1.4\n% Statement line: credit transfer " + reference.encode() + b"\n%%EOF\n"
+    return SimpleUploadedFile(f"statement-{reference}.pdf", content, "application/pdf")
+
+
 def _pay_deposit_and_book(case: Case, staff: Staff, arrival: dt.date | None) -> None:
     quote = billing_selectors.accepted_quote(case)
     assert quote is not None
     billing.record_payment(
-        case=case, by=staff["fiona"], amount=quote.deposit, method="transfer", reference=f"DEP-{case.code}", received_on=clinic_today()
+        case=case,
+        by=staff["fiona"],
+        amount=quote.deposit,
+        method="transfer",
+        reference=f"DEP-{case.code}",
+        received_on=clinic_today(),
+        proof=bank_proof(f"DEP-{case.code}"),
     )
     for task in case.logistics_tasks.filter(status=TaskStatus.PENDING):
         travel.confirm_task(task=task, by=staff["lena"], details=f"{task.get_kind_display()} booked")
@@ -144,7 +156,13 @@ def _pay_deposit_and_book(case: Case, staff: Staff, arrival: dt.date | None) -> 
 def _pay_balance(case: Case, staff: Staff, arrival: dt.date | None) -> None:
     balance = billing_selectors.account(case).outstanding
     billing.record_payment(
-        case=case, by=staff["fiona"], amount=balance, method="transfer", reference=f"BAL-{case.code}", received_on=clinic_today()
+        case=case,
+        by=staff["fiona"],
+        amount=balance,
+        method="transfer",
+        reference=f"BAL-{case.code}",
+        received_on=clinic_today(),
+        proof=bank_proof(f"BAL-{case.code}"),
     )
 
 

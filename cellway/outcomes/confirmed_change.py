@@ -3,7 +3,8 @@
 A pure-Python reimplementation of ``msprog`` (Montobbio et al.; the reference
 is ``pymsprog`` 1.0.7, ``MSprog()``) restricted to the options Cellway uses and
 to pymsprog's defaults for everything else. Same input, same events, field by
-field; ``tests/test_against_pymsprog.py`` holds it to that.
+field, except where pymsprog is wrong (listed at the end of this docstring);
+``tests/test_against_pymsprog.py`` holds it to that.
 
 The rules (pymsprog's defaults, which Cellway follows):
 
@@ -12,7 +13,12 @@ The rules (pymsprog's defaults, which Cellway follows):
 * **Clinically meaningful change** from a reference value ``b``: EDSS 1.5 if
   ``b == 0``, 1.0 if ``0 < b <= 5``, 0.5 if ``b > 5``; T25FW and NHPT 20 % of
   ``b``. Higher is worse for all three. Worsening: ``x - b >= delta(b)``;
-  improvement: ``x - b <= -delta(b)``.
+  improvement: ``x - b <= -delta(b)``. Computed exactly, in decimal: a value
+  is the decimal number it was written as (a float is read as its shortest
+  round-trip form, ``repr``, which is what a CSV cell or a decimal column
+  held), and the comparisons are ``x >= b + delta(b)`` and ``x <= b -
+  delta(b)`` (timed tests: ``x >= 1.2 b`` and ``x <= 0.8 b``) on
+  :class:`~decimal.Decimal` numbers, so 4.0 s to 4.8 s is a 20 % worsening.
 * **Baseline.** The first visit. A visit less than ``relapse_to_bl`` (30) days
   after a relapse cannot be a baseline: the baseline moves to the next visit.
   ``fixed`` keeps it there; ``roving`` moves it to the first confirmation visit
@@ -34,8 +40,8 @@ The rules (pymsprog's defaults, which Cellway follows):
   relapse (or on the day of one). **PIRA**: a CDW that is not RAW and has at
   least one confirmation visit such that no relapse lies within
   [onset - 90, onset + 30] nor [confirmation - 90, confirmation + 30] days.
-  Any other CDW is ``undefined``. Relapses more than ``relapse_to_bl`` days
-  before the first visit are ignored for every rule (pymsprog drops them).
+  Any other CDW is ``undefined``. Every relapse given counts, including one
+  long before the first visit (pymsprog drops those: see below).
 * **Event modes.** ``multiple`` reports every event; ``first`` the first event
   of either kind; ``firstCDW``, ``firstCDI``, ``firstPIRA``, ``firstRAW`` the
   first of that kind. CDI events found on the way still move a roving baseline
@@ -45,16 +51,32 @@ The rules (pymsprog's defaults, which Cellway follows):
 * **No event**: one row with ``nevent == 0`` and ``time2event`` equal to the
   total follow-up.
 
-Where this module parts from pymsprog on purpose: in ``firstPIRA`` /
-``firstRAW`` mode with a fixed (or ``roving_impr``) baseline and two or more
-``conf_days``, pymsprog raises ``ValueError`` (``np.min`` of an empty list)
-when a skipped CDW has no surviving confirmation in one of the windows; the
-confirmation visits are not used in that branch, so this module simply goes
-on from the visit after the onset, which is what pymsprog does in every other
-case of a skipped CDW.
+Where this module parts from pymsprog on purpose (docs/outcomes.md lists
+them; ``tests/test_against_pymsprog.py`` shows each one against pymsprog):
+
+* **Exactly 20 %.** pymsprog computes ``x - b >= b / 5`` in binary floating
+  point, where 4.8 - 4.0 is 0.7999999999999998 < 0.8: a T25FW from 4.0 s to
+  4.8 s is no worsening there. The rule is "at least 20 %"; this module
+  compares exact decimals (above). The same holds for improvements and for
+  EDSS values off the half-step grid.
+* **Relapses before follow-up.** pymsprog drops every relapse more than
+  ``relapse_to_bl`` (30) days before the first visit, so a worsening 45 days
+  after a relapse that came 40 days before the first visit is PIRA there. Such
+  a relapse is still within ``relapse_assoc`` (90) days of the onset: RAW
+  here. Every rule sees every relapse; with the default windows only the
+  RAW / PIRA classification can change, because a relapse more than 30 days
+  back never blocks a baseline or a confirmation.
+* **A crash.** In ``firstPIRA`` / ``firstRAW`` mode with a fixed (or
+  ``roving_impr``) baseline and two or more ``conf_days``, pymsprog raises
+  ``ValueError`` (``np.min`` of an empty list) when a skipped CDW has no
+  surviving confirmation in one of the windows; the confirmation visits are
+  not used in that branch, so this module simply goes on from the visit after
+  the onset, which is what pymsprog does in every other case of a skipped
+  CDW.
 
 Speed: per subject the work is on plain lists of ordinal day numbers and
-floats; no per-visit objects are built.
+decimals; no per-visit objects are built. The change thresholds are
+computed once per reference value, so the inner loops only compare.
 """
 
 from __future__ import annotations
@@ -64,6 +86,7 @@ import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Context, Decimal, Inexact, InvalidOperation
 
 OUTCOMES = ("edss", "t25fw", "nhpt")
 EVENT_MODES = ("firstCDW", "firstCDI", "first", "multiple", "firstPIRA", "firstRAW")
@@ -125,10 +148,14 @@ def _check_choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
 
 @dataclass(frozen=True, slots=True)
 class Subject:
-    """One subject's visits ``(date, value)`` and relapse onset dates."""
+    """One subject's visits ``(date, value)`` and relapse onset dates.
+
+    A value is a :class:`~decimal.Decimal` or a float; a float stands for the
+    decimal it prints as (see :func:`exact`).
+    """
 
     id: str
-    visits: Sequence[tuple[dt.date, float]]
+    visits: Sequence[tuple[dt.date, float | Decimal]]
     relapses: Sequence[dt.date] = ()
 
 
@@ -222,7 +249,7 @@ def row_columns(conf_days: Sequence[int]) -> list[str]:
 def detect_events(subject: Subject, rules: Rules) -> list[Event]:
     """Events of one subject (at least one row: ``nevent == 0`` if none)."""
     days = [d.toordinal() for d, _ in subject.visits]
-    values = [float(v) for _, v in subject.visits]
+    values = [v for _, v in subject.visits]
     relapses = [d.toordinal() for d in subject.relapses]
     return detect_events_days(subject.id, days, values, relapses, rules)
 
@@ -238,7 +265,7 @@ def detect_cohort(subjects: Iterable[Subject], rules: Rules) -> list[Event]:
 def detect_events_days(
     subject_id: str,
     days: Sequence[int],
-    values: Sequence[float],
+    values: Sequence[float | Decimal],
     relapse_days: Sequence[int],
     rules: Rules,
 ) -> list[Event]:
@@ -257,42 +284,74 @@ def detect_events_days(
     return _Scan(subject_id, day_list, value_list, relapse_days, rules).run()
 
 
-def _check_values(subject_id: str, values: Sequence[float], outcome: str) -> None:
+def exact(value: float | Decimal) -> Decimal:
+    """The decimal number a value stands for.
+
+    A Decimal is itself. A float is the shortest decimal that reads back as
+    the same float (``repr``): 4.8 is 4.8, not the binary fraction
+    4.79999999999999982236431605997495353221893310546875 the float holds. That
+    is the number typed in a CSV cell or stored in a decimal column, as long as
+    it had at most 15 significant digits.
+    """
+    if isinstance(value, Decimal):
+        return value
+    return Decimal(repr(float(value)))
+
+
+def _check_values(subject_id: str, values: Sequence[float | Decimal], outcome: str) -> None:
     top = 10.0 if outcome == "edss" else _INF
-    for value in values:
-        if not (0.0 <= value <= top):  # also false for NaN
+    for given in values:
+        value = float(given)  # a Decimal NaN would raise on comparison; as a float it is refused below
+        if not (0.0 <= value <= top and value != _INF):  # also false for NaN
             limit = "0 to 10" if outcome == "edss" else "0 or more"
             raise VisitError(f"subject {subject_id}: {outcome} value {value!r} is not {limit}")
 
 
-def _sorted_unique(days: Sequence[int], values: Sequence[float]) -> tuple[list[int], list[float]]:
+def _sorted_unique(days: Sequence[int], values: Sequence[float | Decimal]) -> tuple[list[int], list[float | Decimal]]:
     # A dict keeps the last value written for a day, as pymsprog's
     # groupby(date).last() keeps the last row of that day.
     by_day = dict(zip(days, values, strict=True))
     ordered = sorted(by_day)
-    return ordered, [float(by_day[d]) for d in ordered]
+    return ordered, [by_day[d] for d in ordered]
 
 
 # ---------------------------------------------------------------------------
 # Clinically meaningful change
 
 
-def _edss_delta(ref: float) -> float:
+# The thresholds are sums and products of decimals that came from floats (at
+# most 17 significant digits, exponents down to -324): a 1000-digit context
+# holds every one exactly, and Inexact is trapped so that a rounded threshold
+# would raise rather than pass unnoticed. Comparisons of Decimals are always
+# exact.
+_EXACT = Context(prec=1000, traps=[Inexact, InvalidOperation])
+_EDSS_FROM_0, _EDSS_TO_5, _EDSS_ABOVE_5 = Decimal("1.5"), Decimal("1.0"), Decimal("0.5")
+_FIVE = Decimal(5)
+_WORSE_20, _BETTER_20 = Decimal("1.2"), Decimal("0.8")
+
+
+def _edss_delta(ref: Decimal) -> Decimal:
     if ref == 0:
-        return 1.5
-    return 1.0 if ref <= 5 else 0.5
+        return _EDSS_FROM_0
+    return _EDSS_TO_5 if ref <= _FIVE else _EDSS_ABOVE_5
 
 
-def _timed_delta(ref: float) -> float:
-    # 20 % of the reference, written as pymsprog computes it (baseline / 5),
-    # so that float comparisons at the boundary agree bit for bit.
-    return ref / 5
+def _edss_bounds(ref: Decimal) -> tuple[Decimal, Decimal]:
+    delta = _edss_delta(ref)
+    return _EXACT.add(ref, delta), _EXACT.subtract(ref, delta)
 
 
-def delta_for(outcome: str) -> Callable[[float], float]:
-    """Minimum clinically meaningful change from a reference value."""
+def _timed_bounds(ref: Decimal) -> tuple[Decimal, Decimal]:
+    # x - b >= b / 5 is x >= 1.2 b; x - b <= -b / 5 is x <= 0.8 b; both exact.
+    return _EXACT.multiply(ref, _WORSE_20), _EXACT.multiply(ref, _BETTER_20)
+
+
+def bounds_for(outcome: str) -> Callable[[Decimal], tuple[Decimal, Decimal]]:
+    """From a reference value ``b``: ``(worse, better)``, where a value ``x``
+    is a meaningful worsening if ``x >= worse`` and a meaningful improvement if
+    ``x <= better``, all exact."""
     _check_choice("outcome", outcome, OUTCOMES)
-    return _edss_delta if outcome == "edss" else _timed_delta
+    return _edss_bounds if outcome == "edss" else _timed_bounds
 
 
 # ---------------------------------------------------------------------------
@@ -317,10 +376,11 @@ class _Scan:
         "sid",
         "days",
         "vals",
+        "exact",
         "rels",
         "rules",
         "n",
-        "delta",
+        "bounds",
         "bl_ok",
         "ev_ok",
         "conf_ok",
@@ -331,20 +391,22 @@ class _Scan:
         self,
         sid: str,
         days: list[int],
-        vals: list[float],
+        vals: list[float | Decimal],
         relapse_days: Sequence[int],
         rules: Rules,
     ) -> None:
         self.sid = sid
         self.days = days
-        self.vals = vals
+        # Floats for the output (pymsprog's columns), exact decimals for every
+        # comparison.
+        self.vals = [float(v) for v in vals]
+        self.exact = [exact(v) for v in vals]
         self.rules = rules
         self.n = len(days)
-        self.delta = _edss_delta if rules.outcome == "edss" else _timed_delta
-        # pymsprog ignores relapses more than relapse_to_bl days before the
-        # first visit, for every later rule (RAW and PIRA included).
-        first = days[0] - rules.relapse_to_bl[0]
-        self.rels = [r for r in relapse_days if r >= first]
+        self.bounds = _edss_bounds if rules.outcome == "edss" else _timed_bounds
+        # Every relapse counts, however long before the first visit (pymsprog
+        # drops those more than relapse_to_bl days before it: see above).
+        self.rels = list(relapse_days)
         self._relapse_flags()
 
     def _relapse_flags(self) -> None:
@@ -378,27 +440,27 @@ class _Scan:
 
     # -- predicates ---------------------------------------------------------
 
-    def _wors(self, x: float, ref: float) -> bool:
-        return x - ref >= self.delta(ref)
+    def _wors(self, x: Decimal, ref: Decimal) -> bool:
+        return x >= self.bounds(ref)[0]
 
-    def _impr(self, x: float, ref: float) -> bool:
-        return x - ref <= -self.delta(ref)
+    def _impr(self, x: Decimal, ref: Decimal) -> bool:
+        return x <= self.bounds(ref)[1]
 
-    def _holds(self, kind: str, start: int, stop: int, ref: float) -> bool:
+    def _holds(self, kind: str, start: int, stop: int, ref: Decimal) -> bool:
         """The change ``kind`` from ``ref`` holds at visits start..stop-1."""
         # Written out rather than through _wors/_impr: the same comparisons,
         # without a call per visit (this is the engine's inner loop).
-        delta = self.delta(ref)
+        worse, better = self.bounds(ref)
         if kind == "wors":
-            return all(v - ref >= delta for v in self.vals[start:stop])
-        return all(v - ref <= -delta for v in self.vals[start:stop])
+            return all(v >= worse for v in self.exact[start:stop])
+        return all(v <= better for v in self.exact[start:stop])
 
-    def _first_not_holding(self, kind: str, start: int, ref: float) -> int | None:
-        delta = self.delta(ref)
-        vals = self.vals
+    def _first_not_holding(self, kind: str, start: int, ref: Decimal) -> int | None:
+        worse, better = self.bounds(ref)
+        vals = self.exact
         wors = kind == "wors"
         for x in range(start, self.n):
-            if not (vals[x] - ref >= delta if wors else vals[x] - ref <= -delta):
+            if not (vals[x] >= worse if wors else vals[x] <= better):
                 return x
         return None
 
@@ -409,7 +471,7 @@ class _Scan:
         return self._report(found)
 
     def _search(self) -> list[_Found]:
-        rules, n, vals = self.rules, self.n, self.vals
+        rules, n, vals = self.rules, self.n, self.exact
         mode = rules.event
         bl, search, proceed = 0, 1, True
         found: list[_Found] = []
@@ -434,9 +496,9 @@ class _Scan:
                 proceed = False
         return found
 
-    def _judge_change(self, change: int, bl: int, ref: float) -> tuple[_Found | None, int, int]:
+    def _judge_change(self, change: int, bl: int, ref: Decimal) -> tuple[_Found | None, int, int]:
         """The event a change at ``change`` confirms, if any; then the baseline and the visit to search on from."""
-        vals, baseline = self.vals, self.rules.baseline
+        vals, baseline = self.exact, self.rules.baseline
         conf_t = self._confirmation_candidates(change)
         conf_all = sorted({x for xs in conf_t for x in xs})
         if conf_all and self._impr(vals[change], ref) and self._holds("impr", change + 1, conf_all[0] + 1, ref):
@@ -447,12 +509,12 @@ class _Scan:
             return maybe, (newref if baseline in ("roving", "roving_wors") else bl), newref + 1
         return None, bl, change + 1
 
-    def _onset(self, search: int, ref: float) -> int | None:
+    def _onset(self, search: int, ref: Decimal) -> int | None:
         """First visit from ``search`` with a meaningful change from ``ref``."""
-        vals, ev_ok = self.vals, self.ev_ok
-        delta = self.delta(ref)
+        vals, ev_ok = self.exact, self.ev_ok
+        worse, better = self.bounds(ref)
         for x in range(search, self.n):
-            if abs(vals[x] - ref) >= delta and ev_ok[x]:
+            if (vals[x] >= worse or vals[x] <= better) and ev_ok[x]:
                 return x
         return None
 
@@ -488,7 +550,7 @@ class _Scan:
         self,
         change: int,
         bl: int,
-        ref: float,
+        ref: Decimal,
         conf_t: list[list[int]],
         conf_all: list[int],
     ) -> tuple[_Found, int]:
@@ -511,7 +573,7 @@ class _Scan:
         self,
         change: int,
         bl: int,
-        ref: float,
+        ref: Decimal,
         conf_t: list[list[int]],
         conf_all: list[int],
     ) -> tuple[_Found | None, int]:
@@ -558,19 +620,18 @@ class _Scan:
 
     def _last_delta(self, change: int, kept: list[int], kind: str) -> int:
         """pymsprog's ``find_last_delta_idx`` (index 0 is never tested)."""
-        # The _wors/_impr comparisons written out, one delta per reference:
-        # this walks back over every earlier visit for every event.
-        vals = self.vals
+        # The _wors/_impr comparisons written out, one pair of bounds per
+        # reference: this walks back over every earlier visit for every event.
+        vals = self.exact
         target = vals[change]
         later = vals[change + 1 : kept[0] + 1]
         wors = kind == "wors"
         for ref_idx in range(change - 1, 0, -1):
-            ref = vals[ref_idx]
-            delta = self.delta(ref)
+            worse, better = self.bounds(vals[ref_idx])
             if wors:
-                if target - ref >= delta and all(v - ref >= delta for v in later):
+                if target >= worse and all(v >= worse for v in later):
                     return ref_idx
-            elif target - ref <= -delta and all(v - ref <= -delta for v in later):
+            elif target <= better and all(v <= better for v in later):
                 return ref_idx
         return 0
 

@@ -17,16 +17,29 @@ Which codes, and how exact they are:
   date is the onset (a Condition resource would also fit; the registry's
   consumers asked for Observations). Severity: SNOMED qualifiers 255604002
   mild, 6736007 moderate, 24484000 severe.
-* **Nine-hole peg test** — LOINC 83141-2 "Nine-hole peg test" with the two
-  hands as components in seconds. The hand components and the mean use
-  Cellway's local code system (no standard code per hand that we could check).
-* **Timed 25-foot walk**, the Neurostatus functional system scores, the
-  ambulation score and MRI lesion counts — no standard code we could verify;
-  Cellway's local code system (`LOCAL`), said so in each coding's display.
+* **Nine-hole peg test**, **timed 25-foot walk**, the Neurostatus
+  functional system scores, the ambulation score and MRI lesion counts — no
+  standard code we could verify from a source we can cite (an earlier export
+  wrote LOINC 83141-2 for the peg test; we found no LOINC publication to
+  show that code means it, so it is gone). Cellway's local code system
+  (`LOCAL`): every bundle carries it as a CodeSystem resource that says it is
+  local to the clinic and lists its codes, and each coding's display says
+  "(local code)". The peg test is one Observation with the two hands as
+  components, in seconds.
+
+Bundle structure (R4B, "Resource URL & Uniqueness rules in a bundle"): every
+entry's `fullUrl` is `urn:uuid:<id>`, where `id` is the resource's id, a
+UUID — the patient's own, or for an observation a name-based UUID (version 5)
+of what it records, so a second export gives the same URLs. References point
+at those URNs (`urn:uuid:<patient>`), so each resolves to an entry of the
+bundle; `check_references` refuses a bundle where one does not, and the export
+runs it.
 """
 
 from __future__ import annotations
 
+import re
+import uuid
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -39,7 +52,6 @@ if TYPE_CHECKING:
     from fhir.resources.R4B.bundle import Bundle
 
 SNOMED = "http://snomed.info/sct"
-LOINC = "http://loinc.org"
 UCUM = "http://unitsofmeasure.org"
 LOCAL = "https://cellway.example/fhir/CodeSystem/outcomes"
 CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
@@ -54,7 +66,7 @@ CODES: dict[tuple[str, str], str] = {
     (SNOMED, "24484000"): "Severe",
     (SNOMED, "373066001"): "Yes",
     (SNOMED, "373067005"): "No",
-    (LOINC, "83141-2"): "Nine-hole peg test",
+    (LOCAL, "nhpt"): "Nine-hole peg test, both hands (local code)",
     (LOCAL, "t25fw"): "Timed 25-foot walk, mean of two trials (local code)",
     (LOCAL, "nhpt-right"): "Nine-hole peg test, right hand (local code)",
     (LOCAL, "nhpt-left"): "Nine-hole peg test, left hand (local code)",
@@ -71,6 +83,20 @@ CODES: dict[tuple[str, str], str] = {
     (UCUM, "{lesions}"): "{lesions}",
 }
 SEVERITY = {"mild": "255604002", "moderate": "6736007", "severe": "24484000"}
+
+# Name-based UUIDs of the observations and of the local CodeSystem: fixed, so
+# that the same visit exports with the same fullUrl every time.
+_ENTRY_NAMESPACE = uuid.UUID("6f1c4a52-93e4-4c0e-a7f5-2d8b9e61c3a0")
+_URN_UUID = re.compile(r"urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def entry_id(name: str) -> str:
+    """The resource id (a UUID) of the export's entry called ``name``."""
+    return str(uuid.uuid5(_ENTRY_NAMESPACE, name))
+
+
+def urn(resource_id: str) -> str:
+    return f"urn:uuid:{resource_id}"
 
 
 def coding(system: str, code: str) -> dict[str, str]:
@@ -91,11 +117,11 @@ def quantity(value: Decimal | int | float, unit: str) -> dict[str, Any]:
 def _observation(case: Case, key: str, category: str, code: tuple[str, str], when: Any, **fields: Any) -> dict[str, Any]:
     return {
         "resourceType": "Observation",
-        "id": key,
+        "id": entry_id(key),
         "status": "final",
         "category": [concept(CATEGORY, category)],
         "code": concept(*code),
-        "subject": {"reference": f"Patient/{case.patient.uuid}"},
+        "subject": {"reference": urn(str(case.patient.uuid))},
         "effectiveDateTime": when.isoformat(),
         **fields,
     }
@@ -132,7 +158,7 @@ def visit_observations(case: Case, visit: Visit) -> list[dict[str, Any]]:
                 case,
                 f"nhpt-{visit.uuid}",
                 "exam",
-                (LOINC, "83141-2"),
+                (LOCAL, "nhpt"),
                 visit.seen_on,
                 component=[
                     {"code": concept(LOCAL, "nhpt-right"), "valueQuantity": quantity(visit.nhpt_right_seconds, "s")},
@@ -174,8 +200,31 @@ def mri_observation(case: Case, scan: MriScan) -> dict[str, Any]:
     )
 
 
+def local_code_system() -> dict[str, Any]:
+    """Cellway's local codes as a CodeSystem resource, said to be local, with every code the export may write."""
+    return {
+        "resourceType": "CodeSystem",
+        "id": entry_id(LOCAL),
+        "url": LOCAL,
+        "name": "CellwayOutcomesLocal",
+        "title": "Cellway outcome measures (clinic-local codes)",
+        "status": "active",
+        "experimental": False,
+        "publisher": "Cellway clinic",
+        "description": (
+            "Codes local to the Cellway clinic, not a standard terminology: used for outcome measures for which "
+            "no standard code could be verified (timed 25-foot walk, nine-hole peg test, Neurostatus functional "
+            "system and ambulation scores, MRI lesion counts). Receivers should map them, not assume a meaning "
+            "beyond the display."
+        ),
+        "caseSensitive": True,
+        "content": "complete",
+        "concept": [{"code": code, "display": display} for (system, code), display in CODES.items() if system == LOCAL],
+    }
+
+
 def case_bundle(case: Case) -> Bundle:
-    """A collection Bundle: the patient and every observation of the case; codes checked."""
+    """A collection Bundle: the patient, every observation of the case and the local CodeSystem; codes and references checked."""
     h = history(case)
     patient = {
         "resourceType": "Patient",
@@ -188,7 +237,8 @@ def case_bundle(case: Case) -> Bundle:
         resources += visit_observations(case, visit)
     resources += [relapse_observation(case, r) for r in h.relapses]
     resources += [mri_observation(case, s) for s in h.scans]
-    entries = [{"fullUrl": f"urn:cellway:{r['resourceType'].lower()}-{r['id']}", "resource": r} for r in resources]
+    resources.append(local_code_system())
+    entries = [{"fullUrl": urn(r["id"]), "resource": r} for r in resources]
     # fhir.resources costs ~0.3 s to import; only an export needs it, not every
     # process that loads the outcomes views.
     from fhir.resources.R4B.bundle import Bundle
@@ -202,7 +252,9 @@ def case_bundle(case: Case) -> Bundle:
             "entry": entries,
         }
     )
-    check_codes(bundle.model_dump(exclude_none=True))
+    dumped = bundle.model_dump(exclude_none=True)
+    check_codes(dumped)
+    check_references(dumped)
     return bundle
 
 
@@ -223,3 +275,33 @@ def check_codes(bundle_json: dict[str, Any]) -> None:
     for c in codings(bundle_json):
         if (c["system"], c["code"]) not in CODES:
             raise ValueError(f"{c['system']}|{c['code']} is not a code Cellway exports")
+
+
+def references(node: Any) -> Iterator[str]:
+    """Every Reference.reference in a JSON-like FHIR structure."""
+    if isinstance(node, dict):
+        ref = node.get("reference")
+        if isinstance(ref, str):
+            yield ref
+        for value in node.values():
+            yield from references(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from references(value)
+
+
+def check_references(bundle_json: dict[str, Any]) -> None:
+    """ValueError unless every fullUrl is a distinct ``urn:uuid:`` matching its resource's id and every reference resolves to an entry."""
+    full_urls: set[str] = set()
+    for entry in bundle_json.get("entry", []):
+        full_url = entry.get("fullUrl", "")
+        if not _URN_UUID.fullmatch(full_url):
+            raise ValueError(f"fullUrl {full_url!r} is not a urn:uuid")
+        if full_url != urn(entry["resource"].get("id", "")):
+            raise ValueError(f"fullUrl {full_url} does not match its resource's id")
+        if full_url in full_urls:
+            raise ValueError(f"fullUrl {full_url} appears twice")
+        full_urls.add(full_url)
+    for ref in references(bundle_json):
+        if ref not in full_urls:
+            raise ValueError(f"reference {ref!r} does not resolve to an entry of the bundle")

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from cellway import limits
 from cellway.accounts.models import User
+from cellway.billing import services as billing
 from cellway.billing.models import balance_due_on, deposit_due_on
 from cellway.billing.selectors import account
 from cellway.cases import notify
@@ -71,6 +72,8 @@ def schedule_case(*, case: Case, by: User, arrival_date: dt.date, first_therapy_
             )
         Case.objects.filter(pk=case.pk).update(arrival_date=arrival_date, first_therapy_day=first_therapy_day)
         case.arrival_date, case.first_therapy_day = arrival_date, first_therapy_day
+        # The deposit and balance invoices follow the dates: issued the first time, their due dates moved after.
+        billing.sync_invoices(case=case, by=by)
         summary = (
             f"Arrival {arrival_date:%d %b %Y}, first therapy day {first_therapy_day:%d %b %Y}; "
             f"deposit due {deposit_due_on(arrival_date):%d %b %Y}, balance due {balance_due_on(first_therapy_day):%d %b %Y}"

@@ -14,6 +14,7 @@ from cellway.billing.models import BalanceOverride, Payment, Quote, QuoteStatus,
 from cellway.cases.models import Case
 from cellway.cases.stages import Stage
 from cellway.clinic import clinic_today
+from cellway.demo.journey import bank_proof
 from cellway.errors import NotAllowed, Refusal, StageConflict
 from cellway.travel import services as travel
 
@@ -30,7 +31,8 @@ def written(case: Case) -> tuple[object, ...]:
 
 def pay(case, staff, amount, reference, who="fiona", method="transfer", received_on=None):
     return billing.record_payment(case=case, by=staff[who], amount=Decimal(amount), method=method, reference=reference,
-                                  received_on=received_on or clinic_today())
+                                  received_on=received_on or clinic_today(),
+                                  proof=bank_proof(reference) if method == "transfer" else None)
 
 
 def stage_of(case: Case) -> Stage:

@@ -20,7 +20,7 @@ from cellway.cases import services as cases
 from cellway.cases.models import Case, Condition
 from cellway.cases.stages import MAIN_PATH, Stage
 from cellway.clinic import clinic_today
-from cellway.demo.journey import PLAN, ensure_consent_documents, new_case, walk
+from cellway.demo.journey import PLAN, bank_proof, ensure_consent_documents, new_case, walk
 from cellway.errors import Refusal, allowed
 from cellway.outcomes import services as outcomes
 from cellway.plans import services as plans
@@ -80,7 +80,8 @@ ACTIONS: dict[str, tuple[Callable[..., None], str | None, Subject | None, Do]] =
                      lambda c, o, by, pw: billing.accept_quote(quote=o, by=by, note="By email")),
     "record_payment": (billing.check_record_payment, None, None,
                        lambda c, o, by, pw: billing.record_payment(case=c, by=by, amount=Decimal("1.00"), method="transfer",
-                                                                   reference=f"T-{by.pk}-{c.version}", received_on=_today())),
+                                                                   reference=f"T-{by.pk}-{c.version}", received_on=_today(),
+                                                                   proof=bank_proof("T"))),
     "override_balance": (billing.check_override_balance, None, None,
                          lambda c, o, by, pw: billing.grant_balance_override(case=c, by=by, reason="Wire on its way", password=pw)),
     "schedule": (travel.check_schedule, None, None,

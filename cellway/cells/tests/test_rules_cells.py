@@ -6,11 +6,12 @@ import datetime as dt
 from decimal import Decimal as D
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, transaction
 from django.test import override_settings
 from django.utils import timezone
 
 from cellway.audit.signatures import Signature
+from cellway.audit.tests.freeze import freeze_lifted
 from cellway.cases.stages import Stage
 from cellway.cells import isbt128, selectors
 from cellway.cells import services as cells
@@ -140,9 +141,10 @@ def test_results_are_append_only(staff, tested):
 
     with pytest.raises(TypeError):
         result.save()
-    with pytest.raises(IntegrityError), transaction.atomic():
+    # SQLite's RAISE(ABORT) is an IntegrityError, PostgreSQL's RAISE EXCEPTION a ProgrammingError: both DatabaseErrors.
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         TestResult.objects.filter(pk=result.pk).update(text="changed")
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         LotEvent.objects.filter(lot=tested).delete()
 
 
@@ -310,10 +312,40 @@ def test_a_hand_over_to_oneself_or_to_someone_without_the_role_is_refused(staff,
 
 def test_the_queues_sort_lots_by_what_they_need(staff, tested, released):
     untested = demo.receive(staff["ivan"])
-    Lot.objects.filter(pk=released.pk).update(expires_at=timezone.now() + dt.timedelta(days=3))
+    with freeze_lifted("cells_lot"):  # time passing: the released lot comes within three days of expiry
+        Lot.objects.filter(pk=released.pk).update(expires_at=timezone.now() + dt.timedelta(days=3))
 
     queues = selectors.queues(staff["ivan"])
 
     assert (queues.to_test, queues.to_release, queues.expiring, queues.on_hold) == ([untested], [tested], [released], [])
     with pytest.raises(NotAllowed):
         selectors.queues(staff["fiona"])
+
+
+# --- What was signed stays as signed ------------------------------------------------------------------
+
+
+def test_a_released_lot_cannot_be_rewritten_only_moved_on(released):
+    from django.db import connection
+
+    def refused(change) -> bool:
+        try:
+            with transaction.atomic():
+                change()
+        except DatabaseError:
+            return True
+        return False
+
+    rows = Lot.objects.filter(pk=released.pk)
+    assert refused(lambda: rows.update(passage=3))
+    assert refused(lambda: rows.update(expires_at=timezone.now() + dt.timedelta(days=999)))
+    assert refused(lambda: rows.update(decision_reason="never tested"))
+    with connection.cursor() as cursor:
+        assert refused(lambda: cursor.execute("DELETE FROM cells_lot WHERE id = %s", [released.pk]))
+    rows.update(status=LotStatus.ON_HOLD)  # the status moves on through the services
+    assert Lot.objects.get(pk=released.pk).passage == released.passage
+
+
+def test_a_lot_in_quarantine_is_still_corrected_freely(tested):
+    Lot.objects.filter(pk=tested.pk).update(storage_location="Tank 2")
+    assert Lot.objects.get(pk=tested.pk).storage_location == "Tank 2"

@@ -5,8 +5,11 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from django import template
+from django.conf import settings
+from django.utils import translation
 from django.utils.html import format_html
 
+from cellway.billing.money import format_money
 from cellway.treatment.models import SessionKind
 
 register = template.Library()
@@ -22,6 +25,18 @@ def money(value: object) -> str:
     except InvalidOperation:
         return str(value)
     return f"{amount:,.2f}"
+
+
+@register.filter
+def amount(value: object, currency: str) -> str:
+    """An amount in `currency` written for the reader's language (Babel): '€18,080.00', '18.080,00 €', '¥1,200'."""
+    if value is None or value == "":
+        return ""
+    try:
+        decimal = Decimal(str(value))
+    except InvalidOperation:
+        return str(value)
+    return format_money(decimal, currency, translation.to_locale(translation.get_language() or settings.LANGUAGE_CODE))
 
 
 @register.filter

@@ -8,6 +8,7 @@ the message, the section that appears); the end is checked in the database too.
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -313,10 +314,17 @@ def staff_password() -> str:
     return DEMO_PASSWORD
 
 
-def record_payment(d: WebDriver, amount: Any, reference: str, day: dt.date) -> None:
+def record_payment(d: WebDriver, amount: Any, reference: str, day: dt.date, proof: Path | None = None) -> None:
+    """Record a bank transfer from the account panel, attaching `proof` (else a statement line written beside the test)."""
+    from cellway.demo.journey import bank_proof
+
     payment = form(d, "payment")
     assert payment.find_element(By.NAME, "amount").get_attribute("value") == str(amount)
     choose(payment.find_element(By.NAME, "method"), "Bank transfer")
     type_into(payment.find_element(By.NAME, "reference"), reference)
     set_date(d, payment.find_element(By.NAME, "received_on"), day)
+    if proof is None:
+        proof = Path(tempfile.mkdtemp()) / f"statement-{reference}.pdf"
+        proof.write_bytes(bank_proof(reference).read())
+    payment.find_element(By.NAME, "proof").send_keys(str(proof))
     submit(d, button(payment, "Record payment"))

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from cellway.outcomes.confirmed_change import Subject
+from cellway.outcomes.confirmed_change import Rules, Subject, bounds_for, exact
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -193,6 +193,87 @@ def _quirks(rng: random.Random, visits: list[Visit], rate: float) -> list[Visit]
         visits = visits[:]
         rng.shuffle(visits)  # listed out of order
     return visits
+
+
+# ---------------------------------------------------------------------------
+# Where Cellway knowingly differs from pymsprog (docs/outcomes.md, "Where
+# Cellway parts from pymsprog"). The comparison tests and the benchmark set
+# apart the subjects whose input can meet one of these; the tests show each
+# one against pymsprog on a hand-made subject.
+
+EXACT_THRESHOLD = "exact threshold"
+EARLY_RELAPSE = "relapse before follow-up"
+
+KNOWN_DIFFERENCES = {
+    EXACT_THRESHOLD: (
+        "pymsprog tests x - b >= delta(b) and x - b <= -delta(b) in binary floating point, where "
+        "4.8 - 4.0 = 0.7999999999999998 < 0.8 = 4.0 / 5: a T25FW from 4.0 s to 4.8 s is no worsening there. "
+        "The rule is 'at least 20 %'; Cellway compares exact decimals. Set apart: a subject with two values "
+        "(a later one against an earlier one) on which the two arithmetics disagree."
+    ),
+    EARLY_RELAPSE: (
+        "pymsprog drops relapses more than relapse_to_bl (30) days before the first visit; Cellway counts "
+        "every relapse, so an onset within 90 days after one is RAW, not PIRA. Set apart: a subject with "
+        "such a relapse near enough to the first visit to reach a RAW, PIRA, onset or confirmation window."
+    ),
+}
+# The third difference, pymsprog raising ValueError in firstPIRA / firstRAW
+# with a fixed baseline and two confirmation periods, is a crash, not an
+# answer: test_against_pymsprog bisects those subjects away and checks the rest.
+
+_PIRA_REACH = 90  # days before an onset or confirmation that PIRA looks for relapses
+
+
+def _float_delta(outcome: str, ref: float) -> float:
+    if outcome != "edss":
+        return ref / 5
+    if ref == 0:
+        return 1.5
+    return 1.0 if ref <= 5 else 0.5
+
+
+def known_differences(subject: Subject, rules: Rules) -> list[str]:
+    """Which of :data:`KNOWN_DIFFERENCES` this subject's input can meet (may be none)."""
+    found = []
+    if _float_and_exact_disagree(subject, rules.outcome):
+        found.append(EXACT_THRESHOLD)
+    if early_relapses(subject, rules):
+        found.append(EARLY_RELAPSE)
+    return found
+
+
+def _float_and_exact_disagree(subject: Subject, outcome: str) -> bool:
+    """Some visit compared with an earlier one (every comparison the rules make) is judged differently."""
+    by_day = dict(subject.visits)  # the last value given for a day counts
+    series = [by_day[d] for d in sorted(by_day)]
+    bounds = bounds_for(outcome)
+    for i, ref_given in enumerate(series):
+        ref, ref_f = exact(ref_given), float(ref_given)
+        worse, better = bounds(ref)
+        delta = _float_delta(outcome, ref_f)
+        for later in series[i + 1 :]:
+            x, x_f = exact(later), float(later)
+            if (x >= worse) != (x_f - ref_f >= delta) or (x <= better) != (x_f - ref_f <= -delta):
+                return True
+    return False
+
+
+def early_relapses(subject: Subject, rules: Rules) -> list[date]:
+    """Relapses pymsprog drops that can still change an answer of Cellway's."""
+    if not subject.visits:
+        return []
+    first = min(d for d, _ in subject.visits)
+    reach = max(rules.relapse_assoc[0], _PIRA_REACH, rules.relapse_to_event[0], rules.relapse_to_conf[0])
+    return [r for r in subject.relapses if (first - r).days > rules.relapse_to_bl[0] and (first - r).days <= reach]
+
+
+def without_dropped_relapses(subject: Subject, rules: Rules) -> Subject:
+    """The subject as pymsprog sees it: relapses more than relapse_to_bl days before the first visit left out."""
+    if not subject.visits:
+        return subject
+    first = min(d for d, _ in subject.visits)
+    kept = [r for r in subject.relapses if (first - r).days <= rules.relapse_to_bl[0]]
+    return Subject(subject.id, subject.visits, kept)
 
 
 # ---------------------------------------------------------------------------

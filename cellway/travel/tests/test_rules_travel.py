@@ -11,6 +11,7 @@ from cellway.billing import services as billing
 from cellway.cases.models import Case
 from cellway.cases.stages import Stage
 from cellway.clinic import clinic_today
+from cellway.demo.journey import bank_proof
 from cellway.errors import NotAllowed, Refusal, StageConflict
 from cellway.plans import services as plans
 from cellway.plans.screening_rule import months_before
@@ -188,7 +189,8 @@ def test_once_the_deposit_is_paid_logistics_confirms_each_task_once(case_at, sta
     case = case_at(Stage.SCHEDULED)
     quote = billing_selectors.accepted_quote(case)
     billing.record_payment(
-        case=case, by=staff["fiona"], amount=quote.deposit, method="transfer", reference="D-1", received_on=clinic_today()
+        case=case, by=staff["fiona"], amount=quote.deposit, method="transfer", reference="D-1", received_on=clinic_today(),
+        proof=bank_proof("D-1"),
     )
     task = LogisticsTask.objects.get(case=case, kind=TaskKind.AIRPORT_TRANSFER)
 

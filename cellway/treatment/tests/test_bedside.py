@@ -9,6 +9,7 @@ from decimal import Decimal as D
 import pytest
 from django.utils import timezone
 
+from cellway.audit.tests.freeze import freeze_lifted
 from cellway.cases.models import Case
 from cellway.cases.stages import Stage
 from cellway.cells import services as cells
@@ -140,7 +141,8 @@ def test_a_lot_on_hold_is_a_red_stop(staff, ward):
 
 def test_an_expired_lot_is_a_red_stop(staff, ward):
     case, lot = ward
-    Lot.objects.filter(pk=lot.pk).update(expires_at=timezone.now() - dt.timedelta(minutes=5))
+    with freeze_lifted("cells_lot"):  # time passing: the released lot expires
+        Lot.objects.filter(pk=lot.pk).update(expires_at=timezone.now() - dt.timedelta(minutes=5))
 
     assert red(staff, case, lot).startswith(f"Lot {lot.din} expired on ")
 

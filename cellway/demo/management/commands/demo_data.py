@@ -20,7 +20,9 @@ from cellway.cases.stages import Stage
 from cellway.demo.dev_only import loading, require_debug
 from cellway.demo.journey import ensure_price_list, new_case, walk
 from cellway.demo.outcomes import cohort_loaded, load_outcomes_demo
+from cellway.demo.site import load_ms_page, load_references
 from cellway.demo.staff import StaffLoad, cannot_act_as, load_staff
+from cellway.evidence.models import ConditionPage, Reference
 
 PATIENTS = [
     ("Ana Silva", "Portugal", Stage.INQUIRY),
@@ -58,6 +60,7 @@ class Command(BaseCommand):
             staff = load.people
             ensure_price_list(staff["adam"])
             self.step("price list published")
+            self._site(staff)
             if Case.objects.exists():
                 self.step("patients along the journey: already loaded")
             else:
@@ -76,6 +79,19 @@ class Command(BaseCommand):
             declined = new_case(staff, name="Peter Novak", country="Slovakia", email="peter.novak@example.com")
             cases.end_case(case=declined, to=Stage.DECLINED, by=staff["carla"], reason="Chose treatment closer to home")
         self.step(f"patients along the journey: {len(PATIENTS) + 1} cases, one at every stage and one declined")
+
+    def _site(self, staff: dict[str, Any]) -> None:
+        if ConditionPage.objects.exists():
+            self.step("public site: already loaded")
+            return
+        with transaction.atomic():
+            verified = load_references(staff["adam"])
+            page, held = load_ms_page(staff["adam"])
+        total = Reference.objects.count()
+        self.step(
+            f"public site: evidence library of {total} references ({verified} verified); the MS page published at "
+            f"/en/conditions/{page.slug}/ with {held} claims held back until their references are verified"
+        )
 
     def _outcomes(self, staff: dict[str, Any]) -> None:
         def progress(done: int, total: int) -> None:

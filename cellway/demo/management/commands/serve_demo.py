@@ -42,6 +42,7 @@ class Command(BaseCommand):
         children = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}  # noqa: S603
         address = f"http://{options['addr']}/"
         self.stdout.write(sign_ins(address))
+        self.stdout.write(f"The public site: {address}welcome/ (the MS page: {address}en/conditions/multiple-sclerosis/).")
         self.stdout.write(self.style.SUCCESS(f"Cellway is running on {address} (web, worker, scheduler). Ctrl-C stops all three."))
 
         def stop(*_: Any) -> None:

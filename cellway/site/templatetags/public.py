@@ -1,0 +1,36 @@
+"""Template tags of the public pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django import template
+from django.conf import settings
+from django.urls import translate_url
+from django.utils import translation
+
+register = template.Library()
+
+
+@dataclass(frozen=True)
+class LanguageLink:
+    code: str
+    name: str  # in its own language, as a visitor looking for it reads it
+    url: str
+    current: bool
+
+
+@register.simple_tag(takes_context=True)
+def language_links(context: template.Context) -> list[LanguageLink]:
+    """This page in each of the site's languages (its own address under the other prefixes)."""
+    request = context["request"]
+    current = translation.get_language()
+    return [
+        LanguageLink(
+            code=code,
+            name=translation.get_language_info(code)["name_local"],
+            url=translate_url(request.get_full_path(), code),
+            current=code == current,
+        )
+        for code, _ in settings.LANGUAGES
+    ]
