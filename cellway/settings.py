@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "django_tasks_db",
     "crontask",
+    "sequences",  # gapless invoice numbers (billing)
     "cellway.accounts",
     "cellway.audit",
     "cellway.cases",
@@ -254,10 +255,20 @@ CLINIC_CURRENCY = env_currency("CELLWAY_CLINIC_CURRENCY", "EUR")
 SCREENING_MAX_AGE_MONTHS = env_int("CELLWAY_SCREENING_MAX_AGE_MONTHS", 3, minimum=1, maximum=24)
 DEPOSIT_DAYS_BEFORE_ARRIVAL = env_int("CELLWAY_DEPOSIT_DAYS_BEFORE_ARRIVAL", 7, minimum=0, maximum=365)
 BALANCE_DAYS_BEFORE_THERAPY = env_int("CELLWAY_BALANCE_DAYS_BEFORE_THERAPY", 1, minimum=0, maximum=365)
+# Printed on quotes and invoices: where the clinic is, where a transfer goes, and, where the clinic's
+# jurisdiction exempts medical care from tax, the wording that says so (nothing of it is hard-coded).
+CLINIC_ADDRESS = env_str("CELLWAY_CLINIC_ADDRESS", "Bulevar Oslobođenja 1, 21000 Novi Sad, Serbia")
+CLINIC_BANK_DETAILS = env_str("CELLWAY_CLINIC_BANK_DETAILS", "IBAN RS35 0000 0000 0000 0000 00 · SWIFT XXXXRSBG (demo account)")
+CLINIC_TAX_EXEMPTION_NOTE = env_str("CELLWAY_CLINIC_TAX_EXEMPTION_NOTE", "")
+QUOTE_VALID_DAYS = env_int("CELLWAY_QUOTE_VALID_DAYS", 30, minimum=1, maximum=365)
 DEPOSIT_PERCENT = env_decimal("CELLWAY_DEPOSIT_PERCENT", Decimal(30), minimum=Decimal(1), maximum=Decimal(100))
+# Rule 11: who is told at once of a serious adverse event (with the case's assigned specialist); comma-separated.
+MEDICAL_DIRECTOR_EMAIL = env_list("CELLWAY_MEDICAL_DIRECTOR_EMAIL", [])
 FOLLOW_UP_MONTHS = env_int_list("CELLWAY_FOLLOW_UP_MONTHS", [1, 3, 6, 12], minimum=1, increasing=True)
 # Reminders go this many days before a due date (0 = on the day), once each.
 PAYMENT_REMIND_DAYS_AHEAD = env_int_list("CELLWAY_PAYMENT_REMIND_DAYS", [3, 0], minimum=0)
+# ...and this many days after an invoice's due date while it is still open.
+PAYMENT_REMIND_DAYS_AFTER = env_int_list("CELLWAY_PAYMENT_REMIND_DAYS_AFTER", [3, 10], minimum=1)
 FOLLOW_UP_REMIND_DAYS_AHEAD = env_int_list("CELLWAY_FOLLOW_UP_REMIND_DAYS", [7, 0], minimum=0)
 
 # --- Cell products (cellway/cells) ----------------------------------------------

@@ -97,6 +97,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "plans.judge_screening",
         "treatment.complete_treatment",
         "treatment.issue_protocol",
+        # Informed consent is taken by the physician or the nurse (rule 10).
+        "treatment.record_consent",
+        "treatment.record_adverse_event",
         "cases.end_case",
         "outcomes.record_assessment",
     ],
@@ -134,6 +137,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         OUTCOMES,
         REGISTRY,
         "treatment.log_session",
+        "treatment.record_consent",
+        "treatment.record_adverse_event",
         "outcomes.record_assessment",
         # The bedside: vials handed over, checked against the wristband, given.
         "cells.view_lots",
@@ -159,6 +164,14 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "outcomes.view_reportedmeasure",
         "outcomes.add_reportedmeasure",
         "outcomes.change_reportedmeasure",
+        # The consent forms the patients sign, versioned per therapy and language.
+        "treatment.view_consentdocument",
+        "treatment.add_consentdocument",
+        "treatment.change_consentdocument",
+        # The hospital rooms and how many each holds.
+        "travel.view_room",
+        "travel.add_room",
+        "travel.change_room",
         # The public site's condition pages and the evidence library they cite (cellway/evidence).
         "evidence.view_reference",
         "evidence.add_reference",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import uuid
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -10,12 +12,15 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils import timezone
 
 from cellway import limits
+from cellway.audit.append_only import AppendOnlyMixin
 from cellway.audit.signatures import Signature
 from cellway.billing import pricing
-from cellway.billing.money import MONEY_DECIMALS, MONEY_MAX_DIGITS
+from cellway.billing.money import LEDGER_DECIMALS, LEDGER_MAX_DIGITS, MONEY_DECIMALS, MONEY_MAX_DIGITS
 from cellway.cases.models import Case
+from cellway.clinic import clinic_today, clinic_zone
 
 if TYPE_CHECKING:
     from django.db.models.expressions import Combinable
@@ -34,7 +39,10 @@ class PriceList(models.Model):
 
     version = models.PositiveIntegerField(unique=True)
     currency = models.CharField(max_length=3, default=settings.CLINIC_CURRENCY)
+    # The latest version published (it may take effect later); the one in force on a day is `price_list_on(day)`.
     active = models.BooleanField(default=False)
+    # The first day (clinic calendar) quotes are priced from this version; until then the one before holds.
+    effective_from = models.DateField()
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     per_million_cells = money(validators=[MinValueValidator(0)])
@@ -99,6 +107,8 @@ class Quote(models.Model):
     accepted_at = models.DateTimeField(null=True, blank=True)
     acceptance_recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     acceptance_note = models.CharField(max_length=limits.SHORT, blank=True)
+    # What exactly was accepted: the SHA-256 of the quote's content (`as_document`) when acceptance was recorded.
+    accepted_digest = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["case", "-version"]
@@ -111,11 +121,46 @@ class Quote(models.Model):
     def balance_amount(self) -> Decimal:
         return self.total - self.deposit
 
+    @property
+    def valid_until(self) -> dt.date:
+        """The last day the quote can be accepted: QUOTE_VALID_DAYS from its issue, in the clinic's calendar."""
+        issued = timezone.localtime(self.issued_at, clinic_zone()).date() if self.issued_at else clinic_today()
+        return issued + dt.timedelta(days=settings.QUOTE_VALID_DAYS)
+
+    def as_document(self) -> dict[str, object]:
+        """What the patient is asked to accept, as printed: the case, the version, every line and the sums."""
+        return {
+            "case": self.case.code,
+            "version": self.version,
+            "currency": self.currency,
+            "package_tier": self.package_tier,
+            "lines": self.lines,
+            "adjustment": str(self.adjustment),
+            "adjustment_reason": self.adjustment_reason,
+            "total": str(self.total),
+            "deposit": str(self.deposit),
+        }
+
+    def document_digest(self) -> str:
+        """SHA-256 of `as_document` in canonical JSON: recorded at acceptance, compared whenever it is shown."""
+        canonical = json.dumps(self.as_document(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+    @property
+    def acceptance_intact(self) -> bool:
+        """The accepted content is what it was when accepted (always true for a quote not accepted)."""
+        return not self.accepted_digest or self.accepted_digest == self.document_digest()
+
 
 class Method(models.TextChoices):
     TRANSFER = "transfer", "Bank transfer"
     CARD = "card", "Card"
     CASH = "cash", "Cash"
+
+
+def proof_path(payment: Payment, filename: str) -> str:
+    """Where a payment's proof is stored: by payment, never by the name it came with (kept only as the last part)."""
+    return f"payment-proofs/{payment.uuid}/{filename}"
 
 
 class Payment(models.Model):
@@ -131,14 +176,85 @@ class Payment(models.Model):
     received_on = models.DateField()
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
+    # The invoice it was recorded against (the first one open, unless finance named one); None before invoices.
+    invoice = models.ForeignKey("Invoice", null=True, blank=True, on_delete=models.PROTECT, related_name="payments")
+    # Set once, by `reverse_payment`, which writes the reason on a PaymentReversal and reverses the journal.
+    reversed_at = models.DateTimeField(null=True, blank=True)
+    # The bank's proof of a transfer (statement line or remittance advice: PDF, JPEG or PNG), typed by its content.
+    proof = models.FileField(upload_to=proof_path, max_length=300, blank=True)
+    proof_sha256 = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["case", "received_on", "recorded_at"]
-        # The same statement line cannot be recorded twice (a double click, two of finance at once).
-        constraints = [models.UniqueConstraint(fields=["method", "reference"], name="one_payment_per_reference")]
+        # The same statement line cannot be recorded twice (a double click, two of finance at once);
+        # once reversed (a mistake), the line may be recorded again as it should have been.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["method", "reference"], condition=models.Q(reversed_at__isnull=True), name="one_payment_per_reference"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.case.code} {self.amount} {self.currency} on {self.received_on}"
+
+
+class PaymentReversal(AppendOnlyMixin, models.Model):
+    """Why a recorded payment was taken back (append-only): a mistake is corrected by a reversal, never by editing."""
+
+    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="reversal")
+    reason = models.TextField(max_length=limits.REASON)
+    reversed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reversed_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Reversal of {self.payment}"
+
+
+class InvoiceKind(models.TextChoices):
+    DEPOSIT = "deposit", "Deposit"
+    BALANCE = "balance", "Balance"
+
+
+INVOICE_SERIES = "INV"
+
+
+class Invoice(models.Model):
+    """A demand for part of the accepted quote, due on a date that follows the case's dates (rule 6).
+
+    Its number is gapless per series and year (django-sequences), taken when it is issued.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="invoices")
+    quote = models.ForeignKey(Quote, on_delete=models.PROTECT, related_name="invoices")
+    kind = models.CharField(max_length=12, choices=InvoiceKind.choices)
+    series = models.CharField(max_length=8, default=INVOICE_SERIES)
+    year = models.PositiveSmallIntegerField()
+    number = models.PositiveIntegerField()
+    amount = money(validators=[MinValueValidator(Decimal("0.01"))])
+    currency = models.CharField(max_length=3)
+    issued_on = models.DateField()
+    due_on = models.DateField()
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    issued_at = models.DateTimeField(auto_now_add=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["case", "due_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["series", "year", "number"], name="one_invoice_per_number"),
+            models.UniqueConstraint(
+                fields=["quote", "kind"], condition=models.Q(cancelled_at__isnull=True), name="one_live_invoice_per_kind"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} {self.case.code} {self.get_kind_display().lower()}"
+
+    @property
+    def label(self) -> str:
+        """The invoice's number as printed: INV-2026-000042."""
+        return f"{self.series}-{self.year}-{self.number:06d}"
 
 
 class BalanceOverride(models.Model):
@@ -159,6 +275,79 @@ class BalanceOverride(models.Model):
     def as_signed_content(self) -> dict[str, object]:
         """What the finance manager's signature covers (its digest is checked whenever the override is shown)."""
         return {"case": self.case.code, "reason": self.reason}
+
+
+class LedgerAccount(models.TextChoices):
+    """The accounts of a case's journal. Debit-normal: receivable and the money accounts; the rest credit-normal."""
+
+    RECEIVABLE = "receivable", "Patient receivable"
+    BANK = "bank", "Bank"
+    CASH = "cash", "Cash"
+    STRIPE_CLEARING = "stripe_clearing", "Stripe clearing"
+    DEFERRED_REVENUE = "deferred_revenue", "Deferred revenue"
+    REVENUE = "revenue", "Revenue"
+    REFUNDS_PAYABLE = "refunds_payable", "Refunds payable"
+
+
+# Where received money sits, by how it came.
+MONEY_ACCOUNTS = {Method.TRANSFER: LedgerAccount.BANK, Method.CASH: LedgerAccount.CASH, Method.CARD: LedgerAccount.STRIPE_CLEARING}
+
+
+class EntryKind(models.TextChoices):
+    CHARGE = "charge", "Charge"
+    PAYMENT = "payment", "Payment"
+    REVERSAL = "reversal", "Reversal"
+
+
+class JournalEntry(AppendOnlyMixin, models.Model):
+    """One money movement of a case, as written by the billing service that made it (append-only).
+
+    A mistake is never edited: a reversal entry moves the same amounts back.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="journal")
+    kind = models.CharField(max_length=12, choices=EntryKind.choices)
+    memo = models.CharField(max_length=limits.SHORT)
+    payment = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="entries")
+    reverses = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["case", "created_at", "pk"]
+        verbose_name_plural = "journal entries"
+
+    def __str__(self) -> str:
+        return f"{self.case.code} {self.kind}: {self.memo}"
+
+
+class JournalLine(AppendOnlyMixin, models.Model):
+    """An amount moved from one account (credited) to another (debited), in one currency (append-only).
+
+    Why this shape rather than signed single-account lines: a line that debits one account and credits
+    another by the same positive amount cannot be out of balance, so every entry (a set of such lines)
+    sums to zero per currency by construction. The CHECK constraints below keep that true for any
+    INSERT, raw SQL included, on SQLite and PostgreSQL alike, without a deferred trigger.
+    """
+
+    entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="lines")
+    debit = models.CharField(max_length=20, choices=LedgerAccount.choices)
+    credit = models.CharField(max_length=20, choices=LedgerAccount.choices)
+    amount = models.DecimalField(max_digits=LEDGER_MAX_DIGITS, decimal_places=LEDGER_DECIMALS)
+    currency = models.CharField(max_length=3)
+
+    class Meta:
+        ordering = ["entry", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="journal_line_amount_positive"),
+            models.CheckConstraint(condition=~models.Q(debit=models.F("credit")), name="journal_line_two_accounts"),
+            models.CheckConstraint(condition=models.Q(debit__in=LedgerAccount.values), name="journal_line_debit_known"),
+            models.CheckConstraint(condition=models.Q(credit__in=LedgerAccount.values), name="journal_line_credit_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Dr {self.debit} / Cr {self.credit} {self.amount} {self.currency}"
 
 
 def deposit_due_on(arrival: dt.date) -> dt.date:

@@ -1,13 +1,15 @@
 """What an amount of money may be, in one place: the money fields, the forms and the services read it.
 
-Pure Python (no Django). The money fields hold MONEY_MAX_DIGITS digits, MONEY_DECIMALS
+Pure Python (no Django; Babel for the currencies). The money fields hold MONEY_MAX_DIGITS digits, MONEY_DECIMALS
 of them after the point; an amount that does not fit is refused by the
 billing services with a message naming it, before anything is written.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from babel.numbers import format_currency, get_currency_precision, list_currencies
 
 from cellway.errors import Refusal
 
@@ -40,3 +42,65 @@ def check_money(amount: object, what: str, *, may_be_negative: bool = False) -> 
     if value != value.quantize(Decimal(1).scaleb(-MONEY_DECIMALS)):
         raise Refusal(f"{what} has more than {MONEY_DECIMALS} decimals.")
     return value
+
+
+# --- Currencies --------------------------------------------------------------------------------------
+# The minor unit of each ISO 4217 currency comes from Babel's CLDR data (JPY 0, EUR 2, KWD 3), so no table
+# of our own goes stale. The journal holds LEDGER_DECIMALS places: enough for every currency in use.
+
+LEDGER_MAX_DIGITS = 15
+LEDGER_DECIMALS = 3
+
+# Codes CLDR lists that are not money anyone pays in (test, precious metals, fund and settlement units).
+_NOT_PAYABLE = frozenset({"XXX", "XTS", "XAU", "XAG", "XPD", "XPT", "XDR", "XSU", "XUA", "XBA", "XBB", "XBC", "XBD"})
+
+
+def check_currency(currency: object) -> str:
+    """`currency` as an upper-case ISO 4217 code in use, or a Refusal naming it."""
+    code = str(currency).strip().upper()
+    if len(code) != 3 or code in _NOT_PAYABLE or code not in list_currencies():
+        raise Refusal(f"{str(currency).strip() or 'An empty code'} is not a currency (an ISO 4217 code, e.g. EUR).")
+    return code
+
+
+def minor_unit(currency: str) -> int:
+    """How many decimals `currency` has (JPY 0, EUR 2, KWD 3)."""
+    return int(get_currency_precision(check_currency(currency)))
+
+
+def quantum(currency: str) -> Decimal:
+    """The smallest amount of `currency`: 1, 0.01 or 0.001."""
+    return Decimal(1).scaleb(-minor_unit(currency))
+
+
+def round_money(amount: Decimal, currency: str) -> Decimal:
+    """`amount` rounded half-up to the minor unit of `currency` (a share of a total, a converted amount)."""
+    return amount.quantize(quantum(currency), rounding=ROUND_HALF_UP)
+
+
+def check_amount(amount: object, currency: str, what: str) -> Decimal:
+    """A payment-like amount in `currency`: a number above zero, with no more decimals than the currency has.
+
+    Refused with a message naming `what`: not a number, zero or below, more decimals than the
+    currency's minor unit (0.5 JPY, 1.005 EUR), or beyond what the journal holds.
+    """
+    try:
+        value = amount if isinstance(amount, Decimal) else Decimal(str(amount).strip())
+    except InvalidOperation:
+        raise Refusal(f"{what} is not an amount of money.") from None
+    if not value.is_finite():
+        raise Refusal(f"{what} is not an amount of money.")
+    if value <= 0:
+        raise Refusal(f"{what} must be more than zero.")
+    digits = minor_unit(currency)
+    if value != value.quantize(Decimal(1).scaleb(-digits)):
+        places = {0: "no decimals", 1: "one decimal"}.get(digits, f"{digits} decimals")
+        raise Refusal(f"{what} has more decimals than {currency.upper()} has ({places}).")
+    if value >= Decimal(10) ** (LEDGER_MAX_DIGITS - LEDGER_DECIMALS):
+        raise Refusal(f"{what} is more than the largest amount allowed.")
+    return value
+
+
+def format_money(amount: Decimal, currency: str, locale: str = "en") -> str:
+    """`amount` written for a reader of `locale`, with the currency's own decimals ('€18,080.00', '18.080,00 €')."""
+    return str(format_currency(round_money(amount, currency), currency.upper(), locale=locale, currency_digits=True))

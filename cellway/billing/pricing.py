@@ -49,12 +49,24 @@ class UnitPrices:
     accommodation_night: Decimal
 
 
+# Tax categories of a quote's lines. Which are exempt, and the wording that says so, is the clinic's
+# jurisdiction's business: a setting (CELLWAY_CLINIC_TAX_EXEMPTION_NOTE for medical care), never code.
+MEDICAL = "medical"  # care given by the clinic: cells, treatment, sessions, the hospital room
+TRAVEL = "travel"  # transport, airport transfer, accommodation
+TAX_CATEGORIES = {MEDICAL: "Medical care", TRAVEL: "Travel and stay"}
+TRAVEL_CODES = frozenset({"transport", "airport_transfer", "accommodation"})
+
+
 @dataclass(frozen=True)
 class Line:
     code: str
     description: str
     quantity: Decimal
     unit_price: Decimal
+
+    @property
+    def tax_category(self) -> str:
+        return TRAVEL if self.code in TRAVEL_CODES else MEDICAL
 
     @property
     def amount(self) -> Decimal:
@@ -67,6 +79,7 @@ class Line:
             "quantity": str(self.quantity),
             "unit_price": str(self.unit_price),
             "amount": str(self.amount),
+            "tax_category": self.tax_category,
         }
 
 

@@ -44,6 +44,11 @@ class EventKind(models.TextChoices):
     PROTOCOL_ISSUED = "protocol.issued", "Protocol issued"
     FOLLOW_UP = "follow_up", "Follow-up assessment"
     FOLLOW_UP_REMINDER = "follow_up.reminder", "Follow-up reminder"
+    # The ward (rules 10, 11)
+    CONSENT = "consent", "Informed consent"
+    CONSENT_WITHDRAWN = "consent.withdrawn", "Consent withdrawn"
+    VITALS = "vitals", "Vital signs"
+    ADVERSE_EVENT = "adverse_event", "Adverse event"
     # Outcomes
     OUTCOME_VISIT = "outcome_visit", "Outcome visit"
     RELAPSE = "relapse", "Relapse"
@@ -78,6 +83,10 @@ PART_OF: dict[EventKind, Part] = {
     EventKind.PROTOCOL_ISSUED: Part.TREATMENT,
     EventKind.FOLLOW_UP: Part.TREATMENT,
     EventKind.FOLLOW_UP_REMINDER: Part.TREATMENT,
+    EventKind.CONSENT: Part.TREATMENT,
+    EventKind.CONSENT_WITHDRAWN: Part.TREATMENT,
+    EventKind.VITALS: Part.TREATMENT,
+    EventKind.ADVERSE_EVENT: Part.TREATMENT,
     EventKind.OUTCOME_VISIT: Part.OUTCOMES,
     EventKind.RELAPSE: Part.OUTCOMES,
     EventKind.MRI: Part.OUTCOMES,

@@ -31,6 +31,8 @@ PATIENT = "patient"
 # Staff who hear about a case: everyone active in the role, or the case's assigned specialist.
 STAFF_ROLES = {"care": "Customer care", "logistics": "Logistics", "finance": "Finance", "liaison": "Liaison officer"}
 SPECIALIST = "specialist"
+# The clinic's medical director (settings.MEDICAL_DIRECTOR_EMAIL), told at once of a serious adverse event.
+MEDICAL_DIRECTOR = "medical_director"
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,8 @@ payment_due = Notice("payment_due", patient=True, staff=("finance",))
 inquiry_received = Notice("inquiry_received", patient=True, staff=("care",))
 # The assigned specialist and customer care book the follow-up visit.
 follow_up_due = Notice("follow_up_due", patient=True, staff=(SPECIALIST, "care"))
+# Rule 11: a serious adverse event, to the medical director and the assigned specialist.
+serious_adverse_event = Notice("serious_adverse_event", patient=False, staff=(MEDICAL_DIRECTOR, SPECIALIST))
 
 
 def later(
@@ -99,7 +103,9 @@ def addresses(case: Case, audience: Sequence[str]) -> list[str]:
     User = get_user_model()
     emails: set[str] = set()
     for who in audience:
-        if who == SPECIALIST:
+        if who == MEDICAL_DIRECTOR:
+            emails.update(settings.MEDICAL_DIRECTOR_EMAIL)
+        elif who == SPECIALIST:
             if case.specialist and case.specialist.is_active and case.specialist.email:
                 emails.add(case.specialist.email)
         elif who in STAFF_ROLES:

@@ -73,7 +73,8 @@ _MOVES: dict[Stage, set[Stage]] = {
     Stage.SCHEDULED: {Stage.DEPOSIT_PAID, Stage.PAID, Stage.ACCEPTED},
     Stage.DEPOSIT_PAID: {Stage.PAID, Stage.ARRIVED, Stage.ACCEPTED},
     Stage.PAID: {Stage.ARRIVED, Stage.ACCEPTED},
-    Stage.ARRIVED: {Stage.IN_TREATMENT},
+    # A mistaken "arrived" is undone (with a reason) before any session.
+    Stage.ARRIVED: {Stage.IN_TREATMENT, Stage.PAID, Stage.DEPOSIT_PAID},
     Stage.IN_TREATMENT: {Stage.TREATED},
     Stage.TREATED: {Stage.FOLLOW_UP},
     Stage.FOLLOW_UP: {Stage.CLOSED},

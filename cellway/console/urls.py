@@ -17,6 +17,7 @@ from cellway.console.plans import actions as plans_actions
 from cellway.console.records import actions as records_actions
 from cellway.console.records import views as records_views
 from cellway.console.travel import actions as travel_actions
+from cellway.console.travel import views as travel_views
 from cellway.console.treatment import actions as treatment_actions
 from cellway.console.treatment import views as treatment_views
 
@@ -31,14 +32,21 @@ ACTIONS: dict[str, View] = {
 
 console_patterns = [
     path("", cases_views.home, name="home"),
+    path("ward/", travel_views.ward, name="ward"),
     path("queue/<slug:key>/", cases_views.queue, name="queue"),
     path("cases/", cases_views.case_list, name="cases"),
     path("inquiries/new/", cases_views.new_inquiry, name="new_inquiry"),
     path("cases/<uuid:uuid>/", cases_views.case_detail, name="case"),
     path("cases/<uuid:uuid>/protocol/", treatment_views.protocol_document, name="protocol"),
     path("cases/<uuid:uuid>/wristband.pdf", treatment_views.wristband, name="wristband"),
+    path("cases/<uuid:uuid>/discharge-summary.pdf", treatment_views.discharge_summary, name="discharge-summary"),
     path("cases/<uuid:uuid>/coa/<uuid:lot>.pdf", treatment_views.certificate, name="case-coa"),
     path("price-list/", billing_views.price_list, name="price_list"),
+    path("receivables/", billing_views.receivables, name="receivables"),
+    path("cases/<uuid:uuid>/quotes/v<int:version>.pdf", billing_views.quote_pdf, name="quote-pdf"),
+    path("cases/<uuid:uuid>/invoices/<slug:kind>.pdf", billing_views.invoice_pdf, name="invoice-pdf"),
+    path("receivables/<slug:what>.csv", billing_views.export, name="billing-export"),
+    path("cases/<uuid:uuid>/payments/<uuid:payment>/proof/", billing_views.payment_proof, name="payment-proof"),
     # The download's first address; the records pages link to records:download.
     path("records/<uuid:uuid>/", records_views.download, name="record_file"),
     *[path(f"cases/<uuid:uuid>/{name}/", view, name=f"act-{name}") for name, view in ACTIONS.items()],

@@ -10,6 +10,8 @@ import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
 
+from django.core.files.uploadedfile import SimpleUploadedFile
+
 from cellway.accounts.models import User
 from cellway.billing import selectors as billing_selectors
 from cellway.billing import services as billing
@@ -24,7 +26,10 @@ from cellway.records import services as records
 from cellway.records.models import ItemStatus
 from cellway.travel import services as travel
 from cellway.travel.models import TaskStatus
+from cellway.treatment import plan_items
+from cellway.treatment import selectors as treatment_selectors
 from cellway.treatment import services as treatment
+from cellway.treatment.models import ConsentDocument, Therapy
 
 ORDER = list(MAIN_PATH)
 
@@ -47,7 +52,7 @@ PLAN = {
 
 
 def ensure_price_list(admin: User) -> PriceList:
-    return PriceList.objects.filter(active=True).first() or billing.publish_price_list(by=admin, currency="EUR", prices=PRICES)
+    return billing_selectors.price_list_on(clinic_today()) or billing.publish_price_list(by=admin, currency="EUR", prices=PRICES)
 
 
 def new_case(staff: dict[str, User], *, name: str = "Ana Silva", country: str = "Portugal", email: str = "ana.silva@example.com") -> Case:
@@ -126,11 +131,23 @@ def _schedule(case: Case, staff: Staff, arrival: dt.date | None) -> None:
     travel.schedule_case(case=case, by=staff["lena"], arrival_date=day, first_therapy_day=day + dt.timedelta(days=1))
 
 
+def bank_proof(reference: str) -> SimpleUploadedFile:
+    """A stand-in for the bank's statement line of a transfer (a one-line PDF), as finance would attach it."""
+    content = b"%PDF-1.4\n% Statement line: credit transfer " + reference.encode() + b"\n%%EOF\n"
+    return SimpleUploadedFile(f"statement-{reference}.pdf", content, "application/pdf")
+
+
 def _pay_deposit_and_book(case: Case, staff: Staff, arrival: dt.date | None) -> None:
     quote = billing_selectors.accepted_quote(case)
     assert quote is not None
     billing.record_payment(
-        case=case, by=staff["fiona"], amount=quote.deposit, method="transfer", reference=f"DEP-{case.code}", received_on=clinic_today()
+        case=case,
+        by=staff["fiona"],
+        amount=quote.deposit,
+        method="transfer",
+        reference=f"DEP-{case.code}",
+        received_on=clinic_today(),
+        proof=bank_proof(f"DEP-{case.code}"),
     )
     for task in case.logistics_tasks.filter(status=TaskStatus.PENDING):
         travel.confirm_task(task=task, by=staff["lena"], details=f"{task.get_kind_display()} booked")
@@ -139,7 +156,13 @@ def _pay_deposit_and_book(case: Case, staff: Staff, arrival: dt.date | None) -> 
 def _pay_balance(case: Case, staff: Staff, arrival: dt.date | None) -> None:
     balance = billing_selectors.account(case).outstanding
     billing.record_payment(
-        case=case, by=staff["fiona"], amount=balance, method="transfer", reference=f"BAL-{case.code}", received_on=clinic_today()
+        case=case,
+        by=staff["fiona"],
+        amount=balance,
+        method="transfer",
+        reference=f"BAL-{case.code}",
+        received_on=clinic_today(),
+        proof=bank_proof(f"BAL-{case.code}"),
     )
 
 
@@ -147,13 +170,49 @@ def _arrive(case: Case, staff: Staff, arrival: dt.date | None) -> None:
     travel.mark_arrived(case=case, by=staff["lena"])
 
 
+def ensure_consent_documents() -> None:
+    """The demo clinic's consent forms: each therapy in English and Portuguese, version 1 (the administrator keeps them)."""
+    for therapy in Therapy:
+        for language in ("English", "Portuguese"):
+            ConsentDocument.objects.get_or_create(
+                therapy=therapy,
+                language=language,
+                version=1,
+                defaults={
+                    "title": f"Informed consent: {therapy.label}",
+                    "text": CONSENT_TEXT.format(therapy=therapy.label),
+                    "effective_from": dt.date(2026, 1, 1),
+                },
+            )
+
+
+def give_consent(case: Case, staff: Staff) -> None:
+    """The nurse records the patient's signed consent to every planned therapy, scanned, in the patient's language."""
+    ensure_consent_documents()
+    case = Case.objects.select_related("patient").get(pk=case.pk)
+    for therapy in treatment_selectors.therapies_planned(case):
+        document = ConsentDocument.objects.filter(therapy=therapy, language=case.patient.language, retired=False).first()
+        assert document is not None, f"No consent form for {therapy} in {case.patient.language}"
+        scan = SimpleUploadedFile(f"consent-{therapy}.pdf", b"%PDF-1.4\n" + f"Signed consent {case.code} {therapy}".encode() * 8)
+        treatment.record_consent(
+            case=case, by=staff["nina"], document=document, signed_on=clinic_today(), taken_by=_specialist(case, staff), scan=scan
+        )
+
+
 def _log_first_session(case: Case, staff: Staff, arrival: dt.date | None) -> None:
+    if not case.consents.exists():
+        give_consent(case, staff)
     today = clinic_today()
     day = min(today, max(case.first_therapy_day or today, case.arrival_date or today))
     treatment.log_session(case=case, by=staff["nina"], kind="iv", day=day, given="50 million wjMSCs IV")
 
 
 def _complete_treatment(case: Case, staff: Staff, arrival: dt.date | None) -> None:
+    """The rest of the plan is given on the first session's day, then the specialist completes treatment."""
+    day = treatment_selectors.last_session_day(case) or clinic_today()
+    for item in plan_items.to_do(treatment_selectors.planned_items(case)):
+        given = GIVEN.get(item.kind, "45 minutes")
+        treatment.log_session(case=case, by=staff["nina"], kind=item.kind, day=day, given=given, number=item.number)
     treatment.complete_treatment(case=case, by=_specialist(case, staff))
 
 
@@ -189,5 +248,17 @@ Keep the home exercise programme: 30 minutes of walking and the stretching sheet
 Continue your current medication unless your neurologist advises otherwise.
 Call the clinic at once for fever above 38 °C, severe headache, or new weakness.
 Follow-up assessments: 1, 3, 6 and 12 months after treatment (dates in your portal)."""
+
+GIVEN = {
+    "iv": "50 million wjMSCs IV",
+    "it": "50 million wjMSCs intrathecal",
+    "supplementary": "Vitamin and saline infusion, 500 mL",
+    "physio": "45 minutes gait and balance training",
+}
+
+CONSENT_TEXT = """You are invited to receive {therapy}. It is investigational: its benefit for your condition is not proven.
+Risks: fever, headache, infection at the puncture or infusion site, allergic reaction; unknown long-term effects.
+Alternatives: the treatments your neurologist offers, or no treatment.
+You may withdraw your consent at any time, without giving a reason and without losing your other care."""
 
 ZERO = Decimal(0)

@@ -20,6 +20,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from cellway import limits
+from cellway.audit.append_only import AppendOnlyMixin
 from cellway.cases.models import Case
 
 
@@ -46,6 +47,18 @@ class FollowUpAssessment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case.code} {self.months_after}-month follow-up due {self.due_on}"
+
+
+class MissedAssessment(AppendOnlyMixin, models.Model):
+    """An assessment closed as missed, with the reason: no longer overdue, counted as missed. Append-only."""
+
+    assessment = models.OneToOneField(FollowUpAssessment, on_delete=models.PROTECT, related_name="missed")
+    reason = models.TextField(max_length=limits.REASON)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    closed_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.assessment} missed"
 
 
 class Severity(models.TextChoices):

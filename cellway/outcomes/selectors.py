@@ -31,7 +31,6 @@ PATIENT_RULES = {
 OUTCOME_LABELS = {"edss": "EDSS", "t25fw": "Timed 25-foot walk (s)", "nhpt": "9-hole peg test, mean of hands (s)"}
 
 
-
 def require_registry(user: User) -> None:
     if not user.has_perm(VIEW_REGISTRY):
         raise NotAllowed("Your role does not show the follow-up registry.")
@@ -83,7 +82,7 @@ def history(case: Case) -> History:
 
 
 def open_assessments(case: Case) -> list[FollowUpAssessment]:
-    return list(case.follow_ups.filter(completed_at__isnull=True).order_by("due_on"))
+    return list(case.follow_ups.filter(completed_at__isnull=True, missed__isnull=True).order_by("due_on"))
 
 
 @dataclass(frozen=True)
@@ -98,7 +97,7 @@ def overdue(user: User, today: dt.date) -> list[OverdueRow]:
     require_registry(user)
     cases = visible_cases(user).filter(stage=Stage.FOLLOW_UP)
     qs: QuerySet[FollowUpAssessment] = (
-        FollowUpAssessment.objects.filter(case__in=cases.values("pk"), completed_at__isnull=True, due_on__lt=today)
+        FollowUpAssessment.objects.filter(case__in=cases.values("pk"), completed_at__isnull=True, missed__isnull=True, due_on__lt=today)
         .select_related("case__patient", "case__condition", "case__specialist")
         .order_by("due_on", "pk")
     )
@@ -111,7 +110,11 @@ def due_soon(user: User, today: dt.date, days: int = 30) -> QuerySet[FollowUpAss
     cases = visible_cases(user).filter(stage=Stage.FOLLOW_UP)
     return (
         FollowUpAssessment.objects.filter(
-            case__in=cases.values("pk"), completed_at__isnull=True, due_on__gte=today, due_on__lte=today + dt.timedelta(days=days)
+            case__in=cases.values("pk"),
+            completed_at__isnull=True,
+            missed__isnull=True,
+            due_on__gte=today,
+            due_on__lte=today + dt.timedelta(days=days),
         )
         .select_related("case__patient", "case__specialist")
         .order_by("due_on", "pk")

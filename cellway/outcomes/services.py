@@ -21,13 +21,14 @@ from cellway.cases.models import Case
 from cellway.cases.services import claim_reminder, expect_stage, lock_case, record_event, require_perm, touch
 from cellway.cases.stages import Stage
 from cellway.clinic import clinic_today
-from cellway.errors import Refusal
+from cellway.errors import Refusal, StageConflict
 from cellway.months import months_after
 from cellway.outcomes import conf, selectors
 from cellway.outcomes import edss as edss_engine
 from cellway.outcomes.models import (
     FS_FIELDS,
     FollowUpAssessment,
+    MissedAssessment,
     MriScan,
     Relapse,
     ReportedMeasure,
@@ -145,7 +146,7 @@ def record_visit(
             kind=EventKind.OUTCOME_VISIT,
             summary=_visit_summary(visit),
             reason=edss_reason,
-            data={"visit": str(visit.uuid), "assessment": assessment.pk if assessment else None},
+            data={"visit": str(visit.uuid), "assessment": assessment.pk if assessment else None, **({"note": notes} if notes else {})},
         )
     return visit
 
@@ -209,12 +210,54 @@ def _open_assessment(case: Case, assessment: FollowUpAssessment, seen_on: dt.dat
         raise Refusal("That assessment is not part of this case.") from None
     if locked.completed_at is not None:
         raise Refusal(f"The {locked.months_after}-month assessment was already recorded by {locked.completed_by}.")
+    if MissedAssessment.objects.filter(assessment=locked).exists():
+        raise Refusal(f"The {locked.months_after}-month assessment was closed as missed: record the visit as unscheduled.")
     if seen_on < locked.due_on - dt.timedelta(days=early_window_days(locked.months_after)):
         raise Refusal(
             f"The {locked.months_after}-month assessment is due {locked.due_on:%d %b %Y}: a visit on {seen_on:%d %b %Y} "
             "is too early to count for it. Choose another assessment, or record it as unscheduled."
         )
     return locked
+
+
+def check_close_missed(*, case: Case, by: User) -> None:
+    require_perm(by, "outcomes.record_assessment", "close assessments as missed")
+    expect_stage(case, Stage.FOLLOW_UP, "close an assessment as missed")
+
+
+def close_missed(*, assessment: FollowUpAssessment, by: User, reason: str) -> MissedAssessment:
+    """Close an assessment nobody could record as missed, with the reason; it is then counted as missed, not overdue.
+
+    Only once its due date has passed (a visit may still come before), and never one recorded or closed already.
+    """
+    with transaction.atomic():
+        case = lock_case(assessment.case_id)
+        check_close_missed(case=case, by=by)
+        limits.check_length(reason, limits.REASON, "The reason")
+        if not reason.strip():
+            raise Refusal("Say why the assessment was missed (no answer, moved away, too unwell to travel...).")
+        locked = FollowUpAssessment.objects.select_for_update().get(pk=assessment.pk)
+        what = f"The {locked.months_after}-month assessment"
+        if locked.completed_at is not None:
+            raise StageConflict(f"{what} was recorded by {locked.completed_by}: it was not missed.")
+        if MissedAssessment.objects.filter(assessment=locked).exists():
+            raise StageConflict(f"{what} was already closed as missed.")
+        opens = locked.due_on - dt.timedelta(days=early_window_days(locked.months_after))
+        today = clinic_today()
+        if today < opens:
+            raise Refusal(f"{what}'s window opens on {opens:%d %b %Y}: it cannot be missed before then.")
+        if today <= locked.due_on:
+            raise Refusal(f"{what} is due {locked.due_on:%d %b %Y}: close it as missed once that day has passed.")
+        missed = MissedAssessment.objects.create(assessment=locked, reason=reason.strip(), closed_by=by)
+        touch(case)
+        record_event(
+            case=case,
+            by=by,
+            kind=EventKind.FOLLOW_UP,
+            summary=f"{what} (due {locked.due_on:%d %b %Y}) closed as missed",
+            reason=reason.strip(),
+        )
+    return missed
 
 
 def _visit_summary(visit: Visit) -> str:

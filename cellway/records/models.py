@@ -18,6 +18,8 @@ class RecordKind(models.TextChoices):
     MEDIA = "media", "Pictures or videos"
     # Rule 5: sent after the quote is accepted, not at intake; recorded through plans' screening form.
     SCREENING = "screening", "Cancer-marker screening report"
+    # Rule 10: the signed informed-consent form, scanned; recorded through treatment's consent form.
+    CONSENT = "consent", "Signed informed consent"
 
 
 # Pictures and videos are asked for "where relevant": the checklist shows them,

@@ -298,6 +298,18 @@ def attach_screening_report(*, case: Case, upload: UploadedFile[bytes], by: User
     return _receive_one_request(item=item, upload=upload, by=by, source="screening report", checked_by_caller=True)
 
 
+def attach_consent_scan(*, case: Case, upload: UploadedFile[bytes], by: User) -> RecordFile:
+    """Store the scan of a signed consent form on the case's consent item, through the same checks as
+    ``attach_screening_report`` (typed by content: PDF, JPEG or PNG; size limit; SHA-256; stored once;
+    virus scan after commit; its reads on the trail).
+
+    Called by ``treatment.services.record_consent`` inside its transaction, holding the case lock and
+    having checked its own rule; on a later failure it calls ``forget_uncommitted(record)``.
+    """
+    item, _ = RecordItem.objects.get_or_create(case=case, kind=RecordKind.CONSENT)
+    return _receive_one_request(item=item, upload=upload, by=by, source="signed consent", checked_by_caller=True)
+
+
 def forget_uncommitted(record: RecordFile) -> None:
     """Delete the stored bytes of a record whose transaction rolled back (kept if any committed blob holds them)."""
     if record.file.name:

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import OuterRef, Q, QuerySet, Subquery
+
 from cellway.cases.models import Case
-from cellway.travel.models import LogisticsTask, TaskStatus
+from cellway.travel.models import Arrival, LogisticsTask, RoomBooking, TaskStatus
 
 
 def logistics_tasks(case: Case) -> list[LogisticsTask]:
@@ -16,3 +21,44 @@ def confirmed_tasks(case: Case) -> list[LogisticsTask]:
 
 def task_kinds(case: Case) -> set[str]:
     return set(case.logistics_tasks.values_list("kind", flat=True))
+
+
+@dataclass(frozen=True)
+class WardDay:
+    day: dt.date
+    arrivals: list[Case]
+    first_days: list[Case]
+    rooms: list[RoomBooking]  # bookings spanning the day (only for those who read travel)
+
+
+def ward_week(cases: QuerySet[Case], monday: dt.date, *, rooms: bool) -> list[WardDay]:
+    """Arrivals, first therapy days and booked rooms of the visible cases, day by day for the week (two queries)."""
+    sunday = monday + dt.timedelta(days=6)
+    dated = list(cases.filter(Q(arrival_date__range=(monday, sunday)) | Q(first_therapy_day__range=(monday, sunday))).order_by("code"))
+    booked = (
+        list(
+            RoomBooking.objects.filter(case__in=cases.values("pk"), first_day__lte=sunday, last_day__gte=monday)
+            .select_related("room", "case__patient")
+            .order_by("room__name")
+        )
+        if rooms
+        else []
+    )
+    week = []
+    for offset in range(7):
+        day = monday + dt.timedelta(days=offset)
+        week.append(
+            WardDay(
+                day,
+                [c for c in dated if c.arrival_date == day],
+                [c for c in dated if c.first_therapy_day == day],
+                [b for b in booked if b.first_day <= day <= b.last_day],
+            )
+        )
+    return week
+
+
+def at_the_clinic(cases: QuerySet[Case]) -> list[Case]:
+    """Patients on the ward now (arrived or in treatment), with their latest recorded arrival time (one query)."""
+    latest = Arrival.objects.filter(case=OuterRef("pk"), undone__isnull=True).order_by("-recorded_at").values("arrived_at")[:1]
+    return list(cases.filter(stage__in=["arrived", "in_treatment"]).annotate(arrived_at=Subquery(latest)).order_by("arrived_at", "code"))

@@ -4,13 +4,56 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db.models import CharField, DateField, F, Value
+from django.db.models.functions import Cast
+
 from cellway.cases.models import Case
-from cellway.outcomes.models import FollowUpAssessment
-from cellway.treatment.models import PostTreatmentProtocol, TreatmentSession
+from cellway.outcomes.models import FollowUpAssessment, MriScan, Relapse, Visit
+from cellway.plans.models import PlanStatus
+from cellway.treatment import plan_items
+from cellway.treatment.models import (
+    Administration,
+    AdverseEvent,
+    Consent,
+    ConsentDocument,
+    Deviation,
+    PostTreatmentProtocol,
+    Therapy,
+    TreatmentSession,
+    VitalSigns,
+)
 
 
 def sessions(case: Case) -> list[TreatmentSession]:
-    return list(case.sessions.select_related("given_by"))
+    """The sessions given, each with its vital signs (two queries)."""
+    return list(case.sessions.select_related("given_by").prefetch_related("vitals"))
+
+
+def vitals(case: Case) -> list[VitalSigns]:
+    return list(VitalSigns.objects.filter(case=case).select_related("session"))
+
+
+def plan_counts(case: Case) -> dict[str, int]:
+    """The signed plan's count of each session kind (empty without a signed plan). Read once per case object."""
+    cached: dict[str, int] | None = case.__dict__.get("_plan_counts")
+    if cached is None:
+        row = case.plans.filter(status=PlanStatus.SIGNED).values(*plan_items.PLAN_COUNTS.values()).first() or {}
+        cached = {kind: row.get(field, 0) for kind, field in plan_items.PLAN_COUNTS.items()}
+        case.__dict__["_plan_counts"] = cached
+    return cached
+
+
+def planned_items(case: Case) -> list[plan_items.Item]:
+    """Each item of the signed plan, done, set aside or to do (three queries), read once per case object: a service
+    asks it on the case it has just locked, before it writes; a page on the case it shows."""
+    cached: list[plan_items.Item] | None = case.__dict__.get("_planned_items")
+    if cached is None:
+        fulfilled = case.sessions.filter(infusion__isnull=False).order_by().values_list("kind", "infusion")
+        done = {(k, n) for k, n in fulfilled if n is not None}
+        set_aside = {(k, n): r for k, n, r in Deviation.objects.filter(case=case).order_by().values_list("kind", "number", "reason")}
+        cached = plan_items.items(plan_counts(case), done, set_aside)
+        case.__dict__["_planned_items"] = cached
+    return cached
 
 
 def session_count(case: Case) -> int:
@@ -33,4 +76,55 @@ def protocol_issued(case: Case) -> bool:
 
 
 def follow_ups(case: Case) -> list[FollowUpAssessment]:
-    return list(case.follow_ups.select_related("completed_by"))
+    """The case's assessments with who recorded each, and the closing of a missed one (one query)."""
+    return list(case.follow_ups.select_related("completed_by", "missed__closed_by"))
+
+
+def therapies_planned(case: Case) -> list[Therapy]:
+    """What the signed plan asks the patient to consent to: the cells, and the puncture if it has intrathecal infusions."""
+    return [Therapy.CELLS, Therapy.INTRATHECAL] if plan_counts(case)["it"] else [Therapy.CELLS]
+
+
+def consents(case: Case) -> list[Consent]:
+    """Every consent recorded for the case, newest first, with its document, scan and withdrawal (one query)."""
+    return list(case.consents.select_related("document", "scan", "taken_by", "recorded_by", "withdrawal__recorded_by"))
+
+
+def consent_documents(case: Case) -> list[ConsentDocument]:
+    """The versions on offer for this case's planned therapies: not retired, newest version first."""
+    return list(ConsentDocument.objects.filter(therapy__in=therapies_planned(case), retired=False))
+
+
+def adverse_events(case: Case) -> list[AdverseEvent]:
+    """The patient's adverse events, latest onset first (one query)."""
+    return list(case.adverse_events.select_related("recorded_by"))
+
+
+# Where a note was typed: (model, its date field, label); outcome measures' notes only for those who read outcomes.
+_TREATMENT_NOTES = ((TreatmentSession, "day", "Session"), (FollowUpAssessment, "due_on", "Follow-up assessment"))
+_OUTCOME_NOTES = ((Visit, "seen_on", "Outcome visit"), (Relapse, "onset_on", "Relapse"), (MriScan, "scanned_on", "MRI"))
+
+
+def notes(case: Case, *, outcomes: bool) -> list[tuple[dt.date, str, str]]:
+    """Every note typed about the case's treatment (and, with `outcomes`, its measures): (date, where, note), newest
+    first, in one query."""
+    sources = _TREATMENT_NOTES + (_OUTCOME_NOTES if outcomes else ())
+    queries = [
+        model.objects.filter(case=case)  # type: ignore[attr-defined]
+        .exclude(notes="")
+        .annotate(on=Cast(F(day), DateField()), where=Value(label, CharField()))
+        .values_list("on", "where", "notes")
+        .order_by()
+        for model, day, label in sources
+    ]
+    first, *rest = queries
+    return sorted(first.union(*rest, all=True).order_by(), key=lambda row: row[0], reverse=True)
+
+
+def administrations(case: Case) -> list[Administration]:
+    """The vials given to the patient, with their lots and sessions (one query)."""
+    return list(case.administrations.select_related("vial__lot", "session").order_by("given_at", "id"))
+
+
+def deviations(case: Case) -> list[Deviation]:
+    return list(Deviation.objects.filter(case=case))

@@ -111,7 +111,7 @@ def test_a_line_serialises_every_number_as_an_exact_decimal_string():
     line = quote_lines(PLAN, PRICES)[0]
 
     assert line.as_dict() == {"code": "cells", "description": "Wharton's-jelly MSCs (per million cells)",
-                              "quantity": "100.0", "unit_price": "95.00", "amount": "9500.00"}
+                              "quantity": "100.0", "unit_price": "95.00", "amount": "9500.00", "tax_category": "medical"}
 
 
 def test_a_quote_never_carries_a_line_its_tier_does_not_include() -> None:
@@ -124,3 +124,10 @@ def test_a_quote_never_carries_a_line_its_tier_does_not_include() -> None:
     assert set(package_contents("inclusive")) - set(package_contents("essential")) == {"airport_transfer", "accommodation"}
     with pytest.raises(ValueError, match="Unknown package tier 'deluxe'"):
         package_contents("deluxe")
+
+
+def test_each_line_has_a_tax_category_care_is_medical_travel_and_stay_are_not():
+    categories = {line.code: line.tax_category for line in quote_lines(PLAN, PRICES)}
+
+    assert {code for code, category in categories.items() if category == "travel"} == {"transport", "airport_transfer", "accommodation"}
+    assert categories["cells"] == categories["room"] == categories["physio"] == "medical"

@@ -34,3 +34,34 @@ def test_the_balance_reminder_goes_on_the_day_it_is_due(case_at):
     assert send_payment_reminders(today=clinic_today()) == 1
     event = CaseEvent.objects.get(case=case, kind="payment.reminder")
     assert event.data["what"] == "balance"
+
+
+def test_an_open_invoice_is_reminded_after_its_due_date_once_per_level(case_at, mailoutbox, django_capture_on_commit_callbacks):
+    from cellway.billing.models import Invoice
+    from cellway.cases.models import Reminder
+
+    arrival = clinic_today() + dt.timedelta(days=20)
+    case = case_at(Stage.SCHEDULED, arrival=arrival)
+    deposit = Invoice.objects.get(case=case, kind="deposit")
+
+    for days_after in (3, 3, 10):  # the same level twice: once
+        with django_capture_on_commit_callbacks(execute=True):
+            send_payment_reminders(today=deposit.due_on + dt.timedelta(days=days_after))
+
+    rows = Reminder.objects.filter(case=case, what="deposit").order_by("-days_ahead")
+    assert [(r.due_on, r.days_ahead) for r in rows] == [(deposit.due_on, -3), (deposit.due_on, -10)]
+    to_patient = mailoutbox[0]
+    assert to_patient.subject == f"{case.code}: deposit overdue since {deposit.due_on:%d %B %Y}"
+    assert f"(invoice {deposit.label}) was due on {deposit.due_on:%d %B %Y} and is still open" in to_patient.body
+
+
+def test_an_invoice_of_a_case_that_ended_is_not_reminded(case_at, staff):
+    from cellway.billing.models import Invoice
+    from cellway.cases import services as cases
+
+    arrival = clinic_today() + dt.timedelta(days=20)
+    case = case_at(Stage.SCHEDULED, arrival=arrival)
+    cases.end_case(case=case, to=Stage.WITHDRAWN, by=staff["carla"], reason="Lost contact")
+    deposit = Invoice.objects.get(case=case, kind="deposit")
+
+    assert send_payment_reminders(today=deposit.due_on + dt.timedelta(days=3)) == 0

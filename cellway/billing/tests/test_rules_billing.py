@@ -14,6 +14,7 @@ from cellway.billing.models import BalanceOverride, Payment, Quote, QuoteStatus,
 from cellway.cases.models import Case
 from cellway.cases.stages import Stage
 from cellway.clinic import clinic_today
+from cellway.demo.journey import bank_proof
 from cellway.errors import NotAllowed, Refusal, StageConflict
 from cellway.travel import services as travel
 
@@ -30,7 +31,8 @@ def written(case: Case) -> tuple[object, ...]:
 
 def pay(case, staff, amount, reference, who="fiona", method="transfer", received_on=None):
     return billing.record_payment(case=case, by=staff[who], amount=Decimal(amount), method=method, reference=reference,
-                                  received_on=received_on or clinic_today())
+                                  received_on=received_on or clinic_today(),
+                                  proof=bank_proof(reference) if method == "transfer" else None)
 
 
 def stage_of(case: Case) -> Stage:
@@ -237,7 +239,7 @@ def test_no_payment_before_the_case_is_scheduled(case_at, staff):
 
 def test_the_balance_paid_after_arrival_is_recorded_without_moving_the_case(case_at, staff):
     case = case_at(Stage.DEPOSIT_PAID)
-    travel.mark_arrived(case=case, by=staff["lena"])
+    travel.mark_arrived(case=case, by=staff["lena"], reason="Came early")
 
     pay(case, staff, TOTAL - DEPOSIT, "BAL-1")
 
@@ -257,7 +259,7 @@ def test_the_deposit_is_due_7_days_before_arrival_and_the_balance_1_day_before_t
 @pytest.fixture
 def arrived_owing(case_at, staff):
     case = case_at(Stage.DEPOSIT_PAID, arrival=clinic_today())
-    travel.mark_arrived(case=case, by=staff["lena"])
+    travel.mark_arrived(case=case, by=staff["lena"], reason="Came early")
     return Case.objects.get(pk=case.pk)
 
 

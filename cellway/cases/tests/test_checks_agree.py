@@ -13,20 +13,25 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from cellway.billing import services as billing
 from cellway.cases import services as cases
 from cellway.cases.models import Case, Condition
 from cellway.cases.stages import MAIN_PATH, Stage
 from cellway.clinic import clinic_today
-from cellway.demo.journey import PLAN, new_case, walk
+from cellway.demo.journey import PLAN, bank_proof, ensure_consent_documents, new_case, walk
 from cellway.errors import Refusal, allowed
 from cellway.outcomes import services as outcomes
 from cellway.plans import services as plans
 from cellway.plans.models import TherapyPlan
 from cellway.records import services as records
 from cellway.travel import services as travel
+from cellway.travel.models import Room
+from cellway.treatment import plan_items
+from cellway.treatment import selectors as treatment_selectors
 from cellway.treatment import services as treatment
+from cellway.treatment.models import ConsentDocument
 
 PROTOCOL = "Rest for two weeks, walk daily, call the clinic for fever or new weakness."
 ROLES = ["carla", "liam", "sofia", "daniel", "fiona", "marcus", "lena", "ivan", "nina", "adam", "outsider"]
@@ -38,6 +43,15 @@ Do = Callable[[Case, Any, Any, str], Any]
 
 def _today() -> dt.date:
     return clinic_today()
+
+
+def _consent_form() -> ConsentDocument:
+    ensure_consent_documents()
+    return ConsentDocument.objects.get(therapy="cells", language="Portuguese", version=1)
+
+
+def _scan() -> SimpleUploadedFile:
+    return SimpleUploadedFile("consent.pdf", b"%PDF-1.4\n" + b"signed consent " * 20)
 
 
 ACTIONS: dict[str, tuple[Callable[..., None], str | None, Subject | None, Do]] = {
@@ -66,7 +80,8 @@ ACTIONS: dict[str, tuple[Callable[..., None], str | None, Subject | None, Do]] =
                      lambda c, o, by, pw: billing.accept_quote(quote=o, by=by, note="By email")),
     "record_payment": (billing.check_record_payment, None, None,
                        lambda c, o, by, pw: billing.record_payment(case=c, by=by, amount=Decimal("1.00"), method="transfer",
-                                                                   reference=f"T-{by.pk}-{c.version}", received_on=_today())),
+                                                                   reference=f"T-{by.pk}-{c.version}", received_on=_today(),
+                                                                   proof=bank_proof("T"))),
     "override_balance": (billing.check_override_balance, None, None,
                          lambda c, o, by, pw: billing.grant_balance_override(case=c, by=by, reason="Wire on its way", password=pw)),
     "schedule": (travel.check_schedule, None, None,
@@ -74,15 +89,33 @@ ACTIONS: dict[str, tuple[Callable[..., None], str | None, Subject | None, Do]] =
                                                            first_therapy_day=_today() + dt.timedelta(days=22), reason="Flights")),
     "confirm_logistics": (travel.check_confirm_logistics, "task", lambda c: c.logistics_tasks.order_by("pk").first(),
                           lambda c, o, by, pw: travel.confirm_task(task=o, by=by, details="Booked")),
-    "mark_arrived": (travel.check_mark_arrived, None, None, lambda c, o, by, pw: travel.mark_arrived(case=c, by=by)),
+    "mark_arrived": (travel.check_mark_arrived, None, None,
+                     lambda c, o, by, pw: travel.mark_arrived(case=c, by=by, reason="Came early")),
+    "book_room": (travel.check_book_room, None, None,
+                  lambda c, o, by, pw: travel.book_room(case=c, by=by, room=Room.objects.get_or_create(name="Room 9", capacity=9)[0],
+                                                        first_day=_today() + dt.timedelta(days=30),
+                                                        last_day=_today() + dt.timedelta(days=31))),
+    "undo_arrival": (travel.check_undo_arrival, None, None,
+                     lambda c, o, by, pw: travel.undo_arrival(case=c, by=by, reason="Wrong patient")),
     "log_session": (treatment.check_log_session, None, None,
                     lambda c, o, by, pw: treatment.log_session(case=c, by=by, kind="physio", day=_today(), given="Gait training")),
     "complete_treatment": (treatment.check_complete_treatment, None, None,
                            lambda c, o, by, pw: treatment.complete_treatment(case=c, by=by)),
     "issue_protocol": (treatment.check_issue_protocol, None, None,
                        lambda c, o, by, pw: treatment.issue_protocol(case=c, by=by, instructions=PROTOCOL, password=pw)),
-    "complete_assessment": (treatment.check_complete_assessment, None, lambda c: c.follow_ups.order_by("pk").first(),
-                            lambda c, o, by, pw: treatment.complete_assessment(assessment=o, by=by, notes="")),
+    "close_missed": (outcomes.check_close_missed, None, lambda c: c.follow_ups.order_by("pk").first(),
+                     lambda c, o, by, pw: outcomes.close_missed(assessment=o, by=by, reason="No answer")),
+    "record_consent": (treatment.check_record_consent, None, None,
+                       lambda c, o, by, pw: treatment.record_consent(case=c, by=by, document=_consent_form(), signed_on=_today(),
+                                                                     taken_by=by, scan=_scan())),
+    "withdraw_consent": (treatment.check_withdraw_consent, "consent", lambda c: c.consents.first(),
+                         lambda c, o, by, pw: treatment.withdraw_consent(consent=o, by=by, withdrawn_on=_today(),
+                                                                         reason="Changed her mind")),
+    "record_adverse_event": (treatment.check_record_adverse_event, None, None,
+                             lambda c, o, by, pw: treatment.record_adverse_event(
+                                 case=c, by=by, onset_on=_today(), term="Headache", description="After the puncture", grade=1,
+                                 serious_criteria=[], related_to_cells="unlikely", related_to_procedure="probable", action="none",
+                                 outcome="recovering")),
     "record_visit": (outcomes.check_record_visit, None, None,
                      lambda c, o, by, pw: outcomes.record_visit(case=c, by=by, seen_on=_today(), edss=Decimal("3.0"),
                                                                edss_reason="Examined at home")),
@@ -92,6 +125,10 @@ ACTIONS: dict[str, tuple[Callable[..., None], str | None, Subject | None, Do]] =
 # The walk records and judges a screening in one step: a result left waiting for a verdict
 # is recorded here so that judging has something to be offered for.
 PREPARE: dict[str, tuple[Stage, Callable[[Case, dict[str, Any]], Any]]] = {
+    # Completion is offered once every planned item is done or set aside.
+    "complete_treatment": (Stage.IN_TREATMENT, lambda c, staff: treatment.set_aside(
+        case=c, by=staff["nina"], items=[(i.kind, i.number) for i in plan_items.to_do(treatment_selectors.planned_items(c))],
+        reason="Flew home early")),
     "judge_screening": (Stage.ACCEPTED, lambda c, staff: plans.record_screening(
         case=c, by=staff["carla"], sample_date=_today() - dt.timedelta(days=3), markers="CEA 1.0 ng/mL")),
 }

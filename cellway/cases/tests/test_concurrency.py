@@ -25,6 +25,7 @@ from cellway.cases import services as cases
 from cellway.cases.models import Case, CaseEvent, Condition
 from cellway.cases.stages import Stage
 from cellway.clinic import clinic_today
+from cellway.demo.journey import bank_proof
 from cellway.errors import Refusal, StageConflict
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -99,16 +100,16 @@ def test_two_deposits_recorded_at_once_when_only_one_fits_one_is_refused_as_more
 
     outcomes = race(
         lambda: billing.record_payment(case=case, by=staff["fiona"], amount=amount, method="transfer", reference="TR-A",
-                                       received_on=clinic_today()),
+                                       received_on=clinic_today(), proof=bank_proof("TR-A")),
         lambda: billing.record_payment(case=case, by=staff["marcus"], amount=amount, method="transfer", reference="TR-B",
-                                       received_on=clinic_today()),
+                                       received_on=clinic_today(), proof=bank_proof("TR-B")),
     )
 
     _, refusal = one_won(outcomes)
     assert refusal.message == f"That is more than the {total - amount:,.2f} EUR still owed; record a refund separately."
     assert list(Payment.objects.filter(case=case).values_list("amount", flat=True)) == [amount]
     assert fresh(case).stage == Stage.DEPOSIT_PAID
-    assert CaseEvent.objects.filter(case=case, kind="payment").count() == 1
+    assert CaseEvent.objects.filter(case=case, kind="payment", summary__startswith="Payment of").count() == 1
 
 
 def test_two_clicks_recording_the_same_payment_reference_write_one_payment(case_at, staff):
@@ -117,7 +118,7 @@ def test_two_clicks_recording_the_same_payment_reference_write_one_payment(case_
 
     def click() -> Payment:
         return billing.record_payment(case=case, by=staff["fiona"], amount=deposit, method="transfer", reference="DEP-77",
-                                      received_on=clinic_today())
+                                      received_on=clinic_today(), proof=bank_proof("DEP-77"))
 
     outcomes = race(click, click)
 

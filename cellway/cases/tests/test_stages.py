@@ -23,6 +23,8 @@ ALLOWED = {
     (Stage.SCHEDULED, Stage.ACCEPTED),      # a moved date: the screening no longer counts (rule 5)
     (Stage.DEPOSIT_PAID, Stage.ACCEPTED),
     (Stage.PAID, Stage.ACCEPTED),
+    (Stage.ARRIVED, Stage.PAID),            # a mistaken arrival undone, with the reason
+    (Stage.ARRIVED, Stage.DEPOSIT_PAID),
 }
 
 

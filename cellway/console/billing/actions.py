@@ -8,7 +8,7 @@ from django.http import HttpRequest
 
 from cellway.accounts.models import User
 from cellway.billing import services
-from cellway.billing.models import Quote
+from cellway.billing.models import Payment, Quote
 from cellway.cases.models import Case
 from cellway.console.actions import View, case_action, signing_action
 from cellway.console.billing import forms
@@ -35,6 +35,15 @@ def _payment(case: Case, d: dict[str, Any], user: User) -> str:
     return f"Payment of {money(payment.amount)} {payment.currency} recorded."
 
 
+def _reverse_payment(case: Case, d: dict[str, Any], user: User) -> str:
+    try:
+        payment = case.payments.get(uuid=d["payment"])
+    except Payment.DoesNotExist:
+        raise Refusal("That payment is not one of this case's payments.") from None
+    services.reverse_payment(payment=payment, by=user, reason=d["reason"])
+    return f"Payment {payment.reference} of {money(payment.amount)} {payment.currency} reversed; the reason is on the record."
+
+
 def _override(case: Case, d: dict[str, Any], user: User, request: HttpRequest) -> str:
     services.grant_balance_override(
         case=case, by=user, reason=d["reason"], password=d["password"], second_factor=d.get("code", ""), request=request
@@ -46,5 +55,6 @@ ACTIONS: dict[str, View] = {
     "quote-accept": case_action(forms.AcceptQuoteForm, "quote", _accept_quote),
     "quote-revise": case_action(forms.ReviseQuoteForm, "revise_quote", _revise_quote, anchor="quote"),
     "payment": case_action(forms.PaymentForm, "payment", _payment, anchor="account"),
+    "payment-reverse": case_action(forms.ReversePaymentForm, "reverse_payment", _reverse_payment, anchor="account"),
     "override": signing_action(forms.OverrideForm, "override", _override, anchor="account"),
 }

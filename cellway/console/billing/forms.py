@@ -35,6 +35,17 @@ class PaymentForm(forms.Form):
     method = forms.ChoiceField(choices=Method.choices)
     reference = forms.CharField(max_length=80)
     received_on = forms.DateField(widget=DATE)
+    proof = forms.FileField(
+        required=False,
+        label="Bank's proof",
+        help_text="For a bank transfer: the statement line or remittance advice (PDF, JPEG or PNG).",
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,image/jpeg,image/png"}),
+    )
+
+
+class ReversePaymentForm(forms.Form):
+    payment = forms.UUIDField(widget=forms.HiddenInput)
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=limits.REASON, label="Why it is reversed", strip=False)
 
 
 class OverrideForm(SignForm):
@@ -45,6 +56,7 @@ class PriceListForm(forms.Form):
     """Every unit price of a new price list version."""
 
     currency = forms.CharField(max_length=3, min_length=3)
+    effective_from = forms.DateField(widget=DATE, label="In force from", help_text="Today or later (clinic calendar).")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

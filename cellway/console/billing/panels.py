@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.db.models import OuterRef
 
 from cellway.audit.services import check_signed
 from cellway.billing import selectors
 from cellway.billing.models import Quote, balance_due_on, deposit_due_on
-from cellway.billing.selectors import Account
 from cellway.billing.services import (
     check_accept_quote,
     check_override_balance,
     check_record_payment,
+    check_reverse_payment,
     check_revise_quote,
 )
 from cellway.cases.parts import Part
@@ -62,7 +60,7 @@ def account(page: CasePage) -> Panel | None:
     if accepted is None:
         return None
     paid_rows = selectors.payments(case)
-    acct = Account(quote=accepted, paid=sum((p.amount for p in paid_rows), Decimal(0)))
+    acct = selectors.account_of(accepted)  # the quotes carry the journal's sums: no query more
     suggested = accepted.deposit - acct.paid if not acct.deposit_paid else acct.outstanding
     return Panel(
         "account",
@@ -76,6 +74,9 @@ def account(page: CasePage) -> Panel | None:
                 (o, check_signed(signature=o.signature, content=o.as_signed_content(), seen_by=user)) for o in selectors.overrides(case)
             ],
             "can_pay": allowed(check_record_payment, case=case, by=user),
+            "can_reverse": allowed(check_reverse_payment, case=case, by=user),
+            "reverse_form": page.form("reverse_payment", forms.ReversePaymentForm),
+            "reverse_open": page.is_open("reverse_payment"),
             "payment_form": page.form("payment", lambda: forms.PaymentForm(initial={"amount": suggested, "received_on": clinic_today()})),
             "can_override": allowed(check_override_balance, case=case, by=user),
             "override_form": page.form("override", forms.OverrideForm),

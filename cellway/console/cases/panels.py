@@ -111,6 +111,7 @@ class TimelineRow:
     event: CaseEvent
     summary: str
     reason: str
+    note: str = ""  # a note typed with what the event records (a session's, a visit's)
 
 
 def timeline(page: CasePage) -> Panel:
@@ -142,7 +143,7 @@ def whole_history(page: CasePage) -> list[CaseEvent] | None:
 
 def _row(page: CasePage, event: CaseEvent) -> TimelineRow:
     if detail_readable(page, event):
-        return TimelineRow(event, event.summary, event.reason)
+        return TimelineRow(event, event.summary, event.reason, str((event.data or {}).get("note", "")))
     moved = (
         f"{LABELS[Stage(event.from_stage)]} → {LABELS[Stage(event.to_stage)]}" if event.from_stage and event.to_stage else "Stage changed"
     )

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 from cellway.accounts.models import User
 from cellway.cases.models import Case, Condition
 from cellway.cases.parts import Part
-from cellway.cases.selectors import get_case
+from cellway.cases.selectors import get_case, may_read
 from cellway.cases.services import record_medical_read
 from cellway.clinic import clinic_today
 from cellway.console.access import require_part
@@ -34,6 +34,7 @@ from cellway.outcomes import charts, cohort, conf, fhir, selectors, services
 from cellway.outcomes.confirmed_change import Event
 from cellway.outcomes.models import FS_FIELDS
 from cellway.outcomes.stats import survival_at
+from cellway.treatment import selectors as treatment_selectors
 
 SERIES = [
     ("edss", "EDSS", "EDSS", 10.0),
@@ -105,6 +106,9 @@ def patient_context(request: HttpRequest, case: Case, bound: dict[str, djforms.F
         "visit_form": visit_form,
         "relapse_form": bound.get("relapse") or forms.RelapseForm(),
         "mri_form": bound.get("mri") or forms.MriForm(),
+        # Adverse events are part of treatment: shown to those who may read it (the same roles as outcomes).
+        "adverse_events": treatment_selectors.adverse_events(case) if may_read(user, Part.TREATMENT) else None,
+        "notes": treatment_selectors.notes(case, outcomes=True) if may_read(user, Part.TREATMENT) else None,
         "today": clinic_today(),
     }
 

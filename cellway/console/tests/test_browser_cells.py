@@ -135,9 +135,11 @@ def test_a_nurse_bedside_check_refuses_each_wrong_case_then_gives_the_right_vial
     from cellway.cells import services as cells
     from cellway.cells.models import ChainOfIdentity, VialStatus
     from cellway.demo import cells as demo
+    from cellway.demo.journey import give_consent
     from cellway.treatment.models import BedsideCheck
 
     case = case_at(Stage.ARRIVED)
+    give_consent(case, staff)
     other = case_at(Stage.QUOTED)
     lot = demo.released_lot(staff["ivan"], staff["tara"])
     quarantined = demo.receive(staff["ivan"])

@@ -8,6 +8,7 @@ the message, the section that appears); the end is checked in the database too.
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -56,10 +57,11 @@ def test_a_patient_goes_from_inquiry_to_follow_up_in_the_browser(
 ) -> None:
     from cellway.cases.models import Case
     from cellway.clinic import clinic_today
-    from cellway.demo.journey import PLAN, ensure_price_list
+    from cellway.demo.journey import PLAN, ensure_consent_documents, ensure_price_list
     from cellway.treatment.models import PostTreatmentProtocol
 
     ensure_price_list(staff["adam"])
+    ensure_consent_documents()  # kept by the administrator in the admin
     today = clinic_today()
     d = browser
 
@@ -215,23 +217,51 @@ def test_a_patient_goes_from_inquiry_to_follow_up_in_the_browser(
     visit(d, live_server, case_path(case))
     submit(d, button(section(d, "logistics"), "Patient has arrived"))
     assert stage(d) == "Arrived"
-    assert "Arrival recorded." in messages(d)
+    assert f"Arrival recorded (arrival date {today:%d %b %Y})." in messages(d)
 
-    # Nina, the nurse, logs the first session (today: sessions are never logged ahead).
+    # Nina, the nurse, records the signed consent forms (English, through an interpreter: the patient is Polish);
+    # until then no session can be logged.
     sign_in(d, live_server, "nina")
     visit(d, live_server, case_path(case))
+    assert "No informed consent to investigational cell therapy (wjMSCs) is recorded" in section(d, "consent").text
+    assert not has_form(d, "session")
+    scan = tmp_path / "signed-consent.pdf"
+    scan.write_bytes(b"%PDF-1.4\n" + b"Signed consent, scanned on the ward. " * 20)
+    for therapy in ("Investigational cell therapy (wjMSCs)", "Intrathecal administration (lumbar puncture)"):
+        consent = form(d, "consent")
+        open_details(d, consent)
+        choose(consent.find_element(By.NAME, "document"), f"{therapy}, English, version 1")
+        set_date(d, consent.find_element(By.NAME, "signed_on"), today)
+        choose(consent.find_element(By.NAME, "taken_by"), NAMES["sofia"])
+        type_into(consent.find_element(By.NAME, "interpreter"), "Ewa Nowak")
+        consent.find_element(By.NAME, "scan").send_keys(str(scan))
+        submit(d, button(consent, "Record consent"))
+        assert f"Consent to {therapy[0].lower() + therapy[1:]} recorded." in messages(d)
+    assert "Consent held for every planned therapy" in section(d, "consent").text
+
+    # Nina logs the first session (today: sessions are never logged ahead).
     session = form(d, "session")
-    choose(session.find_element(By.NAME, "kind"), "Cell infusion, intravenous")
+    choose(session.find_element(By.NAME, "item"), "Cell infusion, intravenous 1 of 2")
     set_date(d, session.find_element(By.NAME, "day"), today)
     type_into(session.find_element(By.NAME, "given"), "50 million wjMSCs IV")
     submit(d, button(session, "Log session"))
     assert stage(d) == "In treatment"
-    assert "Cell infusion, intravenous logged." in messages(d)
+    assert "Cell infusion, intravenous 1 logged." in messages(d)
     assert NAMES["nina"] in section(d, "sessions").text
 
-    # Sofia completes the treatment, then issues and signs the protocol.
+    # Sofia sees what the plan still asks for; the patient has to fly home, so she sets the rest aside with the
+    # reason, then completes the treatment, then issues and signs the protocol.
     sign_in(d, live_server, "sofia")
     visit(d, live_server, case_path(case))
+    assert "Still to do: cell infusion, intravenous 2 of 2;" in section(d, "sessions").text
+    aside = form(d, "set-aside")
+    open_details(d, aside)
+    for box in aside.find_elements(By.CSS_SELECTOR, "input[type=checkbox]"):
+        d.execute_script("arguments[0].scrollIntoView({block: 'center'})", box)
+        box.click()
+    type_into(aside.find_element(By.NAME, "reason"), "Family emergency: flying home tomorrow")
+    submit(d, button(aside, "Set aside"))
+    assert "14 planned items set aside." in messages(d)
     submit(d, button(section(d, "sessions"), "Treatment complete"))
     assert stage(d) == "Treatment complete"
     protocol = form(d, "protocol-issue")
@@ -284,10 +314,17 @@ def staff_password() -> str:
     return DEMO_PASSWORD
 
 
-def record_payment(d: WebDriver, amount: Any, reference: str, day: dt.date) -> None:
+def record_payment(d: WebDriver, amount: Any, reference: str, day: dt.date, proof: Path | None = None) -> None:
+    """Record a bank transfer from the account panel, attaching `proof` (else a statement line written beside the test)."""
+    from cellway.demo.journey import bank_proof
+
     payment = form(d, "payment")
     assert payment.find_element(By.NAME, "amount").get_attribute("value") == str(amount)
     choose(payment.find_element(By.NAME, "method"), "Bank transfer")
     type_into(payment.find_element(By.NAME, "reference"), reference)
     set_date(d, payment.find_element(By.NAME, "received_on"), day)
+    if proof is None:
+        proof = Path(tempfile.mkdtemp()) / f"statement-{reference}.pdf"
+        proof.write_bytes(bank_proof(reference).read())
+    payment.find_element(By.NAME, "proof").send_keys(str(proof))
     submit(d, button(payment, "Record payment"))

@@ -175,11 +175,13 @@ def test_a_session_waits_for_the_balance_until_a_finance_manager_signs_an_overri
     case_at: CaseAt,
 ) -> None:
     from cellway.clinic import clinic_today
+    from cellway.demo.journey import give_consent
     from cellway.travel import services as travel
 
     today = clinic_today()
     case = case_at(Stage.DEPOSIT_PAID, arrival=today)
     travel.mark_arrived(case=case, by=staff["lena"])  # deposit in, balance still open
+    give_consent(case, staff)
     d = browser
 
     sign_in(d, live_server, "nina")
@@ -212,7 +214,7 @@ def test_a_session_waits_for_the_balance_until_a_finance_manager_signs_an_overri
     visit(d, live_server, case_path(case))
     log_session(d, today)
     assert stage(d) == "In treatment"
-    assert "Cell infusion, intravenous logged." in messages(d)
+    assert "Cell infusion, intravenous 1 logged." in messages(d)
     assert "balance open, override" in section(d, "sessions").text
     session = case.sessions.get()
     assert session.given_by == staff["nina"] and session.override.granted_by == staff["marcus"]
@@ -302,7 +304,7 @@ def timeline(d: WebDriver) -> list[str]:
 
 def log_session(d: WebDriver, day: dt.date) -> None:
     session = form(d, "session")
-    choose(session.find_element(By.NAME, "kind"), "Cell infusion, intravenous")
+    choose(session.find_element(By.NAME, "item"), "Cell infusion, intravenous 1 of 2")
     set_date(d, session.find_element(By.NAME, "day"), day)
     type_into(session.find_element(By.NAME, "given"), "50 million wjMSCs IV")
     submit(d, button(session, "Log session"))

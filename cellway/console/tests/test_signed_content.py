@@ -64,7 +64,7 @@ def test_a_judged_screening_an_issued_protocol_and_an_override_are_frozen(case_a
     assert refused(lambda: PostTreatmentProtocol.objects.filter(case=following).update(instructions="nothing"))
 
     owing = case_at(Stage.DEPOSIT_PAID, arrival=clinic_today())
-    travel.mark_arrived(case=owing, by=staff["lena"])
+    travel.mark_arrived(case=owing, by=staff["lena"], reason="Came early")
     override = billing.grant_balance_override(case=owing, by=staff["marcus"], reason="Wire on its way", password=password)
     assert refused(lambda: BalanceOverride.objects.filter(pk=override.pk).update(reason="no reason"))
 

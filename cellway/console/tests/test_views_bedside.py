@@ -11,12 +11,14 @@ from cellway.cases.stages import Stage
 from cellway.cells import services as cells
 from cellway.cells.models import ChainOfIdentity, VialStatus
 from cellway.demo import cells as demo
+from cellway.demo.journey import give_consent
 from cellway.treatment.models import Administration, BedsideCheck
 
 
 @pytest.fixture
 def ward(staff, case_at):
     case = case_at(Stage.ARRIVED)
+    give_consent(case, staff)
     lot = demo.released_lot(staff["ivan"], staff["tara"])
     vial = cells.allocate_vial(vial=lot.vials.get(number=1), case=case, route="it", infusion=1, by=staff["ivan"])
     cells.hand_over(vial=vial, by=staff["ivan"], to=staff["nina"], leg="nurse", temperature_c=D(5), location="Ward 3")

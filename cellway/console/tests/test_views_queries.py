@@ -34,15 +34,17 @@ def test_the_case_page_costs_the_same_however_long_its_history(client, staff, ca
     client.force_login(staff["sofia"])
     short = case_at(Stage.FOLLOW_UP)
     long = case_at(Stage.IN_TREATMENT)
-    for n in range(8):
-        treatment.log_session(case=long, by=staff["nina"], kind="physio", day=clinic_today(), given=f"Physiotherapy {n}")
+    for n, kind in enumerate(["physio"] * 5 + ["occupational"] * 3):
+        treatment.log_session(case=long, by=staff["nina"], kind=kind, day=clinic_today(), given=f"Session {n}")
         cases.record_event(case=long, by=staff["carla"], kind="note", summary=f"Called the family ({n})")
+    remaining = [("iv", 2), ("it", 1), ("supplementary", 1), ("supplementary", 2), ("rehab", 1), ("rehab", 2)]
+    treatment.set_aside(case=long, by=staff["nina"], items=remaining, reason="Flew home early")
     treatment.complete_treatment(case=long, by=staff["sofia"])
     from cellway.demo.journey import PROTOCOL
     from cellway.demo.staff import DEMO_PASSWORD
 
     treatment.issue_protocol(case=long, by=staff["sofia"], instructions=PROTOCOL, password=DEMO_PASSWORD)
-    assert long.sessions.count() > short.sessions.count()
+    assert long.events.count() > short.events.count()
     # Second visits: the first one in ten minutes also writes the medical read on the trail.
     count_queries(client, reverse("console:case", args=[short.uuid]))
     count_queries(client, reverse("console:case", args=[long.uuid]))
@@ -53,7 +55,15 @@ def test_the_case_page_costs_the_same_however_long_its_history(client, staff, ca
     for n in range(40):
         cases.record_event(case=long, by=staff["carla"], kind="note", summary=f"Called the family again ({n})")
     assert count_queries(client, reverse("console:case", args=[long.uuid])) == longer
-    assert baseline <= 15
+    # 15, and since rule 10 the consent panel's rows and the checklist's files (the signed form's scan), and the
+    # sessions' vital signs; and with every planned session logged, the short case's history too is longer than
+    # the timeline shows (the stage bar's one query).
+    assert baseline <= 19
+
+
+# The sessions panel reads the sessions and their vital signs, the plan's items (sessions fulfilled, deviations;
+# the plan itself is read once for the page) and asks the balance and consent gates.
+BUDGET = {"sessions": 6}
 
 
 def test_each_panel_of_the_case_page_costs_a_bounded_number_of_queries(rf, staff, case_at):
@@ -62,7 +72,7 @@ def test_each_panel_of_the_case_page_costs_a_bounded_number_of_queries(rf, staff
     from cellway.console.panels import CasePage
 
     case = case_at(Stage.IN_TREATMENT)
-    for n in range(6):
+    for n in range(5):
         treatment.log_session(case=case, by=staff["nina"], kind="physio", day=clinic_today(), given=f"Physiotherapy {n}")
     for who in ("sofia", "liam", "fiona", "nina"):
         user = staff[who]
@@ -74,7 +84,8 @@ def test_each_panel_of_the_case_page_costs_a_bounded_number_of_queries(rf, staff
         for source in CASE_PANELS:
             with CaptureQueriesContext(connection) as ctx:
                 source(page)
-            assert len(ctx.captured_queries) <= 4, (who, source.__module__, source.__name__, [q["sql"] for q in ctx.captured_queries])
+            queries = [q["sql"] for q in ctx.captured_queries]
+            assert len(queries) <= BUDGET.get(source.__name__, 4), (who, source.__module__, source.__name__, queries)
 
 
 def test_the_case_list_costs_the_same_for_one_page_of_cases_or_another(client, staff, case_at):

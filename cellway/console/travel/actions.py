@@ -33,12 +33,24 @@ def _confirm(case: Case, d: dict[str, Any], user: User) -> str:
 
 
 def _arrive(case: Case, d: dict[str, Any], user: User) -> str:
-    services.mark_arrived(case=case, by=user)
-    return "Arrival recorded."
+    case = services.mark_arrived(case=case, by=user, arrived_at=d["arrived_at"], reason=d["reason"])
+    return f"Arrival recorded (arrival date {case.arrival_date:%d %b %Y})."
+
+
+def _undo_arrival(case: Case, d: dict[str, Any], user: User) -> str:
+    case = services.undo_arrival(case=case, by=user, reason=d["reason"])
+    return f"Arrival undone: the case is '{case.get_stage_display()}' again."
+
+
+def _book_room(case: Case, d: dict[str, Any], user: User) -> str:
+    booking = services.book_room(case=case, by=user, room=d["room"], first_day=d["first_day"], last_day=d["last_day"])
+    return f"{booking.room} booked from {booking.first_day:%d %b %Y} to {booking.last_day:%d %b %Y}."
 
 
 ACTIONS: dict[str, View] = {
+    "room-book": case_action(forms.RoomForm, "room", _book_room, anchor="logistics"),
     "schedule": case_action(forms.ScheduleForm, "schedule", _schedule),
     "confirm": case_action(forms.ConfirmTaskForm, "logistics", _confirm),
-    "arrived": case_action(None, "logistics", _arrive),
+    "arrived": case_action(forms.ArrivalForm, "arrival", _arrive, anchor="logistics"),
+    "arrival-undo": case_action(forms.UndoArrivalForm, "arrival_undo", _undo_arrival, anchor="logistics"),
 }

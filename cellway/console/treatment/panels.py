@@ -2,56 +2,158 @@
 
 from __future__ import annotations
 
-from django.db.models import OuterRef
+from collections.abc import Callable
+from typing import Any
 
+from django.db.models import OuterRef
+from django.forms import ModelChoiceField
+
+from cellway.accounts.models import User
 from cellway.audit.services import check_signed
 from cellway.cases.parts import Part
 from cellway.cells import selectors as cells_selectors
 from cellway.cells.models import Vial, VialStatus
+from cellway.clinic import clinic_today
 from cellway.console.panels import CasePage, Panel, blocked_reason
 from cellway.console.treatment import forms
-from cellway.errors import allowed
-from cellway.outcomes.models import FollowUpAssessment
-from cellway.treatment import selectors
+from cellway.errors import NotAllowed, Refusal, StageConflict, allowed
+from cellway.outcomes.models import FollowUpAssessment, MriScan, Relapse, Visit
+from cellway.outcomes.services import check_close_missed
+from cellway.treatment import plan_items, selectors
 from cellway.treatment.bedside import latest_weight
-from cellway.treatment.models import BedsideCheck, PostTreatmentProtocol, TreatmentSession
+from cellway.treatment.models import (
+    AdverseEvent,
+    AeOutcome,
+    BedsideCheck,
+    Consent,
+    ConsentDocument,
+    Grade,
+    PostTreatmentProtocol,
+    Serious,
+    SessionKind,
+    TreatmentSession,
+)
 from cellway.treatment.services import (
+    AT_THE_CLINIC,
     check_bedside,
-    check_complete_assessment,
     check_complete_treatment,
     check_issue_protocol,
     check_log_session,
+    check_record_adverse_event,
+    check_record_consent,
+    check_record_vitals,
+    check_set_aside,
+    check_update_adverse_event,
+    check_withdraw_consent,
 )
+from cellway.treatment.services import check_consent as _consent_gate
 
 HOLDS = {
     "sessions": TreatmentSession.objects.filter(case=OuterRef("pk")),
     "protocol": PostTreatmentProtocol.objects.filter(case=OuterRef("pk")),
     "follow_ups": FollowUpAssessment.objects.filter(case=OuterRef("pk")),
     "vials": Vial.objects.filter(case=OuterRef("pk")),
+    "consents": Consent.objects.filter(case=OuterRef("pk")),
+    "adverse_events": AdverseEvent.objects.filter(case=OuterRef("pk")),
+    # Notes typed on sessions and assessments (treatment), and on visits, relapses and MRI reads (outcomes).
+    "treatment_notes": TreatmentSession.objects.filter(case=OuterRef("pk")).exclude(notes=""),
+    "assessment_notes": FollowUpAssessment.objects.filter(case=OuterRef("pk")).exclude(notes=""),
+    "outcome_notes": Visit.objects.filter(case=OuterRef("pk")).exclude(notes=""),
+    "relapse_notes": Relapse.objects.filter(case=OuterRef("pk")).exclude(notes=""),
+    "mri_notes": MriScan.objects.filter(case=OuterRef("pk")).exclude(notes=""),
 }
 
 
+def consent(page: CasePage) -> Panel | None:
+    """Informed consent (rule 10): what the patient signed, and the forms to record a consent or its withdrawal."""
+    if not page.reads(Part.TREATMENT):
+        return None
+    case, user = page.case, page.user
+    rows = selectors.consents(case) if page.holds("consents") else []
+    can_record = allowed(check_record_consent, case=case, by=user)
+    if not rows and not can_record:
+        return None
+    form = page.form("consent", forms.ConsentForm)
+    if can_record:
+        # Narrowed to this case: its planned therapies' forms, the staff who take consent.
+        document, taken_by = form.fields["document"], form.fields["taken_by"]
+        assert isinstance(document, ModelChoiceField) and isinstance(taken_by, ModelChoiceField)
+        document.queryset = ConsentDocument.objects.filter(retired=False, therapy__in=selectors.therapies_planned(case))
+        taken_by.queryset = (
+            User.objects.with_perm("treatment.record_consent", backend="cellway.accounts.backends.RoleBackend")
+            .filter(is_active=True)
+            .order_by("first_name")
+        )
+        if not form.is_bound:
+            form.initial.setdefault("taken_by", user.pk)
+    may_withdraw = allowed(check_withdraw_consent, case=case, by=user)
+    return Panel(
+        "consent",
+        "console/panels/consent.html",
+        {
+            "consents": rows,
+            "missing": blocked_reason(_consent_gate, case=case) if case.stage in AT_THE_CLINIC or can_record else "",
+            "can_record": can_record,
+            "form": form,
+            "may_withdraw": may_withdraw,
+            "withdraw_form": page.form("consent_withdraw", forms.WithdrawConsentForm),
+        },
+        medical=bool(rows),
+    )
+
+
 def sessions(page: CasePage) -> Panel | None:
+    """The sessions against the plan: its items done, set aside or to do; each session's vital signs; logging."""
     if not page.reads(Part.TREATMENT):
         return None
     case, user = page.case, page.user
     rows = selectors.sessions(case) if page.holds("sessions") else []
-    can_log = allowed(check_log_session, case=case, by=user)
-    blocked = "" if can_log else blocked_reason(check_log_session, case=case, by=user)
+    can_log, blocked = _ask(check_log_session, case=case, by=user)
     if not rows and not can_log and not blocked:
         return None
+    at_clinic = case.stage in AT_THE_CLINIC
+    planned = selectors.planned_items(case) if at_clinic else []
+    to_do = plan_items.to_do(planned)
+    choices = [(i.key, f"{SessionKind(i.kind).label} {i.number} of {i.of}") for i in to_do]
+    form = page.form("session", forms.SessionForm)
+    form.fields["item"].widget.choices = choices
+    set_aside_form = page.form("set_aside", forms.SetAsideForm)
+    items_field = set_aside_form.fields["items"]
+    assert isinstance(items_field, forms.PlannedItemField)
+    items_field.choices = choices
+    vitals_form = page.form("vitals", forms.VitalsForm)
+    vitals_form.fields["session"].widget.choices = [
+        (s.uuid, f"{s.day:%d %b}, {s.label}") for s in reversed(rows)
+    ]
     return Panel(
         "sessions",
         "console/panels/sessions.html",
         {
             "sessions": rows,
-            "can_log": can_log,
+            "planned": planned,
+            "to_do": to_do,
+            "can_log": can_log and bool(to_do),
             "blocked": blocked,
-            "form": page.form("session", forms.SessionForm),
-            "can_complete": allowed(check_complete_treatment, case=case, by=user),
+            "form": form,
+            "can_vitals": bool(rows) and allowed(check_record_vitals, case=case, by=user),
+            "vitals_form": vitals_form,
+            "can_set_aside": bool(to_do) and allowed(check_set_aside, case=case, by=user),
+            "set_aside_form": set_aside_form,
+            **dict(zip(("can_complete", "complete_blocked"), _ask(check_complete_treatment, case=case, by=user), strict=True)),
         },
         medical=bool(rows),
     )
+
+
+def _ask(check: Callable[..., None], /, **kwargs: Any) -> tuple[bool, str]:
+    """Whether the check lets the action through, and if not, the reason worth showing (see blocked_reason)."""
+    try:
+        check(**kwargs)
+    except (NotAllowed, StageConflict):
+        return False, ""
+    except Refusal as refusal:
+        return False, refusal.message
+    return True, ""
 
 
 def protocol(page: CasePage) -> Panel | None:
@@ -86,7 +188,8 @@ def follow_up(page: CasePage) -> Panel | None:
         "console/panels/follow_up.html",
         {
             "assessments": rows,
-            "can_record": allowed(check_complete_assessment, case=case, by=user),
+            "can_close": allowed(check_close_missed, case=case, by=user),
+            "today": clinic_today(),
             "outcomes": page.reads(Part.OUTCOMES),
         },
     )
@@ -125,3 +228,40 @@ def bedside(page: CasePage) -> Panel | None:
         },
         medical=True,
     )
+
+
+def adverse_events(page: CasePage) -> Panel | None:
+    """The patient's adverse events (rule 11), and the forms to record one or follow one up."""
+    if not page.reads(Part.TREATMENT):
+        return None
+    case, user = page.case, page.user
+    rows = selectors.adverse_events(case) if page.holds("adverse_events") else []
+    can_record = allowed(check_record_adverse_event, case=case, by=user)
+    if not rows and not can_record:
+        return None
+    return Panel(
+        "adverse-events",
+        "console/panels/adverse_events.html",
+        {
+            "events": rows,
+            "can_record": can_record,
+            "form": page.form("adverse_event", forms.AdverseEventForm),
+            "can_update": bool(rows) and allowed(check_update_adverse_event, case=case, by=user),
+            "update_form": page.form("adverse_event_update", forms.AdverseEventUpdateForm),
+            "grades": Grade.choices,
+            "outcomes": AeOutcome.choices,
+            "criteria": Serious.choices,
+        },
+        medical=bool(rows),
+    )
+
+
+def notes(page: CasePage) -> Panel | None:
+    """Every note typed on the case's sessions and assessments, and on its outcome visits, relapses and MRI reads."""
+    if not page.reads(Part.TREATMENT):
+        return None
+    outcomes = page.reads(Part.OUTCOMES)
+    keys = ["treatment_notes", "assessment_notes"] + (["outcome_notes", "relapse_notes", "mri_notes"] if outcomes else [])
+    if not any(page.holds(k) for k in keys):
+        return None
+    return Panel("notes", "console/panels/notes.html", {"notes": selectors.notes(page.case, outcomes=outcomes)}, medical=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -10,6 +11,7 @@ from cellway.audit.signatures import Signature
 from cellway.billing.models import PriceList, Quote, QuoteStatus
 from cellway.cases.models import Case
 from cellway.cases.stages import Stage
+from cellway.clinic import clinic_today
 from cellway.demo.journey import PLAN
 from cellway.errors import NotAllowed, Refusal, StageConflict
 from cellway.plans import selectors as plans_selectors
@@ -151,7 +153,8 @@ def test_a_specialist_who_is_not_assigned_cannot_sign_the_plan(draft, review, st
 
 
 def test_without_an_active_price_list_the_signature_is_undone_with_the_quote(draft, review, staff, password):
-    PriceList.objects.update(active=False)
+    # The only version takes effect next month: none is in force today.
+    PriceList.objects.update(effective_from=clinic_today() + dt.timedelta(days=30))
     before = written(review)
 
     with pytest.raises(Refusal) as refused:

@@ -44,6 +44,7 @@ class RecordKind(StrEnum):
     HEMATOLOGY = "hematology"
     ASSESSMENT = "assessment"  # doctor's assessment report
     SCREENING = "screening"  # cancer-marker screening report
+    CONSENT = "consent"  # the signed informed-consent form, scanned
     MEDIA = "media"  # pictures or videos of the condition
 
 
@@ -52,6 +53,7 @@ KIND_LABELS: Mapping[RecordKind, str] = {
     RecordKind.HEMATOLOGY: "hematology reports",
     RecordKind.ASSESSMENT: "doctor's assessment reports",
     RecordKind.SCREENING: "screening reports",
+    RecordKind.CONSENT: "signed consent forms",
     RecordKind.MEDIA: "pictures and videos",
 }
 
@@ -60,6 +62,7 @@ ACCEPTED: Mapping[RecordKind, tuple[str, ...]] = {
     RecordKind.HEMATOLOGY: ("application/pdf", "image/jpeg", "image/png"),
     RecordKind.ASSESSMENT: ("application/pdf", "image/jpeg", "image/png"),
     RecordKind.SCREENING: ("application/pdf", "image/jpeg", "image/png"),
+    RecordKind.CONSENT: ("application/pdf", "image/jpeg", "image/png"),
     RecordKind.MEDIA: (
         "image/jpeg",
         "image/png",

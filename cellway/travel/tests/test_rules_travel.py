@@ -11,6 +11,7 @@ from cellway.billing import services as billing
 from cellway.cases.models import Case
 from cellway.cases.stages import Stage
 from cellway.clinic import clinic_today
+from cellway.demo.journey import bank_proof
 from cellway.errors import NotAllowed, Refusal, StageConflict
 from cellway.plans import services as plans
 from cellway.plans.screening_rule import months_before
@@ -165,7 +166,7 @@ def test_a_case_paid_in_full_and_sent_back_to_screening_is_paid_again_once_resch
     plans.judge_screening(result=result, by=staff["sofia"], verdict="satisfactory", reason="Within range", password=password)
 
     schedule(case, staff, first_day, first_day)
-    travel.mark_arrived(case=case, by=staff["lena"])
+    travel.mark_arrived(case=case, by=staff["lena"], reason="Came early")
 
     assert Case.objects.get(pk=case.pk).stage == Stage.ARRIVED
 
@@ -188,7 +189,8 @@ def test_once_the_deposit_is_paid_logistics_confirms_each_task_once(case_at, sta
     case = case_at(Stage.SCHEDULED)
     quote = billing_selectors.accepted_quote(case)
     billing.record_payment(
-        case=case, by=staff["fiona"], amount=quote.deposit, method="transfer", reference="D-1", received_on=clinic_today()
+        case=case, by=staff["fiona"], amount=quote.deposit, method="transfer", reference="D-1", received_on=clinic_today(),
+        proof=bank_proof("D-1"),
     )
     task = LogisticsTask.objects.get(case=case, kind=TaskKind.AIRPORT_TRANSFER)
 
@@ -224,7 +226,7 @@ def test_confirming_logistics_needs_the_role_and_what_was_arranged(case_at, staf
 def test_a_patient_whose_deposit_is_paid_can_arrive_with_the_balance_still_open(case_at, staff):
     case = case_at(Stage.DEPOSIT_PAID)
 
-    travel.mark_arrived(case=case, by=staff["lena"])
+    travel.mark_arrived(case=case, by=staff["lena"], reason="Came early")
 
     assert Case.objects.get(pk=case.pk).stage == Stage.ARRIVED
 
@@ -233,7 +235,7 @@ def test_arrival_is_refused_before_the_deposit_and_to_other_roles(scheduled, sta
     before = written(scheduled)
 
     with pytest.raises(StageConflict) as refused:
-        travel.mark_arrived(case=scheduled, by=staff["lena"])
+        travel.mark_arrived(case=scheduled, by=staff["lena"], reason="Came early")
     assert refused.value.message.startswith(f"Cannot record the arrival: {scheduled.code} is now 'Scheduled'")
     with pytest.raises(NotAllowed) as refused:
         travel.mark_arrived(case=scheduled, by=staff["nina"])

@@ -15,6 +15,7 @@ from cellway.cases.stages import Stage
 from cellway.cells import services as cells
 from cellway.cells.models import ChainOfIdentity, Lot, LotStatus, VialStatus
 from cellway.demo import cells as demo
+from cellway.demo.journey import give_consent
 from cellway.errors import Refusal, StageConflict
 from cellway.treatment import services as treatment
 from cellway.treatment.models import Administration, BedsideCheck, TreatmentSession
@@ -39,6 +40,7 @@ def ward(staff, case_at):
     """An arrived patient (60 kg), a released lot (endotoxin 0.2 EU/mL, 10 mL vials) with vial 1 for the first
     intravenous and vial 2 for the intrathecal infusion, both handed to Nina."""
     case = case_at(Stage.ARRIVED)
+    give_consent(case, staff)
     lot = demo.released_lot(staff["ivan"], staff["tara"])
     for number, route in ((1, "iv"), (2, "it")):
         vial = cells.allocate_vial(vial=lot.vials.get(number=number), case=case, route=route, infusion=1, by=staff["ivan"])

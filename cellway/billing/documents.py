@@ -1,0 +1,120 @@
+"""Quote and invoice PDFs, drawn by WeasyPrint from HTML templates (`templates/billing/`).
+
+WeasyPrint needs Pango and HarfBuzz from Debian, and fonts that hold the patient's name (Chinese,
+Japanese, Korean, Arabic): `make pdf-deps` installs them. It is imported only when a PDF is drawn,
+so the site starts without them; `unavailable()` says why a PDF cannot be drawn, and the pages answer
+with that instead of an error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+from typing import Any
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from cellway.billing import pricing
+from cellway.billing.models import Invoice, Quote
+from cellway.billing.money import format_money
+from cellway.clinic import clinic_zone
+
+
+@cache
+def unavailable() -> str | None:
+    """Why PDFs cannot be drawn on this machine (WeasyPrint or its libraries missing), or None if they can."""
+    try:
+        import weasyprint  # noqa: F401, PLC0415 - loads Pango: only when a PDF is asked for
+    except (ImportError, OSError) as missing:
+        return f"WeasyPrint cannot load its libraries ({missing}); run `make pdf-deps`."
+    return None
+
+
+class PdfUnavailable(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Clinic:
+    name: str
+    address: str
+    bank: str
+    tax_note: str
+
+    @classmethod
+    def from_settings(cls) -> Clinic:
+        return cls(
+            name=settings.CLINIC_NAME,
+            address=settings.CLINIC_ADDRESS,
+            bank=settings.CLINIC_BANK_DETAILS,
+            tax_note=settings.CLINIC_TAX_EXEMPTION_NOTE,
+        )
+
+
+def _pdf(template: str, context: dict[str, Any]) -> bytes:
+    why = unavailable()
+    if why is not None:
+        raise PdfUnavailable(why)
+    from weasyprint import HTML  # noqa: PLC0415
+
+    html = render_to_string(template, {"clinic": Clinic.from_settings(), **context})
+    return bytes(HTML(string=html).write_pdf())
+
+
+def _amount(value: Decimal | str, currency: str) -> str:
+    return format_money(Decimal(value), currency, "en")
+
+
+def _local(moment: dt.datetime | None) -> dt.date | None:
+    return timezone.localtime(moment, clinic_zone()).date() if moment else None
+
+
+def _tax_label(line: dict[str, str]) -> str:
+    """The line's tax category as printed; medical care marked exempt (*) where the clinic's setting says so."""
+    # Quotes issued before lines carried a category: the same rule as pricing's, by the line's code.
+    category = line.get("tax_category") or (pricing.TRAVEL if line["code"] in pricing.TRAVEL_CODES else pricing.MEDICAL)
+    label = pricing.TAX_CATEGORIES.get(category, category)
+    exempt = category == pricing.MEDICAL and settings.CLINIC_TAX_EXEMPTION_NOTE
+    return f"{label}, exempt*" if exempt else label
+
+
+def quote_pdf(quote: Quote) -> bytes:
+    """The quote as the patient receives it and finance prints it: every line, the total, deposit and validity."""
+    lines = [
+        {
+            "description": line["description"],
+            "quantity": Decimal(line["quantity"]).normalize(),
+            "unit_price": _amount(line["unit_price"], quote.currency),
+            "amount": _amount(line["amount"], quote.currency),
+            "tax": _tax_label(line),
+        }
+        for line in quote.lines
+    ]
+    context = {
+        "quote": quote,
+        "patient": quote.case.patient,
+        "lines": lines,
+        "adjustment": _amount(quote.adjustment, quote.currency) if quote.adjustment else "",
+        "total": _amount(quote.total, quote.currency),
+        "deposit": _amount(quote.deposit, quote.currency),
+        "issued_on": _local(quote.issued_at),
+        "valid_until": quote.valid_until,
+        "deposit_days": settings.DEPOSIT_DAYS_BEFORE_ARRIVAL,
+        "balance_days": settings.BALANCE_DAYS_BEFORE_THERAPY,
+    }
+    return _pdf("billing/quote.html", context)
+
+
+def invoice_pdf(invoice: Invoice) -> bytes:
+    """An invoice with its number, due date, amount and the clinic's bank details for the transfer."""
+    context = {
+        "invoice": invoice,
+        "patient": invoice.case.patient,
+        "amount": _amount(invoice.amount, invoice.currency),
+        "quote_total": _amount(invoice.quote.total, invoice.currency),
+    }
+    return _pdf("billing/invoice.html", context)
