@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tempfile
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -270,3 +271,11 @@ def screenshot(driver: WebDriver, name: str) -> list[Path]:
     finally:
         driver.set_window_size(before["width"], before["height"])
     return saved
+
+
+def fetch(d: WebDriver, url: str) -> bytes:
+    """GET `url` with the browser's session (a PDF: Chromium would open its viewer)."""
+    cookie = "; ".join(f"{c['name']}={c['value']}" for c in d.get_cookies())
+    request = urllib.request.Request(url, headers={"Cookie": cookie})  # noqa: S310 - the live server
+    with urllib.request.urlopen(request) as response:  # noqa: S310
+        return bytes(response.read())

@@ -4,7 +4,6 @@ bedside check refuses each wrong case before giving the right vial."""
 from __future__ import annotations
 
 import datetime as dt
-import urllib.request
 from decimal import Decimal
 from typing import Any
 
@@ -19,6 +18,7 @@ from cellway.console.tests.browser import (
     browser_db,
     button,
     case_path,
+    fetch,
     follow,
     messages,
     open_details,
@@ -41,14 +41,6 @@ def password() -> str:
     from cellway.demo.staff import DEMO_PASSWORD
 
     return DEMO_PASSWORD
-
-
-def fetch(d: WebDriver, url: str) -> bytes:
-    """GET `url` with the browser's session (a PDF: Chromium would open its viewer)."""
-    cookie = "; ".join(f"{c['name']}={c['value']}" for c in d.get_cookies())
-    request = urllib.request.Request(url, headers={"Cookie": cookie})  # noqa: S310 - the live server
-    with urllib.request.urlopen(request) as response:  # noqa: S310
-        return bytes(response.read())
 
 
 def fill_in_a_lot(d: WebDriver) -> None:

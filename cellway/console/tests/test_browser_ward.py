@@ -4,7 +4,6 @@ an adverse event; the specialist sets the rest aside, completes the treatment an
 from __future__ import annotations
 
 import io
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ from cellway.console.tests.browser import (
     button,
     case_path,
     choose,
+    fetch,
     form,
     has_form,
     messages,
@@ -37,14 +37,6 @@ from cellway.console.tests.browser import (
 )
 
 pytestmark = [pytest.mark.browser, browser_db]
-
-
-def fetch(d: WebDriver, url: str) -> bytes:
-    """GET `url` with the browser's session (a PDF: Chromium would open its viewer)."""
-    cookie = "; ".join(f"{c['name']}={c['value']}" for c in d.get_cookies())
-    request = urllib.request.Request(url, headers={"Cookie": cookie})  # noqa: S310 - the live server
-    with urllib.request.urlopen(request) as response:  # noqa: S310
-        return bytes(response.read())
 
 
 def log_session(d: WebDriver, item: str, given: str, day: Any) -> None:
@@ -81,17 +73,33 @@ def record_consents(d: WebDriver, today: Any, tmp_path: Path) -> None:
 def two_sessions_with_vital_signs(d: WebDriver, today: Any) -> None:
     log_session(d, "Cell infusion, intravenous 1 of 2", "50 million wjMSCs IV", today)
     assert stage(d) == "In treatment"
-    record_vitals(d, f"{today:%d %b}, Cell infusion, intravenous 1", "Before",
-                  {"systolic": "1200", "diastolic": "80", "pulse": "72", "temperature": "36.8", "spo2": "98"})
+    record_vitals(
+        d,
+        f"{today:%d %b}, Cell infusion, intravenous 1",
+        "Before",
+        {"systolic": "1200", "diastolic": "80", "pulse": "72", "temperature": "36.8", "spo2": "98"},
+    )
     assert "Systolic pressure 1200 mmHg is not plausible: Cellway accepts 50 to 260 mmHg." in section(d, "sessions").text
-    record_vitals(d, f"{today:%d %b}, Cell infusion, intravenous 1", "Before",
-                  {"systolic": "120", "diastolic": "80", "pulse": "72", "temperature": "36.8", "spo2": "98"})
-    record_vitals(d, f"{today:%d %b}, Cell infusion, intravenous 1", "After",
-                  {"systolic": "124", "diastolic": "82", "pulse": "88", "temperature": "38.2", "spo2": "97"})
+    record_vitals(
+        d,
+        f"{today:%d %b}, Cell infusion, intravenous 1",
+        "Before",
+        {"systolic": "120", "diastolic": "80", "pulse": "72", "temperature": "36.8", "spo2": "98"},
+    )
+    record_vitals(
+        d,
+        f"{today:%d %b}, Cell infusion, intravenous 1",
+        "After",
+        {"systolic": "124", "diastolic": "82", "pulse": "88", "temperature": "38.2", "spo2": "97"},
+    )
     assert any("Outside the usual range: Temperature 38.2 °C (high)." in m for m in messages(d))
     log_session(d, "Physiotherapy 1 of 5", "45 minutes gait training", today)
-    record_vitals(d, f"{today:%d %b}, Physiotherapy 1", "Before",
-                  {"systolic": "118", "diastolic": "78", "pulse": "70", "temperature": "37.1", "spo2": "98"})
+    record_vitals(
+        d,
+        f"{today:%d %b}, Physiotherapy 1",
+        "Before",
+        {"systolic": "118", "diastolic": "78", "pulse": "70", "temperature": "37.1", "spo2": "98"},
+    )
     sessions = section(d, "sessions").text
     assert "Temperature 38.2 °C (high)" in sessions and "Physiotherapy 1" in sessions
 
