@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from uuid import UUID
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -41,16 +42,20 @@ def get_lot(user: User, uuid: str | UUID) -> Lot:
         raise Http404("No such lot.") from None
 
 
-def latest_results(lot: Lot) -> dict[str, TestResult]:
-    """The result that counts for each test: the latest recorded."""
+RESULTS_ORDER = ("code", "-recorded_at", "-id")
+
+
+def latest_results(lot: Lot, results: Iterable[TestResult] | None = None) -> dict[str, TestResult]:
+    """The result that counts for each test: the latest recorded. `results`: the lot's, already read in RESULTS_ORDER."""
+    rows = results if results is not None else lot.results.select_related("recorded_by").order_by(*RESULTS_ORDER)
     latest: dict[str, TestResult] = {}
-    for result in lot.results.select_related("recorded_by").order_by("code", "-recorded_at", "-id"):
+    for result in rows:
         latest.setdefault(result.code, result)
     return latest
 
 
-def judgement(lot: Lot) -> release.Judgement:
-    return release.judge(lot.product.specification(), {code: r.as_result() for code, r in latest_results(lot).items()})
+def judgement(lot: Lot, results: Iterable[TestResult] | None = None) -> release.Judgement:
+    return release.judge(lot.product.specification(), {code: r.as_result() for code, r in latest_results(lot, results).items()})
 
 
 def history(lot: Lot) -> QuerySet[LotEvent]:
@@ -72,11 +77,18 @@ class Queues:
 def queues(user: User) -> Queues:
     """The laboratory's queues: quarantined lots still missing results, ready for a second person to release, expiring, on hold."""
     require_view(user)
-    quarantined = list(Lot.objects.filter(status=LotStatus.QUARANTINE).select_related("product").order_by("expires_at"))
+    # Every quarantined lot is judged: its results and its product's specification read for all of them at once.
+    ordered = Prefetch("results", queryset=TestResult.objects.select_related("recorded_by").order_by(*RESULTS_ORDER), to_attr="ordered")
+    quarantined = list(
+        Lot.objects.filter(status=LotStatus.QUARANTINE)
+        .select_related("product")
+        .prefetch_related("product__criteria", ordered)
+        .order_by("expires_at")
+    )
     ready: list[Lot] = []
     testing: list[Lot] = []
     for lot in quarantined:
-        judged = judgement(lot)
+        judged = judgement(lot, lot.ordered)
         (ready if judged.releasable or judged.failed else testing).append(lot)
     soon = timezone.now() + dt.timedelta(days=settings.CELLS_EXPIRING_DAYS)
     expiring = list(Lot.objects.filter(status=LotStatus.RELEASED, expires_at__lte=soon).select_related("product").order_by("expires_at"))

@@ -349,3 +349,19 @@ def test_a_released_lot_cannot_be_rewritten_only_moved_on(released):
 def test_a_lot_in_quarantine_is_still_corrected_freely(tested):
     Lot.objects.filter(pk=tested.pk).update(storage_location="Tank 2")
     assert Lot.objects.get(pk=tested.pk).storage_location == "Tank 2"
+
+
+def test_the_queues_read_the_same_few_queries_however_many_lots_wait(staff):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    demo.receive(staff["ivan"])
+    with CaptureQueriesContext(connection) as one:
+        selectors.queues(staff["ivan"])
+    for _ in range(3):
+        demo.record_passing_results(demo.receive(staff["ivan"]), staff["ivan"])
+    with CaptureQueriesContext(connection) as four:
+        queues = selectors.queues(staff["ivan"])
+
+    assert len(queues.to_test) == 1 and len(queues.to_release) == 3
+    assert len(four.captured_queries) == len(one.captured_queries)
