@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "cellway.outcomes",
     "cellway.cells",
     "cellway.evidence",
+    "cellway.conversations",
     "cellway.console",
     "cellway.site",
     "cellway.deploy.DeployChecks",
