@@ -30,7 +30,7 @@ pdf-deps:
 demo: install
 	$(DEMO_ENV) $(PY) manage.py migrate --verbosity 0
 	$(DEMO_ENV) $(PY) manage.py demo_data
-	$(DEMO_ENV) $(PY) manage.py serve_demo --addr 127.0.0.1:$(PORT)
+	$(DEMO_ENV) CELLWAY_PUBLIC_URL=http://127.0.0.1:$(PORT) $(PY) manage.py serve_demo --addr 127.0.0.1:$(PORT)
 
 test: install
 	$(PY) -m pytest
@@ -54,7 +54,7 @@ lint: install
 	$(VENV)/bin/lint-imports
 	DJANGO_SETTINGS_MODULE=cellway.settings_test $(PY) manage.py makemigrations --check --dry-run
 	DJANGO_SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
-	  DJANGO_ALLOWED_HOSTS=clinic.example $(PY) manage.py check --deploy --fail-level WARNING
+	  DJANGO_ALLOWED_HOSTS=clinic.example CELLWAY_PUBLIC_URL=https://clinic.example $(PY) manage.py check --deploy --fail-level WARNING
 
 bench: install
 	$(PY) bench/pages.py

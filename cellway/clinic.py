@@ -15,3 +15,8 @@ def clinic_zone() -> zoneinfo.ZoneInfo:
 
 def clinic_today() -> dt.date:
     return timezone.localtime(timezone.now(), clinic_zone()).date()
+
+
+def public_url(path: str) -> str:
+    """An absolute address for ``path`` (from ``reverse``), for links in mails: no request is there to tell."""
+    return f"{settings.PUBLIC_URL}{path}"

@@ -58,3 +58,12 @@ WHY_TWO_ROLES = (
 def check_app_role_owns_nothing(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     on_postgres = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
     return [checks.Warning(WHY_TWO_ROLES, id="cellway.W080")] if on_postgres and not settings.DATABASE_OWNER else []
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_public_url_is_https(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """Links in mails (confirmations, downloads, unsubscribe, pay links) carry tokens: never over plain http."""
+    if settings.PUBLIC_URL.startswith("https://"):
+        return []
+    why = f"CELLWAY_PUBLIC_URL is {settings.PUBLIC_URL!r}: links in mails carry tokens and must start with https://."
+    return [checks.Warning(why, id="cellway.W081")]

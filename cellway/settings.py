@@ -237,6 +237,9 @@ elif EMAIL_DELIVERY == "smtp":
     }
 MAILERS = {"default": {"BACKEND": _MAILER_BACKENDS[EMAIL_DELIVERY], "OPTIONS": _mailer_options}}
 DEFAULT_FROM_EMAIL = env_str("CELLWAY_FROM_EMAIL", "Cellway clinic <care@cellway.example>")
+# Where people reach Cellway from outside: the start of every link in a mail (confirmations, downloads,
+# unsubscribe, pay links), which no request is there to tell. https in production (check --deploy says so).
+PUBLIC_URL = env_str("CELLWAY_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # --- Time, language ----------------------------------------------------------
 USE_TZ = True
