@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "cellway.cells",
     "cellway.evidence",
     "cellway.conversations",
+    "cellway.newsletter",
     "cellway.console",
     "cellway.site",
     "cellway.deploy.DeployChecks",
@@ -290,6 +291,13 @@ CELLS_EXPIRING_DAYS = env_int("CELLWAY_CELLS_EXPIRING_DAYS", 14, minimum=1, maxi
 OUTCOMES_MIN_COHORT = env_int("CELLWAY_OUTCOMES_MIN_COHORT", 10, minimum=1)
 # An assessment overdue by more than this many days counts the patient as lost to follow-up.
 OUTCOMES_LOST_AFTER_DAYS = env_int("CELLWAY_OUTCOMES_LOST_AFTER_DAYS", 90, minimum=1)
+
+# --- eBook and newsletter (newsletter/conf.py reads these) ---------------------
+# A confirmation link works this many days after the request; a download link this many after the confirmation.
+NEWSLETTER_CONFIRM_DAYS = env_int("CELLWAY_NEWSLETTER_CONFIRM_DAYS", 3, minimum=1, maximum=30)
+NEWSLETTER_DOWNLOAD_DAYS = env_int("CELLWAY_NEWSLETTER_DOWNLOAD_DAYS", 7, minimum=1, maximum=90)
+# Mails per issue per minute (the scheduler sends one batch a minute): what the provider is fed at most.
+NEWSLETTER_BATCH_SIZE = env_int("CELLWAY_NEWSLETTER_BATCH_SIZE", 200, minimum=1, maximum=10000)
 
 # --- Security ----------------------------------------------------------------
 # Signing in is django-allauth's flow (password, then the second factor when

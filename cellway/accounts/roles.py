@@ -193,6 +193,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "evidence.change_citation",
         "evidence.delete_citation",
         "evidence.view_publishedpage",
+        # The weekly newsletter: issues written, previewed and scheduled here; the list read, never edited.
+        "newsletter.view_issue",
+        "newsletter.add_issue",
+        "newsletter.change_issue",
+        "newsletter.send_issue",
+        "newsletter.view_subscriber",
     ],
 }
 

@@ -11,31 +11,18 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache
 from typing import Any
 
 from django.conf import settings
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from cellway.billing import pricing
 from cellway.billing.models import Invoice, Quote
 from cellway.billing.money import format_money
 from cellway.clinic import clinic_zone
+from cellway.pdf import PdfUnavailable, render_pdf, unavailable
 
-
-@cache
-def unavailable() -> str | None:
-    """Why PDFs cannot be drawn on this machine (WeasyPrint or its libraries missing), or None if they can."""
-    try:
-        import weasyprint  # noqa: F401, PLC0415 - loads Pango: only when a PDF is asked for
-    except (ImportError, OSError) as missing:
-        return f"WeasyPrint cannot load its libraries ({missing}); run `make pdf-deps`."
-    return None
-
-
-class PdfUnavailable(Exception):
-    pass
+__all__ = ["PdfUnavailable", "invoice_pdf", "quote_pdf", "unavailable"]
 
 
 @dataclass(frozen=True)
@@ -56,13 +43,7 @@ class Clinic:
 
 
 def _pdf(template: str, context: dict[str, Any]) -> bytes:
-    why = unavailable()
-    if why is not None:
-        raise PdfUnavailable(why)
-    from weasyprint import HTML  # noqa: PLC0415
-
-    html = render_to_string(template, {"clinic": Clinic.from_settings(), **context})
-    return bytes(HTML(string=html).write_pdf())
+    return render_pdf(template, {"clinic": Clinic.from_settings(), **context})
 
 
 def _amount(value: Decimal | str, currency: str) -> str:

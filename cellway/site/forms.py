@@ -43,3 +43,24 @@ class InquiryForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
+
+
+# The newsletter box's text: its version is stored with the subscription (cellway.newsletter.services.CONSENT_VERSION).
+NEWSLETTER_TEXT = _("Also send me the clinic's weekly newsletter (you can unsubscribe in one click from any issue).")
+
+
+class EbookForm(forms.Form):
+    """The eBook (and, if ticked, the newsletter): an address, confirmed from a mail before anything is sent."""
+
+    email = forms.EmailField(label=_("Your email address"), max_length=limits.EMAIL)
+    newsletter = forms.BooleanField(label=NEWSLETTER_TEXT, required=False)
+    website = forms.CharField(
+        label=_("Leave this field empty"), required=False, widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"})
+    )
+
+
+class NewsletterForm(forms.Form):
+    email = forms.EmailField(label=_("Your email address"), max_length=limits.EMAIL)
+    website = forms.CharField(
+        label=_("Leave this field empty"), required=False, widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"})
+    )

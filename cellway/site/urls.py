@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from cellway.site import views
+from cellway.site import subscriptions, views
 
 app_name = "site"
 
@@ -13,4 +13,9 @@ urlpatterns = [
     path("outcomes/methods/", views.methods, name="methods"),
     path("inquiry/", views.inquiry, name="inquiry"),
     path("inquiry/sent/", views.inquiry_sent, name="inquiry_sent"),
+    path("conditions/<slug:slug>/ebook/", subscriptions.ebook, name="ebook"),
+    path("newsletter/", subscriptions.newsletter, name="newsletter"),
+    path("confirm/<str:token>/", subscriptions.confirm, name="confirm"),
+    path("ebook/<str:token>/", subscriptions.ebook_download, name="ebook_download"),
+    path("newsletter/unsubscribe/<str:token>/", subscriptions.unsubscribe, name="unsubscribe"),
 ]

@@ -18,7 +18,7 @@ from cellway.errors import Refusal
 from cellway.evidence.models import EvidenceKind
 from cellway.evidence.selectors import live_page, live_pages
 from cellway.site.clinic import clinic_outcomes, journey_numbers, packages
-from cellway.site.forms import CONSENT_VERSION, HONEYPOT, InquiryForm
+from cellway.site.forms import CONSENT_VERSION, HONEYPOT, EbookForm, InquiryForm
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -92,6 +92,8 @@ def condition(request: HttpRequest, slug: str) -> HttpResponse:
             "published_at": publication.published_at,
             "outcomes": clinic_outcomes(content["condition"]),
             "packages": packages(),
+            "ebook_form": EbookForm(),
+            "slug": slug,
         },
     )
 
