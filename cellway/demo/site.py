@@ -211,3 +211,46 @@ def _reference_id(key: str) -> int:
     from cellway.evidence.models import Reference
 
     return Reference.objects.values_list("pk", flat=True).get(key=key)
+
+
+def load_newsletter() -> int:
+    """A draft issue in three languages for the administrator to preview and schedule, and three subscribers who
+    confirmed (one per language). Returns how many subscribers there are."""
+    from django.utils import timezone
+
+    from cellway.newsletter.models import Issue, Subscriber
+    from cellway.newsletter.services import CONSENT_VERSION
+
+    Issue.objects.get_or_create(
+        subject_en="This week at the clinic: what one year of follow-up shows",
+        defaults={
+            "body_en": (
+                "Our outcomes registry now follows most of our patients for a year or more.\n\n"
+                "On the multiple sclerosis page you can read what it measured, with the intervals around each figure "
+                "and the patients we could not follow: no figure is typed by hand."
+            ),
+            "subject_zh_hans": "本周诊所动态：一年随访的结果",
+            "body_zh_hans": (
+                "我们的结果登记系统现在对大多数患者随访一年或更长时间。\n\n"
+                "在多发性硬化页面上，您可以看到它测得的结果、每个数字的区间以及我们未能随访到的患者：没有任何数字是手工输入的。"
+            ),
+            "subject_ar": "هذا الأسبوع في العيادة: ما تُظهره سنة من المتابعة",
+            "body_ar": (
+                "يتابع سجل النتائج لدينا الآن معظم مرضانا لسنة أو أكثر.\n\n"
+                "في صفحة التصلب المتعدد يمكنكم قراءة ما قاسه، مع الفترة حول كل رقم والمرضى الذين لم نتمكن من متابعتهم: لا رقم يُكتب باليد."
+            ),
+        },
+    )
+    now = timezone.now()
+    for email, language in (("reader.en@example.org", "en"), ("reader.zh@example.org", "zh-hans"), ("reader.ar@example.org", "ar")):
+        Subscriber.objects.get_or_create(
+            email=email,
+            defaults={
+                "language": language,
+                "state": Subscriber.State.ACTIVE,
+                "consent_version": CONSENT_VERSION,
+                "consent_at": now,
+                "confirmed_at": now,
+            },
+        )
+    return Subscriber.objects.count()

@@ -287,3 +287,13 @@ def test_the_administrator_previews_and_schedules_in_the_admin(client: Client, s
     assert issue.state == Issue.State.SCHEDULED
     client.force_login(staff["carla"])
     assert client.get(f"/admin/newsletter/issue/{issue.pk}/preview/en/").status_code in (302, 403)
+
+
+def test_the_demo_issue_is_ready_to_schedule_and_loading_twice_adds_nothing(staff: dict[str, Any]) -> None:
+    from cellway.demo.site import load_newsletter
+
+    assert load_newsletter() == 3 and load_newsletter() == 3
+    issue = Issue.objects.get()
+    assert services.issue_problems(issue) == [] and Issue.objects.count() == 1
+    services.schedule(issue=issue, by=staff["adam"], send_at=timezone.now())
+    assert tasks.run_once()["sent"] == 3

@@ -20,7 +20,7 @@ from cellway.cases.stages import Stage
 from cellway.demo.dev_only import loading, require_debug
 from cellway.demo.journey import ensure_price_list, new_case, walk
 from cellway.demo.outcomes import cohort_loaded, load_outcomes_demo
-from cellway.demo.site import load_ms_page, load_references
+from cellway.demo.site import load_ms_page, load_newsletter, load_references
 from cellway.demo.staff import StaffLoad, cannot_act_as, load_staff
 from cellway.evidence.models import ConditionPage, Reference
 
@@ -61,6 +61,8 @@ class Command(BaseCommand):
             ensure_price_list(staff["adam"])
             self.step("price list published")
             self._site(staff)
+            subscribers = load_newsletter()
+            self.step(f"newsletter: a draft issue in three languages for adam to preview and schedule, {subscribers} confirmed subscribers")
             if Case.objects.exists():
                 self.step("patients along the journey: already loaded")
             else:

@@ -43,6 +43,10 @@ class Command(BaseCommand):
         address = f"http://{options['addr']}/"
         self.stdout.write(sign_ins(address))
         self.stdout.write(f"The public site: {address}welcome/ (the MS page: {address}en/conditions/multiple-sclerosis/).")
+        self.stdout.write(
+            "The eBook and the newsletter: ask on the MS page; the confirmation and download mails print in this console. "
+            f"adam writes, previews and schedules issues at {address}admin/newsletter/issue/ (sent a batch a minute by the scheduler)."
+        )
         self.stdout.write(self.style.SUCCESS(f"Cellway is running on {address} (web, worker, scheduler). Ctrl-C stops all three."))
 
         def stop(*_: Any) -> None:
