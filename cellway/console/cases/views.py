@@ -61,8 +61,10 @@ CASE_PANELS: list[PanelSource] = [
 CASE_PROBES = records_panels.HOLDS | plans_panels.HOLDS | billing_panels.HOLDS | travel_panels.HOLDS | treatment_panels.HOLDS
 
 
-@login_required
 def home(request: HttpRequest) -> HttpResponse:
+    """The staff's start page; a visitor who is not signed in is on the clinic's address: the public site."""
+    if not request.user.is_authenticated:
+        return redirect("welcome")
     user: User = request.user  # type: ignore[assignment]
     mine = queues_for(user.role_names)
     visible = visible_cases(user)

@@ -14,7 +14,7 @@ from cellway.records import services as records
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(client, db):
-    for url in [reverse("console:home"), reverse("console:cases"), reverse("console:new_inquiry")]:
+    for url in [reverse("console:cases"), reverse("console:new_inquiry")]:
         response = client.get(url)
         assert response.status_code == 302
         assert response.url.startswith(reverse("account_login"))

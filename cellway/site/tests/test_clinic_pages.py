@@ -105,3 +105,10 @@ def test_the_new_pages_read_in_each_language(client: Client, ms_page: None, lang
         assert foreign_references(html) == []
         for english in ("How we proceed", "What happened to our own patients", "How these figures are counted", "Inclusive"):
             assert english not in html, (url, english)
+
+
+def test_the_clinics_address_shows_visitors_the_public_site_and_staff_their_console(client: Any, staff: dict[str, Any]) -> None:
+    visitor = client.get("/")
+    assert visitor.status_code == 302 and visitor["Location"] == "/welcome/"
+    client.force_login(staff["carla"])
+    assert client.get("/").status_code == 200
