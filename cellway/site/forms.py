@@ -17,6 +17,24 @@ CONSENT_TEXT = _(
 )
 # The languages the clinic answers in (stored as the patient's language, in English, as the console shows it).
 LANGUAGE_CHOICES = [("English", _("English")), ("Chinese", _("Chinese")), ("Arabic", _("Arabic"))]
+# The conditions' names as visitors read them (cellway.cases.conditions holds the clinic's list in English);
+# a condition the clinic adds later shows its own name until it is translated here.
+CONDITION_NAMES = {
+    "ms": _("Multiple sclerosis"),
+    "als": _("Amyotrophic lateral sclerosis"),
+    "parkinsons": _("Parkinson's disease"),
+    "autism": _("Autism spectrum disorder"),
+    "cerebral-palsy": _("Cerebral palsy"),
+    "spinal-cord-injury": _("Spinal cord injury"),
+    "other": _("Other condition"),
+}
+
+
+class ConditionField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Condition) -> str:
+        return str(CONDITION_NAMES.get(obj.code, obj.name))
+
+
 # The honeypot's name: a field people never see (hidden by the stylesheet and from assistive technology).
 HONEYPOT = "website"
 
@@ -29,7 +47,7 @@ class InquiryForm(forms.Form):
     )
     full_name = forms.CharField(label=_("The patient's full name"), max_length=limits.NAME)
     date_of_birth = forms.DateField(label=_("The patient's date of birth"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    condition = forms.ModelChoiceField(label=_("Condition"), queryset=Condition.objects.order_by("name"), empty_label=None)
+    condition = ConditionField(label=_("Condition"), queryset=Condition.objects.order_by("name"), empty_label=None)
     country = forms.CharField(label=_("Country where the patient lives"), max_length=limits.COUNTRY)
     language = forms.ChoiceField(label=_("Preferred language for our answer"), choices=LANGUAGE_CHOICES)
     email = forms.EmailField(label=_("Your email address"), max_length=limits.EMAIL)

@@ -5,6 +5,7 @@ nothing written."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
@@ -262,3 +263,9 @@ def test_the_case_page_offers_the_link_to_care_and_the_link_works(client: Client
     assert again.status_code == 422 and "already linked" in again.content.decode()
     case.refresh_from_db()
     assert case.patient == known and Patient.objects.count() == 1
+
+
+@pytest.mark.parametrize(("language", "name"), [("en", "Multiple sclerosis"), ("zh-hans", "多发性硬化"), ("ar", "التصلب المتعدد")])
+def test_the_conditions_are_named_in_the_visitors_language(client: Client, db: None, language: str, name: str) -> None:
+    html = client.get(f"/{language}/inquiry/").content.decode()
+    assert re.search(rf'<option value="\d+"[^>]*>{name}</option>', html)
