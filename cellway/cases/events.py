@@ -20,6 +20,7 @@ class EventKind(models.TextChoices):
     ASSIGNED = "assigned", "Reassigned"
     NOTE = "note", "Note"
     PATIENT_LINKED = "patient.linked", "Linked to a returning patient"
+    PATIENT_NOT_LINKED = "patient.not_linked", "Not the returning patient"
     # Records
     RECORDS = "records", "Records checklist"
     RECORD_UPLOADED = "record.uploaded", "Record added"

@@ -394,6 +394,42 @@ def link_patient(*, case: Case, by: User) -> Case:
     return case
 
 
+def check_dismiss_duplicate(*, case: Case, by: User) -> None:
+    """Clear a website inquiry's returning-patient flag: the same people and stage as linking it."""
+    require_perm(by, "cases.open_case", "judge whether an inquiry is from a returning patient")
+    expect_stage(case, Stage.INQUIRY, "say this inquiry is from a different person")
+    inquiry = case.inquiry
+    if inquiry is None or inquiry.possible_duplicate_id is None:
+        raise Refusal("This inquiry matches no existing patient.")
+    if case.patient_id == inquiry.possible_duplicate_id:
+        raise StageConflict("This inquiry is already linked to the returning patient.")
+
+
+def dismiss_duplicate(*, case: Case, by: User, reason: str) -> Case:
+    """The care team checked: the person who wrote is not the patient the inquiry was flagged as. The flag is
+    cleared (the queue's badge goes) and the event keeps what it said and why it was wrong."""
+    reason = reason.strip()
+    if not reason:
+        raise Refusal("Say how you know it is a different person.")
+    limits.check_length(reason, limits.REASON, "The reason")
+    with transaction.atomic():
+        case = lock_case(case)
+        check_dismiss_duplicate(case=case, by=by)
+        inquiry = case.inquiry
+        assert inquiry is not None and inquiry.possible_duplicate is not None
+        flagged, because = inquiry.possible_duplicate, inquiry.duplicate_because
+        Inquiry.objects.filter(pk=inquiry.pk).update(possible_duplicate=None, duplicate_because="")
+        CaseEvent.objects.create(
+            case=case,
+            actor=by,
+            kind=EventKind.PATIENT_NOT_LINKED,
+            summary=f"Not the returning patient {flagged.full_name} ({because}): {reason}",
+            data={"flagged_patient": str(flagged.uuid), "because": because, "reason": reason},
+        )
+    case.refresh_from_db()
+    return case
+
+
 def check_open_case(*, by: User) -> None:
     require_perm(by, "cases.open_case", "open cases")
 

@@ -27,8 +27,14 @@ def _link_patient(case: Case, d: dict[str, Any], user: User) -> str:
     return f"Linked to the returning patient {case.patient.full_name}."
 
 
+def _not_duplicate(case: Case, d: dict[str, Any], user: User) -> str:
+    services.dismiss_duplicate(case=case, by=user, reason=d["reason"])
+    return "Kept as a new patient: the returning-patient flag is cleared."
+
+
 ACTIONS: dict[str, View] = {
     "link-patient": case_action(None, "link-patient", _link_patient),
+    "not-duplicate": case_action(forms.ReasonForm, "link-patient", _not_duplicate),
     "assign": case_action(forms.AssignForm, "assign", _assign),
     "end": case_action(forms.EndCaseForm, "end", _end),
 }

@@ -269,3 +269,30 @@ def test_the_case_page_offers_the_link_to_care_and_the_link_works(client: Client
 def test_the_conditions_are_named_in_the_visitors_language(client: Client, db: None, language: str, name: str) -> None:
     html = client.get(f"/{language}/inquiry/").content.decode()
     assert re.search(rf'<option value="\d+"[^>]*>{name}</option>', html)
+
+
+def test_care_says_a_flagged_inquiry_is_a_different_person_with_a_reason(client: Client, as_user: Any, staff: dict[str, Any]) -> None:
+    from cellway.cases.events import EventKind
+    from cellway.errors import NotAllowed
+
+    known = existing_patient(staff)
+    send(client, email="stefan@example.org", full_name="Stefan D.")
+    case = Case.objects.get(inquiry__source="website")
+    carla = as_user("carla")
+    assert carla.post(f"/cases/{case.uuid}/not-duplicate/", {"reason": " "}).status_code == 422
+    with pytest.raises(NotAllowed):
+        services.dismiss_duplicate(case=case, by=staff["sofia"], reason="not him")
+    response = carla.post(f"/cases/{case.uuid}/not-duplicate/", {"reason": "Called him: born 1981, a cousin"})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.patient != known and Patient.objects.count() == 2 and case.inquiry.possible_duplicate is None
+    event = case.events.get(kind=EventKind.PATIENT_NOT_LINKED)
+    assert event.actor == staff["carla"] and event.data["flagged_patient"] == str(known.uuid) and "cousin" in event.data["reason"]
+    assert "possible returning patient" not in carla.get("/queue/records/").content.decode()
+    assert "Possible returning patient" not in carla.get(f"/cases/{case.uuid}/").content.decode()
+    # A second click: refused with a message, nothing more written.
+    again = carla.post(f"/cases/{case.uuid}/not-duplicate/", {"reason": "again"})
+    assert again.status_code == 422 and "matches no existing patient" in again.content.decode()
+    assert case.events.filter(kind=EventKind.PATIENT_NOT_LINKED).count() == 1
+    with pytest.raises(Refusal):
+        services.link_patient(case=case, by=staff["carla"])
