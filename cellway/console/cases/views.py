@@ -65,7 +65,7 @@ def home(request: HttpRequest) -> HttpResponse:
     """The staff's start page; a visitor who is not signed in is on the clinic's address: the public site."""
     if not request.user.is_authenticated:
         return redirect("welcome")
-    user: User = request.user  # type: ignore[assignment]
+    user: User = request.user
     mine = queues_for(user.role_names)
     visible = visible_cases(user)
     counts = dict(visible.values_list("stage").annotate(n=Count("id")).order_by())
