@@ -17,12 +17,12 @@ from django.conf import settings
 from django.utils import timezone
 
 from cellway.billing import pricing
-from cellway.billing.models import Invoice, Quote
+from cellway.billing.models import Invoice, Payment, Quote
 from cellway.billing.money import format_money
 from cellway.clinic import clinic_zone
 from cellway.pdf import PdfUnavailable, render_pdf, unavailable
 
-__all__ = ["PdfUnavailable", "invoice_pdf", "quote_pdf", "unavailable"]
+__all__ = ["PdfUnavailable", "invoice_pdf", "proforma_pdf", "quote_pdf", "receipt_pdf", "unavailable"]
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,10 @@ def _tax_label(line: dict[str, str]) -> str:
 
 def quote_pdf(quote: Quote) -> bytes:
     """The quote as the patient receives it and finance prints it: every line, the total, deposit and validity."""
+    return _pdf("billing/quote.html", _quote_context(quote))
+
+
+def _quote_context(quote: Quote) -> dict[str, Any]:
     lines = [
         {
             "description": line["description"],
@@ -75,7 +79,7 @@ def quote_pdf(quote: Quote) -> bytes:
         }
         for line in quote.lines
     ]
-    context = {
+    return {
         "quote": quote,
         "patient": quote.case.patient,
         "lines": lines,
@@ -87,7 +91,6 @@ def quote_pdf(quote: Quote) -> bytes:
         "deposit_days": settings.DEPOSIT_DAYS_BEFORE_ARRIVAL,
         "balance_days": settings.BALANCE_DAYS_BEFORE_THERAPY,
     }
-    return _pdf("billing/quote.html", context)
 
 
 def invoice_pdf(invoice: Invoice) -> bytes:
@@ -99,3 +102,22 @@ def invoice_pdf(invoice: Invoice) -> bytes:
         "quote_total": _amount(invoice.quote.total, invoice.currency),
     }
     return _pdf("billing/invoice.html", context)
+
+
+def receipt_pdf(payment: Payment) -> bytes:
+    """A receipt for one payment: what was received, when, how, against which invoice. A reversed payment's
+    receipt says so in its title and gives the reason: a receipt is never silently withdrawn."""
+    reversal = getattr(payment, "reversal", None) if payment.reversed_at else None
+    context = {
+        "payment": payment,
+        "patient": payment.case.patient,
+        "amount": _amount(payment.amount, payment.currency),
+        "reversal": reversal,
+    }
+    return _pdf("billing/receipt.html", context)
+
+
+def proforma_pdf(quote: Quote) -> bytes:
+    """The quote as a pro-forma invoice, for a visa application or a sponsor: the same lines and total, marked as
+    no demand for payment and no tax invoice (the deposit and balance invoices follow once dates are set)."""
+    return _pdf("billing/quote.html", {**_quote_context(quote), "proforma": True})

@@ -125,3 +125,49 @@ def test_roles_without_money_get_no_pdf(client, staff, case_at):
     assert client.get(url).status_code == 403
     client.force_login(staff["outsider"])
     assert client.get(url).status_code == 404
+
+
+def test_a_receipt_names_the_payment_and_a_reversed_one_says_so(client, staff, case_at):
+    from decimal import Decimal
+
+    from cellway.billing import services as billing
+    from cellway.clinic import clinic_today
+    from cellway.demo.journey import bank_proof
+
+    case = case_at(Stage.SCHEDULED)
+    deposit = Invoice.objects.get(case=case, kind="deposit")
+    payment = billing.record_payment(
+        case=case,
+        by=staff["fiona"],
+        amount=Decimal("4578.00"),
+        method="transfer",
+        reference="TRF-2026-118",
+        received_on=clinic_today(),
+        proof=bank_proof("TRF-2026-118"),
+    )
+    client.force_login(staff["fiona"])
+    url = reverse("console:receipt-pdf", args=[case.uuid, payment.uuid])
+    text = text_of(client.get(url).content)
+    assert "Receipt" in text and "€4,578.00" in text and "TRF-2026-118" in text and deposit.label in text
+    assert "reversed" not in text.lower()
+    assert f'href="{url}"' in client.get(reverse("console:case", args=[case.uuid])).content.decode()
+
+    billing.reverse_payment(payment=payment, by=staff["fiona"], reason="Recorded on the wrong case")
+    text = text_of(client.get(url).content)
+    assert "payment reversed" in text and "Recorded on the wrong case" in text
+
+    other = case_at(Stage.SCHEDULED)
+    assert client.get(reverse("console:receipt-pdf", args=[other.uuid, payment.uuid])).status_code == 404
+    client.force_login(staff["lena"])
+    assert client.get(url).status_code == 403
+
+
+def test_the_pro_forma_is_the_quote_marked_as_no_demand_for_payment(client, staff, case_at):
+    case = case_at(Stage.QUOTED)
+    client.force_login(staff["fiona"])
+    response = client.get(reverse("console:proforma-pdf", args=[case.uuid, 1]))
+    text = text_of(response.content)
+    assert "Pro-forma invoice" in text and "not a demand for payment" in text and "€15,260.00" in text
+    assert case.patient.full_name in text
+    assert "Pro-forma" not in text_of(documents.quote_pdf(case.quotes.get()))  # the quote itself is unchanged
+    assert client.get(reverse("console:proforma-pdf", args=[case.uuid, 7])).status_code == 404

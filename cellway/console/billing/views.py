@@ -194,3 +194,31 @@ def invoice_pdf(request: HttpRequest, uuid: str, kind: str) -> HttpResponse:
         raise Http404("No such invoice has been issued yet: invoices are issued once the dates are set.")
     invoice.case = case
     return _pdf_response(lambda: documents.invoice_pdf(invoice), f"{invoice.label}.pdf")
+
+
+@login_required
+@require_GET
+def proforma_pdf(request: HttpRequest, uuid: str, version: int) -> HttpResponse:
+    """A version of the case's quote as a pro-forma invoice (visa, sponsor)."""
+    user: User = request.user  # type: ignore[assignment]
+    case = get_case(user, uuid, related=("patient",))
+    require_part(user, Part.MONEY)
+    quote = case.quotes.filter(version=version).first()
+    if quote is None:
+        raise Http404("The case has no quote of that version.")
+    quote.case = case
+    return _pdf_response(lambda: documents.proforma_pdf(quote), f"pro-forma-{case.code}-v{version}.pdf")
+
+
+@login_required
+@require_GET
+def receipt_pdf(request: HttpRequest, uuid: str, payment: str) -> HttpResponse:
+    """The receipt for one payment of the case (a reversed one says so)."""
+    user: User = request.user  # type: ignore[assignment]
+    case = get_case(user, uuid, related=("patient",))
+    require_part(user, Part.MONEY)
+    found = case.payments.filter(uuid=payment).select_related("invoice", "quote", "reversal").first()
+    if found is None:
+        raise Http404("The case has no such payment.")
+    found.case = case
+    return _pdf_response(lambda: documents.receipt_pdf(found), f"receipt-{case.code}-{found.received_on:%Y-%m-%d}.pdf")
