@@ -18,7 +18,7 @@ from typing import Any
 from django.db import migrations
 
 # Every table frozen by a migration, with its condition (filled as migrations load; the tests' flush lifts them).
-TABLES: dict[str, tuple[tuple[str, ...], str]] = {}
+TABLES: dict[str, tuple[tuple[str, ...], str, str]] = {}
 
 
 def _changed(columns: tuple[str, ...], vendor: str) -> str:
@@ -26,9 +26,11 @@ def _changed(columns: tuple[str, ...], vendor: str) -> str:
     return " OR ".join(f"OLD.{c} {op} NEW.{c}" for c in columns)
 
 
-def trigger_sql(vendor: str, table: str, columns: tuple[str, ...], also: str = "") -> list[str]:
-    """`columns` may never change once `signature_id` is set; `also` is a further SQL condition that refuses an update."""
-    message = f"{table}: signed content cannot change or be deleted; write a new version"
+def trigger_sql(vendor: str, table: str, columns: tuple[str, ...], also: str = "", when: str = "signature_id") -> list[str]:
+    """`columns` may never change once the column `when` is set (the signature, or an acceptance's time); `also` is
+    a further SQL condition that refuses an update."""
+    what = "signed" if when == "signature_id" else "accepted"
+    message = f"{table}: {what} content cannot change or be deleted; write a new version"
     refuse_update = _changed(columns, vendor) + (f" OR ({also})" if also else "")
     if vendor == "postgresql":
         return [
@@ -41,16 +43,16 @@ def trigger_sql(vendor: str, table: str, columns: tuple[str, ...], also: str = "
             """,
             f"""
             CREATE TRIGGER {table}_signed_frozen BEFORE UPDATE OR DELETE ON {table}
-            FOR EACH ROW WHEN (OLD.signature_id IS NOT NULL) EXECUTE FUNCTION {table}_signed_frozen();
+            FOR EACH ROW WHEN (OLD.{when} IS NOT NULL) EXECUTE FUNCTION {table}_signed_frozen();
             """,
         ]
     if vendor == "sqlite":
         return [
             f"""CREATE TRIGGER {table}_signed_no_update BEFORE UPDATE ON {table}
-                WHEN OLD.signature_id IS NOT NULL AND ({refuse_update})
+                WHEN OLD.{when} IS NOT NULL AND ({refuse_update})
                 BEGIN SELECT RAISE(ABORT, '{message}'); END;""",
             f"""CREATE TRIGGER {table}_signed_no_delete BEFORE DELETE ON {table}
-                WHEN OLD.signature_id IS NOT NULL
+                WHEN OLD.{when} IS NOT NULL
                 BEGIN SELECT RAISE(ABORT, '{message}'); END;""",
         ]
     return []
@@ -64,12 +66,13 @@ def drop_trigger_sql(vendor: str, table: str) -> list[str]:
     return []
 
 
-def frozen_once_signed(table: str, columns: tuple[str, ...], also: str = "") -> migrations.RunPython:
-    """A migration operation: once a row of `table` is signed, `columns` never change and the row is never deleted."""
-    TABLES[table] = (columns, also)
+def frozen_once_signed(table: str, columns: tuple[str, ...], also: str = "", when: str = "signature_id") -> migrations.RunPython:
+    """A migration operation: once a row of `table` is signed (or `when` is set), `columns` never change and the
+    row is never deleted."""
+    TABLES[table] = (columns, also, when)
 
     def forward(apps: Any, schema_editor: Any) -> None:
-        for statement in trigger_sql(schema_editor.connection.vendor, table, columns, also):
+        for statement in trigger_sql(schema_editor.connection.vendor, table, columns, also, when):
             schema_editor.execute(statement)
 
     def backward(apps: Any, schema_editor: Any) -> None:

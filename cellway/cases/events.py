@@ -64,6 +64,7 @@ PART_OF: dict[EventKind, Part] = {
     EventKind.ASSIGNED: Part.IDENTITY,
     EventKind.NOTE: Part.CONTACT,
     EventKind.PATIENT_LINKED: Part.IDENTITY,
+    EventKind.PATIENT_NOT_LINKED: Part.IDENTITY,
     EventKind.RECORDS: Part.RECORDS,
     EventKind.RECORD_UPLOADED: Part.RECORDS,
     EventKind.RECORD_RESENT: Part.RECORDS,

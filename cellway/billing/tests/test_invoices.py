@@ -12,6 +12,7 @@ from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 
+from cellway.audit.tests.freeze import freeze_lifted
 from cellway.billing import selectors as billing_selectors
 from cellway.billing import services as billing
 from cellway.billing.models import Invoice, InvoiceKind, JournalLine, Payment, PaymentReversal
@@ -300,9 +301,10 @@ def test_the_treatment_gate_asks_the_journal_a_reversed_balance_stops_the_next_s
 def test_without_weasyprints_libraries_the_pdf_page_says_so_instead_of_failing(client, staff, case_at, monkeypatch):
     from django.urls import reverse
 
-    from cellway.billing import documents
+    from cellway import pdf
 
-    monkeypatch.setattr(documents, "unavailable", lambda: "WeasyPrint cannot load its libraries (test); run `make pdf-deps`.")
+    # Every PDF (billing's and the eBook's) is drawn through cellway.pdf, which asks unavailable() first.
+    monkeypatch.setattr(pdf, "unavailable", lambda: "WeasyPrint cannot load its libraries (test); run `make pdf-deps`.")
     case = case_at(Stage.SCHEDULED)
     client.force_login(staff["fiona"])
 
@@ -337,12 +339,33 @@ def test_an_accepted_quote_changed_behind_the_services_back_is_flagged_on_the_ca
     quote = case.quotes.get(status="accepted")
     lines = [dict(line) for line in quote.lines]
     lines[0]["unit_price"] = "1.00"
-    type(quote).objects.filter(pk=quote.pk).update(lines=lines)  # a database owner's hand, not a service
+    with freeze_lifted("billing_quote"):  # a database owner's hand, not a service: the triggers stop anyone else
+        type(quote).objects.filter(pk=quote.pk).update(lines=lines)
     quote.refresh_from_db()
 
     assert not quote.acceptance_intact
     client.force_login(staff["fiona"])
     assert "changed since it was accepted" in client.get(reverse("console:case", args=[case.uuid])).text
+
+
+def test_an_accepted_quote_is_frozen_in_the_database_only_its_status_moves(case_at):
+    from django.db import DatabaseError, transaction
+
+    case = case_at(Stage.ACCEPTED)
+    quote = case.quotes.get(status="accepted")
+    lines = [dict(line) for line in quote.lines]
+    lines[0]["unit_price"] = "1.00"
+    for change in ({"lines": lines}, {"total": quote.total + 1}, {"accepted_digest": "0" * 64}, {"accepted_at": None}):
+        # SQLite's RAISE(ABORT) is an IntegrityError, PostgreSQL's RAISE EXCEPTION a ProgrammingError.
+        with pytest.raises(DatabaseError, match="accepted content cannot change"), transaction.atomic():
+            type(quote).objects.filter(pk=quote.pk).update(**change)
+    with pytest.raises(DatabaseError, match="accepted content cannot change"), transaction.atomic():
+        type(quote).objects.filter(pk=quote.pk).delete()
+    type(quote).objects.filter(pk=quote.pk).update(status="superseded")
+    quote.refresh_from_db()
+    assert quote.status == "superseded" and quote.acceptance_intact
+    issued = case_at(Stage.QUOTED).quotes.get()
+    type(issued).objects.filter(pk=issued.pk).update(adjustment_reason="a quote not yet accepted may still be replaced")
 
 
 def noon_days_ago(days: int) -> dt.datetime:
