@@ -32,8 +32,9 @@ demo: install
 	$(DEMO_ENV) $(PY) manage.py demo_data
 	$(DEMO_ENV) CELLWAY_PUBLIC_URL=http://127.0.0.1:$(PORT) $(PY) manage.py serve_demo --addr 127.0.0.1:$(PORT)
 
+# Two processes (pytest-xdist), one a core: each has its own test database and Redis database.
 test: install
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2
 
 # The pure engines' tests, without Django (no settings, no database): a few seconds.
 # The pymsprog comparison (outcomes/tests/test_against_pymsprog.py) is left to `make test`: it takes minutes.

@@ -26,3 +26,19 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Serve static files from the apps directly (no collectstatic in tests).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# `make test` and CI run the suite on two processes (pytest-xdist). Each test starts with an empty cache, and
+# Django's RedisCache.clear() empties the whole Redis database: each worker gets its own database
+# (gw0 the one REDIS_URL names, gw1 the one below it), so one worker's clear never wipes the other's counters.
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+if os.environ.get("REDIS_URL") and _worker.startswith("gw"):
+    from urllib.parse import urlsplit, urlunsplit
+
+    from cellway.settings import REDIS_URL as _base_redis_url
+
+    _url = urlsplit(_base_redis_url)
+    _db = int(_url.path.strip("/") or 0) - int(_worker[2:])
+    REDIS_URL = urlunsplit(_url._replace(path=f"/{_db}"))  # noqa: F811
+    CACHES["default"]["LOCATION"] = REDIS_URL  # noqa: F405
+    RQ_QUEUES = {"default": {"URL": REDIS_URL}}
+    CRONTASK = {"REDIS_URL": REDIS_URL}
