@@ -10,7 +10,7 @@ Two passes:
 
 1. A few hundred cases are walked through the real services
    (``cellway.demo.journey.new_case`` + ``walk``, ``end_case``,
-   ``complete_assessment``), so they carry every row a real case has (plans,
+   ``outcomes.record_visit``), so they carry every row a real case has (plans,
    quotes, screenings, payments, logistics, sessions, protocol, follow-ups)
    and a real event trail. A handful of them also get a long trail of record
    reads (several hundred events), the worst case for the timeline.
@@ -84,6 +84,11 @@ MAIN = [
     "treated",
     "follow_up",
 ]
+# The functional-system scores every walked closed case's visits record (EDSS 3.0: pyramidal 3, two others 2).
+STABLE_SCORES = {
+    "visual": 1, "brainstem": 1, "pyramidal": 3, "cerebellar": 2, "sensory": 2, "bowel_bladder": 1, "cerebral": 0,
+    "ambulation": 0,
+}  # fmt: skip
 ENDINGS = ("declined", "refused", "withdrawn")
 # Stages a case is usually in when it ends, with the reason given.
 END_FROM = ["inquiry", "inquiry", "inquiry", "triage", "review", "quoted", "quoted", "accepted", "scheduled"]
@@ -162,6 +167,7 @@ def setup_django(database_url: str, var_dir: str | None = None) -> None:
     os.environ.setdefault("DJANGO_SECURE_COOKIES", "false")
     # Notifications are queued as task rows, never sent.
     os.environ.setdefault("CELLWAY_TASKS_BACKEND", "db")
+    os.environ.setdefault("CELLWAY_STAFF_MFA", "off")  # the walked plans are signed with the password alone
     if var_dir:
         os.environ.setdefault("CELLWAY_VAR_DIR", var_dir)
     import django
@@ -179,10 +185,11 @@ def walk_cases(n: int, rng: random.Random, progress: Progress = say) -> None:
     from cellway.cases import services as cases
     from cellway.cases.models import Case
     from cellway.cases.stages import Stage
+    from cellway.clinic import clinic_today
     from cellway.demo.journey import ensure_price_list, new_case, walk
     from cellway.demo.staff import DEMO_PASSWORD, ensure_staff
+    from cellway.outcomes import services as outcomes
     from cellway.outcomes.models import FollowUpAssessment
-    from cellway.treatment import services as treatment
 
     # Signatures ask for the password again; PBKDF2 at its production cost
     # would make the walk take minutes. The walk uses a cheap hasher and the
@@ -206,9 +213,19 @@ def walk_cases(n: int, rng: random.Random, progress: Progress = say) -> None:
             elif target == "closed":
                 # No service closes a case yet: the walk stops at follow-up with
                 # every assessment recorded (the page shows them all).
+                # An assessment is completed only by recording its visit, in its window: the walked case's
+                # follow-up lies ahead, so its assessments are moved into the past (seeding, not a service)
+                # and each visit is recorded on its due day through the outcomes service.
                 case = walk(case, Stage.FOLLOW_UP, staff)
-                for a in FollowUpAssessment.objects.filter(case=case).order_by("months_after"):
-                    treatment.complete_assessment(assessment=a, by=staff["sofia"], notes="EDSS stable; walking 500 m unaided")
+                assessments = list(FollowUpAssessment.objects.filter(case=case).order_by("months_after"))
+                back = assessments[-1].due_on - clinic_today() + dt.timedelta(days=7) if assessments else dt.timedelta()
+                for a in assessments:
+                    FollowUpAssessment.objects.filter(pk=a.pk).update(due_on=a.due_on - back)
+                    a.refresh_from_db()
+                    outcomes.record_visit(
+                        case=case, by=staff["sofia"], seen_on=a.due_on, scores=STABLE_SCORES, assessment=a,
+                        notes="EDSS stable; walking 500 m unaided",
+                    )  # fmt: skip
             else:
                 walk(case, Stage(target), staff)
             if (i + 1) % 25 == 0 or i + 1 == n:
@@ -265,6 +282,11 @@ INQUIRY_COLS = (
     "received_at",
     "recorded_by_id",
     "created_at",
+    # A staff-recorded inquiry leaves the web form's fields empty (they have no database default).
+    "asker",
+    "consent_version",
+    "site_language",
+    "duplicate_because",
 )
 CASE_COLS = (
     "id",
@@ -544,6 +566,10 @@ def _patient_and_inquiry(
         received,
         rng.choice([users["carla"], users["liam"]]),
         received,
+        "",
+        "",
+        "",
+        "",
     )
     return patient, inquiry, condition
 
