@@ -19,7 +19,7 @@ from cellway.accounts.models import User
 from cellway.accounts.roles import SEE_ALL
 from cellway.cases.parts import Part
 from cellway.cases.selectors import may_read, visible_cases
-from cellway.clinic import clinic_today, public_url
+from cellway.clinic import clinic_today
 from cellway.console.travel import feed
 from cellway.errors import NotAllowed
 from cellway.travel import selectors
@@ -85,7 +85,8 @@ def calendar_feed_page(request: HttpRequest) -> HttpResponse:
     """The person's own feed address, to copy into their calendar app, renew or stop."""
     user = _feed_owner(request)
     mine = accounts_selectors.calendar_feed_of(user)
-    url = public_url(reverse("console:calendar_feed_ics", kwargs={"token": mine.token})) if mine else ""
+    # The address as this person reaches Cellway (the host was checked against ALLOWED_HOSTS).
+    url = request.build_absolute_uri(reverse("console:calendar_feed_ics", kwargs={"token": mine.token})) if mine else ""
     context = {
         "feed": mine,
         "url": url,
