@@ -176,10 +176,11 @@ DEMO_EVENTS = [
     (10, "Fever", "38.1 °C a few hours after the infusion; paracetamol given.", 1, [], "possible", "unlikely", "medication", 0),
     (5, "Back pain", "Pain at the puncture site for two days.", 2, [], "unrelated", "definite", "medication", 1),
     (3, "Fatigue", "Tired for a week after treatment.", 1, [], "possible", "unlikely", "none", 2),
+    (5, "Upper respiratory tract infection", "A cold caught on the flight home.", 1, [], "unrelated", "unrelated", "none", 4),
     (2, "Headache", "Severe post-puncture headache needing an epidural blood patch.", 3, [], "unlikely", "definite", "medication", 1),
     (1, "Aseptic meningitis", "Fever and neck stiffness the day after the intrathecal dose; admitted, cultures negative.", 3,
      ["hospitalisation"], "possible", "probable", "hospitalised", 1),
-    (65, "", "", 0, [], "", "", "", 0),  # no event
+    (60, "", "", 0, [], "", "", "", 0),  # no event
 ]  # fmt: skip
 
 
