@@ -132,3 +132,20 @@ class RoleGrant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.role.name} for {self.user} ({self.get_status_display().lower()})"
+
+
+class CalendarFeed(models.Model):
+    """A staff member's secret address for the ward calendar in their calendar app (`/ward/feed/<token>.ics`).
+
+    Whoever holds the address reads the feed without signing in (calendar apps cannot), so the token is the
+    only key: 256 random bits, one live token per person. Renewing it replaces the token (the old address
+    answers 404 at once); stopping deletes it. Written only by `accounts.services` (renew_calendar_feed,
+    stop_calendar_feed), each on the trail.
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed")
+    token = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Calendar feed of {self.user}"

@@ -209,6 +209,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 CLINICAL_ROLES = frozenset({Role.CARE, Role.LIAISON, Role.SPECIALIST, Role.NURSE})
 MEDICAL_READS = frozenset({INQUIRY, RECORDS, SCREENING, PLAN, TREATMENT, OUTCOMES})
 TWO_PERSON_ROLES = CLINICAL_ROLES | {Role.FINANCE_MANAGER}
+# Roles whose work follows the ward calendar, offered its iCalendar feed: nurses and logistics the ward's
+# (every case), a specialist their own cases' (accounts.services.check_calendar_feed).
+CALENDAR_FEED_ROLES = frozenset({Role.NURSE, Role.LOGISTICS, Role.SPECIALIST})
 
 
 def sync_roles(apps: Any = global_apps) -> None:

@@ -31,8 +31,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from cellway import limits
-from cellway.accounts.models import GrantStatus, RoleGrant, User
-from cellway.accounts.roles import TWO_PERSON_ROLES
+from cellway.accounts.models import CalendarFeed, GrantStatus, RoleGrant, User
+from cellway.accounts.roles import CALENDAR_FEED_ROLES, TWO_PERSON_ROLES
 from cellway.audit.services import audit_record
 from cellway.errors import NotAllowed, Refusal
 
@@ -403,3 +403,37 @@ def reset_second_factor(*, person: User, by: User, reason: str) -> list[str]:
         factors.delete()
         audit_record(actor=by, action="auth.second_factor_reset", target=person.get_username(), reason=reason, data={"removed": kinds})
     return kinds
+
+
+# --- The ward calendar's feed (a secret address per person) ---------------------------------------------------
+
+
+def check_calendar_feed(*, user: User) -> None:
+    """Whether `user` has a ward calendar feed: active, with a role whose work follows the ward calendar.
+
+    Asked by the account page (to offer it), by the services (to make it) and by the feed itself (to answer).
+    """
+    if not user.is_active:
+        raise NotAllowed("This account is not active.")
+    if not CALENDAR_FEED_ROLES.intersection(user.role_names):
+        raise NotAllowed("The ward calendar feed is for nurses, logistics and specialists.")
+
+
+def renew_calendar_feed(*, user: User) -> CalendarFeed:
+    """Give `user` a new secret feed address; the one before, if any, stops answering at once. On the trail."""
+    check_calendar_feed(user=user)
+    with transaction.atomic():
+        renewed = CalendarFeed.objects.filter(user=user).exists()
+        feed, _ = CalendarFeed.objects.update_or_create(
+            user=user, defaults={"token": secrets.token_urlsafe(32), "created_at": timezone.now()}
+        )
+        audit_record(actor=user, action="calendar_feed.renewed" if renewed else "calendar_feed.created", target=user.username)
+    return feed
+
+
+def stop_calendar_feed(*, user: User) -> None:
+    """Remove `user`'s feed address (it answers 404 from now on). On the trail; nothing to stop is no error."""
+    with transaction.atomic():
+        deleted, _ = CalendarFeed.objects.filter(user=user).delete()
+        if deleted:
+            audit_record(actor=user, action="calendar_feed.stopped", target=user.username)

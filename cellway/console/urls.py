@@ -6,7 +6,7 @@ Pages live in `console/<domain>/views.py`; actions on a case in
 namespaces (`records:`, `outcomes:`) and addresses.
 """
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from cellway.console.actions import View
 from cellway.console.billing import actions as billing_actions
@@ -33,6 +33,11 @@ ACTIONS: dict[str, View] = {
 console_patterns = [
     path("", cases_views.home, name="home"),
     path("ward/", travel_views.ward, name="ward"),
+    # token_urlsafe(32): 43 characters of the URL-safe base64 alphabet; anything else is not even looked up.
+    re_path(r"^ward/feed/(?P<token>[A-Za-z0-9_-]{43})\.ics$", travel_views.calendar_feed, name="calendar_feed_ics"),
+    path("account/calendar-feed/", travel_views.calendar_feed_page, name="calendar_feed"),
+    path("account/calendar-feed/renew/", travel_views.renew_calendar_feed, name="renew_calendar_feed"),
+    path("account/calendar-feed/stop/", travel_views.stop_calendar_feed, name="stop_calendar_feed"),
     path("queue/<slug:key>/", cases_views.queue, name="queue"),
     path("cases/", cases_views.case_list, name="cases"),
     path("inquiries/new/", cases_views.new_inquiry, name="new_inquiry"),

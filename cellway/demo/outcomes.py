@@ -31,7 +31,8 @@ from cellway.demo.journey import new_case, walk
 from cellway.months import months_before
 from cellway.outcomes import services
 from cellway.outcomes.models import FollowUpAssessment, ReportedMeasure
-from cellway.treatment.models import TreatmentSession
+from cellway.treatment import services as treatment
+from cellway.treatment.models import AdverseEvent, TreatmentSession
 
 NAMES = [
     ("Hannah Weber", "Germany"),
@@ -107,13 +108,15 @@ def load_outcomes_demo(
     if cohort_loaded():
         return 0
     rng = random.Random(seed)  # noqa: S311 - demo data, not secrets
+    # Adverse events draw from their own stream, so the cohort's measures stay what they were before events existed.
+    events_rng = random.Random(seed + 1)  # noqa: S311 - demo data, not secrets
     ensure_measures()
     today = clinic_today()
     chosen = NAMES[:patients]
     total = len(chosen) + 1
     for done, (name, country) in enumerate(chosen, start=1):
         with transaction.atomic():
-            _patient(staff, rng, name, country, today)
+            _patient(staff, rng, name, country, today, events_rng)
         if progress:
             progress(done, total)
     with transaction.atomic():
@@ -143,12 +146,13 @@ class _Profile:
         self.relapse_rate = rng.choice([0.0, 0.1, 0.2, 0.4])
 
 
-def _patient(staff: dict[str, User], rng: random.Random, name: str, country: str, today: dt.date) -> None:
+def _patient(staff: dict[str, User], rng: random.Random, name: str, country: str, today: dt.date, events_rng: random.Random) -> None:
     treated_on = today - dt.timedelta(days=rng.randint(400, 1100))
     case = _treated(staff, name, country, treated_on)
     profile = _Profile(rng)
     stops_after = rng.choices([None, 6, 12], weights=[82, 9, 9])[0]
     _record(staff, rng, case, treated_on, profile, stops_after=stops_after)
+    _adverse_events(staff, events_rng, case, treated_on)
     if stops_after and rng.random() < 0.4:
         cases.end_case(case=case, to=Stage.WITHDRAWN, by=staff["carla"], reason="No reply to calls or emails since the last visit")
 
@@ -162,6 +166,35 @@ def _treated(staff: dict[str, User], name: str, country: str, treated_on: dt.dat
     for a in FollowUpAssessment.objects.filter(case=case):
         FollowUpAssessment.objects.filter(pk=a.pk).update(due_on=months_before(treated_on, -a.months_after))
     return Case.objects.get(pk=case.pk)
+
+
+# What the published wjMSC series report after intravenous and intrathecal doses, roughly as often: mostly mild and
+# transient, the puncture's headache the commonest; now and then a severe one, rarely serious.
+DEMO_EVENTS = [
+    # weight, term, description, grade, seriousness, related to cells, to procedure, action, days after therapy
+    (14, "Headache", "Post-puncture headache, worse upright; rest and paracetamol.", 1, [], "unlikely", "probable", "medication", 0),
+    (10, "Fever", "38.1 °C a few hours after the infusion; paracetamol given.", 1, [], "possible", "unlikely", "medication", 0),
+    (5, "Back pain", "Pain at the puncture site for two days.", 2, [], "unrelated", "definite", "medication", 1),
+    (3, "Fatigue", "Tired for a week after treatment.", 1, [], "possible", "unlikely", "none", 2),
+    (5, "Upper respiratory tract infection", "A cold caught on the flight home.", 1, [], "unrelated", "unrelated", "none", 4),
+    (2, "Headache", "Severe post-puncture headache needing an epidural blood patch.", 3, [], "unlikely", "definite", "medication", 1),
+    (1, "Aseptic meningitis", "Fever and neck stiffness the day after the intrathecal dose; admitted, cultures negative.", 3,
+     ["hospitalisation"], "possible", "probable", "hospitalised", 1),
+    (60, "", "", 0, [], "", "", "", 0),  # no event
+]  # fmt: skip
+
+
+def _adverse_events(staff: dict[str, User], rng: random.Random, case: Case, treated_on: dt.date) -> None:
+    """Record a demo patient's adverse event (or none) through the service, then move it to the therapy days (demo only)."""
+    weight, term, description, grade, serious, cells, procedure, action, after = rng.choices(DEMO_EVENTS, [e[0] for e in DEMO_EVENTS])[0]
+    if not term:
+        return
+    event = treatment.record_adverse_event(
+        case=case, by=staff["nina"], onset_on=clinic_today(), term=term, description=description, grade=grade,
+        serious_criteria=serious, related_to_cells=cells, related_to_procedure=procedure, action=action, outcome="recovering",
+    )  # fmt: skip
+    onset = treated_on + dt.timedelta(days=after)
+    AdverseEvent.objects.filter(pk=event.pk).update(onset_on=onset, outcome="recovered", resolved_on=onset + dt.timedelta(days=3))
 
 
 def _record(

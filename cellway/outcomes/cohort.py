@@ -21,6 +21,12 @@ Definitions (the report page repeats them under the figures):
   the last visit, over the person-years of follow-up of the cohort.
 * **No new MRI activity**: among patients with an MRI after the index date,
   those with no new or enlarging T2 and no gadolinium-enhancing lesion on any.
+* **Safety**: among all patients of the cohort, those with at least one
+  adverse event recorded during treatment or follow-up (whatever its onset),
+  with one of CTCAE grade 3 or higher, with a serious one (any ICH E2A
+  criterion), and with one related to the cells or to the procedure (judged
+  possibly, probably or definitely related). A patient counts once in each,
+  however many events they had.
 * **Time to event** (Kaplan-Meier): from the index date to the onset of the
   first confirmed EDSS worsening (censored at the last EDSS visit), and to
   the first relapse (censored at the last visit).
@@ -44,6 +50,7 @@ from cellway.outcomes.models import FollowUpAssessment, MriScan, Relapse, Visit
 from cellway.outcomes.stats import Proportion, Rate, SurvivalStep, kaplan_meier, poisson_rate, wilson
 
 SIX_MONTHS_DAYS = 24 * 7
+SEVERE_GRADE = 3  # CTCAE v5: 3 severe, 4 life-threatening, 5 death
 TWELVE_MONTHS_DAYS = 48 * 7
 YEAR_DAYS = 365.25
 COHORT_RULES = Rules(outcome="edss", event="multiple", baseline="fixed", conf_days=(84,))
@@ -67,6 +74,10 @@ class PatientCourse:
     days_to_relapse: int | None = None
     mri_after: int = 0
     mri_active: bool = False
+    adverse_event: bool = False
+    severe_event: bool = False
+    serious_event: bool = False
+    related_event: bool = False
 
     @property
     def follow_up_days(self) -> int:
@@ -142,6 +153,9 @@ def _load(condition: Condition, start: dt.date, end: dt.date) -> list[Case]:
             Prefetch("relapses", queryset=Relapse.objects.order_by("onset_on")),
             Prefetch("mri_scans", queryset=MriScan.objects.order_by("scanned_on")),
             Prefetch("follow_ups", queryset=FollowUpAssessment.objects.filter(completed_at__isnull=True).order_by("due_on")),
+            # treatment.AdverseEvent, by the case's reverse relation: outcomes sits below treatment in the layers and
+            # imports nothing of it; what makes an event serious or related stays on treatment's model (its properties).
+            "adverse_events",
         )
     )
 
@@ -172,6 +186,11 @@ def _course(case: Case, today: dt.date) -> PatientCourse:
     scans = [s for s in case.mri_scans.all() if s.scanned_on > index]
     course.mri_after = len(scans)
     course.mri_active = any(s.active for s in scans)
+    adverse = list(case.adverse_events.all())
+    course.adverse_event = bool(adverse)
+    course.severe_event = any(a.grade >= SEVERE_GRADE for a in adverse)
+    course.serious_event = any(a.serious for a in adverse)
+    course.related_event = any(a.related for a in adverse)
     return course
 
 
@@ -217,7 +236,22 @@ def _figures(courses: list[PatientCourse], minimum: int) -> list[Figure]:
     figures.append(
         _share("No new MRI activity", sum(not c.mri_active for c in imaged), len(imaged), minimum, "of patients with an MRI after")
     )
+    figures.extend(_safety(courses, minimum))
     return figures
+
+
+SAFETY_NOTE = "patients with at least one, in treatment or follow-up"
+
+
+def _safety(courses: list[PatientCourse], minimum: int) -> list[Figure]:
+    """Patients with an adverse event, of every patient of the cohort (the same interval and withholding as the rest)."""
+    n = len(courses)
+    return [
+        _share("Any adverse event", sum(c.adverse_event for c in courses), n, minimum, SAFETY_NOTE),
+        _share("Adverse event of grade 3 or higher (CTCAE)", sum(c.severe_event for c in courses), n, minimum, SAFETY_NOTE),
+        _share("Serious adverse event (ICH E2A)", sum(c.serious_event for c in courses), n, minimum, SAFETY_NOTE),
+        _share("Adverse event related to the cells or the procedure", sum(c.related_event for c in courses), n, minimum, SAFETY_NOTE),
+    ]
 
 
 def _curves(courses: list[PatientCourse], minimum: int) -> list[Curve]:

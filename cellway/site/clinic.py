@@ -59,11 +59,16 @@ FIGURE_NAMES: dict[str, Promise] = {
     "No confirmed EDSS change": _("No confirmed change in disability (EDSS)"),
     "Annualised relapse rate": _("Relapses per patient per year after treatment"),
     "No new MRI activity": _("No new MRI activity"),
+    "Any adverse event": _("Safety: any adverse event"),
+    "Adverse event of grade 3 or higher (CTCAE)": _("Safety: a severe adverse event (grade 3 or higher)"),
+    "Serious adverse event (ICH E2A)": _("Safety: a serious adverse event"),
+    "Adverse event related to the cells or the procedure": _("Safety: an adverse event related to the cells or the procedure"),
 }
 FIGURE_NOTES: dict[str, Promise] = {
     "counted in every figure they qualify for": _("they stay counted in every figure"),
     "of patients with 6 months": _("of the patients followed for 6 months"),
     "of patients with an MRI after": _("of the patients with an MRI after treatment"),
+    "patients with at least one, in treatment or follow-up": _("patients with at least one, during treatment or follow-up"),
 }
 # The registry's figures from the clinic's first patients; a day's cache keeps the page fast.
 SINCE = dt.date(2000, 1, 1)

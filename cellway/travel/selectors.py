@@ -58,6 +58,57 @@ def ward_week(cases: QuerySet[Case], monday: dt.date, *, rooms: bool) -> list[Wa
     return week
 
 
+@dataclass(frozen=True)
+class CalendarEntry:
+    """One item of the ward calendar for a calendar feed: an arrival, a first therapy day or a room booking."""
+
+    uid: str  # the same for the item whatever its date: a moved arrival is the same event, moved
+    kind: str  # "arrival", "therapy" or "room"
+    case: Case
+    first_day: dt.date
+    last_day: dt.date
+    revised: dt.datetime  # when what the item says last changed
+    arrived_at: dt.datetime | None = None  # a recorded arrival's time
+    room: str = ""
+
+
+def ward_calendar(cases: QuerySet[Case], start: dt.date, end: dt.date, *, rooms: bool) -> list[CalendarEntry]:
+    """The ward calendar's items of the visible cases touching [start, end], as `ward_week` shows them (two queries)."""
+    latest = Arrival.objects.filter(case=OuterRef("pk"), undone__isnull=True).order_by("-recorded_at").values("arrived_at")[:1]
+    dated = (
+        cases.filter(Q(arrival_date__range=(start, end)) | Q(first_therapy_day__range=(start, end)))
+        .annotate(arrived_at=Subquery(latest))
+        .order_by("code")
+    )
+    entries = []
+    for case in dated:
+        if case.arrival_date and start <= case.arrival_date <= end:
+            entries.append(
+                CalendarEntry(
+                    f"arrival-{case.uuid}",
+                    "arrival",
+                    case,
+                    case.arrival_date,
+                    case.arrival_date,
+                    case.updated_at,
+                    case.arrived_at,
+                )
+            )
+        if case.first_therapy_day and start <= case.first_therapy_day <= end:
+            day = case.first_therapy_day
+            entries.append(CalendarEntry(f"first-therapy-day-{case.uuid}", "therapy", case, day, day, case.updated_at))
+    if rooms:
+        booked = (
+            RoomBooking.objects.filter(case__in=cases.values("pk"), first_day__lte=end, last_day__gte=start)
+            .select_related("room", "case__patient")
+            .order_by("first_day", "pk")
+        )
+        entries += [
+            CalendarEntry(f"room-booking-{b.pk}", "room", b.case, b.first_day, b.last_day, b.booked_at, room=b.room.name) for b in booked
+        ]
+    return entries
+
+
 def at_the_clinic(cases: QuerySet[Case]) -> list[Case]:
     """Patients on the ward now (arrived or in treatment), with their latest recorded arrival time (one query)."""
     latest = Arrival.objects.filter(case=OuterRef("pk"), undone__isnull=True).order_by("-recorded_at").values("arrived_at")[:1]

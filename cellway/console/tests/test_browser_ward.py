@@ -20,6 +20,7 @@ from cellway.console.tests.browser import (
     case_path,
     choose,
     fetch,
+    follow,
     form,
     has_form,
     messages,
@@ -201,3 +202,39 @@ def test_the_ward_calendar_shows_the_week_and_today_on_desktop_and_phone(
     for width in (1280, 375):
         d.set_window_size(width, 900)
         assert not overflows(d), widest_elements(d)
+
+
+def test_a_nurse_follows_the_ward_in_her_calendar_app_from_a_secret_address(
+    browser: WebDriver,  # noqa: F811
+    live_server: Any,
+    staff: dict[str, Any],
+    case_at: Any,
+) -> None:
+    import urllib.error
+    import urllib.request
+
+    from icalendar import Calendar
+
+    here = case_at(Stage.ARRIVED)
+    d = browser
+    sign_in(d, live_server, "nina")
+    visit(d, live_server, "/ward/")
+    follow(d, d.find_element(By.LINK_TEXT, "Follow this calendar in your calendar app"))
+    submit(d, button(section(d, "calendar-feed"), "Make my feed address"))
+    assert "Your calendar feed is ready: copy its address into your calendar app." in messages(d)
+    address = d.find_element(By.ID, "feed-url").get_attribute("value") or ""
+    assert address.startswith(live_server.url + "/ward/feed/") and address.endswith(".ics")
+    screenshot(d, "calendar-feed-nina")
+    for width in (1280, 375):
+        d.set_window_size(width, 900)
+        assert not overflows(d), widest_elements(d)
+
+    with urllib.request.urlopen(address) as response:  # noqa: S310 - the live server; no cookie, as a calendar app
+        summaries = [str(e["summary"]) for e in Calendar.from_ical(response.read()).walk("VEVENT")]
+    assert f"Arrival: {here.code} (P. 1.)" in summaries and here.patient.full_name not in " ".join(summaries)
+
+    submit(d, button(section(d, "calendar-feed"), "Make a new address"))
+    assert d.find_element(By.ID, "feed-url").get_attribute("value") != address
+    with pytest.raises(urllib.error.HTTPError) as gone:
+        urllib.request.urlopen(address)  # noqa: S310
+    assert gone.value.code == 404

@@ -43,6 +43,20 @@ def test_the_demo_cohort_report_has_intervals(demo):
     assert all(c.shown and c.steps[0].survival == 1.0 for c in r.curves)
 
 
+def test_the_demo_cohort_has_safety_figures(demo):
+    by = {f.label: f for f in _report().figures}
+    any_event = by["Any adverse event"].proportion
+    assert any_event is not None and any_event.n == 9 and any_event.k > 0  # the demo has events to show
+    severe, serious, related = (
+        "Adverse event of grade 3 or higher (CTCAE)",
+        "Serious adverse event (ICH E2A)",
+        "Adverse event related to the cells or the procedure",
+    )
+    for label in (severe, serious, related):
+        share = by[label].proportion
+        assert by[label].shown and share is not None and share.k <= any_event.k
+
+
 def test_figures_below_the_minimum_are_withheld(demo, settings):
     settings.OUTCOMES_MIN_COHORT = 50
     r = _report()

@@ -9,8 +9,11 @@ import re
 from typing import Any
 
 import pytest
+from django.core.cache import cache
+from django.db import connection
 from django.test import Client
-from django.test.utils import override_settings
+from django.test.utils import CaptureQueriesContext, override_settings
+from django.utils import translation
 
 from cellway.billing.pricing import package_contents
 from cellway.cases.models import Condition
@@ -20,10 +23,17 @@ from cellway.demo.site import load_ms_page, load_references
 from cellway.outcomes import cohort
 from cellway.site.clinic import FIGURE_NAMES, FIGURE_NOTES, PACKAGE_ITEMS, SINCE
 from cellway.site.tests.own_host import foreign_references
+from cellway.treatment import services as treatment
 
 pytestmark = pytest.mark.django_db
 
 MS = "/{}/conditions/multiple-sclerosis/"
+SAFETY_LABELS = (
+    "Any adverse event",
+    "Adverse event of grade 3 or higher (CTCAE)",
+    "Serious adverse event (ICH E2A)",
+    "Adverse event related to the cells or the procedure",
+)
 
 
 @pytest.fixture
@@ -72,6 +82,46 @@ def test_the_figures_are_not_computed_again_for_every_visitor(client: Client, ms
     client.get(MS.format("en"))
     with django_assert_max_num_queries(2):
         client.get(MS.format("zh-hans"))
+
+
+@override_settings(OUTCOMES_MIN_COHORT=3)
+@pytest.mark.parametrize("language", ["en", "zh-hans", "ar"])
+def test_the_safety_figures_are_the_registrys_beside_the_others(
+    client: Client, ms_page: None, case_at: Any, staff: dict[str, Any], language: str
+) -> None:
+    cases = [case_at(Stage.FOLLOW_UP) for _ in range(3)]
+    treatment.record_adverse_event(
+        case=cases[0], by=staff["nina"], onset_on=clinic_today(), term="Aseptic meningitis", description="Fever, neck stiffness.",
+        grade=3, serious_criteria=["hospitalisation"], related_to_cells="unlikely", related_to_procedure="probable",
+        action="hospitalised", outcome="recovering",
+    )  # fmt: skip
+    table = figures_table(client.get(MS.format(language)).content.decode())
+    # One of three patients in each safety figure: 33 %, Wilson 95 % 6-79 %.
+    with translation.override(language):
+        names = [str(FIGURE_NAMES[label]) for label in SAFETY_LABELS]
+    for name in names:
+        row = table[table.index(html_module.escape(name)) :].split("</tr>")[0]
+        assert '33% <span class="kind">(1/3)</span></td><td><span dir="ltr">6–79%</span>' in row, name
+    assert table.index(html_module.escape(str(FIGURE_NAMES["No new MRI activity"]))) < table.index(html_module.escape(names[0]))
+
+
+def test_the_figures_cost_the_same_to_compute_for_one_patient_with_events_or_many(
+    client: Client, ms_page: None, case_at: Any, staff: dict[str, Any]
+) -> None:
+    def queries() -> int:
+        cache.clear()
+        with CaptureQueriesContext(connection) as ctx:
+            client.get(MS.format("en"))
+        return len(ctx.captured_queries)
+
+    event: dict[str, Any] = {"onset_on": clinic_today(), "term": "Headache", "description": "After the session.", "grade": 2,
+             "serious_criteria": [], "related_to_cells": "possible", "related_to_procedure": "unlikely", "action": "none",
+             "outcome": "recovering"}  # fmt: skip
+    treatment.record_adverse_event(case=case_at(Stage.FOLLOW_UP), by=staff["nina"], **event)
+    one = queries()
+    for _ in range(2):
+        treatment.record_adverse_event(case=case_at(Stage.FOLLOW_UP), by=staff["nina"], **event)
+    assert queries() == one
 
 
 def test_the_packages_are_the_price_lists(client: Client, ms_page: None) -> None:
