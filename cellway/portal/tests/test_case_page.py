@@ -28,7 +28,6 @@ def _signed_in(person: Any) -> Client:
 
 def _form(page: str) -> dict[str, str]:
     fields = dict(re.findall(r'<input type="hidden" name="(quote|version|digest)" value="([^"]+)"', page))
-    fields = {k: v for k, v in fields.items()}
     assert set(fields) == {"quote", "version", "digest"}, page
     return {**fields, "agree": "on"}
 
