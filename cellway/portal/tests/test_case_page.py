@@ -152,3 +152,39 @@ def test_the_next_address_after_a_language_change_stays_on_this_site(portal_case
     _case, patient = portal_case(Stage.INQUIRY)
     response = _signed_in(patient).post(reverse("portal:language"), {"language": "en", "next": "https://evil.example/"})
     assert response.url == reverse("portal:home")
+
+
+@pytest.mark.parametrize(("language", "words"), [("ar", "خطة علاجك جاهزة"), ("zh-hans", "您的治疗方案及其价格已准备好")])
+def test_the_case_page_reads_in_arabic_and_chinese(portal_case: Any, language: str, words: str) -> None:
+    case, patient = portal_case(Stage.QUOTED)
+    patient.language = language
+    patient.save(update_fields=["language"])
+    page = _signed_in(patient).get(reverse("portal:case", kwargs={"uuid": case.uuid})).content.decode()
+    assert words in page and "Accept the quote" not in page
+
+
+def test_the_sign_in_code_mail_goes_in_the_persons_language(portal_case: Any) -> None:
+    from django.core import mail
+
+    _case, patient = portal_case(Stage.INQUIRY)
+    patient.language = "zh-hans"
+    patient.save(update_fields=["language"])
+    mail.outbox.clear()
+    Client().post(reverse("account_request_login_code"), {"email": patient.email})
+    assert len(mail.outbox) == 1 and "登录" in mail.outbox[0].body + mail.outbox[0].subject
+
+
+def test_the_invitation_mail_is_in_the_patients_language(
+    case_at: Any, staff: dict[str, Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.core import mail
+
+    from cellway.portal.services import invite_patient
+
+    case = case_at(Stage.INQUIRY)
+    case.patient.language = "Arabic"
+    case.patient.save(update_fields=["language"])
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        invite_patient(case=case, by=staff["carla"])
+    assert len(mail.outbox) == 1 and "تابع ملفك" in mail.outbox[0].subject
