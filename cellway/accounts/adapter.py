@@ -66,3 +66,9 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]  # allauth sh
                     super().send_mail(template_prefix, email, context)
                 return
         super().send_mail(template_prefix, email, context)
+
+    def add_message(self, request: HttpRequest, level: int, message_template: str | None = None, *args: Any, **kwargs: Any) -> None:
+        # "Signed in as portal-4ea9…" means nothing to a patient signing in by code: the portal's page greets them.
+        if message_template == "account/messages/logged_in.txt" and request.path.startswith("/accounts/login/code/"):
+            return
+        super().add_message(request, level, message_template, *args, **kwargs)

@@ -137,3 +137,11 @@ def test_a_case_whose_address_is_a_staff_members_opens_without_an_invitation(sta
     with pytest.raises(Refusal, match="member of staff"):
         invite_patient(case=case, by=staff["carla"])
     assert not PortalGrant.objects.filter(case=case).exists()
+
+
+def test_signing_in_by_code_shows_no_account_name(client: Any, portal_case: Any) -> None:
+    case, patient = portal_case(Stage.INQUIRY)
+    mail.outbox.clear()
+    _request_code(client, patient.email)
+    response = client.post(reverse("account_confirm_login_code"), {"code": _code(mail.outbox[0])}, follow=True)
+    assert response.status_code == 200 and patient.username not in response.content.decode()
