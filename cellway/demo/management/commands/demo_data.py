@@ -85,9 +85,8 @@ class Command(BaseCommand):
                 portal.set_language(person=grant.person, language=PORTAL_LANGUAGES.get(name, "en"))
             declined = new_case(staff, name="Peter Novak", country="Slovakia", email="peter.novak@example.com")
             cases.end_case(case=declined, to=Stage.DECLINED, by=staff["carla"], reason="Chose treatment closer to home")
-        self.step(
-            f"patients along the journey: {len(PATIENTS) + 1} cases, one at every stage and one declined; each patient invited to the portal"
-        )
+        journey = f"{len(PATIENTS) + 1} cases, one at every stage and one declined"
+        self.step(f"patients along the journey: {journey}; each patient invited to the portal")
 
     def _site(self, staff: dict[str, Any]) -> None:
         if ConditionPage.objects.exists():
