@@ -7,6 +7,7 @@ a case they were not let into, or a part their grant does not open, is 404.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -24,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from icalendar import Calendar, Event
 
+from cellway.billing import documents
 from cellway.billing.models import Quote, QuoteStatus
 from cellway.billing.money import format_money
 from cellway.billing.selectors import invoice_states
@@ -73,8 +75,13 @@ class QuoteView:
     form: AcceptQuoteForm | None
 
 
+def _shown_quote(grant: PortalGrant) -> Quote | None:
+    """The quote the person reads: the one to accept, or the one accepted."""
+    return grant.case.quotes.filter(status__in=[QuoteStatus.ISSUED, QuoteStatus.ACCEPTED]).order_by("-version").first()
+
+
 def _quote_view(grant: PortalGrant, form: AcceptQuoteForm | None = None) -> QuoteView | None:
-    quote = grant.case.quotes.filter(status__in=[QuoteStatus.ISSUED, QuoteStatus.ACCEPTED]).order_by("-version").first()
+    quote = _shown_quote(grant)
     if quote is None:
         return None
     lines = [{**line, "amount": _money(line["amount"], quote.currency)} for line in quote.lines]
@@ -127,6 +134,7 @@ def _case_context(request: HttpRequest, grant: PortalGrant, quote_form: AcceptQu
         today = clinic_today()
         context["invoices"] = [
             {
+                "code": state.invoice.kind,
                 "kind": INVOICE_KINDS.get(state.invoice.kind, state.invoice.kind),
                 "amount": _money(state.invoice.amount, state.invoice.currency),
                 "open": _money(state.open_amount, state.invoice.currency),
@@ -135,6 +143,10 @@ def _case_context(request: HttpRequest, grant: PortalGrant, quote_form: AcceptQu
                 "overdue": state.days_overdue(today) > 0,
             }
             for state in invoice_states(case)
+        ]
+        context["receipts"] = [
+            {"uuid": p.uuid, "day": _date(p.received_on), "amount": _money(p.amount, p.currency)}
+            for p in case.payments.order_by("received_on", "pk")
         ]
     if grant.allows(Scope.ITINERARY):
         context["itinerary"] = _itinerary(grant)
@@ -190,6 +202,54 @@ def accept_quote(request: HttpRequest, uuid: str) -> HttpResponse:
         return render(request, "portal/case.html", _case_context(request, grant), status=422)
     messages.success(request, _("Thank you: you accepted the quote. We will write to you about the screening next."))
     return redirect("portal:case", uuid=grant.case.uuid)
+
+
+def _pdf(make: Callable[[], bytes], filename: str) -> HttpResponse:
+    """A PDF to download, or a plain answer saying this server cannot draw one (never a 500)."""
+    try:
+        pdf = make()
+    except documents.PdfUnavailable:
+        return HttpResponse(_("This document cannot be produced right now; please try again later."), status=503, content_type="text/plain")
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required(login_url="portal:sign_in")
+@require_GET
+def quote_pdf(request: HttpRequest, uuid: str) -> HttpResponse:
+    """The quote to accept (or accepted), as the clinic prints it."""
+    grant = grant_with_scope(request.user, uuid, Scope.PAYMENTS)
+    quote = _shown_quote(grant)
+    if quote is None:
+        raise Http404("No quote yet.")
+    quote.case = grant.case
+    return _pdf(lambda: documents.quote_pdf(quote), f"quote-{grant.case.code}-v{quote.version}.pdf")
+
+
+@login_required(login_url="portal:sign_in")
+@require_GET
+def invoice_pdf(request: HttpRequest, uuid: str, kind: str) -> HttpResponse:
+    """The live deposit or balance invoice, with where to pay."""
+    grant = grant_with_scope(request.user, uuid, Scope.PAYMENTS)
+    invoice = grant.case.invoices.filter(kind=kind, cancelled_at__isnull=True).select_related("quote").first()
+    if invoice is None:
+        raise Http404("No such invoice.")
+    invoice.case = grant.case
+    return _pdf(lambda: documents.invoice_pdf(invoice), f"{invoice.label}.pdf")
+
+
+@login_required(login_url="portal:sign_in")
+@require_GET
+def receipt_pdf(request: HttpRequest, uuid: str, payment: str) -> HttpResponse:
+    """The receipt for one payment of the case."""
+    grant = grant_with_scope(request.user, uuid, Scope.PAYMENTS)
+    found = grant.case.payments.filter(uuid=payment).select_related("invoice", "quote", "reversal").first()
+    if found is None:
+        raise Http404("No such payment.")
+    found.case = grant.case
+    return _pdf(lambda: documents.receipt_pdf(found), f"receipt-{grant.case.code}-{found.received_on:%Y-%m-%d}.pdf")
 
 
 @login_required(login_url="portal:sign_in")

@@ -22,6 +22,7 @@ URLS = [
     ("portal:case", "get", None),
     ("portal:accept_quote", "post", "payments"),
     ("portal:itinerary_ics", "get", "itinerary"),
+    ("portal:quote_pdf", "get", "payments"),
     ("portal:people", "get", "manage"),
 ]
 

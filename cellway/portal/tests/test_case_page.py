@@ -188,3 +188,26 @@ def test_the_invitation_mail_is_in_the_patients_language(
     with django_capture_on_commit_callbacks(execute=True):
         invite_patient(case=case, by=staff["carla"])
     assert len(mail.outbox) == 1 and "تابع ملفك" in mail.outbox[0].subject
+
+
+def test_the_patient_downloads_the_quote_invoices_and_receipts_of_their_case_only(portal_case: Any, staff: dict[str, Any]) -> None:
+    case, patient = portal_case(Stage.DEPOSIT_PAID)
+    other_case, _other = portal_case(Stage.DEPOSIT_PAID)
+    client = _signed_in(patient)
+    page = client.get(reverse("portal:case", kwargs={"uuid": case.uuid})).content.decode()
+    payment = case.payments.get()
+    links = [
+        reverse("portal:quote_pdf", kwargs={"uuid": case.uuid}),
+        reverse("portal:invoice_pdf", kwargs={"uuid": case.uuid, "kind": "deposit"}),
+        reverse("portal:invoice_pdf", kwargs={"uuid": case.uuid, "kind": "balance"}),
+        reverse("portal:receipt_pdf", kwargs={"uuid": case.uuid, "payment": payment.uuid}),
+    ]
+    for link in links:
+        assert link in page
+        response = client.get(link)
+        assert response.status_code == 200 and response.content.startswith(b"%PDF"), link
+    # Another case's payment, an unknown invoice kind: 404.
+    theirs = other_case.payments.get()
+    assert client.get(reverse("portal:receipt_pdf", kwargs={"uuid": case.uuid, "payment": theirs.uuid})).status_code == 404
+    assert client.get(reverse("portal:invoice_pdf", kwargs={"uuid": case.uuid, "kind": "bribe"})).status_code == 404
+    assert client.get(reverse("portal:invoice_pdf", kwargs={"uuid": other_case.uuid, "kind": "deposit"})).status_code == 404
