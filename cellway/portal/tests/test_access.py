@@ -23,13 +23,16 @@ URLS = [
     ("portal:accept_quote", "post", "payments"),
     ("portal:itinerary_ics", "get", "itinerary"),
     ("portal:quote_pdf", "get", "payments"),
+    ("portal:invoice_pdf", "get", "payments"),
+    ("portal:receipt_pdf", "get", "payments"),
     ("portal:people", "get", "manage"),
 ]
 
 
 @pytest.fixture
 def world(portal_case: Any, staff: dict[str, Any]) -> dict[str, Any]:
-    case, patient = portal_case(Stage.QUOTED)
+    # Deposit paid: a quote, both invoices and a payment exist, so every address has something behind it.
+    case, patient = portal_case(Stage.DEPOSIT_PAID)
     _other_case, other_patient = portal_case(Stage.QUOTED)
     grant = PortalGrant.objects.get(person=patient, case=case)
     helper = services.grant_access(
@@ -44,7 +47,10 @@ def world(portal_case: Any, staff: dict[str, Any]) -> dict[str, Any]:
 
 
 def _call(client: Client, name: str, method: str, case: Any) -> Any:
-    url = reverse(name, kwargs={"uuid": case.uuid})
+    extra: dict[str, Any] = {"portal:invoice_pdf": {"kind": "deposit"}, "portal:receipt_pdf": {"payment": case.payments.get().uuid}}.get(
+        name, {}
+    )
+    url = reverse(name, kwargs={"uuid": case.uuid, **extra})
     return client.post(url, {}) if method == "post" else client.get(url)
 
 
@@ -68,8 +74,8 @@ def test_a_helper_sees_where_the_case_stands_but_not_the_quote(world: dict[str, 
     client = Client()
     client.force_login(world["helper"])
     page = client.get(reverse("portal:case", kwargs={"uuid": world["case"].uuid})).content.decode()
-    assert "Your treatment plan is ready" in page
-    assert "quote-heading" not in page and "accept_quote" not in page
+    assert "We received your deposit." in page
+    assert "quote-heading" not in page and "invoices-heading" not in page and "quote.pdf" not in page
 
 
 def test_a_staff_member_has_no_portal_case(world: dict[str, Any]) -> None:
@@ -94,3 +100,24 @@ def test_a_forged_case_address_is_404(world: dict[str, Any]) -> None:
     client.force_login(world["patient"])
     assert client.get("/portal/cases/not-a-uuid/").status_code == 404
     assert client.get("/portal/cases/00000000-0000-0000-0000-000000000000/").status_code == 404
+
+
+def test_the_portal_home_leads_a_patient_to_their_case_and_shows_an_outsider_none(world: dict[str, Any]) -> None:
+    patient = Client()
+    patient.force_login(world["patient"])
+    response = patient.get(reverse("portal:home"))
+    assert response.status_code == 302 and response.url == reverse("portal:case", kwargs={"uuid": world["case"].uuid})
+    outsider = Client()
+    outsider.force_login(world["outsider"])
+    page = outsider.get(reverse("portal:home"))
+    assert page.status_code == 200 and world["case"].code not in page.content.decode()
+    assert Client().get(reverse("portal:home")).status_code == 302
+    assert Client().post(reverse("portal:language"), {"language": "ar"}).status_code == 302
+
+
+def test_the_sign_in_entry_sends_to_the_code_form_and_a_signed_in_person_home(world: dict[str, Any]) -> None:
+    response = Client().get(reverse("portal:sign_in"))
+    assert response.status_code == 302 and response.url.startswith(reverse("account_request_login_code"))
+    client = Client()
+    client.force_login(world["patient"])
+    assert client.get(reverse("portal:sign_in")).url == reverse("portal:home")
