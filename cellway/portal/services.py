@@ -78,15 +78,21 @@ def _portal_person(*, email: str, full_name: str, language: str) -> User:
 # --- The patient's invitation -------------------------------------------------------------
 
 
-def check_invite_patient(*, case: Case, by: User | None) -> None:
-    """Staff invite a patient who has an address and is not yet in; `by` None is the clinic itself (a case opening)."""
+def check_invite_patient(*, case: Case, by: User | None, invited: bool | None = None) -> None:
+    """Staff invite a patient who has an address and is not yet in; `by` None is the clinic itself (a case opening).
+
+    `invited`: whether the patient already holds an open grant, when the caller has read it with the case (the
+    case page); the service leaves it to be read here.
+    """
     if by is not None:
         require_perm(by, "cases.open_case", "invite a patient to the portal")
     if case.stage_enum in FINAL:
         raise Refusal(f"{case.code} has ended.")
     if not case.patient.email:
         raise Refusal(f"{case.code} has no email address for the patient; add it before inviting them.")
-    if PortalGrant.objects.filter(case=case, relation=Relation.PATIENT, revoked_at__isnull=True).exists():
+    if invited is None:
+        invited = PortalGrant.objects.filter(case=case, relation=Relation.PATIENT, revoked_at__isnull=True).exists()
+    if invited:
         raise Refusal("The patient is already invited; they sign in with a code sent to their address.")
 
 
