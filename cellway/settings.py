@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "cellway.evidence",
     "cellway.conversations",
     "cellway.newsletter",
+    "cellway.portal",
     "cellway.console",
     "cellway.site",
     "cellway.deploy.DeployChecks",
@@ -98,6 +99,8 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "cellway.accounts.middleware.UserTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # The portal (/portal/) is in the signed-in person's own language, else the visitor's.
+    "cellway.portal.middleware.PortalLanguageMiddleware",
     # The idle and absolute session ends first, then a one-time password is replaced, then the second factor set up.
     "cellway.accounts.middleware.StaffSessionMiddleware",
     "cellway.accounts.middleware.OneTimePasswordMiddleware",
@@ -355,7 +358,20 @@ ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",
     "reauthenticate": "10/m/user",
     "signup": "5/h/ip",
+    # The portal's sign-in codes: a flood to one address is stopped whatever the address (known or not).
+    "request_login_code": "20/h/ip,3/15m/key",
 }
+
+# The patient portal signs in by a code mailed to the person's address and typed into the same browser (a link
+# scanner opening the mail cannot use it up). Only portal people (no role, an open grant) are sent one
+# (cellway.portal.forms); for any other address the page answers the same and nothing is sent. Staff sign in
+# by username and password as before: their sign-in page offers no code.
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+# A patient with an address is invited to the portal (their grant and a mail) when their case is opened.
+PORTAL_INVITE_ON_OPENING = env_bool("CELLWAY_PORTAL_INVITE_ON_OPENING", True)
+ACCOUNT_LOGIN_BY_CODE_TIMEOUT = 10 * 60
+ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS = 3
+ACCOUNT_FORMS = {"request_login_code": "cellway.portal.forms.CodeRequestForm"}
 
 # The second factor (allauth.mfa): an authenticator app (TOTP), passkeys
 # (WebAuthn) and single-use recovery codes. `required`: a member of staff

@@ -10,6 +10,8 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context
 from django.conf import settings
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import translation
 
 from cellway.accounts.second_factor import had_second_factor_before
 from cellway.accounts.sessions import SIGNED_IN_AT
@@ -44,3 +46,29 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]  # allauth sh
             ):
                 return False
         return bool(super().is_reauthentication_required(app=app, **kwargs))
+
+    def get_login_redirect_url(self, request: HttpRequest) -> str:
+        # A person with no role and no admin access, let into a case, is a patient or a helper: their pages are
+        # the portal's (the grants are read through the relation; accounts imports nothing above it).
+        user = request.user
+        if user.is_authenticated and not user.is_staff and not user.access.roles and user.portal_grants.filter(revoked_at=None).exists():
+            return reverse("portal:home")
+        return str(super().get_login_redirect_url(request))
+
+    def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        # A portal sign-in code goes in the language of the person it is for (User.language), not the page's.
+        if template_prefix == "account/email/login_code":
+            from cellway.accounts.models import User
+
+            person = User.objects.filter(email__iexact=email, is_active=True).only("language").first()
+            if person is not None:
+                with translation.override(person.language):
+                    super().send_mail(template_prefix, email, context)
+                return
+        super().send_mail(template_prefix, email, context)
+
+    def add_message(self, request: HttpRequest, level: int, message_template: str | None = None, *args: Any, **kwargs: Any) -> None:
+        # "Signed in as portal-4ea9…" means nothing to a patient signing in by code: the portal's page greets them.
+        if message_template == "account/messages/logged_in.txt" and request.path.startswith("/accounts/login/code/"):
+            return
+        super().add_message(request, level, message_template, *args, **kwargs)

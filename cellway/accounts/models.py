@@ -34,6 +34,8 @@ class User(AbstractUser):
     must_change_password = models.BooleanField(
         "must change password", default=False, editable=False, help_text="A one-time password was set; it must be changed at sign-in."
     )
+    # The language the portal and every mail to this person are in (a site language code), chosen by them.
+    language = models.CharField(max_length=16, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE)
 
     class Meta:
         ordering = ["last_name", "first_name"]

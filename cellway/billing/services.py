@@ -166,16 +166,52 @@ def accept_quote(*, quote: Quote, by: User, note: str) -> Quote:
         limits.check_length(note, limits.SHORT, "How the patient accepted")
         if not note.strip():
             raise Refusal("Say how the patient accepted (e.g. 'email of 3 March').")
-        quote.status, quote.accepted_at = QuoteStatus.ACCEPTED, timezone.now()
-        quote.acceptance_recorded_by, quote.acceptance_note = by, note
-        quote.case = case
-        quote.accepted_digest = quote.document_digest()  # what exactly was accepted
-        quote.save(update_fields=["status", "accepted_at", "acceptance_recorded_by", "acceptance_note", "accepted_digest"])
-        # What the patient now owes, on the journal; revenue is deferred until the clinic has treated them.
-        charge = Move(debit=LedgerAccount.RECEIVABLE, credit=LedgerAccount.DEFERRED_REVENUE, amount=quote.total, currency=quote.currency)
-        ledger.post(case=case, kind=EntryKind.CHARGE, memo=f"Quote v{quote.version} accepted", moves=[charge], by=by)
-        accepted = {"quote": str(quote.uuid), "version": quote.version, "digest": quote.accepted_digest}
-        move(case, to=Stage.ACCEPTED, by=by, summary=f"Quote v{quote.version} accepted", reason=note, data=accepted)
+        return _record_acceptance(case, quote, by=by, note=note)
+
+
+class QuoteSuperseded(StageConflict):
+    """The quote the person read is no longer the one to accept (a new version, or it changed since it was shown)."""
+
+
+def check_accept_quote_online(*, case: Case, quote: Quote, shown_version: int | None = None, shown_digest: str | None = None) -> None:
+    """The patient's own acceptance (the portal): the rules of `check_accept_quote` but the role, and exactly what was shown.
+
+    Who may accept for the case is the portal's grant, checked by the portal's service before it calls here.
+    """
+    expect_stage(case, Stage.QUOTED, "accept the quote")
+    if quote.status != QuoteStatus.ISSUED:
+        raise QuoteSuperseded(f"Quote v{quote.version} is {quote.get_status_display().lower()}; only the current quote can be accepted.")
+    if shown_version is not None and shown_version != quote.version:
+        raise QuoteSuperseded(f"The quote you read (v{shown_version}) has been replaced by v{quote.version}; read it before accepting.")
+    if shown_digest is not None and shown_digest != quote.document_digest():
+        raise QuoteSuperseded(f"Quote v{quote.version} changed since it was shown; read it again before accepting.")
+    if clinic_today() > quote.valid_until:
+        raise Refusal(f"Quote v{quote.version} was valid until {quote.valid_until:%d %b %Y}; the clinic will issue a new version.")
+
+
+def accept_quote_online(*, quote: Quote, by: User, shown_version: int, shown_digest: str, address: str | None, for_patient: bool) -> Quote:
+    """Record the acceptance a person made on the portal: the version and digest they were shown, when and from where."""
+    with transaction.atomic():
+        case = lock_case(quote.case_id)
+        quote = Quote.objects.select_for_update().get(pk=quote.pk)
+        check_accept_quote_online(case=case, quote=quote, shown_version=shown_version, shown_digest=shown_digest)
+        who = "the patient" if for_patient else f"{by} on the patient's behalf"
+        note = f"Accepted on the portal by {who} from {address or 'an unknown address'}"[: limits.SHORT]
+        return _record_acceptance(case, quote, by=by, note=note, extra={"online": True, "address": address, "for_patient": for_patient})
+
+
+def _record_acceptance(case: Case, quote: Quote, *, by: User, note: str, extra: dict[str, object] | None = None) -> Quote:
+    """Write an acceptance checked by the caller, in its transaction, with the case and quote rows locked."""
+    quote.status, quote.accepted_at = QuoteStatus.ACCEPTED, timezone.now()
+    quote.acceptance_recorded_by, quote.acceptance_note = by, note
+    quote.case = case
+    quote.accepted_digest = quote.document_digest()  # what exactly was accepted
+    quote.save(update_fields=["status", "accepted_at", "acceptance_recorded_by", "acceptance_note", "accepted_digest"])
+    # What the patient now owes, on the journal; revenue is deferred until the clinic has treated them.
+    charge = Move(debit=LedgerAccount.RECEIVABLE, credit=LedgerAccount.DEFERRED_REVENUE, amount=quote.total, currency=quote.currency)
+    ledger.post(case=case, kind=EntryKind.CHARGE, memo=f"Quote v{quote.version} accepted", moves=[charge], by=by)
+    accepted = {"quote": str(quote.uuid), "version": quote.version, "digest": quote.accepted_digest, **(extra or {})}
+    move(case, to=Stage.ACCEPTED, by=by, summary=f"Quote v{quote.version} accepted", reason=note, data=accepted)
     return quote
 
 

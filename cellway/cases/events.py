@@ -54,6 +54,10 @@ class EventKind(models.TextChoices):
     OUTCOME_VISIT = "outcome_visit", "Outcome visit"
     RELAPSE = "relapse", "Relapse"
     MRI = "mri", "MRI"
+    # The patient portal: who was let into the case, by whom, on whose behalf
+    PORTAL_INVITED = "portal.invited", "Invited to the portal"
+    PORTAL_GRANTED = "portal.granted", "Portal access granted"
+    PORTAL_REVOKED = "portal.revoked", "Portal access revoked"
     # Rule 9: every read of medical content, one row per person, subject and window.
     MEDICAL_READ = "medical.read", "Medical content read"
 
@@ -93,6 +97,10 @@ PART_OF: dict[EventKind, Part] = {
     EventKind.RELAPSE: Part.OUTCOMES,
     EventKind.MRI: Part.OUTCOMES,
     EventKind.MEDICAL_READ: Part.AUDIT,
+    # Who may see the case from outside names people and their addresses: contact details.
+    EventKind.PORTAL_INVITED: Part.CONTACT,
+    EventKind.PORTAL_GRANTED: Part.CONTACT,
+    EventKind.PORTAL_REVOKED: Part.CONTACT,
 }
 
 

@@ -14,6 +14,7 @@ from cellway.console.billing import views as billing_views
 from cellway.console.cases import actions as cases_actions
 from cellway.console.cases import views as cases_views
 from cellway.console.plans import actions as plans_actions
+from cellway.console.portal import actions as portal_actions
 from cellway.console.records import actions as records_actions
 from cellway.console.records import views as records_views
 from cellway.console.travel import actions as travel_actions
@@ -28,6 +29,7 @@ ACTIONS: dict[str, View] = {
     **billing_actions.ACTIONS,
     **travel_actions.ACTIONS,
     **treatment_actions.ACTIONS,
+    **portal_actions.ACTIONS,
 }
 
 console_patterns = [

@@ -37,5 +37,6 @@ def loading() -> Iterator[None]:
     load writes through the services and renders no page, so the log is off
     while it runs (``require_debug`` has been asked before).
     """
-    with quick_demo_passwords(), override_settings(DEBUG=False):
+    # The cohort's hundreds of patients are not invited to the portal; the journey's are, by demo_data itself.
+    with quick_demo_passwords(), override_settings(DEBUG=False, PORTAL_INVITE_ON_OPENING=False):
         yield

@@ -27,6 +27,7 @@ from cellway.console.cases import forms, panels
 from cellway.console.cases.queues import BY_KEY, QUEUES, queues_for
 from cellway.console.panels import CasePage, Panel, PanelSource, held_annotations
 from cellway.console.plans import panels as plans_panels
+from cellway.console.portal import panels as portal_panels
 from cellway.console.records import panels as records_panels
 from cellway.console.travel import panels as travel_panels
 from cellway.console.treatment import panels as treatment_panels
@@ -54,11 +55,14 @@ CASE_PANELS: list[PanelSource] = [
     treatment_panels.follow_up,
     treatment_panels.notes,
     panels.patient,
+    portal_panels.portal_access,
     panels.end,
     panels.timeline,
 ]
 # What the panels ask `page.holds` about, read with the case itself.
-CASE_PROBES = records_panels.HOLDS | plans_panels.HOLDS | billing_panels.HOLDS | travel_panels.HOLDS | treatment_panels.HOLDS
+CASE_PROBES = (
+    records_panels.HOLDS | plans_panels.HOLDS | billing_panels.HOLDS | travel_panels.HOLDS | treatment_panels.HOLDS | portal_panels.HOLDS
+)
 
 
 def home(request: HttpRequest) -> HttpResponse:

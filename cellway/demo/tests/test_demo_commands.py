@@ -97,3 +97,17 @@ def test_serve_demo_refuses_a_malformed_address(settings):
     settings.DEBUG = True
     with pytest.raises(CommandError, match="give host:port"):
         call_command("serve_demo", addr="8100")
+
+
+def test_serve_demo_prints_a_portal_sign_in_for_each_journey_patient(staff):
+    from cellway.cases.stages import Stage
+    from cellway.demo.journey import new_case, walk
+    from cellway.demo.management.commands.serve_demo import portal_sign_ins
+    from cellway.portal.services import invite_patient, set_language
+
+    assert "none loaded" in portal_sign_ins("http://127.0.0.1:8100/")
+    case = walk(new_case(staff, name="Olga Ivanova", email="olga.ivanova@example.com"), Stage.QUOTED, staff)
+    set_language(person=invite_patient(case=case, by=staff["carla"]).person, language="ar")
+    text = portal_sign_ins("http://127.0.0.1:8100/")
+    assert "http://127.0.0.1:8100/portal/sign-in/" in text
+    assert "olga.ivanova@example.com" in text and "Quote proposed" in text and "Arabic" in text

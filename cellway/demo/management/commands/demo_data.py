@@ -23,6 +23,7 @@ from cellway.demo.outcomes import cohort_loaded, load_outcomes_demo
 from cellway.demo.site import load_ms_page, load_newsletter, load_references
 from cellway.demo.staff import StaffLoad, cannot_act_as, load_staff
 from cellway.evidence.models import ConditionPage, Reference
+from cellway.portal import services as portal
 
 PATIENTS = [
     ("Ana Silva", "Portugal", Stage.INQUIRY),
@@ -40,6 +41,8 @@ PATIENTS = [
     ("Jonas Petersen", "Denmark", Stage.TREATED),
     ("Maria Rossi", "Italy", Stage.FOLLOW_UP),
 ]
+# The portal language of a few demo patients (the rest read it in English).
+PORTAL_LANGUAGES = {"Mei Lin": "zh-hans", "Ahmed Hassan": "ar", "Fatima Al-Sayed": "ar", "Olga Ivanova": "en"}
 
 
 class Command(BaseCommand):
@@ -77,10 +80,13 @@ class Command(BaseCommand):
         with transaction.atomic():
             for name, country, stage in PATIENTS:
                 email = name.lower().replace(" ", ".").replace("'", "") + "@example.com"
-                walk(new_case(staff, name=name, country=country, email=email), stage, staff)
+                case = walk(new_case(staff, name=name, country=country, email=email), stage, staff)
+                grant = portal.invite_patient(case=case, by=staff["carla"])
+                portal.set_language(person=grant.person, language=PORTAL_LANGUAGES.get(name, "en"))
             declined = new_case(staff, name="Peter Novak", country="Slovakia", email="peter.novak@example.com")
             cases.end_case(case=declined, to=Stage.DECLINED, by=staff["carla"], reason="Chose treatment closer to home")
-        self.step(f"patients along the journey: {len(PATIENTS) + 1} cases, one at every stage and one declined")
+        journey = f"{len(PATIENTS) + 1} cases, one at every stage and one declined"
+        self.step(f"patients along the journey: {journey}; each patient invited to the portal")
 
     def _site(self, staff: dict[str, Any]) -> None:
         if ConditionPage.objects.exists():

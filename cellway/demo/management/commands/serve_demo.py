@@ -18,7 +18,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from cellway.accounts.models import User
 from cellway.demo.dev_only import require_debug
+from cellway.demo.management.commands.demo_data import PATIENTS
 from cellway.demo.staff import DEMO_PASSWORD, STAFF
+from cellway.portal.models import PortalGrant, Relation
 
 
 class Command(BaseCommand):
@@ -42,6 +44,7 @@ class Command(BaseCommand):
         children = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}  # noqa: S603
         address = f"http://{options['addr']}/"
         self.stdout.write(sign_ins(address))
+        self.stdout.write(portal_sign_ins(address))
         self.stdout.write(f"The public site: {address}welcome/ (the MS page: {address}en/conditions/multiple-sclerosis/).")
         self.stdout.write(
             "The eBook and the newsletter: ask on the MS page; the confirmation and download mails print in this console. "
@@ -89,6 +92,24 @@ def sign_ins(address: str) -> str:
         roles = ", ".join(sorted(g.name for g in user.groups.all())) or "no role"
         lines.append(f"  {person.username:<7} {user.get_full_name():<18} {roles:<28} {person.does}")
     lines.append(SECOND_FACTOR_NOTE[settings.STAFF_MFA])
+    return "\n".join(lines) + "\n"
+
+
+def portal_sign_ins(address: str) -> str:
+    """The demo's patients who can try the portal: their address, their case's stage and their language."""
+    grants = (
+        PortalGrant.objects.filter(relation=Relation.PATIENT, revoked_at=None, case__patient__full_name__in=[p[0] for p in PATIENTS])
+        .select_related("person", "case")
+        .order_by("case__opened_at")
+    )
+    lines = [
+        f"The patient portal: {address}portal/sign-in/ . Type one of these addresses; the sign-in code is printed in this console",
+        "(the console mail backend). Olga Ivanova's quote waits to be accepted.",
+    ]
+    for grant in grants:
+        lines.append(f"  {grant.person.email:<32} {grant.case.get_stage_display():<22} {grant.person.get_language_display()}")
+    if len(lines) == 2:
+        lines.append("  none loaded: run `manage.py demo_data` (make demo does)")
     return "\n".join(lines) + "\n"
 
 

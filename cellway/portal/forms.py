@@ -1,0 +1,47 @@
+"""The portal's forms: asking for a sign-in code, letting a helper in, accepting the quote, the language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account.forms import RequestLoginCodeForm
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from cellway.portal.models import Relation, Scope
+from cellway.portal.selectors import is_portal_person
+
+
+class CodeRequestForm(RequestLoginCodeForm):  # type: ignore[misc]  # allauth ships no type hints
+    """allauth's "mail me a sign-in code", for portal people only.
+
+    Anyone else's address (a member of staff, a person without an open grant, nobody's) is answered exactly as
+    a portal person's is, and no code is sent: staff keep signing in by password and second factor, and the
+    page tells nobody whether an address is known. allauth counts every request against the address's limit.
+    """
+
+    def clean_email(self) -> str:
+        email: str = super().clean_email()
+        person = getattr(self, "_user", None)
+        if person is not None and not is_portal_person(person):
+            self._user = None
+        return email
+
+
+class HelperForm(forms.Form):
+    full_name = forms.CharField(label=_("Their name"), max_length=200)
+    email = forms.EmailField(label=_("Their email address"), max_length=254)
+    relation = forms.ChoiceField(label=_("Who they are to you"), choices=[c for c in Relation.choices if c[0] != Relation.PATIENT])
+    scopes = forms.MultipleChoiceField(label=_("What they may see"), choices=Scope.choices, widget=forms.CheckboxSelectMultiple)
+    ends_on = forms.DateField(label=_("Last day of access"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class AcceptQuoteForm(forms.Form):
+    quote = forms.UUIDField(widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    digest = forms.CharField(widget=forms.HiddenInput, max_length=64, min_length=64)
+    agree = forms.BooleanField(label=_("I have read this quote and accept it."))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["agree"].error_messages["required"] = _("Tick the box to accept the quote.")

@@ -1,0 +1,76 @@
+"""Who reaches a case through the portal: the patient, and the family and helpers the patient let in."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from cellway.cases.models import Case
+
+
+class Relation(models.TextChoices):
+    PATIENT = "patient", _("the patient")
+    FAMILY = "family", _("family member")
+    GUARDIAN = "guardian", _("guardian")
+    INTERPRETER = "interpreter", _("interpreter")
+    DOCTOR = "doctor", _("referring doctor")
+
+
+class Scope(models.TextChoices):
+    """The parts of a case a portal grant opens. Where the case stands (its stage) is seen by every grant."""
+
+    RECORDS = "records", _("medical records asked for")
+    SCREENING = "screening", _("the screening")
+    PAYMENTS = "payments", _("the quote, invoices and payments")
+    ITINERARY = "itinerary", _("the itinerary")
+    DOCUMENTS = "documents", _("documents")
+
+
+ALL_SCOPES: tuple[str, ...] = tuple(Scope.values)
+
+
+class PortalGrant(models.Model):
+    """One person's way into one case: what they are to the patient, which parts they see, until when.
+
+    A grant is never deleted: revoking sets `revoked_at`, so who could see what, and when, stays known.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="portal_grants")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="portal_grants")
+    relation = models.CharField(max_length=16, choices=Relation.choices)
+    scopes = models.JSONField(default=list)
+    ends_on = models.DateField(null=True, blank=True)  # the last day the grant works; None for the patient's own
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    granted_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["case", "granted_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "case"], condition=Q(revoked_at__isnull=True), name="one_open_grant_per_person_and_case"
+            ),
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(revoked_at__isnull=True, relation="patient"), name="one_patient_grant_per_case"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} → {self.case.code} ({self.relation})"
+
+    def is_open_on(self, day: dt.date) -> bool:
+        return self.revoked_at is None and (self.ends_on is None or day <= self.ends_on)
+
+    def allows(self, scope: str) -> bool:
+        return self.relation == Relation.PATIENT or scope in self.scopes
+
+    @property
+    def is_patient(self) -> bool:
+        return self.relation == Relation.PATIENT

@@ -1,0 +1,65 @@
+"""What a person sees through the portal: only the cases they hold an open grant for, and in them only the granted parts.
+
+Every portal page fetches its case through `grant_for` (or `grant_with_scope`): a case the person holds no open
+grant for, or a part their grant does not open, is 404 (its existence is not revealed).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from cellway.accounts.models import User
+from cellway.clinic import clinic_today
+from cellway.portal.models import PortalGrant, Relation
+
+
+def open_grants(user: User | Any) -> QuerySet[PortalGrant]:
+    """The grants `user` reaches a case through today (revoked or ended ones are not)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return PortalGrant.objects.none()
+    return (
+        PortalGrant.objects.filter(person=user, revoked_at__isnull=True)
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=clinic_today()))
+        .select_related("case", "case__patient", "case__condition")
+        .order_by("-case__opened_at")
+    )
+
+
+def is_portal_person(user: User | Any) -> bool:
+    """A person the portal is for: no role, no admin access, and an open grant on some case."""
+    if getattr(user, "is_staff", False) or getattr(user, "is_superuser", False):
+        return False
+    if user.access.roles:
+        return False
+    return open_grants(user).exists()
+
+
+def grant_for(user: User | Any, case_uuid: str | UUID) -> PortalGrant:
+    """The person's open grant on the case `case_uuid`, else 404."""
+    try:
+        return open_grants(user).get(case__uuid=case_uuid)
+    except (PortalGrant.DoesNotExist, ValidationError, ValueError, TypeError):
+        raise Http404("No such case.") from None
+
+
+def grant_with_scope(user: User | Any, case_uuid: str | UUID, scope: str) -> PortalGrant:
+    """`grant_for`, and 404 too unless the grant opens `scope`."""
+    grant = grant_for(user, case_uuid)
+    if not grant.allows(scope):
+        raise Http404("No such page.")
+    return grant
+
+
+def helpers(grant: PortalGrant) -> QuerySet[PortalGrant]:
+    """The other people let into the grant's case (open grants, newest first): what the patient manages."""
+    return (
+        PortalGrant.objects.filter(case_id=grant.case_id, revoked_at__isnull=True)
+        .exclude(relation=Relation.PATIENT)
+        .select_related("person", "granted_by")
+        .order_by("-granted_at")
+    )

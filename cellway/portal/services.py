@@ -1,0 +1,252 @@
+"""Writes of the portal: inviting the patient, letting family and helpers in and out, the patient's own acceptance.
+
+Each action has its `check_…` predicate, which the portal's pages ask before offering it; the service asks it
+again, inside its transaction, before writing. Every action goes on the case's trail with who acted and, for a
+helper, on whose behalf.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+
+from cellway import limits
+from cellway.accounts.models import User
+from cellway.billing import services as billing
+from cellway.billing.models import Quote
+from cellway.cases.events import EventKind
+from cellway.cases.models import Case
+from cellway.cases.services import lock_case, record_event, require_perm
+from cellway.cases.stages import FINAL
+from cellway.clinic import clinic_today
+from cellway.errors import NotAllowed, Refusal
+from cellway.portal import mail
+from cellway.portal.models import ALL_SCOPES, PortalGrant, Relation, Scope
+from cellway.portal.selectors import open_grants
+
+log = logging.getLogger(__name__)
+
+# A family member's access lasts at most this long; the patient grants it again if needed.
+LONGEST_GRANT_DAYS = 2 * 366
+SITE_LANGUAGES = {code for code, _ in settings.LANGUAGES}
+# The patient record keeps the language as it was written down at the inquiry ("Arabic", "Chinese").
+LANGUAGE_NAMES = {
+    "english": "en",
+    "arabic": "ar",
+    "chinese": "zh-hans",
+    "simplified chinese": "zh-hans",
+    "mandarin": "zh-hans",
+    "中文": "zh-hans",
+    "العربية": "ar",
+}
+
+
+def language_of(case: Case) -> str:
+    """The portal language to start a patient in: the site language they wrote in, else the one on their record."""
+    inquiry = case.inquiry
+    if inquiry is not None and inquiry.site_language in SITE_LANGUAGES:
+        return inquiry.site_language
+    return LANGUAGE_NAMES.get(case.patient.language.strip().lower(), settings.LANGUAGE_CODE)
+
+
+def _portal_person(*, email: str, full_name: str, language: str) -> User:
+    """The portal account for `email`: an existing one without a role, or a new one without a password (codes only)."""
+    email = email.strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise Refusal(f"'{email}' is not an email address.") from None
+    for person in User.objects.filter(email__iexact=email):
+        if person.is_staff or person.is_superuser or person.access.roles:
+            raise Refusal("That address belongs to a member of staff; the portal needs the person's own address.")
+        return person
+    first, _, last = full_name.strip().partition(" ")
+    person = User(username=f"portal-{secrets.token_hex(6)}", email=email, first_name=first[:150], last_name=last[:150], language=language)
+    person.set_unusable_password()  # the portal signs in by an emailed code
+    person.save()
+    return person
+
+
+# --- The patient's invitation -------------------------------------------------------------
+
+
+def check_invite_patient(*, case: Case, by: User | None, invited: bool | None = None) -> None:
+    """Staff invite a patient who has an address and is not yet in; `by` None is the clinic itself (a case opening).
+
+    `invited`: whether the patient already holds an open grant, when the caller has read it with the case (the
+    case page); the service leaves it to be read here.
+    """
+    if by is not None:
+        require_perm(by, "cases.open_case", "invite a patient to the portal")
+    if case.stage_enum in FINAL:
+        raise Refusal(f"{case.code} has ended.")
+    if not case.patient.email:
+        raise Refusal(f"{case.code} has no email address for the patient; add it before inviting them.")
+    if invited is None:
+        invited = PortalGrant.objects.filter(case=case, relation=Relation.PATIENT, revoked_at__isnull=True).exists()
+    if invited:
+        raise Refusal("The patient is already invited; they sign in with a code sent to their address.")
+
+
+def invite_patient(*, case: Case, by: User | None) -> PortalGrant:
+    """Give the patient their way into the case and mail them how to sign in, in their language."""
+    with transaction.atomic():
+        case = lock_case(case.pk)
+        check_invite_patient(case=case, by=by)
+        person = _portal_person(email=case.patient.email, full_name=case.patient.full_name, language=language_of(case))
+        grant = PortalGrant.objects.create(person=person, case=case, relation=Relation.PATIENT, scopes=list(ALL_SCOPES), granted_by=by)
+        record_event(
+            case=case,
+            by=by,
+            kind=EventKind.PORTAL_INVITED,
+            summary=f"Patient invited to the portal at {person.email}",
+            data={"grant": str(grant.uuid), "person": person.pk, "language": person.language},
+        )
+        mail.later("email/portal_invitation.txt", person_id=person.pk, case_code=case.code)
+    return grant
+
+
+def invite_on_opening(*, case: Case, by: User | None, **kwargs: Any) -> None:
+    """Receiver of `case_opened`: invite the patient if the case can be (an address, not a member of staff's)."""
+    if not settings.PORTAL_INVITE_ON_OPENING:
+        return
+    try:
+        with transaction.atomic():
+            invite_patient(case=case, by=by)
+    except Refusal as refusal:
+        log.info("%s: no portal invitation at opening: %s", case.code, refusal.message)
+
+
+# --- Family and helpers ------------------------------------------------------------------
+
+
+def check_manage_helpers(*, grant: PortalGrant) -> None:
+    """Only the patient (or a guardian staff set up) lets others in and out of the case."""
+    if grant.relation not in {Relation.PATIENT, Relation.GUARDIAN}:
+        raise NotAllowed("Only the patient decides who else sees the case.")
+    if grant.case.stage_enum in FINAL:
+        raise Refusal("The case has ended.")
+
+
+def _check_grant_input(*, relation: str, scopes: list[str], ends_on: dt.date | None) -> None:
+    if relation not in Relation.values or relation == Relation.PATIENT:
+        raise Refusal("Choose who the person is to the patient.")
+    if not scopes or not set(scopes) <= set(Scope.values):
+        raise Refusal("Choose at least one part of the case to share.")
+    today = clinic_today()
+    if ends_on is None:
+        raise Refusal("Choose the last day the access works.")
+    if ends_on < today:
+        raise Refusal("The last day of access cannot be in the past.")
+    if ends_on > today + dt.timedelta(days=LONGEST_GRANT_DAYS):
+        raise Refusal("Access can be given for two years at most; give it again later if needed.")
+
+
+def grant_access(
+    *, grant: PortalGrant, email: str, full_name: str, relation: str, scopes: list[str], ends_on: dt.date | None
+) -> PortalGrant:
+    """The patient (through `grant`) lets a family member or helper see `scopes` of the case until `ends_on`."""
+    with transaction.atomic():
+        case = lock_case(grant.case_id)
+        grant = PortalGrant.objects.select_related("case", "person").get(pk=grant.pk)
+        grant.case = case
+        if not grant.is_open_on(clinic_today()):
+            raise NotAllowed("Your access to this case has ended.")
+        check_manage_helpers(grant=grant)
+        _check_grant_input(relation=relation, scopes=scopes, ends_on=ends_on)
+        limits.check_length(full_name, limits.NAME, "Name")
+        if not full_name.strip():
+            raise Refusal("Give the person's name.")
+        person = _portal_person(email=email, full_name=full_name, language=grant.person.language)
+        if person.pk == grant.person_id:
+            raise Refusal("That is your own address.")
+        if PortalGrant.objects.filter(case=case, person=person, revoked_at__isnull=True).exists():
+            raise Refusal(f"{person.email} can already see this case; revoke that access first to change it.")
+        chosen = [s for s in Scope.values if s in scopes]
+        helper = PortalGrant.objects.create(
+            person=person, case=case, relation=relation, scopes=chosen, ends_on=ends_on, granted_by=grant.person
+        )
+        record_event(
+            case=case,
+            by=grant.person,
+            kind=EventKind.PORTAL_GRANTED,
+            summary=f"{grant.person} ({grant.get_relation_display()}) let {person.email} in as {helper.get_relation_display()} "
+            f"until {ends_on:%d %b %Y}: {', '.join(chosen)}",
+            data={"grant": str(helper.uuid), "person": person.pk, "by_grant": str(grant.uuid), "scopes": chosen, "ends_on": str(ends_on)},
+        )
+        mail.later("email/portal_granted.txt", person_id=person.pk, case_code=case.code, granted_by=str(grant.person))
+    return helper
+
+
+def revoke_access(*, grant: PortalGrant, helper_uuid: str) -> PortalGrant:
+    """The patient (through `grant`) ends a helper's access at once. Revoking one already revoked is refused."""
+    with transaction.atomic():
+        case = lock_case(grant.case_id)
+        grant = PortalGrant.objects.select_related("person").get(pk=grant.pk)
+        grant.case = case
+        if not grant.is_open_on(clinic_today()):
+            raise NotAllowed("Your access to this case has ended.")
+        check_manage_helpers(grant=grant)
+        try:
+            helper = PortalGrant.objects.select_for_update().select_related("person").get(uuid=helper_uuid, case=case)
+        except (PortalGrant.DoesNotExist, ValidationError, ValueError):
+            raise Refusal("There is no such access on this case.") from None
+        if helper.relation == Relation.PATIENT:
+            raise Refusal("The patient's own access is not revoked here.")
+        if helper.revoked_at is not None:
+            raise Refusal(f"{helper.person.email}'s access was already revoked.")
+        helper.revoked_at, helper.revoked_by = timezone.now(), grant.person
+        helper.save(update_fields=["revoked_at", "revoked_by"])
+        record_event(
+            case=case,
+            by=grant.person,
+            kind=EventKind.PORTAL_REVOKED,
+            summary=f"{grant.person} ({grant.get_relation_display()}) revoked {helper.person.email}'s access",
+            data={"grant": str(helper.uuid), "person": helper.person_id, "by_grant": str(grant.uuid)},
+        )
+    return helper
+
+
+# --- The quote ---------------------------------------------------------------------------
+
+
+def check_accept_quote(*, grant: PortalGrant, quote: Quote) -> None:
+    """A person whose grant opens payments accepts the current quote of their case (billing's rules for the rest)."""
+    if not grant.allows(Scope.PAYMENTS) or quote.case_id != grant.case_id:
+        raise NotAllowed("Your access does not include the quote.")
+    billing.check_accept_quote_online(case=grant.case, quote=quote)
+
+
+def accept_quote(*, grant: PortalGrant, quote: Quote, shown_version: int, shown_digest: str, address: str | None) -> Quote:
+    """Accept `quote` as shown (its version and digest as the page had them), through billing's acceptance."""
+    if not grant.allows(Scope.PAYMENTS) or quote.case_id != grant.case_id:
+        raise NotAllowed("Your access does not include the quote.")
+    if not grant.is_open_on(clinic_today()) or not open_grants(grant.person).filter(pk=grant.pk).exists():
+        raise NotAllowed("Your access to this case has ended.")
+    return billing.accept_quote_online(
+        quote=quote,
+        by=grant.person,
+        shown_version=shown_version,
+        shown_digest=shown_digest,
+        address=address,
+        for_patient=grant.is_patient,
+    )
+
+
+# --- The person -------------------------------------------------------------------------
+
+
+def set_language(*, person: User, language: str) -> None:
+    """The language the portal and the person's mails are in."""
+    if language not in SITE_LANGUAGES:
+        raise Refusal("Choose one of the languages offered.")
+    User.objects.filter(pk=person.pk).update(language=language)
+    person.language = language

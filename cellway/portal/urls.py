@@ -1,0 +1,18 @@
+from django.urls import path
+
+from cellway.portal import views
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("sign-in/", views.sign_in, name="sign_in"),
+    path("language/", views.language, name="language"),
+    path("cases/<uuid:uuid>/", views.case_page, name="case"),
+    path("cases/<uuid:uuid>/quote/accept/", views.accept_quote, name="accept_quote"),
+    path("cases/<uuid:uuid>/quote.pdf", views.quote_pdf, name="quote_pdf"),
+    path("cases/<uuid:uuid>/invoices/<str:kind>.pdf", views.invoice_pdf, name="invoice_pdf"),
+    path("cases/<uuid:uuid>/receipts/<uuid:payment>.pdf", views.receipt_pdf, name="receipt_pdf"),
+    path("cases/<uuid:uuid>/itinerary.ics", views.itinerary_ics, name="itinerary_ics"),
+    path("cases/<uuid:uuid>/people/", views.people, name="people"),
+]

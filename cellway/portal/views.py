@@ -1,0 +1,330 @@
+"""The portal's pages: thin views over the portal's selectors and services and the domains' own.
+
+Every page about a case fetches the person's grant through `selectors.grant_for` / `grant_with_scope`:
+a case they were not let into, or a part their grant does not open, is 404.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+from icalendar import Calendar, Event
+
+from cellway.billing import documents
+from cellway.billing.models import Quote, QuoteStatus
+from cellway.billing.money import format_money
+from cellway.billing.selectors import invoice_states
+from cellway.cases.stages import Stage
+from cellway.clinic import clinic_today
+from cellway.errors import NotAllowed, Refusal, StageConflict, allowed
+from cellway.plans.screening_rule import earliest_sample_date
+from cellway.plans.selectors import valid_screening
+from cellway.portal import services
+from cellway.portal.forms import AcceptQuoteForm, HelperForm
+from cellway.portal.models import PortalGrant, Scope
+from cellway.portal.selectors import grant_for, grant_with_scope, helpers, open_grants
+from cellway.portal.words import INVOICE_KINDS, RECORD_KINDS, STANDING, TASK_KINDS
+from cellway.records.selectors import missing_items
+from cellway.travel.selectors import confirmed_tasks
+
+
+def _money(amount: Decimal | str, currency: str) -> str:
+    return format_money(Decimal(amount), currency, translation.to_locale(translation.get_language() or settings.LANGUAGE_CODE))
+
+
+@require_GET
+def sign_in(request: HttpRequest) -> HttpResponse:
+    """The portal's entry: allauth's sign-in by emailed code, coming back to the portal."""
+    if request.user.is_authenticated:
+        return redirect("portal:home")
+    return redirect(reverse("account_request_login_code") + "?next=" + reverse("portal:home"))
+
+
+@login_required(login_url="portal:sign_in")
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """The cases the person was let into: straight to it when there is one."""
+    grants = list(open_grants(request.user))
+    if len(grants) == 1:
+        return redirect("portal:case", uuid=grants[0].case.uuid)
+    return render(request, "portal/home.html", {"grants": grants})
+
+
+@dataclass(frozen=True)
+class QuoteView:
+    quote: Quote
+    lines: list[dict[str, str]]
+    total: str
+    deposit: str
+    digest: str
+    form: AcceptQuoteForm | None
+
+
+def _shown_quote(grant: PortalGrant) -> Quote | None:
+    """The quote the person reads: the one to accept, or the one accepted."""
+    return grant.case.quotes.filter(status__in=[QuoteStatus.ISSUED, QuoteStatus.ACCEPTED]).order_by("-version").first()
+
+
+def _quote_view(grant: PortalGrant, form: AcceptQuoteForm | None = None) -> QuoteView | None:
+    quote = _shown_quote(grant)
+    if quote is None:
+        return None
+    lines = [{**line, "amount": _money(line["amount"], quote.currency)} for line in quote.lines]
+    digest = quote.document_digest()
+    if form is None and allowed(services.check_accept_quote, grant=grant, quote=quote):
+        form = AcceptQuoteForm(initial={"quote": quote.uuid, "version": quote.version, "digest": digest})
+    elif not allowed(services.check_accept_quote, grant=grant, quote=quote):
+        form = None
+    return QuoteView(quote, lines, _money(quote.total, quote.currency), _money(quote.deposit, quote.currency), digest, form)
+
+
+def _itinerary(grant: PortalGrant) -> list[tuple[str, str]]:
+    case = grant.case
+    rows: list[tuple[str, str]] = []
+    if case.arrival_date:
+        rows.append((_("Arrival"), _date(case.arrival_date)))
+    if case.first_therapy_day:
+        rows.append((_("First therapy day"), _date(case.first_therapy_day)))
+    for task in confirmed_tasks(case):
+        rows.append((str(TASK_KINDS.get(task.kind, task.kind)), task.details or _("confirmed")))
+    return rows
+
+
+def _date(day: dt.date) -> str:
+    from django.utils.formats import date_format
+
+    return date_format(day, "DATE_FORMAT")
+
+
+def _case_context(request: HttpRequest, grant: PortalGrant, quote_form: AcceptQuoteForm | None = None) -> dict[str, Any]:
+    case = grant.case
+    stage = case.stage_enum
+    now_words, next_words = STANDING[stage]
+    context: dict[str, Any] = {
+        "grant": grant,
+        "case": case,
+        "standing": now_words,
+        "next": next_words,
+        "is_rtl": translation.get_language_bidi(),
+    }
+    if grant.allows(Scope.RECORDS) and stage in {Stage.INQUIRY, Stage.TRIAGE, Stage.REVIEW}:
+        context["missing"] = [str(RECORD_KINDS.get(item.kind, item.kind)) for item in missing_items(case)]
+    if grant.allows(Scope.SCREENING) and case.first_therapy_day and stage in {Stage.ACCEPTED, Stage.CLEARED, Stage.SCHEDULED}:
+        context["screening_from"] = _date(earliest_sample_date(case.first_therapy_day, settings.SCREENING_MAX_AGE_MONTHS))
+        context["screening_done"] = valid_screening(case) is not None
+    elif grant.allows(Scope.SCREENING) and stage == Stage.ACCEPTED:
+        context["screening_months"] = settings.SCREENING_MAX_AGE_MONTHS
+    if grant.allows(Scope.PAYMENTS):
+        context["quote"] = _quote_view(grant, quote_form)
+        today = clinic_today()
+        context["invoices"] = [
+            {
+                "code": state.invoice.kind,
+                "kind": INVOICE_KINDS.get(state.invoice.kind, state.invoice.kind),
+                "amount": _money(state.invoice.amount, state.invoice.currency),
+                "open": _money(state.open_amount, state.invoice.currency),
+                "due": _date(state.invoice.due_on),
+                "settled": state.settled,
+                "overdue": state.days_overdue(today) > 0,
+            }
+            for state in invoice_states(case)
+        ]
+        context["receipts"] = [
+            {"uuid": p.uuid, "day": _date(p.received_on), "amount": _money(p.amount, p.currency)}
+            for p in case.payments.order_by("received_on", "pk")
+        ]
+    if grant.allows(Scope.ITINERARY):
+        context["itinerary"] = _itinerary(grant)
+    context["manages_helpers"] = allowed(services.check_manage_helpers, grant=grant)
+    return context
+
+
+@login_required(login_url="portal:sign_in")
+@require_GET
+def case_page(request: HttpRequest, uuid: str) -> HttpResponse:
+    """Where the case stands and what is needed next, with the parts the person's grant opens."""
+    grant = grant_for(request.user, uuid)
+    return render(request, "portal/case.html", _case_context(request, grant))
+
+
+def _client_address(request: HttpRequest) -> str | None:
+    if settings.BEHIND_PROXY:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            return forwarded.split(",")[-1].strip() or None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+@login_required(login_url="portal:sign_in")
+@require_POST
+def accept_quote(request: HttpRequest, uuid: str) -> HttpResponse:
+    """Accept the quote exactly as the page showed it (its version and digest travel with the form)."""
+    grant = grant_with_scope(request.user, uuid, Scope.PAYMENTS)
+    form = AcceptQuoteForm(request.POST)
+    if not form.is_valid():
+        return render(request, "portal/case.html", _case_context(request, grant, form), status=422)
+    try:
+        quote = grant.case.quotes.get(uuid=form.cleaned_data["quote"])
+    except Quote.DoesNotExist:
+        raise Http404("No such quote.") from None
+    try:
+        services.accept_quote(
+            grant=grant,
+            quote=quote,
+            shown_version=form.cleaned_data["version"],
+            shown_digest=form.cleaned_data["digest"],
+            address=_client_address(request),
+        )
+    except NotAllowed as refusal:
+        raise PermissionDenied(refusal.message) from None
+    except StageConflict:
+        messages.error(request, _("The quote changed since you opened the page. Here is the current one: read it before accepting."))
+        grant.case.refresh_from_db()
+        return render(request, "portal/case.html", _case_context(request, grant), status=409)
+    except Refusal:
+        messages.error(request, _("This quote can no longer be accepted. Your care team will send you a new one."))
+        grant.case.refresh_from_db()
+        return render(request, "portal/case.html", _case_context(request, grant), status=422)
+    messages.success(request, _("Thank you: you accepted the quote. We will write to you about the screening next."))
+    return redirect("portal:case", uuid=grant.case.uuid)
+
+
+def _pdf(make: Callable[[], bytes], filename: str) -> HttpResponse:
+    """A PDF to download, or a plain answer saying this server cannot draw one (never a 500)."""
+    try:
+        pdf = make()
+    except documents.PdfUnavailable:
+        return HttpResponse(_("This document cannot be produced right now; please try again later."), status=503, content_type="text/plain")
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required(login_url="portal:sign_in")
+@require_GET
+def quote_pdf(request: HttpRequest, uuid: str) -> HttpResponse:
+    """The quote to accept (or accepted), as the clinic prints it."""
+    grant = grant_with_scope(request.user, uuid, Scope.PAYMENTS)
+    quote = _shown_quote(grant)
+    if quote is None:
+        raise Http404("No quote yet.")
+    quote.case = grant.case
+    return _pdf(lambda: documents.quote_pdf(quote), f"quote-{grant.case.code}-v{quote.version}.pdf")
+
+
+@login_required(login_url="portal:sign_in")
+@require_GET
+def invoice_pdf(request: HttpRequest, uuid: str, kind: str) -> HttpResponse:
+    """The live deposit or balance invoice, with where to pay."""
+    grant = grant_with_scope(request.user, uuid, Scope.PAYMENTS)
+    invoice = grant.case.invoices.filter(kind=kind, cancelled_at__isnull=True).select_related("quote").first()
+    if invoice is None:
+        raise Http404("No such invoice.")
+    invoice.case = grant.case
+    return _pdf(lambda: documents.invoice_pdf(invoice), f"{invoice.label}.pdf")
+
+
+@login_required(login_url="portal:sign_in")
+@require_GET
+def receipt_pdf(request: HttpRequest, uuid: str, payment: str) -> HttpResponse:
+    """The receipt for one payment of the case."""
+    grant = grant_with_scope(request.user, uuid, Scope.PAYMENTS)
+    found = grant.case.payments.filter(uuid=payment).select_related("invoice", "quote", "reversal").first()
+    if found is None:
+        raise Http404("No such payment.")
+    found.case = grant.case
+    return _pdf(lambda: documents.receipt_pdf(found), f"receipt-{grant.case.code}-{found.received_on:%Y-%m-%d}.pdf")
+
+
+@login_required(login_url="portal:sign_in")
+@require_GET
+def itinerary_ics(request: HttpRequest, uuid: str) -> HttpResponse:
+    """The stay as an iCalendar file: arrival and the first therapy day, all-day events."""
+    grant = grant_with_scope(request.user, uuid, Scope.ITINERARY)
+    case = grant.case
+    calendar = Calendar()
+    calendar.add("prodid", "-//Cellway//Patient portal//EN")
+    calendar.add("version", "2.0")
+    stamp = timezone.now()
+    for key, title, day in (
+        ("arrival", _("Arrival at %(clinic)s") % {"clinic": settings.CLINIC_NAME}, case.arrival_date),
+        ("therapy", _("First therapy day at %(clinic)s") % {"clinic": settings.CLINIC_NAME}, case.first_therapy_day),
+    ):
+        if day is None:
+            continue
+        event = Event()
+        event.add("uid", f"{case.uuid}-{key}@cellway")
+        event.add("dtstamp", stamp)
+        event.add("summary", title)
+        event.add("dtstart", day)
+        event.add("dtend", day + dt.timedelta(days=1))
+        calendar.add_component(event)
+    response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{case.code}-itinerary.ics"'
+    return response
+
+
+@login_required(login_url="portal:sign_in")
+def people(request: HttpRequest, uuid: str) -> HttpResponse:
+    """Who else sees the case: the patient lets a family member or helper in, and out again."""
+    grant = grant_for(request.user, uuid)
+    if not allowed(services.check_manage_helpers, grant=grant):
+        raise Http404("No such page.")
+    form = HelperForm()
+    status = 200
+    if request.method == "POST" and request.POST.get("revoke"):
+        try:
+            helper = services.revoke_access(grant=grant, helper_uuid=request.POST["revoke"])
+        except Refusal as refusal:
+            messages.error(request, refusal.message)
+        else:
+            messages.success(request, _("%(email)s can no longer see your case.") % {"email": helper.person.email})
+        return redirect("portal:people", uuid=grant.case.uuid)
+    if request.method == "POST":
+        form = HelperForm(request.POST)
+        if form.is_valid():
+            try:
+                helper = services.grant_access(grant=grant, **form.cleaned_data)
+            except Refusal as refusal:
+                form.add_error(None, refusal.message)
+            else:
+                messages.success(
+                    request, _("%(email)s can now see your case. We sent them how to sign in.") % {"email": helper.person.email}
+                )
+                return redirect("portal:people", uuid=grant.case.uuid)
+        status = 422
+    elif request.method != "GET":
+        return HttpResponse(status=405)
+    return render(
+        request, "portal/people.html", {"grant": grant, "case": grant.case, "form": form, "helpers": helpers(grant)}, status=status
+    )
+
+
+@login_required(login_url="portal:sign_in")
+@require_POST
+def language(request: HttpRequest) -> HttpResponse:
+    """The person's language: the portal and their mails from now on."""
+    try:
+        services.set_language(person=request.user, language=request.POST.get("language", ""))  # type: ignore[arg-type]
+    except Refusal as refusal:
+        messages.error(request, refusal.message)
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        back = reverse("portal:home")
+    return redirect(back)
