@@ -116,7 +116,8 @@ def test_the_outcome_figures_fit_a_phone_and_pass_axe(
         case_at(Stage.FOLLOW_UP)
     visit(browser, live_server, f"/{language}/conditions/multiple-sclerosis/")
     rows = browser.find_elements(By.CSS_SELECTOR, "table.figures tbody tr")
-    assert len(rows) == 9 and "3" in rows[0].text
+    # Nine outcome figures and four safety figures (any adverse event, grade 3 or more, serious, related).
+    assert len(rows) == 13 and "3" in rows[0].text
     assert axe_violations(browser) == []
     browser.set_window_size(*PHONE)
     assert not overflows(browser), widest_elements(browser)
