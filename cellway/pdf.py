@@ -9,6 +9,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from django.http import HttpResponse
 from django.template.loader import render_to_string
 
 
@@ -34,3 +35,11 @@ def render_pdf(template: str, context: dict[str, Any]) -> bytes:
     from weasyprint import HTML  # noqa: PLC0415
 
     return bytes(HTML(string=render_to_string(template, context)).write_pdf())
+
+
+def pdf_response(pdf: bytes, filename: str, *, inline: bool = False) -> HttpResponse:
+    """A drawn PDF as an answer: a download (or shown in the browser if `inline`), never stored by a cache."""
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'{"inline" if inline else "attachment"}; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -32,6 +32,7 @@ from cellway.billing.selectors import invoice_states
 from cellway.cases.stages import Stage
 from cellway.clinic import clinic_today
 from cellway.errors import NotAllowed, Refusal, StageConflict, allowed
+from cellway.pdf import pdf_response
 from cellway.plans.screening_rule import earliest_sample_date
 from cellway.plans.selectors import valid_screening
 from cellway.portal import services
@@ -210,10 +211,7 @@ def _pdf(make: Callable[[], bytes], filename: str) -> HttpResponse:
         pdf = make()
     except documents.PdfUnavailable:
         return HttpResponse(_("This document cannot be produced right now; please try again later."), status=503, content_type="text/plain")
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return pdf_response(pdf, filename)
 
 
 @login_required(login_url="portal:sign_in")

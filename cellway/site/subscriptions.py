@@ -16,7 +16,7 @@ from cellway.errors import Refusal
 from cellway.evidence.selectors import live_page
 from cellway.newsletter import services
 from cellway.newsletter.ebook import ebook_pdf
-from cellway.pdf import PdfUnavailable
+from cellway.pdf import PdfUnavailable, pdf_response
 from cellway.site.forms import HONEYPOT, EbookForm, NewsletterForm
 
 LINK_STATUS = {"forged": 404, "expired": 410, "unconfirmed": 409}
@@ -118,10 +118,7 @@ def ebook_download(request: HttpRequest, token: str) -> HttpResponse:
             request, "site/link_refused.html", {"why": _("The eBook cannot be made right now. Please try again later.")}, status=503
         )
     services.count_download(asked)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{asked.page_slug}-{asked.language}.pdf"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return pdf_response(pdf, f"{asked.page_slug}-{asked.language}.pdf")
 
 
 @csrf_exempt  # RFC 8058: the provider's one-click POST carries no cookie and no token; the signed link is the proof

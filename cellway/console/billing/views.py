@@ -22,6 +22,7 @@ from cellway.clinic import clinic_today
 from cellway.console.access import require_part
 from cellway.console.billing import forms
 from cellway.errors import Refusal
+from cellway.pdf import pdf_response
 
 
 @login_required
@@ -162,10 +163,7 @@ def _pdf_response(make: Callable[[], bytes], filename: str) -> HttpResponse:
         pdf = make()
     except documents.PdfUnavailable as why:
         return HttpResponse(f"PDFs cannot be drawn on this server: {why}", status=503, content_type="text/plain; charset=utf-8")
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return pdf_response(pdf, filename, inline=True)
 
 
 @login_required
