@@ -45,3 +45,13 @@ class AcceptQuoteForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["agree"].error_messages["required"] = _("Tick the box to accept the quote.")
+
+
+class SignConsentForm(forms.Form):
+    document = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    sha256 = forms.CharField(widget=forms.HiddenInput, max_length=64, min_length=64)
+    agree = forms.BooleanField(label=_("I have read this form, I understand it, and I consent."))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["agree"].error_messages["required"] = _("Tick the box to sign.")

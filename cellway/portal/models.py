@@ -34,6 +34,15 @@ class Scope(models.TextChoices):
 ALL_SCOPES: tuple[str, ...] = tuple(Scope.values)
 
 
+class GuardianDocument(models.TextChoices):
+    """What a guardianship rests on: staff read it before setting the guardian up."""
+
+    COURT_ORDER = "court_order", _("court order of guardianship")
+    POWER_OF_ATTORNEY = "attorney", _("lasting power of attorney for health")
+    PARENTAL = "parental", _("parental responsibility (birth certificate)")
+    OTHER = "other", _("other legal document")
+
+
 class PortalGrant(models.Model):
     """One person's way into one case: what they are to the patient, which parts they see, until when.
 
@@ -50,6 +59,10 @@ class PortalGrant(models.Model):
     granted_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # A guardianship is set by staff from a document (a court order, a power of attorney): which, its reference, its date.
+    document_kind = models.CharField(max_length=16, choices=GuardianDocument.choices, blank=True)
+    document_reference = models.CharField(max_length=120, blank=True)
+    document_date = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["case", "granted_at"]
@@ -59,6 +72,13 @@ class PortalGrant(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["case"], condition=Q(revoked_at__isnull=True, relation="patient"), name="one_patient_grant_per_case"
+            ),
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(revoked_at__isnull=True, relation="guardian"), name="one_guardian_per_case"
+            ),
+            models.CheckConstraint(
+                condition=~Q(relation="guardian") | (~Q(document_kind="") & ~Q(document_reference="") & Q(document_date__isnull=False)),
+                name="guardian_set_from_a_document",
             ),
         ]
 
@@ -74,3 +94,12 @@ class PortalGrant(models.Model):
     @property
     def is_patient(self) -> bool:
         return self.relation == Relation.PATIENT
+
+    @property
+    def is_guardian(self) -> bool:
+        return self.relation == Relation.GUARDIAN
+
+    @property
+    def acts_for_patient(self) -> bool:
+        """The patient, or the guardian who acts in their place (signs consent, answers questionnaires)."""
+        return self.relation in {Relation.PATIENT, Relation.GUARDIAN}

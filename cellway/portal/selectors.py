@@ -63,3 +63,8 @@ def helpers(grant: PortalGrant) -> QuerySet[PortalGrant]:
         .select_related("person", "granted_by")
         .order_by("-granted_at")
     )
+
+
+def acting_as(grant: PortalGrant) -> str:
+    """Whose behalf the person acts on, in words for the trail: "the patient themself" or the patient's name."""
+    return "themself" if grant.is_patient else grant.case.patient.full_name

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from cellway import limits
 from cellway.accounts.models import User
@@ -29,8 +29,10 @@ from cellway.cases.stages import FINAL
 from cellway.clinic import clinic_today
 from cellway.errors import NotAllowed, Refusal
 from cellway.portal import mail
-from cellway.portal.models import ALL_SCOPES, PortalGrant, Relation, Scope
-from cellway.portal.selectors import open_grants
+from cellway.portal.models import ALL_SCOPES, GuardianDocument, PortalGrant, Relation, Scope
+from cellway.portal.selectors import acting_as, open_grants
+from cellway.treatment import services as treatment
+from cellway.treatment.models import Consent, ConsentDocument
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +127,15 @@ def invite_on_opening(*, case: Case, by: User | None, **kwargs: Any) -> None:
         log.info("%s: no portal invitation at opening: %s", case.code, refusal.message)
 
 
+def _actor(grant: PortalGrant) -> str:
+    """Who acted, and on whose behalf, for the trail."""
+    if grant.is_patient:
+        return f"{grant.person} (the patient)"
+    with translation.override("en"):
+        relation = str(grant.get_relation_display())
+    return f"{grant.person} ({relation}, on behalf of {acting_as(grant)})"
+
+
 # --- Family and helpers ------------------------------------------------------------------
 
 
@@ -137,6 +148,8 @@ def check_manage_helpers(*, grant: PortalGrant) -> None:
 
 
 def _check_grant_input(*, relation: str, scopes: list[str], ends_on: dt.date | None) -> None:
+    if relation == Relation.GUARDIAN:
+        raise Refusal("A guardian is set up by the clinic from the legal documents; write to your care team.")
     if relation not in Relation.values or relation == Relation.PATIENT:
         raise Refusal("Choose who the person is to the patient.")
     if not scopes or not set(scopes) <= set(Scope.values):
@@ -178,7 +191,7 @@ def grant_access(
             case=case,
             by=grant.person,
             kind=EventKind.PORTAL_GRANTED,
-            summary=f"{grant.person} ({grant.get_relation_display()}) let {person.email} in as {helper.get_relation_display()} "
+            summary=f"{_actor(grant)} let {person.email} in as {helper.get_relation_display()} "
             f"until {ends_on:%d %b %Y}: {', '.join(chosen)}",
             data={"grant": str(helper.uuid), "person": person.pk, "by_grant": str(grant.uuid), "scopes": chosen, "ends_on": str(ends_on)},
         )
@@ -201,6 +214,8 @@ def revoke_access(*, grant: PortalGrant, helper_uuid: str) -> PortalGrant:
             raise Refusal("There is no such access on this case.") from None
         if helper.relation == Relation.PATIENT:
             raise Refusal("The patient's own access is not revoked here.")
+        if helper.relation == Relation.GUARDIAN:
+            raise Refusal("A guardianship is ended by the clinic, from the legal documents.")
         if helper.revoked_at is not None:
             raise Refusal(f"{helper.person.email}'s access was already revoked.")
         helper.revoked_at, helper.revoked_by = timezone.now(), grant.person
@@ -209,7 +224,7 @@ def revoke_access(*, grant: PortalGrant, helper_uuid: str) -> PortalGrant:
             case=case,
             by=grant.person,
             kind=EventKind.PORTAL_REVOKED,
-            summary=f"{grant.person} ({grant.get_relation_display()}) revoked {helper.person.email}'s access",
+            summary=f"{_actor(grant)} revoked {helper.person.email}'s access",
             data={"grant": str(helper.uuid), "person": helper.person_id, "by_grant": str(grant.uuid)},
         )
     return helper
@@ -238,6 +253,128 @@ def accept_quote(*, grant: PortalGrant, quote: Quote, shown_version: int, shown_
         shown_digest=shown_digest,
         address=address,
         for_patient=grant.is_patient,
+    )
+
+
+# --- Guardianship (staff, from documents) ---------------------------------------------------
+
+
+def check_set_guardian(*, case: Case, by: User, has_guardian: bool | None = None) -> None:
+    """Customer care sets up the guardian of a patient who cannot consent, once, from the legal document."""
+    require_perm(by, "cases.open_case", "set up a guardian")
+    if case.stage_enum in FINAL:
+        raise Refusal(f"{case.code} has ended.")
+    if has_guardian is None:
+        has_guardian = PortalGrant.objects.filter(case=case, relation=Relation.GUARDIAN, revoked_at__isnull=True).exists()
+    if has_guardian:
+        raise Refusal("The patient already has a guardian on the portal; end that guardianship first.")
+
+
+def set_guardian(
+    *, case: Case, by: User, email: str, full_name: str, document_kind: str, document_reference: str, document_date: dt.date
+) -> PortalGrant:
+    """Let the guardian in on the whole case, acting in the patient's place, recording the document it rests on.
+
+    A person already following the case as a helper becomes the guardian (their helper access ends in the same
+    transaction); the guardian is mailed how to sign in, in the patient's portal language.
+    """
+    limits.check_length(full_name, limits.NAME, "Name")
+    limits.check_length(document_reference, 120, "The document's reference")
+    if not full_name.strip():
+        raise Refusal("Give the guardian's name.")
+    if document_kind not in GuardianDocument.values:
+        raise Refusal("Choose the document the guardianship rests on.")
+    if not document_reference.strip():
+        raise Refusal("Give the document's reference (its number, or the court and date).")
+    if document_date > clinic_today():
+        raise Refusal("The document cannot be dated in the future.")
+    with transaction.atomic():
+        case = lock_case(case.pk)
+        check_set_guardian(case=case, by=by)
+        person = _portal_person(email=email, full_name=full_name, language=language_of(case))
+        held = PortalGrant.objects.select_for_update().filter(case=case, person=person, revoked_at__isnull=True).first()
+        if held is not None and held.relation == Relation.PATIENT:
+            raise Refusal("That is the patient's own address: a guardian needs their own.")
+        if held is not None:
+            held.revoked_at, held.revoked_by = timezone.now(), by
+            held.save(update_fields=["revoked_at", "revoked_by"])
+        grant = PortalGrant.objects.create(
+            person=person,
+            case=case,
+            relation=Relation.GUARDIAN,
+            scopes=list(ALL_SCOPES),
+            granted_by=by,
+            document_kind=document_kind,
+            document_reference=document_reference.strip(),
+            document_date=document_date,
+        )
+        record_event(
+            case=case,
+            by=by,
+            kind=EventKind.PORTAL_GRANTED,
+            summary=f"{person.email} set up as the guardian of {case.patient.full_name}, acting on their behalf, from the "
+            f"{GuardianDocument(document_kind).label} {document_reference.strip()} of {document_date:%d %b %Y}",
+            data={"grant": str(grant.uuid), "person": person.pk, "guardian": True, "document_kind": document_kind},
+        )
+        mail.later("email/portal_guardian.txt", person_id=person.pk, case_code=case.code, patient=case.patient.full_name)
+    return grant
+
+
+def check_end_guardianship(*, case: Case, by: User) -> None:
+    require_perm(by, "cases.open_case", "end a guardianship")
+
+
+def end_guardianship(*, case: Case, by: User, reason: str) -> PortalGrant:
+    """End the open guardianship (the patient can consent again, the document lapsed), with the reason."""
+    limits.check_length(reason, limits.REASON, "The reason")
+    if not reason.strip():
+        raise Refusal("Say why the guardianship ends.")
+    with transaction.atomic():
+        case = lock_case(case.pk)
+        check_end_guardianship(case=case, by=by)
+        grant = PortalGrant.objects.select_for_update().filter(case=case, relation=Relation.GUARDIAN, revoked_at__isnull=True).first()
+        if grant is None:
+            raise Refusal("The patient has no guardian on the portal.")
+        grant.revoked_at, grant.revoked_by = timezone.now(), by
+        grant.save(update_fields=["revoked_at", "revoked_by"])
+        record_event(
+            case=case,
+            by=by,
+            kind=EventKind.PORTAL_REVOKED,
+            summary=f"Guardianship of {grant.person.email} ended",
+            reason=reason.strip(),
+            data={"grant": str(grant.uuid), "person": grant.person_id},
+        )
+    return grant
+
+
+# --- Informed consent, signed in the portal -------------------------------------------------
+
+
+def check_sign_consent(*, grant: PortalGrant, document: ConsentDocument | None = None) -> None:
+    """The patient signs their own consent; a guardian signs in their place, and then only the guardian does.
+    The form's rules are the ward's (`treatment.check_sign_consent_online`)."""
+    if not grant.acts_for_patient:
+        raise NotAllowed("Only the patient, or their guardian, signs consent.")
+    if grant.is_patient and PortalGrant.objects.filter(case_id=grant.case_id, relation=Relation.GUARDIAN, revoked_at__isnull=True).exists():
+        raise NotAllowed("Your guardian signs consent on your behalf.")
+    if document is not None:
+        treatment.check_sign_consent_online(case=grant.case, document=document)
+
+
+def sign_consent(*, grant: PortalGrant, document: ConsentDocument, shown_sha256: str, address: str | None) -> Consent:
+    """Sign `document` as the page showed it (its SHA-256), through the ward's record of consent."""
+    if not grant.is_open_on(clinic_today()) or not open_grants(grant.person).filter(pk=grant.pk).exists():
+        raise NotAllowed("Your access to this case has ended.")
+    check_sign_consent(grant=grant)
+    return treatment.sign_consent_online(
+        case=grant.case,
+        document=document,
+        signer=grant.person,
+        signed_as=grant.relation,
+        shown_sha256=shown_sha256,
+        address=address,
+        for_patient=acting_as(grant),
     )
 
 

@@ -15,4 +15,5 @@ urlpatterns = [
     path("cases/<uuid:uuid>/receipts/<uuid:payment>.pdf", views.receipt_pdf, name="receipt_pdf"),
     path("cases/<uuid:uuid>/itinerary.ics", views.itinerary_ics, name="itinerary_ics"),
     path("cases/<uuid:uuid>/people/", views.people, name="people"),
+    path("cases/<uuid:uuid>/consent/", views.consent, name="consent"),
 ]

@@ -36,12 +36,15 @@ from cellway.pdf import pdf_response
 from cellway.plans.screening_rule import earliest_sample_date
 from cellway.plans.selectors import valid_screening
 from cellway.portal import services
-from cellway.portal.forms import AcceptQuoteForm, HelperForm
+from cellway.portal.forms import AcceptQuoteForm, HelperForm, SignConsentForm
 from cellway.portal.models import PortalGrant, Scope
 from cellway.portal.selectors import grant_for, grant_with_scope, helpers, open_grants
 from cellway.portal.words import INVOICE_KINDS, RECORD_KINDS, STANDING, TASK_KINDS
 from cellway.records.selectors import missing_items
 from cellway.travel.selectors import confirmed_tasks
+from cellway.treatment.models import ConsentDocument
+from cellway.treatment.selectors import consents_to_sign_online
+from cellway.treatment.services import CONSENT_STAGES
 
 
 def _money(amount: Decimal | str, currency: str) -> str:
@@ -152,6 +155,8 @@ def _case_context(request: HttpRequest, grant: PortalGrant, quote_form: AcceptQu
     if grant.allows(Scope.ITINERARY):
         context["itinerary"] = _itinerary(grant)
     context["manages_helpers"] = allowed(services.check_manage_helpers, grant=grant)
+    if allowed(services.check_sign_consent, grant=grant) and stage in CONSENT_STAGES:
+        context["consents_to_sign"] = len(consents_to_sign_online(case))
     return context
 
 
@@ -326,3 +331,49 @@ def language(request: HttpRequest) -> HttpResponse:
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         back = reverse("portal:home")
     return redirect(back)
+
+
+def _sign_posted(request: HttpRequest, grant: PortalGrant) -> tuple[int, dict[int, SignConsentForm]]:
+    """Sign the form posted; the status to show the page again with (0 when signed), and a refused form by document."""
+    posted = str(request.POST.get("document", ""))
+    form = SignConsentForm(request.POST, auto_id=f"consent-{posted if posted.isdigit() else 0}-%s")
+    if not form.is_valid():
+        return 422, ({int(posted): form} if posted.isdigit() else {})
+    document = ConsentDocument.objects.filter(pk=form.cleaned_data["document"]).first()
+    if document is None:
+        raise Http404("No such form.")
+    try:
+        services.sign_consent(grant=grant, document=document, shown_sha256=form.cleaned_data["sha256"], address=_client_address(request))
+    except NotAllowed as refusal:
+        raise PermissionDenied(refusal.message) from None
+    except StageConflict:
+        messages.error(request, _("This form changed or was already signed since you opened the page. Read the current one below."))
+        return 409, {}
+    except Refusal:
+        messages.error(request, _("This form cannot be signed now. Your care team will tell you what is needed."))
+        return 422, {}
+    messages.success(request, _("Thank you: your consent is signed and recorded."))
+    return 0, {}
+
+
+@login_required(login_url="portal:sign_in")
+def consent(request: HttpRequest, uuid: str) -> HttpResponse:
+    """The consent forms to sign: the patient's own language, the full text, signed by ticking and sending it."""
+    grant = grant_for(request.user, uuid)
+    if not allowed(services.check_sign_consent, grant=grant):
+        raise Http404("No such page.")
+    status, refused = 200, dict[int, SignConsentForm]()
+    if request.method == "POST":
+        status, refused = _sign_posted(request, grant)
+        if status == 0:
+            return redirect("portal:consent", uuid=grant.case.uuid)
+        grant.case.refresh_from_db()
+    elif request.method != "GET":
+        return HttpResponse(status=405)
+    documents_to_sign = consents_to_sign_online(grant.case) if grant.case.stage_enum in CONSENT_STAGES else []
+    forms_ = [
+        (d, refused.get(d.pk) or SignConsentForm(initial={"document": d.pk, "sha256": d.sha256}, auto_id=f"consent-{d.pk}-%s"))
+        for d in documents_to_sign
+    ]
+    signed = grant.case.consents.select_related("document", "signed_by", "withdrawal").order_by("-recorded_at")
+    return render(request, "portal/consent.html", {"grant": grant, "case": grant.case, "forms": forms_, "signed": signed}, status=status)

@@ -154,6 +154,11 @@ class Therapy(models.TextChoices):
     INTRATHECAL = "intrathecal", "intrathecal administration (lumbar puncture)"
 
 
+class ConsentMethod(models.TextChoices):
+    PAPER = "paper", "signed on paper, scanned"
+    ELECTRONIC = "electronic", "signed electronically in the patient portal"
+
+
 class ConsentDocument(models.Model):
     """One version of a consent form for one therapy in one language, kept by the clinic administrator.
 
@@ -198,20 +203,39 @@ class Consent(AppendOnlyMixin, models.Model):
     document = models.ForeignKey(ConsentDocument, on_delete=models.PROTECT, related_name="consents")
     document_sha256 = models.CharField(max_length=64)
     signed_on = models.DateField()
-    # Signed on paper and scanned; the portal's electronic signature will be a second way.
-    scan = models.ForeignKey(RecordFile, on_delete=models.PROTECT, related_name="+")
-    taken_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    method = models.CharField(max_length=12, choices=ConsentMethod.choices, default=ConsentMethod.PAPER)
+    # Signed on paper: the scan and who took it. Signed in the portal: who signed, as what, when, from where.
+    scan = models.ForeignKey(RecordFile, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    taken_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     witness = models.CharField(max_length=limits.NAME, blank=True)
     interpreter = models.CharField(max_length=limits.NAME, blank=True)
+    # The person who signed electronically (the patient, or the guardian staff set up, on the patient's behalf).
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    signed_as = models.CharField(max_length=16, blank=True)  # "patient" or "guardian"
+    signed_at = models.DateTimeField(null=True, blank=True)
+    signed_from = models.GenericIPAddressField(null=True, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["case", "-recorded_at", "-id"]
         permissions = [("record_consent", "Can record and withdraw patients' informed consent")]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(method="paper", scan__isnull=False, taken_by__isnull=False)
+                    | models.Q(method="electronic", signed_by__isnull=False, signed_at__isnull=False, signed_as__in=["patient", "guardian"])
+                ),
+                name="consent_paper_scanned_or_signed_electronically",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.case_id} consent to {self.get_therapy_display()}"
+
+    @property
+    def is_electronic(self) -> bool:
+        return self.method == ConsentMethod.ELECTRONIC
 
 
 class ConsentWithdrawal(AppendOnlyMixin, models.Model):

@@ -39,6 +39,7 @@ from cellway.treatment.models import (
     BedsideCheck,
     Consent,
     ConsentDocument,
+    ConsentMethod,
     ConsentWithdrawal,
     Deviation,
     Grade,
@@ -405,9 +406,77 @@ def record_consent(
     return consent
 
 
-def _check_consent_form(*, case: Case, document: ConsentDocument, signed_on: dt.date, taken_by: User, interpreter: str) -> None:
+def check_sign_consent_online(*, case: Case, document: ConsentDocument) -> None:
+    """The patient (or their guardian) signs a form in the portal: in a consent stage, the current version of a
+    form this case's plan needs, in the patient's own language (at home there is no interpreter to name), and
+    not one already held. Who may sign for the case is the portal's rule (the patient, or a guardian)."""
+    expect_stage(case, CONSENT_STAGES, "sign consent")
+    if document.retired:
+        raise StageConflict(f"{document} was replaced by a newer version: read the current one before signing.")
+    _check_consent_form(case=case, document=document, signed_on=clinic_today(), interpreter="")
+    held = case.consents.filter(therapy=document.therapy, withdrawal__isnull=True).select_related("document").first()
+    if held is not None and held.document.version >= document.version:
+        raise StageConflict(f"Consent to {Therapy(document.therapy).label} is already signed (version {held.document.version}).")
+
+
+def sign_consent_online(
+    *, case: Case, document: ConsentDocument, signer: User, signed_as: str, shown_sha256: str, address: str | None, for_patient: str
+) -> Consent:
+    """Record a consent signed electronically: the version and the SHA-256 of the text the page showed, when, from
+    which address, who signed and as what (`signed_as` "patient" or "guardian", for `for_patient`).
+
+    A text that changed since the page was shown (another digest, or the version retired) is refused: the person
+    signs only what they read. The ward's gate (`check_consent`) then accepts it as it does a paper one.
+    """
+    if signed_as not in {"patient", "guardian"}:
+        raise NotAllowed("Only the patient, or a guardian the clinic set up, signs consent.")
+    with transaction.atomic():
+        case = lock_case(case)
+        current = ConsentDocument.objects.filter(pk=document.pk).first()
+        if current is None:
+            raise Refusal("That consent form does not exist.")
+        check_sign_consent_online(case=case, document=current)
+        if current.sha256 != shown_sha256:
+            raise StageConflict("The consent form changed since the page was shown: read the current text before signing.")
+        now = timezone.now()
+        consent = Consent.objects.create(
+            case=case,
+            therapy=current.therapy,
+            document=current,
+            document_sha256=current.sha256,
+            signed_on=timezone.localtime(now).date(),
+            method=ConsentMethod.ELECTRONIC,
+            signed_by=signer,
+            signed_as=signed_as,
+            signed_at=now,
+            signed_from=address,
+            recorded_by=signer,
+        )
+        touch(case)
+        who = f"{signer} ({signed_as}" + (f", on behalf of {for_patient})" if signed_as != "patient" else ")")
+        record_event(
+            case=case,
+            by=signer,
+            kind=EventKind.CONSENT,
+            summary=f"Consent to {Therapy(current.therapy).label} signed electronically in the portal ({current}) by {who}"
+            + (f" from {address}" if address else ""),
+            data={
+                "consent": str(consent.uuid),
+                "document": current.pk,
+                "sha256": consent.document_sha256,
+                "signed_as": signed_as,
+                "on_behalf_of": for_patient if signed_as != "patient" else None,
+                "address": address,
+            },
+        )
+    return consent
+
+
+def _check_consent_form(
+    *, case: Case, document: ConsentDocument, signed_on: dt.date, interpreter: str, taken_by: User | None = None
+) -> None:
     """The form is one this case's plan needs, signed on a real day while that version held, explained in the
-    patient's language (or through a named interpreter), and taken by someone who takes consent."""
+    patient's language (or through a named interpreter), and (on paper) taken by someone who takes consent."""
     therapy = Therapy(document.therapy)
     if therapy not in selectors.therapies_planned(case):
         raise Refusal(f"The signed plan has no {therapy.label}: no consent to it is needed.")
@@ -425,7 +494,7 @@ def _check_consent_form(*, case: Case, document: ConsentDocument, signed_on: dt.
             f"The form is in {document.language} and the patient's language is {case.patient.language}: "
             "name the interpreter who translated it."
         )
-    if not taken_by.is_active or not taken_by.has_perm("treatment.record_consent"):
+    if taken_by is not None and (not taken_by.is_active or not taken_by.has_perm("treatment.record_consent")):
         raise Refusal(f"{taken_by} does not take informed consent (a specialist or a nurse does).")
 
 

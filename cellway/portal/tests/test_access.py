@@ -26,6 +26,8 @@ URLS = [
     ("portal:invoice_pdf", "get", "payments"),
     ("portal:receipt_pdf", "get", "payments"),
     ("portal:people", "get", "manage"),
+    ("portal:consent", "get", "consent"),
+    ("portal:consent", "post", "consent"),
 ]
 
 
