@@ -56,14 +56,8 @@ def test_an_adverse_event_is_recorded_graded_judged_and_on_the_trail_without_mai
 @override_settings(MEDICAL_DIRECTOR_EMAIL=["director@clinic.example"])
 def test_a_serious_event_mails_the_medical_director_and_the_specialist_once_committed(treating, staff, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        event = record(
-            treating,
-            staff,
-            term="Aseptic meningitis",
-            grade=3,
-            serious_criteria=["hospitalisation", "hospitalisation"],
-            action="hospitalised",
-        )
+        event = record(treating, staff, term="Aseptic meningitis", grade=3, serious_criteria=["hospitalisation", "hospitalisation"],
+                       action="hospitalised")
 
     assert event.serious_criteria == ["hospitalisation"]
     assert "Adverse event SERIOUS recorded: Aseptic meningitis, grade 3" in treating.events.first().summary
@@ -78,19 +72,12 @@ def test_a_serious_event_mails_the_medical_director_and_the_specialist_once_comm
 def test_an_event_that_becomes_serious_notifies_then_and_only_then(treating, staff, django_capture_on_commit_callbacks):
     event = record(treating, staff)
     with django_capture_on_commit_callbacks(execute=True):
-        treatment.update_adverse_event(
-            event=event, by=staff["sofia"], grade=3, serious_criteria=["medically_important"], outcome="recovering", resolved_on=None
-        )
+        treatment.update_adverse_event(event=event, by=staff["sofia"], grade=3, serious_criteria=["medically_important"],
+                                       outcome="recovering", resolved_on=None)
     assert len(mail.outbox) == 1
     with django_capture_on_commit_callbacks(execute=True):
-        treatment.update_adverse_event(
-            event=event,
-            by=staff["nina"],
-            grade=3,
-            serious_criteria=["medically_important"],
-            outcome="recovered",
-            resolved_on=clinic_today(),
-        )
+        treatment.update_adverse_event(event=event, by=staff["nina"], grade=3, serious_criteria=["medically_important"],
+                                       outcome="recovered", resolved_on=clinic_today())
     assert len(mail.outbox) == 1
     event.refresh_from_db()
     assert (event.outcome, event.resolved_on) == ("recovered", clinic_today())
@@ -171,15 +158,11 @@ def test_the_nurse_records_an_event_on_the_case_page_and_bad_input_comes_back_ke
     page = client.get(reverse("console:case", args=[treating.uuid])).content.decode()
     assert "Headache" in page and "Grade 2" in page
 
-    forged = client.post(
-        act("adverse-event-update", treating),
-        {"event": "00000000-0000-0000-0000-000000000000", "grade": "2", "outcome": "recovered", "resolved_on": clinic_today().isoformat()},
-    )
+    forged = client.post(act("adverse-event-update", treating), {"event": "00000000-0000-0000-0000-000000000000", "grade": "2",
+                                                                 "outcome": "recovered", "resolved_on": clinic_today().isoformat()})
     assert forged.status_code == 422 and "That adverse event is not part of this case." in forged.content.decode()
-    done = client.post(
-        act("adverse-event-update", treating),
-        {"event": event.uuid, "grade": "2", "outcome": "recovered", "resolved_on": clinic_today().isoformat()},
-    )
+    done = client.post(act("adverse-event-update", treating), {"event": event.uuid, "grade": "2", "outcome": "recovered",
+                                                               "resolved_on": clinic_today().isoformat()})
     assert done.status_code == 302
     event.refresh_from_db()
     assert event.outcome == "recovered"

@@ -28,36 +28,12 @@ def treated(case_at, staff):
     vitals = {"systolic": 118, "diastolic": 76, "pulse": 74, "spo2": 98}
     treatment.record_vitals(session=session, by=staff["nina"], phase="before", temperature=D("36.6"), **vitals)
     treatment.record_vitals(session=session, by=staff["nina"], phase="after", temperature=D("38.3"), **vitals)
-    treatment.record_adverse_event(
-        case=case,
-        by=staff["nina"],
-        onset_on=clinic_today(),
-        term="Fever",
-        description="38.3 °C after",
-        grade=1,
-        serious_criteria=[],
-        related_to_cells="possible",
-        related_to_procedure="unlikely",
-        action="medication",
-        outcome="recovered",
-        resolved_on=clinic_today(),
-    )
+    treatment.record_adverse_event(case=case, by=staff["nina"], onset_on=clinic_today(), term="Fever", description="38.3 °C after",
+                                   grade=1, serious_criteria=[], related_to_cells="possible", related_to_procedure="unlikely",
+                                   action="medication", outcome="recovered", resolved_on=clinic_today())
     treatment.log_session(case=case, by=staff["nina"], kind="physio", day=clinic_today(), given="Gait training")
-    left = [
-        ("iv", 2),
-        ("it", 1),
-        ("supplementary", 1),
-        ("supplementary", 2),
-        ("physio", 2),
-        ("physio", 3),
-        ("physio", 4),
-        ("physio", 5),
-        ("occupational", 1),
-        ("occupational", 2),
-        ("occupational", 3),
-        ("rehab", 1),
-        ("rehab", 2),
-    ]
+    left = [("iv", 2), ("it", 1), ("supplementary", 1), ("supplementary", 2), ("physio", 2), ("physio", 3), ("physio", 4),
+            ("physio", 5), ("occupational", 1), ("occupational", 2), ("occupational", 3), ("rehab", 1), ("rehab", 2)]
     treatment.set_aside(case=case, by=staff["sofia"], items=left, reason="Flew home early")
     treatment.complete_treatment(case=case, by=staff["sofia"])
     return case
