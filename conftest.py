@@ -27,6 +27,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     has_browser = bool(shutil.which("chromium") and shutil.which("chromedriver"))
     require_servers = os.environ.get("CELLWAY_REQUIRE_SERVERS") == "1"
     require_browser = os.environ.get("CELLWAY_REQUIRE_BROWSER") == "1"
+    has_clamav = os.path.exists(clamd_test_socket())
+    require_clamav = os.environ.get("CELLWAY_REQUIRE_CLAMAV") == "1"
     for item in items:
         if "postgres" in item.keywords and not on_postgres and not require_servers:
             item.add_marker(pytest.mark.skip(reason="needs PostgreSQL: run with DATABASE_URL=postgres://... (.ci/run does)"))
@@ -36,6 +38,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.skip(reason="needs an S3 server: CELLWAY_TEST_S3_ENDPOINT_URL (.ci/run starts moto_server)"))
         if "browser" in item.keywords and not has_browser and not require_browser:
             item.add_marker(pytest.mark.skip(reason="needs Debian's chromium and chromium-driver (.ci/run installs them)"))
+        if "clamav" in item.keywords and not has_clamav and not require_clamav:
+            item.add_marker(pytest.mark.skip(reason=f"needs a ClamAV daemon on {clamd_test_socket()}: run .ci/clamav (.ci/run does)"))
+
+
+def clamd_test_socket() -> str:
+    """Where .ci/clamav's daemon (EICAR-only signatures) listens."""
+    return os.environ.get("CELLWAY_TEST_CLAMD_SOCKET", "/tmp/cellway-clamav/clamd.sock")  # noqa: S108 (the script's own place)
+
+
+@pytest.fixture
+def real_clamd(settings: Any) -> str:
+    """The records intake scans with .ci/clamav's real clamd (tests marked `clamav`)."""
+    socket = clamd_test_socket()
+    settings.CLAMD_SOCKET, settings.CLAMD_HOST = socket, ""
+    return socket
 
 
 def pytest_configure(config: pytest.Config) -> None:

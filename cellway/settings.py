@@ -301,6 +301,9 @@ NEWSLETTER_CONFIRM_DAYS = env_int("CELLWAY_NEWSLETTER_CONFIRM_DAYS", 3, minimum=
 NEWSLETTER_DOWNLOAD_DAYS = env_int("CELLWAY_NEWSLETTER_DOWNLOAD_DAYS", 7, minimum=1, maximum=90)
 # Mails per issue per minute (the scheduler sends one batch a minute): what the provider is fed at most.
 NEWSLETTER_BATCH_SIZE = env_int("CELLWAY_NEWSLETTER_BATCH_SIZE", 200, minimum=1, maximum=10000)
+# Bounces and complaints come back by django-anymail's Mailgun tracking webhook (/anymail/mailgun/tracking/),
+# signed with this key; unset, the webhook answers 404.
+ANYMAIL_MAILGUN_WEBHOOK_SIGNING_KEY = env_str("ANYMAIL_MAILGUN_WEBHOOK_SIGNING_KEY")
 
 # --- Security ----------------------------------------------------------------
 # Signing in is django-allauth's flow (password, then the second factor when

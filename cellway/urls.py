@@ -47,6 +47,8 @@ urlpatterns = [
     *i18n_patterns(path("", include("cellway.site.urls")), prefix_default_language=True),
     # The patient portal: patients and the family and helpers they let in, signing in by an emailed code.
     path("portal/", include("cellway.portal.urls")),
+    # The mail provider's tracking webhook (django-anymail, Mailgun's format): bounces and complaints.
+    path("anymail/mailgun/", include("cellway.newsletter.urls")),
     # The staff interface (console, records and outcomes pages).
     path("", include("cellway.console.urls")),
 ]

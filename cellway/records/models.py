@@ -20,6 +20,8 @@ class RecordKind(models.TextChoices):
     SCREENING = "screening", "Cancer-marker screening report"
     # Rule 10: the signed informed-consent form, scanned; recorded through treatment's consent form.
     CONSENT = "consent", "Signed informed consent"
+    # Sent by a visitor with a web inquiry (records.public): kept as sent, for the care team to sort.
+    UNSORTED = "unsorted", "Unsorted (sent with a web inquiry)"
 
 
 # Pictures and videos are asked for "where relevant": the checklist shows them,
@@ -76,7 +78,8 @@ class RecordFile(models.Model):
     content_type = models.CharField(max_length=100)
     size = models.PositiveBigIntegerField()
     sha256 = models.CharField(max_length=64, db_index=True)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # None: sent by a visitor through a web inquiry's upload link (records.public), not by a staff member.
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(auto_now_add=True)
     source = models.CharField(max_length=40, default="staff upload")
     # Files received through intake share content-addressed bytes; `file` then

@@ -96,6 +96,22 @@ class TooLarge(Refusal):
     """A file or chunk over the limit (HTTP 413); the message states the limit."""
 
 
+class EmptyFile(Refusal):
+    """A file of 0 bytes (HTTP 422)."""
+
+
+class WrongType(Refusal):
+    """A file whose content is not a type the checklist item accepts (HTTP 422); ``accepted`` names those."""
+
+    def __init__(self, message: str, *, accepted: list[str]) -> None:
+        super().__init__(message)
+        self.accepted = accepted
+
+
+class BadArchive(Refusal):
+    """A ZIP archive that breaks the archive rules: truncated, a zip bomb, unsafe names (HTTP 422)."""
+
+
 class OffsetMismatch(Refusal):
     """A chunk that does not continue the upload (HTTP 409); ``offset`` is where to go on."""
 
@@ -123,7 +139,7 @@ def _clean_name(name: str) -> str:
 
 def _check_size(name: str, size: int) -> None:
     if size <= 0:
-        raise Refusal(f"{name} is empty (0 bytes), so it may not have copied fully; please send it again.")
+        raise EmptyFile(f"{name} is empty (0 bytes), so it may not have copied fully; please send it again.")
     limit = conf.upload_max_bytes()
     if size > limit:
         raise TooLarge(f"{name} is {human_size(size)}; the largest file we accept is {human_size(limit)}.")
@@ -133,7 +149,7 @@ def _check_type(name: str, detected: filetypes.DetectedType, kind: str) -> None:
     try:
         filetypes.check_accepted(detected, kind)
     except filetypes.RejectedFile as rejected:
-        raise Refusal(rejected.message.replace("This file", name, 1)) from None
+        raise WrongType(rejected.message.replace("This file", name, 1), accepted=filetypes.accepted_names(kind)) from None
 
 
 def part_path(upload: UploadSession) -> Path:
@@ -267,7 +283,9 @@ def attach_file(*, item: RecordItem, upload: UploadedFile[bytes], by: User, sour
     return _receive_one_request(item=item, upload=upload, by=by, source=source, checked_by_caller=False)
 
 
-def _receive_one_request(*, item: RecordItem, upload: UploadedFile[bytes], by: User, source: str, checked_by_caller: bool) -> RecordFile:
+def _receive_one_request(
+    *, item: RecordItem, upload: UploadedFile[bytes], by: User | None, source: str, checked_by_caller: bool
+) -> RecordFile:
     name = _clean_name(upload.name or "file")
     _check_size(name, upload.size or 0)
     upload.seek(0)
@@ -322,7 +340,7 @@ def _receive(
     path: Path,
     name: str,
     digest: Digest,
-    by: User,
+    by: User | None,
     source: str,
     upload: UploadSession | None = None,
     checked_by_caller: bool = False,
@@ -330,24 +348,27 @@ def _receive(
     """Check the whole file, store its bytes once, write the record row and its event, queue the ingest.
 
     ``checked_by_caller``: the caller holds the case lock and has checked its own
-    rule (the screening report); otherwise the records rule is checked here.
+    rule (the screening report, a visitor's upload link); otherwise the records rule is checked here.
+    ``by`` is None only for a visitor's upload (records.public), which is always checked by its caller.
     """
+    if by is None and not checked_by_caller:
+        raise NotAllowed("Only a staff member, or a caller that has checked its own rule, can attach records.")
     detected = filetypes.sniff_file(str(path))
     _check_type(name, detected, item.kind)
     if detected.mime == filetypes.ZIP_MIME:
         try:
             check_archive(path)
         except ArchiveError as refused:
-            raise Refusal(f"{name}: {refused}") from None
+            raise BadArchive(f"{name}: {refused}") from None
     # Stage checked before the bytes move, so a refusal leaves the file where it was.
-    if not checked_by_caller:
+    if not checked_by_caller and by is not None:
         with transaction.atomic():
             check_manage_records(case=lock_case(item.case_id), by=by, attaching=True)
     stored = store_bytes(path, sha256=digest.sha256, size=digest.size)
     try:
         with transaction.atomic():
             case = lock_case(item.case_id)
-            if not checked_by_caller:
+            if not checked_by_caller and by is not None:
                 check_manage_records(case=case, by=by, attaching=True)
             blob = _blob(digest, detected.mime, stored)
             record = RecordFile.objects.filter(item=item, blob=blob).first()
@@ -386,7 +407,7 @@ def _blob(digest: Digest, mime: str, stored: str | None) -> Blob:
 
 
 def _new_record(
-    *, case: Case, item: RecordItem, blob: Blob, name: str, detected: filetypes.DetectedType, by: User, source: str
+    *, case: Case, item: RecordItem, blob: Blob, name: str, detected: filetypes.DetectedType, by: User | None, source: str
 ) -> RecordFile:
     record = RecordFile.objects.create(
         item=item,

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from cellway.site import subscriptions, views
+from cellway.site import subscriptions, uploads, views
 
 app_name = "site"
 
@@ -13,6 +13,7 @@ urlpatterns = [
     path("outcomes/methods/", views.methods, name="methods"),
     path("inquiry/", views.inquiry, name="inquiry"),
     path("inquiry/sent/", views.inquiry_sent, name="inquiry_sent"),
+    path("inquiry/records/<str:token>/", uploads.records, name="inquiry_records"),
     path("conditions/<slug:slug>/ebook/", subscriptions.ebook, name="ebook"),
     path("newsletter/", subscriptions.newsletter, name="newsletter"),
     path("confirm/<str:token>/", subscriptions.confirm, name="confirm"),

@@ -17,6 +17,7 @@ from cellway.cases.services import WebInquiryRefused, check_web_inquiry, receive
 from cellway.errors import Refusal
 from cellway.evidence.models import EvidenceKind
 from cellway.evidence.selectors import live_page, live_pages
+from cellway.records.public import upload_token
 from cellway.site.clinic import clinic_outcomes, journey_numbers, packages
 from cellway.site.forms import CONSENT_VERSION, HONEYPOT, EbookForm, InquiryForm
 
@@ -133,7 +134,7 @@ def inquiry(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                receive_web_inquiry(
+                case = receive_web_inquiry(
                     full_name=data["full_name"],
                     email=data["email"],
                     phone=data["phone"],
@@ -153,7 +154,8 @@ def inquiry(request: HttpRequest) -> HttpResponse:
             except Refusal as refusal:
                 form.add_error(None, _("We could not send your inquiry: please check what you wrote.") + " " + refusal.message)
             else:
-                return HttpResponseRedirect(reverse("site:inquiry_sent"))
+                # On to the records upload: the same link as in the acknowledgement mail.
+                return HttpResponseRedirect(reverse("site:inquiry_records", args=[upload_token(case)]))
     return render(request, "site/inquiry.html", {"form": form}, status=422 if form.is_bound else 200)
 
 

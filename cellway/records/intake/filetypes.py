@@ -46,6 +46,7 @@ class RecordKind(StrEnum):
     SCREENING = "screening"  # cancer-marker screening report
     CONSENT = "consent"  # the signed informed-consent form, scanned
     MEDIA = "media"  # pictures or videos of the condition
+    UNSORTED = "unsorted"  # sent with a web inquiry, for the care team to sort
 
 
 KIND_LABELS: Mapping[RecordKind, str] = {
@@ -55,6 +56,7 @@ KIND_LABELS: Mapping[RecordKind, str] = {
     RecordKind.SCREENING: "screening reports",
     RecordKind.CONSENT: "signed consent forms",
     RecordKind.MEDIA: "pictures and videos",
+    RecordKind.UNSORTED: "records sent with an inquiry",
 }
 
 ACCEPTED: Mapping[RecordKind, tuple[str, ...]] = {
@@ -66,6 +68,18 @@ ACCEPTED: Mapping[RecordKind, tuple[str, ...]] = {
     RecordKind.MEDIA: (
         "image/jpeg",
         "image/png",
+        "image/heic",
+        "video/mp4",
+        "video/quicktime",
+        "video/webm",
+    ),
+    # Whatever the kinds asked for at intake accept: a visitor does not sort their own records.
+    RecordKind.UNSORTED: (
+        "application/pdf",
+        "image/jpeg",
+        "image/png",
+        DICOM_MIME,
+        ZIP_MIME,
         "image/heic",
         "video/mp4",
         "video/quicktime",

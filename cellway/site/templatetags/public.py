@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django import template
 from django.conf import settings
@@ -34,3 +35,14 @@ def language_links(context: template.Context) -> list[LanguageLink]:
         )
         for code, _ in settings.LANGUAGES
     ]
+
+
+@register.simple_tag
+def inquiry_upload_link(case: Any) -> str:
+    """The full address of a web inquiry's records upload (for the acknowledgement mail), in the active language."""
+    from django.urls import reverse
+
+    from cellway.clinic import public_url
+    from cellway.records.public import upload_token
+
+    return public_url(reverse("site:inquiry_records", args=[upload_token(case)]))

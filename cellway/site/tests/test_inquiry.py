@@ -17,6 +17,7 @@ from cellway.cases.models import Case, Condition, Inquiry, Patient
 from cellway.cases.selectors import queue
 from cellway.cases.stages import Stage
 from cellway.errors import Refusal
+from cellway.records.public import case_for_token
 from cellway.site.forms import CONSENT_VERSION
 
 pytestmark = pytest.mark.django_db
@@ -58,8 +59,9 @@ def test_an_inquiry_opens_a_case_in_the_care_queue_with_its_consent_and_acknowle
     with django_capture_on_commit_callbacks(execute=True):
         response = send(client, lang="ar")
     assert response.status_code == 302
-    assert response["Location"] == "/ar/inquiry/sent/"
     inquiry = Inquiry.objects.get()
+    # On to the records upload, by the inquiry's own link (the one in the acknowledgement mail too).
+    assert response["Location"].startswith("/ar/inquiry/records/")
     assert (inquiry.source, inquiry.recorded_by, inquiry.asker) == ("website", None, "family")
     assert inquiry.date_of_birth == dt.date(1980, 3, 14)
     assert (inquiry.consent_version, inquiry.consent_address, inquiry.site_language) == (CONSENT_VERSION, "203.0.113.7", "ar")
@@ -72,6 +74,8 @@ def test_an_inquiry_opens_a_case_in_the_care_queue_with_its_consent_and_acknowle
     to_visitor = [m for m in mail.outbox if m.to == ["elena@example.org"]]
     assert len(to_visitor) == 1
     assert case.code in to_visitor[0].body and "استفسار" in to_visitor[0].subject
+    link = re.search(r"https?://\S+/ar/inquiry/records/(\S+)/", to_visitor[0].body)
+    assert link is not None and case_for_token(link.group(1)) == case
     assert any(staff["carla"].email in m.to for m in mail.outbox)
 
 
