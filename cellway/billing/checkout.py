@@ -57,18 +57,26 @@ def from_minor(units: int, currency: str) -> Decimal:
     return Decimal(units).scaleb(-minor_unit(currency))
 
 
-def check_pay_by_card(invoice: Invoice) -> InvoiceState:
-    """An invoice can be paid by card while card payments are configured, it is live and open, and its case pays."""
+def invoice_state(invoice: Invoice) -> InvoiceState | None:
+    """The invoice's state (what is paid of it), None if it is cancelled."""
+    return next((s for s in invoice_states(invoice.case) if s.invoice.pk == invoice.pk), None)
+
+
+def check_pay_by_card(invoice: Invoice, state: InvoiceState | None = None) -> None:
+    """An invoice can be paid by card while card payments are configured, it is live and open, and its case pays.
+
+    `state`: the invoice's state when the caller has it already (the portal's list), else it is read.
+    """
     if not stripe_api.configured():
         raise stripe_api.CardPaymentsOff(_("Card payment is not available; please pay by bank transfer as the invoice says."))
     if invoice.cancelled_at is not None:
         raise Refusal(_("Invoice %(label)s is cancelled; nothing can be paid against it.") % {"label": invoice.label})
     if invoice.case.stage_enum not in PAYABLE:
         raise Refusal(_("Invoice %(label)s cannot be paid now; the clinic will contact you.") % {"label": invoice.label})
-    state = next((s for s in invoice_states(invoice.case) if s.invoice.pk == invoice.pk), None)
+    if state is None:
+        state = invoice_state(invoice)
     if state is None or state.settled:
         raise Refusal(_("Invoice %(label)s is paid; nothing more is owed on it.") % {"label": invoice.label})
-    return state
 
 
 def start_checkout(invoice: Invoice, *, return_url: str) -> CheckoutAttempt:
@@ -83,7 +91,9 @@ def start_checkout(invoice: Invoice, *, return_url: str) -> CheckoutAttempt:
         case = lock_case(invoice.case_id)
         invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
         invoice.case = case
-        state = check_pay_by_card(invoice)
+        state = invoice_state(invoice)
+        check_pay_by_card(invoice, state)
+        assert state is not None  # the check refuses an invoice without one
         attempts = CheckoutAttempt.objects.select_for_update().filter(invoice=invoice)
         stale = [a for a in attempts if a.status in LIVE_CHECKOUT]
         last = max((a.attempt for a in attempts), default=0)
