@@ -270,6 +270,22 @@ CLINIC_BANK_DETAILS = env_str("CELLWAY_CLINIC_BANK_DETAILS", "IBAN RS35 0000 000
 CLINIC_TAX_EXEMPTION_NOTE = env_str("CELLWAY_CLINIC_TAX_EXEMPTION_NOTE", "")
 QUOTE_VALID_DAYS = env_int("CELLWAY_QUOTE_VALID_DAYS", 30, minimum=1, maximum=365)
 DEPOSIT_PERCENT = env_decimal("CELLWAY_DEPOSIT_PERCENT", Decimal(30), minimum=Decimal(1), maximum=Decimal(100))
+# --- Card payments: Stripe's hosted Checkout (cellway/billing/stripe_api.py) ----------
+# Without a secret key the "Pay by card" button is not offered; without a webhook secret the webhook
+# answers 503 and says why. STRIPE_API_BASE points the official client elsewhere (the local fake of the
+# tests and the demo, cellway/demo/fake_stripe.py, or a staging proxy).
+STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")
+STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
+STRIPE_API_BASE = env_pattern(
+    "STRIPE_API_BASE", "https://api.stripe.com", r"https?://[A-Za-z0-9.\-\[\]:]+(/[^\s]*)?", "an http(s) address like https://api.stripe.com"
+).rstrip("/")
+# How old a webhook's signed timestamp may be (seconds) before it is refused as stale (a replay).
+STRIPE_WEBHOOK_TOLERANCE = env_int("STRIPE_WEBHOOK_TOLERANCE", 300, minimum=10, maximum=3600)
+# A pay link mailed to a patient works this many days; after that its page offers to send a new one.
+PAY_LINK_DAYS = env_int("CELLWAY_PAY_LINK_DAYS", 30, minimum=1, maximum=365)
+# A Checkout Session left open expires after this many minutes (Stripe allows 30 minutes to 24 hours).
+CHECKOUT_SESSION_MINUTES = env_int("CELLWAY_CHECKOUT_SESSION_MINUTES", 60, minimum=30, maximum=1440)
+
 # Rule 11: who is told at once of a serious adverse event (with the case's assigned specialist); comma-separated.
 MEDICAL_DIRECTOR_EMAIL = env_list("CELLWAY_MEDICAL_DIRECTOR_EMAIL", [])
 FOLLOW_UP_MONTHS = env_int_list("CELLWAY_FOLLOW_UP_MONTHS", [1, 3, 6, 12], minimum=1, increasing=True)

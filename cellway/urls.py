@@ -45,6 +45,8 @@ urlpatterns = [
     path("welcome/", welcome, name="welcome"),
     # The public site, every page under its language: /en/, /zh-hans/, /ar/ (cellway.site.middleware).
     *i18n_patterns(path("", include("cellway.site.urls")), prefix_default_language=True),
+    # Pay links (public, signed) and Stripe's webhook.
+    path("billing/", include("cellway.billing.urls")),
     # The patient portal: patients and the family and helpers they let in, signing in by an emailed code.
     path("portal/", include("cellway.portal.urls")),
     # The mail provider's tracking webhook (django-anymail, Mailgun's format): bounces and complaints.

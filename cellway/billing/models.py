@@ -174,8 +174,14 @@ class Payment(models.Model):
     method = models.CharField(max_length=12, choices=Method.choices)
     reference = models.CharField(max_length=limits.REFERENCE, help_text="Bank or card reference, as on the statement.")
     received_on = models.DateField()
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # None: recorded from the card processor's webhook (Stripe), not by a person.
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
+    # The card processor's own id of the money (Stripe's payment intent): one payment per id, whatever retries.
+    provider_reference = models.CharField(max_length=255, blank=True, default="")
+    # What of this payment the patient is owed back (a second card payment of an invoice already paid):
+    # it sits on "refunds payable" in the journal, not against the receivable, until finance refunds it.
+    refund_due = money(default=Decimal(0), validators=[MinValueValidator(0)])
     # The invoice it was recorded against (the first one open, unless finance named one); None before invoices.
     invoice = models.ForeignKey("Invoice", null=True, blank=True, on_delete=models.PROTECT, related_name="payments")
     # Set once, by `reverse_payment`, which writes the reason on a PaymentReversal and reverses the journal.
@@ -191,7 +197,13 @@ class Payment(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["method", "reference"], condition=models.Q(reversed_at__isnull=True), name="one_payment_per_reference"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["provider_reference"], condition=~models.Q(provider_reference=""), name="one_payment_per_provider_reference"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(refund_due__gte=0, refund_due__lte=models.F("amount")), name="payment_refund_due_within"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -255,6 +267,76 @@ class Invoice(models.Model):
     def label(self) -> str:
         """The invoice's number as printed: INV-2026-000042."""
         return f"{self.series}-{self.year}-{self.number:06d}"
+
+
+class CheckoutStatus(models.TextChoices):
+    PENDING = "pending", "Asked Stripe for a session"
+    OPEN = "open", "Open"
+    SUPERSEDED = "superseded", "Replaced by a newer press"
+    EXPIRED = "expired", "Expired"
+    COMPLETE = "complete", "Paid"
+    FAILED = "failed", "Stripe refused it"
+
+
+LIVE_CHECKOUT = (CheckoutStatus.PENDING, CheckoutStatus.OPEN)
+
+
+class CheckoutAttempt(models.Model):
+    """One press of "Pay by card" on an invoice's pay link: one Stripe Checkout Session.
+
+    Each press makes a fresh session and expires the one before, so at most one is live per invoice
+    (a constraint). Its idempotency key is `cellway-checkout-<invoice uuid>-<attempt>`: a retried
+    request to Stripe gets the same session back, never a second one.
+    """
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="checkout_attempts")
+    attempt = models.PositiveIntegerField()
+    idempotency_key = models.CharField(max_length=100, unique=True)
+    # Stripe's id (cs_...), None until Stripe has answered.
+    session_id = models.CharField(max_length=255, null=True, blank=True, unique=True)
+    url = models.URLField(max_length=2000, blank=True)
+    amount = money(validators=[MinValueValidator(Decimal("0.01"))])
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=12, choices=CheckoutStatus.choices, default=CheckoutStatus.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    payment = models.OneToOneField(Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="checkout")
+
+    class Meta:
+        ordering = ["invoice", "attempt"]
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "attempt"], name="one_checkout_per_attempt"),
+            models.UniqueConstraint(
+                fields=["invoice"], condition=models.Q(status__in=["pending", "open"]), name="one_live_checkout_per_invoice"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Checkout {self.attempt} of invoice {self.invoice_id}: {self.status}"
+
+    @staticmethod
+    def key_for(invoice: Invoice, attempt: int) -> str:
+        return f"cellway-checkout-{invoice.uuid}-{attempt}"
+
+
+class StripeEvent(models.Model):
+    """A webhook event from Stripe, stored once (its id is unique): a delivery again is a replay and changes nothing."""
+
+    event_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=100)
+    session_id = models.CharField(max_length=255)
+    attempt = models.ForeignKey(CheckoutAttempt, on_delete=models.PROTECT, related_name="events")
+    # When Stripe made the event (its `created`), and when Cellway received and processed it.
+    created = models.DateTimeField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=limits.SHORT, blank=True)
+
+    class Meta:
+        ordering = ["received_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} {self.type}"
 
 
 class BalanceOverride(models.Model):

@@ -274,3 +274,14 @@ def payments_for_export(cases: QuerySet[Case]) -> QuerySet[Payment]:
         .select_related("case__patient", "invoice", "reversal")
         .order_by("received_on", "recorded_at", "pk")
     )
+
+
+def refunds_due(cases: QuerySet[Case] | None = None) -> list[Payment]:
+    """Payments of which a part is owed back to the patient (a card payment of an invoice already paid), oldest first.
+
+    Each sits on "refunds payable" in its case's journal until finance refunds it.
+    """
+    found = Payment.objects.filter(refund_due__gt=0, reversed_at__isnull=True)
+    if cases is not None:
+        found = found.filter(case__in=cases)
+    return list(found.select_related("case__patient", "invoice").order_by("recorded_at", "pk"))

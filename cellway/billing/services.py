@@ -280,25 +280,79 @@ def record_payment(
                 payment.proof.save(f"proof{extension}", proof, save=False)
                 stored.append(str(payment.proof.name))
             payment.save(force_insert=True)
-            received = Move(debit=MONEY_ACCOUNTS[Method(method)], credit=LedgerAccount.RECEIVABLE, amount=amount, currency=payment.currency)
-            memo = f"{payment.get_method_display()} {payment.reference}"
-            ledger.post(case=case, kind=EntryKind.PAYMENT, memo=memo, moves=[received], by=by, payment=payment)
-            after = account(case)
-            summary = f"Payment of {amount:,.2f} {payment.currency} recorded ({payment.get_method_display()} {payment.reference})"
-            touch(case)
-            record_event(case=case, by=by, kind=EventKind.PAYMENT, summary=summary, data={"payment": str(payment.uuid)})
-            if case.stage_enum == Stage.SCHEDULED and after.deposit_paid:
-                move(case, to=Stage.DEPOSIT_PAID, by=by, summary="Deposit paid")
-            if case.stage_enum == Stage.DEPOSIT_PAID and not after.balance_open:
-                move(case, to=Stage.PAID, by=by, summary="Paid in full")
-            elif not after.balance_open:
-                record_event(case=case, by=by, kind=EventKind.PAYMENT, summary="Paid in full")
+            _post_received(case, payment, by=by)
     except IntegrityError:
         _forget(stored)
         raise Refusal(f"A {method} payment with reference {reference.strip()} is already recorded.") from None
     except BaseException:
         _forget(stored)
         raise
+    return payment
+
+
+def _post_received(case: Case, payment: Payment, *, by: User | None) -> None:
+    """The journal, trail and stage of a payment just saved, in the caller's transaction holding the case lock.
+
+    What settles the case is moved off the receivable; a part owed back (`refund_due`) goes to refunds
+    payable. Reaching the deposit or the total moves the case on.
+    """
+    settles = payment.amount - payment.refund_due
+    into = MONEY_ACCOUNTS[Method(payment.method)]
+    moves = []
+    if settles > 0:
+        moves.append(Move(debit=into, credit=LedgerAccount.RECEIVABLE, amount=settles, currency=payment.currency))
+    if payment.refund_due > 0:
+        moves.append(Move(debit=into, credit=LedgerAccount.REFUNDS_PAYABLE, amount=payment.refund_due, currency=payment.currency))
+    memo = f"{payment.get_method_display()} {payment.reference}"
+    ledger.post(case=case, kind=EntryKind.PAYMENT, memo=memo, moves=moves, by=by, payment=payment)
+    after = account(case)
+    how = f"{payment.get_method_display()} {payment.reference}"
+    summary = f"Payment of {payment.amount:,.2f} {payment.currency} recorded ({how})"
+    if payment.refund_due > 0:
+        summary += f"; {payment.refund_due:,.2f} {payment.currency} of it is owed back to the patient (to refund)"
+    touch(case)
+    record_event(case=case, by=by, kind=EventKind.PAYMENT, summary=summary, data={"payment": str(payment.uuid)})
+    if settles <= 0:
+        return
+    if case.stage_enum == Stage.SCHEDULED and after.deposit_paid:
+        move(case, to=Stage.DEPOSIT_PAID, by=by, summary="Deposit paid")
+    if case.stage_enum == Stage.DEPOSIT_PAID and not after.balance_open:
+        move(case, to=Stage.PAID, by=by, summary="Paid in full")
+    elif not after.balance_open:
+        record_event(case=case, by=by, kind=EventKind.PAYMENT, summary="Paid in full")
+
+
+def record_card_payment(*, case: Case, invoice: Invoice, amount: Decimal, currency: str, provider_reference: str) -> Payment:
+    """Record money Stripe says was paid by card for `invoice` (from the webhook, never from a person or a success page).
+
+    Call inside a transaction holding the case lock (`checkout.apply_session`). The money has arrived, so
+    it is always recorded: what the invoice still owes is settled, and whatever is beyond it (the invoice was
+    paid meanwhile, by transfer or a second card payment; it was cancelled; the case no longer pays) is
+    flagged `refund_due` for finance. The processor's id is unique: the same payment is never recorded twice.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("A card payment is recorded inside the transaction that holds the case lock.")
+    before = account(case)
+    states = invoice_states(case, before.paid)
+    state = next((s for s in states if s.invoice.pk == invoice.pk), None)
+    owed = Decimal(0)
+    if state is not None and case.stage_enum in PAYABLE and currency.upper() == invoice.currency and before.quote is not None:
+        owed = max(min(state.open_amount, before.outstanding), Decimal(0))
+    payment = Payment(
+        case=case,
+        quote=invoice.quote,
+        amount=amount,
+        currency=currency.upper(),
+        method=Method.CARD,
+        reference=provider_reference[: limits.REFERENCE],
+        provider_reference=provider_reference,
+        refund_due=max(amount - owed, Decimal(0)),
+        received_on=clinic_today(),
+        recorded_by=None,
+        invoice=invoice,
+    )
+    payment.save(force_insert=True)
+    _post_received(case, payment, by=None)
     return payment
 
 

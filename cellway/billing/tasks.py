@@ -16,3 +16,11 @@ from cellway.clinic import clinic_today
 @task
 def payment_reminders() -> int:
     return send_payment_reminders(today=clinic_today())
+
+
+@task
+def process_stripe_event(*, event_pk: int) -> str:
+    """Apply one stored Stripe webhook event: re-read its session from Stripe's API and record what it says (idempotent)."""
+    from cellway.billing.checkout import process_event
+
+    return process_event(event_pk)

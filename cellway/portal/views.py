@@ -25,10 +25,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from icalendar import Calendar, Event
 
-from cellway.billing import documents
-from cellway.billing.models import Quote, QuoteStatus
+from cellway.billing import documents, paylinks
+from cellway.billing.checkout import check_pay_by_card
+from cellway.billing.models import Invoice, Quote, QuoteStatus
 from cellway.billing.money import format_money
 from cellway.billing.selectors import invoice_states
+from cellway.cases.models import Case
 from cellway.cases.stages import Stage
 from cellway.clinic import clinic_today
 from cellway.errors import NotAllowed, Refusal, StageConflict, allowed
@@ -109,6 +111,11 @@ def _itinerary(grant: PortalGrant) -> list[tuple[str, str]]:
     return rows
 
 
+def _with_case(invoice: Invoice, case: Case) -> Invoice:
+    invoice.case = case  # the case is at hand: no query more
+    return invoice
+
+
 def _date(day: dt.date) -> str:
     from django.utils.formats import date_format
 
@@ -145,6 +152,10 @@ def _case_context(request: HttpRequest, grant: PortalGrant, quote_form: AcceptQu
                 "due": _date(state.invoice.due_on),
                 "settled": state.settled,
                 "overdue": state.days_overdue(today) > 0,
+                # The invoice's pay link (billing's page, the same one the patient is mailed): "Pay by card".
+                "pay_url": reverse("billing:pay", kwargs={"token": paylinks.token_for(state.invoice)})
+                if allowed(check_pay_by_card, invoice=_with_case(state.invoice, case), state=state)
+                else "",
             }
             for state in invoice_states(case)
         ]

@@ -7,7 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from cellway.accounts.models import User
-from cellway.billing import services
+from cellway.billing import paylinks, services
 from cellway.billing.models import Payment, Quote
 from cellway.cases.models import Case
 from cellway.console.actions import View, case_action, signing_action
@@ -44,6 +44,14 @@ def _reverse_payment(case: Case, d: dict[str, Any], user: User) -> str:
     return f"Payment {payment.reference} of {money(payment.amount)} {payment.currency} reversed; the reason is on the record."
 
 
+def _send_pay_link(case: Case, d: dict[str, Any], user: User) -> str:
+    invoice = case.invoices.filter(uuid=d["invoice"]).first()
+    if invoice is None:
+        raise Refusal("That invoice is not one of this case's invoices.")
+    paylinks.send_pay_link(invoice=invoice, by=user)
+    return f"The pay link for {invoice.label} is on its way to {case.patient.email} (in the patient's language)."
+
+
 def _override(case: Case, d: dict[str, Any], user: User, request: HttpRequest) -> str:
     services.grant_balance_override(
         case=case, by=user, reason=d["reason"], password=d["password"], second_factor=d.get("code", ""), request=request
@@ -56,5 +64,6 @@ ACTIONS: dict[str, View] = {
     "quote-revise": case_action(forms.ReviseQuoteForm, "revise_quote", _revise_quote, anchor="quote"),
     "payment": case_action(forms.PaymentForm, "payment", _payment, anchor="account"),
     "payment-reverse": case_action(forms.ReversePaymentForm, "reverse_payment", _reverse_payment, anchor="account"),
+    "pay-link": case_action(forms.SendPayLinkForm, "pay_link", _send_pay_link, anchor="account"),
     "override": signing_action(forms.OverrideForm, "override", _override, anchor="account"),
 }

@@ -62,3 +62,7 @@ class PriceListForm(forms.Form):
         super().__init__(*args, **kwargs)
         for name in PRICE_FIELDS:
             self.fields[name] = money_field(label=price_label(name).capitalize())
+
+
+class SendPayLinkForm(forms.Form):
+    invoice = forms.UUIDField(widget=forms.HiddenInput)

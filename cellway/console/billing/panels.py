@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db.models import OuterRef
 
 from cellway.audit.services import check_signed
-from cellway.billing import selectors
+from cellway.billing import paylinks, selectors, stripe_api
 from cellway.billing.models import Quote, balance_due_on, deposit_due_on
+from cellway.billing.paylinks import check_send_pay_link
 from cellway.billing.services import (
     check_accept_quote,
     check_override_balance,
@@ -78,6 +80,16 @@ def account(page: CasePage) -> Panel | None:
             "reverse_form": page.form("reverse_payment", forms.ReversePaymentForm),
             "reverse_open": page.is_open("reverse_payment"),
             "payment_form": page.form("payment", lambda: forms.PaymentForm(initial={"amount": suggested, "received_on": clinic_today()})),
+            # Each open invoice's pay link, to copy or to mail to the patient (the same check as the service).
+            # Finance's tool (one query more, for them only): whoever else reads the account sees the amounts above.
+            "pay_links": [
+                (state, paylinks.url_for(state.invoice)) for state in selectors.invoice_states(case, acct.paid) if not state.settled
+            ]
+            if user.has_perm("billing.record_payment")
+            else [],
+            "can_send_pay_link": allowed(check_send_pay_link, case=case, by=user),
+            "card_payments": stripe_api.configured(),
+            "pay_link_days": settings.PAY_LINK_DAYS,
             "can_override": allowed(check_override_balance, case=case, by=user),
             "override_form": page.form("override", forms.OverrideForm),
             "override_open": page.is_open("override"),

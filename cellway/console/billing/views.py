@@ -110,6 +110,7 @@ def receivables(request: HttpRequest) -> HttpResponse:
         "upcoming": selectors.upcoming(rows, today=today),
         "currencies": currencies,
         "ageing": [(label, [(c, amounts.get(c)) for c in currencies]) for _key, label, amounts in selectors.ageing(rows)],
+        "refunds_due": selectors.refunds_due(visible_cases(user)),
     }
     return render(request, "console/billing/receivables.html", context)
 

@@ -6,6 +6,7 @@ address actually served (``--addr``; ``make demo PORT=8100`` serves on 8100).
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import subprocess
@@ -41,7 +42,8 @@ class Command(BaseCommand):
             "worker": [python, "manage.py", "db_worker"],
             "scheduler": [python, "manage.py", "crontask"],
         }
-        children = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}  # noqa: S603
+        env, stripe_note = _card_payments(host, int(port), python, commands)
+        children = {name: subprocess.Popen(cmd, env=env) for name, cmd in commands.items()}  # noqa: S603
         address = f"http://{options['addr']}/"
         self.stdout.write(sign_ins(address))
         self.stdout.write(portal_sign_ins(address))
@@ -50,7 +52,9 @@ class Command(BaseCommand):
             "The eBook and the newsletter: ask on the MS page; the confirmation and download mails print in this console. "
             f"adam writes, previews and schedules issues at {address}admin/newsletter/issue/ (sent a batch a minute by the scheduler)."
         )
-        self.stdout.write(self.style.SUCCESS(f"Cellway is running on {address} (web, worker, scheduler). Ctrl-C stops all three."))
+        self.stdout.write(stripe_note)
+        running = ", ".join(commands)
+        self.stdout.write(self.style.SUCCESS(f"Cellway is running on {address} ({running}). Ctrl-C stops them all."))
 
         def stop(*_: Any) -> None:
             for child in children.values():
@@ -69,6 +73,38 @@ class Command(BaseCommand):
         dead = [name for name, child in children.items() if child.returncode not in (0, -15, None)]
         if dead:
             self.stderr.write(f"Stopped because {', '.join(dead)} exited.")
+
+
+DEMO_WEBHOOK_SECRET = "whsec_cellway_demo"  # noqa: S105 (the demo's local fake only)
+
+
+def _card_payments(host: str, port: int, python: str, commands: dict[str, list[str]]) -> tuple[dict[str, str], str]:
+    """Card payments for the demo: the local fake of Stripe's API (cellway/demo/fake_stripe.py) on a free port, its
+    signed webhooks sent to this demo, and the web and worker pointed at it (STRIPE_API_BASE). Left alone when
+    STRIPE_SECRET_KEY is set already (someone's own test account)."""
+    env = dict(os.environ)
+    if env.get("STRIPE_SECRET_KEY"):
+        return env, f"Card payments: Stripe at {settings.STRIPE_API_BASE} (STRIPE_SECRET_KEY is set; no fake started)."
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        fake_port = probe.getsockname()[1]
+    reachable = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104 (where the fake reaches the demo)
+    webhook = f"http://{reachable}:{port}/billing/stripe/webhook/"
+    commands["fake-stripe"] = [
+        *(python, "-m", "cellway.demo.fake_stripe", "--port", str(fake_port)),
+        *("--webhook-url", webhook, "--webhook-secret", DEMO_WEBHOOK_SECRET),
+    ]
+    env.update(
+        STRIPE_SECRET_KEY="sk_test_cellway_demo",  # noqa: S106 (the local fake takes any key)
+        STRIPE_WEBHOOK_SECRET=DEMO_WEBHOOK_SECRET,
+        STRIPE_API_BASE=f"http://127.0.0.1:{fake_port}",
+    )
+    note = (
+        f"Card payments: a local fake of Stripe on http://127.0.0.1:{fake_port} (its webhooks come to {webhook}). "
+        "fiona copies or mails a pay link from a scheduled case's Payments panel; on the patient's page, "
+        "'Pay by card' then 'Pay' on the fake's page, and the invoice shows paid."
+    )
+    return env, note
 
 
 def _refuse_if_taken(host: str, port: int) -> None:

@@ -1,0 +1,44 @@
+"""Stripe's API through the official `stripe` library, pointed at STRIPE_API_BASE.
+
+Settings are read once at start-up (cellway/settings.py); the client for a key and an address is made once
+and kept. The tests and the demo point STRIPE_API_BASE at a local fake (cellway/demo/fake_stripe.py).
+"""
+
+from __future__ import annotations
+
+import functools
+
+import stripe
+from django.conf import settings
+
+from cellway.errors import Refusal
+
+
+class CardPaymentsOff(Refusal):
+    """Card payments are not configured on this installation (no STRIPE_SECRET_KEY)."""
+
+
+class ProviderError(Refusal):
+    """Stripe could not be reached, or refused the request: nothing was paid, the patient may try again."""
+
+
+def configured() -> bool:
+    """Whether "Pay by card" can be offered at all."""
+    return bool(settings.STRIPE_SECRET_KEY)
+
+
+@functools.lru_cache(maxsize=4)
+def _client(secret_key: str, api_base: str) -> stripe.StripeClient:
+    return stripe.StripeClient(secret_key, base_addresses={"api": api_base}, max_network_retries=2)
+
+
+def client() -> stripe.StripeClient:
+    """The client for the configured key and address; a Refusal if card payments are not configured."""
+    if not configured():
+        raise CardPaymentsOff("Card payments are not configured here (STRIPE_SECRET_KEY is not set); pay by bank transfer.")
+    return _client(settings.STRIPE_SECRET_KEY, settings.STRIPE_API_BASE)
+
+
+def retrieve_session(session_id: str) -> stripe.checkout.Session:
+    """The Checkout Session as Stripe has it now (a webhook's copy is never trusted on its own)."""
+    return client().v1.checkout.sessions.retrieve(session_id)
