@@ -17,6 +17,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from cellway.billing import cancellation
 from cellway.env import (
     env_bool,
     env_choice,
@@ -26,6 +27,7 @@ from cellway.env import (
     env_int_list,
     env_list,
     env_owner_database,
+    env_parsed,
     env_pattern,
     env_str,
     env_time_zone,
@@ -270,6 +272,14 @@ CLINIC_BANK_DETAILS = env_str("CELLWAY_CLINIC_BANK_DETAILS", "IBAN RS35 0000 000
 CLINIC_TAX_EXEMPTION_NOTE = env_str("CELLWAY_CLINIC_TAX_EXEMPTION_NOTE", "")
 QUOTE_VALID_DAYS = env_int("CELLWAY_QUOTE_VALID_DAYS", 30, minimum=1, maximum=365)
 DEPOSIT_PERCENT = env_decimal("CELLWAY_DEPOSIT_PERCENT", Decimal(30), minimum=Decimal(1), maximum=Decimal(100))
+# What a declined, refused or withdrawn case gets back: days before arrival → refundable percentage, most days first,
+# the last tier at 0 days (cellway/billing/cancellation.py). Screening judged unsatisfactory always refunds in full.
+CANCELLATION_POLICY = env_parsed(
+    "CELLWAY_CANCELLATION_POLICY",
+    cancellation.DEFAULT_POLICY,
+    cancellation.parse_policy,
+    "days:percent tiers, most days first, ending at 0 days (e.g. 60:100,30:50,0:0)",
+)
 # Rule 11: who is told at once of a serious adverse event (with the case's assigned specialist); comma-separated.
 MEDICAL_DIRECTOR_EMAIL = env_list("CELLWAY_MEDICAL_DIRECTOR_EMAIL", [])
 FOLLOW_UP_MONTHS = env_int_list("CELLWAY_FOLLOW_UP_MONTHS", [1, 3, 6, 12], minimum=1, increasing=True)
