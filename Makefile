@@ -40,7 +40,7 @@ test: install
 # The pymsprog comparison (outcomes/tests/test_against_pymsprog.py) is left to `make test`: it takes minutes.
 ENGINE_TESTS := \
 	cellway/cases/tests/test_stages.py cellway/cases/tests/test_search_key.py cellway/cases/tests/test_limits.py \
-	cellway/billing/tests/test_pricing.py cellway/billing/tests/test_money.py cellway/plans/tests/test_screening_rule.py \
+	cellway/billing/tests/test_pricing.py cellway/billing/tests/test_money.py cellway/billing/tests/test_cancellation.py cellway/plans/tests/test_screening_rule.py \
 	cellway/records/tests/test_documents.py cellway/records/intake/tests \
 	cellway/outcomes/tests/test_edss.py cellway/outcomes/tests/test_confirmed_change.py cellway/outcomes/tests/test_stats.py \
 	cellway/cells/tests/test_isbt128.py cellway/cells/tests/test_endotoxin.py cellway/cells/tests/test_release_judgement.py \

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 import zoneinfo
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -181,3 +181,16 @@ def env_pattern(name: str, default: str, pattern: str, wanted: str) -> str:
     if not re.fullmatch(pattern, value):
         raise _bad(name, wanted, raw)
     return value
+
+
+def env_parsed[T](name: str, default: str, parse: Callable[[str], T], wanted: str) -> T:
+    """``parse`` of the variable's text (or of ``default`` when unset or empty), parsed once, at start-up.
+
+    ``parse`` raises ValueError saying what is wrong; start-up stops with that, what was ``wanted`` and the variable's name.
+    """
+    raw = os.environ.get(name)
+    text = default if raw is None or raw.strip() == "" else raw.strip()
+    try:
+        return parse(text)
+    except ValueError as why:
+        raise ImproperlyConfigured(f"{name} must be {wanted}, not {text!r}: {why}.") from None

@@ -17,6 +17,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from cellway.billing import cancellation
 from cellway.env import (
     env_bool,
     env_choice,
@@ -26,6 +27,7 @@ from cellway.env import (
     env_int_list,
     env_list,
     env_owner_database,
+    env_parsed,
     env_pattern,
     env_str,
     env_time_zone,
@@ -286,6 +288,14 @@ PAY_LINK_DAYS = env_int("CELLWAY_PAY_LINK_DAYS", 30, minimum=1, maximum=365)
 # A Checkout Session left open expires after this many minutes (Stripe allows 30 minutes to 24 hours).
 CHECKOUT_SESSION_MINUTES = env_int("CELLWAY_CHECKOUT_SESSION_MINUTES", 60, minimum=30, maximum=1440)
 
+# What a declined, refused or withdrawn case gets back: days before arrival → refundable percentage, most days first,
+# the last tier at 0 days (cellway/billing/cancellation.py). Screening judged unsatisfactory always refunds in full.
+CANCELLATION_POLICY = env_parsed(
+    "CELLWAY_CANCELLATION_POLICY",
+    cancellation.DEFAULT_POLICY,
+    cancellation.parse_policy,
+    "days:percent tiers, most days first, ending at 0 days (e.g. 60:100,30:50,0:0)",
+)
 # Rule 11: who is told at once of a serious adverse event (with the case's assigned specialist); comma-separated.
 MEDICAL_DIRECTOR_EMAIL = env_list("CELLWAY_MEDICAL_DIRECTOR_EMAIL", [])
 FOLLOW_UP_MONTHS = env_int_list("CELLWAY_FOLLOW_UP_MONTHS", [1, 3, 6, 12], minimum=1, increasing=True)

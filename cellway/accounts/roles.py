@@ -103,7 +103,16 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "cases.end_case",
         "outcomes.record_assessment",
     ],
-    Role.FINANCE: [SEE_ALL, CONTACT, MONEY, "billing.issue_quote", "billing.record_acceptance", "billing.record_payment"],
+    Role.FINANCE: [
+        SEE_ALL,
+        CONTACT,
+        MONEY,
+        "billing.issue_quote",
+        "billing.record_acceptance",
+        "billing.record_payment",
+        "billing.issue_credit_note",
+        "billing.keep_exchange_rates",
+    ],
     Role.FINANCE_MANAGER: [
         SEE_ALL,
         CONTACT,
@@ -112,6 +121,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "billing.record_acceptance",
         "billing.record_payment",
         "billing.override_balance",
+        "billing.issue_credit_note",
+        "billing.keep_exchange_rates",
     ],
     Role.LOGISTICS: [SEE_ALL, CONTACT, TRAVEL, "travel.schedule_case", "travel.confirm_logistics", "travel.mark_arrived"],
     # Identity and dates: what its lots need; the cell lots themselves, their release and custody.

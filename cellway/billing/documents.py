@@ -16,13 +16,13 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from cellway.billing import pricing
-from cellway.billing.models import Invoice, Payment, Quote
+from cellway.billing import pricing, rates
+from cellway.billing.models import CreditNote, Invoice, Payment, Quote
 from cellway.billing.money import format_money
-from cellway.clinic import clinic_zone
+from cellway.clinic import clinic_today, clinic_zone
 from cellway.pdf import PdfUnavailable, render_pdf, unavailable
 
-__all__ = ["PdfUnavailable", "invoice_pdf", "proforma_pdf", "quote_pdf", "receipt_pdf", "unavailable"]
+__all__ = ["PdfUnavailable", "credit_note_pdf", "invoice_pdf", "proforma_pdf", "quote_pdf", "receipt_pdf", "unavailable"]
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,19 @@ def _tax_label(line: dict[str, str]) -> str:
     return f"{label}, exempt*" if exempt else label
 
 
+def _indicative(amount: Decimal, currency: str, patient: Any, day: dt.date | None) -> dict[str, str] | None:
+    """The amount in the patient's own currency at finance's rate of the document's day, as printed; None if none applies."""
+    found = rates.indicative(amount, currency, patient, day or clinic_today())
+    if found is None:
+        return None
+    return {
+        "amount": _amount(found.converted, found.currency),
+        "rate": f"1 {found.rate.base} = {found.rate.rate.normalize():f} {found.rate.target}",
+        "rate_from": f"{found.rate.effective_from:%d %b %Y}",
+        "currency": currency,
+    }
+
+
 def quote_pdf(quote: Quote) -> bytes:
     """The quote as the patient receives it and finance prints it: every line, the total, deposit and validity."""
     return _pdf("billing/quote.html", _quote_context(quote))
@@ -84,10 +97,13 @@ def _quote_context(quote: Quote) -> dict[str, Any]:
         "patient": quote.case.patient,
         "lines": lines,
         "adjustment": _amount(quote.adjustment, quote.currency) if quote.adjustment else "",
+        # Who set the price by hand: the person who issued this version (billing.issue_quote, rule 3's recorded reason).
+        "allowed_by": (quote.issued_by.get_full_name() or quote.issued_by.get_username()) if quote.adjustment else "",
         "total": _amount(quote.total, quote.currency),
         "deposit": _amount(quote.deposit, quote.currency),
         "issued_on": _local(quote.issued_at),
         "valid_until": quote.valid_until,
+        "indicative": _indicative(quote.total, quote.currency, quote.case.patient, _local(quote.issued_at)),
         "deposit_days": settings.DEPOSIT_DAYS_BEFORE_ARRIVAL,
         "balance_days": settings.BALANCE_DAYS_BEFORE_THERAPY,
     }
@@ -100,6 +116,7 @@ def invoice_pdf(invoice: Invoice) -> bytes:
         "patient": invoice.case.patient,
         "amount": _amount(invoice.amount, invoice.currency),
         "quote_total": _amount(invoice.quote.total, invoice.currency),
+        "indicative": _indicative(invoice.amount, invoice.currency, invoice.case.patient, invoice.issued_on),
     }
     return _pdf("billing/invoice.html", context)
 
@@ -121,3 +138,24 @@ def proforma_pdf(quote: Quote) -> bytes:
     """The quote as a pro-forma invoice, for a visa application or a sponsor: the same lines and total, marked as
     no demand for payment and no tax invoice (the deposit and balance invoices follow once dates are set)."""
     return _pdf("billing/quote.html", {**_quote_context(quote), "proforma": True})
+
+
+def credit_note_pdf(note: CreditNote) -> bytes:
+    """A credit note: what the cancellation policy gives back, row by row, what the clinic keeps, what is no
+    longer owed and what is refunded, with the refund's state (to make, or made with its reference)."""
+    refund_task = getattr(note, "refund_task", None)
+    invoices = [inv.label for inv in note.quote.invoices.filter(cancelled_at__isnull=True).order_by("due_on", "pk")]
+    context = {
+        "note": note,
+        "patient": note.case.patient,
+        "invoices": invoices,
+        "quote_total": _amount(note.quote.total, note.currency),
+        "lines": [{"label": line["label"], "amount": _amount(line["amount"], note.currency)} for line in note.lines],
+        "retained": _amount(note.retained, note.currency),
+        "unpaid": _amount(note.amount - note.refund, note.currency),
+        "refund": _amount(note.refund, note.currency),
+        "amount": _amount(note.amount, note.currency),
+        "refund_task": refund_task,
+        "policy": settings.CANCELLATION_POLICY.describe(),
+    }
+    return _pdf("billing/credit_note.html", context)

@@ -70,6 +70,8 @@ class PriceList(models.Model):
             ("override_balance", "Can let a session start with a balance open"),
             ("edit_price_list", "Can change the price list"),
             ("view_account", "Can see a case's quotes, payments, balance and overrides"),
+            ("issue_credit_note", "Can issue credit notes and record refunds"),
+            ("keep_exchange_rates", "Can enter the exchange rates finance keeps"),
         ]
 
     def __str__(self) -> str:
@@ -379,6 +381,8 @@ class EntryKind(models.TextChoices):
     CHARGE = "charge", "Charge"
     PAYMENT = "payment", "Payment"
     REVERSAL = "reversal", "Reversal"
+    CREDIT_NOTE = "credit_note", "Credit note"
+    REFUND = "refund", "Refund"
 
 
 class JournalEntry(AppendOnlyMixin, models.Model):
@@ -430,6 +434,123 @@ class JournalLine(AppendOnlyMixin, models.Model):
 
     def __str__(self) -> str:
         return f"Dr {self.debit} / Cr {self.credit} {self.amount} {self.currency}"
+
+
+CREDIT_NOTE_SERIES = "CN"
+
+
+class CancellationReason(models.TextChoices):
+    """Why the case ended, as the cancellation policy reads it (`billing.cancellation.Reason`)."""
+
+    DECLINED = "declined", "Declined by the patient"
+    REFUSED = "refused", "Refused by the clinic"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    SCREENING = "screening", "Refused: screening judged unsatisfactory"
+
+
+class CreditNote(AppendOnlyMixin, models.Model):
+    """What is taken off an accepted quote's price when its case ends: the refund and what is no longer owed.
+
+    Numbered gapless per year in its own series (CN-2026-000001), like invoices; written once, with its
+    journal entry, by `billing.services.issue_credit_note`, and never changed (append-only).
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="credit_notes")
+    quote = models.ForeignKey(Quote, on_delete=models.PROTECT, related_name="credit_notes")
+    series = models.CharField(max_length=8, default=CREDIT_NOTE_SERIES)
+    year = models.PositiveSmallIntegerField()
+    number = models.PositiveIntegerField()
+    reason = models.CharField(max_length=12, choices=CancellationReason.choices)
+    note = models.TextField(max_length=limits.REASON, help_text="Finance's words on the record.")
+    # The policy's explanation, row by row: [{"label": ..., "amount": "..."}], as printed.
+    lines = models.JSONField()
+    amount = money(validators=[MinValueValidator(Decimal("0.01"))])  # taken off the price
+    refund = money(validators=[MinValueValidator(Decimal(0))])  # of which paid back to the patient
+    retained = money(validators=[MinValueValidator(Decimal(0))])  # kept by the clinic under the policy
+    currency = models.CharField(max_length=3)
+    days_before_arrival = models.IntegerField(null=True, blank=True)
+    percent = models.DecimalField(max_digits=5, decimal_places=2)
+    issued_on = models.DateField()
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    issued_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["case", "issued_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["series", "year", "number"], name="one_credit_note_per_number"),
+            # A case ends once: its accepted quote is credited once (a double click issues one).
+            models.UniqueConstraint(fields=["quote"], name="one_credit_note_per_quote"),
+            models.CheckConstraint(condition=models.Q(refund__lte=models.F("amount")), name="credit_note_refund_within_amount"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} {self.case.code}"
+
+    @property
+    def label(self) -> str:
+        """The credit note's number as printed: CN-2026-000007."""
+        return f"{self.series}-{self.year}-{self.number:06d}"
+
+
+class RefundStatus(models.TextChoices):
+    DUE = "due", "To make"
+    DONE = "done", "Made"
+
+
+class Refund(models.Model):
+    """Money to pay back under a credit note: a task for finance until it is made (bank transfer), or
+    a card refund through the payment provider. `record_refund` marks it made and writes the journal."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    credit_note = models.OneToOneField(CreditNote, on_delete=models.PROTECT, related_name="refund_task")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="refunds")
+    amount = money(validators=[MinValueValidator(Decimal("0.01"))])
+    currency = models.CharField(max_length=3)
+    method = models.CharField(max_length=12, choices=Method.choices, default=Method.TRANSFER)
+    status = models.CharField(max_length=8, choices=RefundStatus.choices, default=RefundStatus.DUE)
+    reference = models.CharField(max_length=limits.REFERENCE, blank=True, help_text="The bank's reference of the transfer out.")
+    paid_on = models.DateField(null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status="due", paid_on__isnull=True) | models.Q(status="done", paid_on__isnull=False),
+                name="refund_made_has_a_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Refund {self.amount} {self.currency} under {self.credit_note.label}"
+
+
+class ExchangeRate(models.Model):
+    """One unit of `base` is worth `rate` of `target` from `effective_from` on, as finance entered it.
+
+    Used only for indicative amounts in the patient's currency; never fetched at run time.
+    """
+
+    base = models.CharField(max_length=3)
+    target = models.CharField(max_length=3)
+    rate = models.DecimalField(max_digits=18, decimal_places=8, validators=[MinValueValidator(Decimal("0.00000001"))])
+    effective_from = models.DateField()
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    entered_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["base", "target", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["base", "target", "effective_from"], name="one_rate_per_pair_and_day"),
+            models.CheckConstraint(condition=models.Q(rate__gt=0), name="exchange_rate_positive"),
+            models.CheckConstraint(condition=~models.Q(base=models.F("target")), name="exchange_rate_two_currencies"),
+        ]
+
+    def __str__(self) -> str:
+        return f"1 {self.base} = {self.rate} {self.target} from {self.effective_from}"
 
 
 def deposit_due_on(arrival: dt.date) -> dt.date:

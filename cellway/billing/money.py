@@ -7,9 +7,11 @@ billing services with a message naming it, before anything is written.
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from babel.numbers import format_currency, get_currency_precision, list_currencies
+from babel import Locale
+from babel.numbers import format_currency, get_currency_precision, get_territory_currencies, list_currencies
 
 from cellway.errors import Refusal
 
@@ -104,3 +106,17 @@ def check_amount(amount: object, currency: str, what: str) -> Decimal:
 def format_money(amount: Decimal, currency: str, locale: str = "en") -> str:
     """`amount` written for a reader of `locale`, with the currency's own decimals ('€18,080.00', '18.080,00 €')."""
     return str(format_currency(round_money(amount, currency), currency.upper(), locale=locale, currency_digits=True))
+
+
+def currency_of_country(country: str, on: dt.date) -> str | None:
+    """The currency in use on `on` in `country` as people write it ('Portugal', 'United Kingdom', or a code 'GB'):
+    the patient's currency for an indicative amount. None if the country is not recognised."""
+    name = country.strip()
+    if not name:
+        return None
+    by_name = {label.lower(): code for code, label in Locale("en").territories.items()}
+    code = name.upper() if len(name) == 2 and name.upper() in Locale("en").territories else by_name.get(name.lower())
+    if code is None:
+        return None
+    currencies = get_territory_currencies(code, start_date=on, tender=True)
+    return str(currencies[0]) if currencies else None

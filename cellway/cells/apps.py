@@ -8,6 +8,10 @@ class CellsConfig(AppConfig):
     verbose_name = "Cell products: lots, release, labels, custody"
 
     def ready(self) -> None:
+        from cellway.billing import incurred
+        from cellway.cells.billing import spent_cells
         from cellway.cells.products import ensure_products_after_migrate
+
+        incurred.register("cells", spent_cells)
 
         post_migrate.connect(ensure_products_after_migrate, dispatch_uid="cellway.cells.ensure_products")

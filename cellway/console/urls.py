@@ -54,6 +54,7 @@ console_patterns = [
     path("cases/<uuid:uuid>/invoices/<slug:kind>.pdf", billing_views.invoice_pdf, name="invoice-pdf"),
     path("cases/<uuid:uuid>/quotes/v<int:version>/pro-forma.pdf", billing_views.proforma_pdf, name="proforma-pdf"),
     path("cases/<uuid:uuid>/payments/<uuid:payment>/receipt.pdf", billing_views.receipt_pdf, name="receipt-pdf"),
+    path("cases/<uuid:uuid>/credit-notes/<uuid:note>.pdf", billing_views.credit_note_pdf, name="credit-note-pdf"),
     path("receivables/<slug:what>.csv", billing_views.export, name="billing-export"),
     path("cases/<uuid:uuid>/payments/<uuid:payment>/proof/", billing_views.payment_proof, name="payment-proof"),
     # The download's first address; the records pages link to records:download.

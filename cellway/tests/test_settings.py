@@ -178,3 +178,15 @@ def test_check_deploy_warns_when_the_application_would_own_the_trail_on_postgres
 
     monkeypatch.setattr(settings, "DATABASE_OWNER", {**on_postgres["default"], "USER": "cellway_owner"})
     assert check_app_role_owns_nothing() == []
+
+
+def test_the_cancellation_policy_is_parsed_once_with_a_default(start_up):
+    policy = start_up()["CANCELLATION_POLICY"]
+    assert policy.percent(90) == 100 and policy.percent(0) == 0
+    policy = start_up(CELLWAY_CANCELLATION_POLICY="30:80, 0:20")["CANCELLATION_POLICY"]
+    assert [(t.days, t.percent) for t in policy.tiers] == [(30, Decimal(80)), (0, Decimal(20))]
+
+
+def test_a_bad_cancellation_policy_stops_start_up_saying_why(start_up):
+    with pytest.raises(ImproperlyConfigured, match=r"CELLWAY_CANCELLATION_POLICY must be days:percent tiers.*last tier is for 0 days"):
+        start_up(CELLWAY_CANCELLATION_POLICY="60:100,30:50")

@@ -52,3 +52,50 @@ def test_a_double_clicked_reversal_reverses_once_and_the_journal_balances(case_a
         per_currency[currency] = per_currency.get(currency, Decimal(0)) + balance
     assert per_currency == {"EUR": Decimal(0)}
     assert JournalLine.objects.filter(entry__case=case, entry__kind="reversal").count() == 1
+
+
+def _ended(case_at, staff):
+    from cellway.cases import services as cases
+
+    case = case_at(Stage.PAID, arrival=clinic_today() + dt.timedelta(days=45))
+    return cases.end_case(case=case, to=Stage.DECLINED, by=staff["carla"], reason="Changed their mind")
+
+
+def _balanced(case) -> bool:
+    per_currency: dict[str, Decimal] = {}
+    for (_account, currency), balance in billing_selectors.trial_balance(case).items():
+        per_currency[currency] = per_currency.get(currency, Decimal(0)) + balance
+    return all(total == 0 for total in per_currency.values())
+
+
+def test_a_double_clicked_credit_note_is_issued_once(case_at, staff):
+    from cellway.billing import refunds
+    from cellway.billing.models import CreditNote
+
+    case = _ended(case_at, staff)
+
+    outcomes = race(*(lambda: refunds.issue_credit_note(case=case, by=staff["fiona"], note="Cancelled") for _ in range(2)))
+
+    _, refusal = one_won(outcomes)
+    assert "is already issued" in refusal.message
+    assert CreditNote.objects.filter(case=case).count() == 1
+    assert _balanced(case)
+
+
+def test_a_double_clicked_refund_records_once_and_the_journal_balances(case_at, staff):
+    from cellway.billing import refunds
+    from cellway.billing.models import JournalEntry, Refund
+
+    case = _ended(case_at, staff)
+    task = refunds.issue_credit_note(case=case, by=staff["fiona"], note="Cancelled").refund_task
+
+    outcomes = race(
+        *(lambda: refunds.record_refund(refund=task, by=staff["fiona"], reference="OUT-1", paid_on=clinic_today()) for _ in range(2))
+    )
+
+    _, refusal = one_won(outcomes)
+    assert "already recorded as made" in refusal.message
+    assert Refund.objects.get(pk=task.pk).status == "done"
+    assert JournalEntry.objects.filter(case=case, kind="refund").count() == 1
+    assert billing_selectors.trial_balance(case)[("refunds_payable", "EUR")] == 0
+    assert _balanced(case)

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from cellway.billing import refunds
 from cellway.billing import services as billing
 from cellway.cases import services as cases
 from cellway.cases.models import Case, Condition
@@ -74,6 +75,8 @@ ACTIONS: dict[str, tuple[Callable[..., None], str | None, Subject | None, Do]] =
                          lambda c, o, by, pw: plans.record_screening(case=c, by=by, sample_date=_today(), markers="CEA 1.0 ng/mL")),
     "judge_screening": (plans.check_judge_screening, "result", lambda c: c.screenings.order_by("-pk").first(),
                         lambda c, o, by, pw: plans.judge_screening(result=o, by=by, verdict="satisfactory", reason="", password=pw)),
+    "issue_credit_note": (refunds.check_issue_credit_note, None, None,
+                          lambda c, o, by, pw: refunds.issue_credit_note(case=c, by=by, note="Cancelled")),
     "revise_quote": (billing.check_revise_quote, None, None,
                      lambda c, o, by, pw: billing.revise_quote(case=c, by=by, adjustment=Decimal("-100"), reason="Goodwill")),
     "accept_quote": (billing.check_accept_quote, "quote", lambda c: c.quotes.order_by("-version").first(),

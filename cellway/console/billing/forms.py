@@ -66,3 +66,19 @@ class PriceListForm(forms.Form):
 
 class SendPayLinkForm(forms.Form):
     invoice = forms.UUIDField(widget=forms.HiddenInput)
+
+
+class CreditNoteForm(forms.Form):
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=limits.REASON, label="Why (on the record)")
+    refund = money_field(label="Refund", help_text="What the policy gives back; less only if agreed with the patient.")
+    method = forms.ChoiceField(
+        choices=[(Method.TRANSFER.value, "Bank transfer (a task on finance's list)"), (Method.CARD.value, "To the card that paid")],
+        initial=Method.TRANSFER.value,
+        label="Refund by",
+    )
+
+
+class RecordRefundForm(forms.Form):
+    refund = forms.UUIDField(widget=forms.HiddenInput)
+    reference = forms.CharField(max_length=limits.REFERENCE, label="Bank reference of the transfer out")
+    paid_on = forms.DateField(widget=DATE, label="Paid on")

@@ -6,9 +6,10 @@ from django.conf import settings
 from django.db.models import OuterRef
 
 from cellway.audit.services import check_signed
-from cellway.billing import paylinks, selectors, stripe_api
+from cellway.billing import paylinks, refunds, selectors, stripe_api
 from cellway.billing.models import Quote, balance_due_on, deposit_due_on
 from cellway.billing.paylinks import check_send_pay_link
+from cellway.billing.refunds import check_issue_credit_note, check_record_refund
 from cellway.billing.services import (
     check_accept_quote,
     check_override_balance,
@@ -17,6 +18,7 @@ from cellway.billing.services import (
     check_revise_quote,
 )
 from cellway.cases.parts import Part
+from cellway.cases.stages import ENDINGS
 from cellway.clinic import clinic_today
 from cellway.console.billing import forms
 from cellway.console.panels import CasePage, Panel
@@ -93,5 +95,35 @@ def account(page: CasePage) -> Panel | None:
             "can_override": allowed(check_override_balance, case=case, by=user),
             "override_form": page.form("override", forms.OverrideForm),
             "override_open": page.is_open("override"),
+        },
+    )
+
+
+def refund(page: CasePage) -> Panel | None:
+    """For a declined, refused or withdrawn case: what the policy gives back (itemised), the credit note, the refund."""
+    if page.case.stage_enum not in ENDINGS or not page.reads(Part.MONEY):
+        return None
+    accepted = next((q for q in _quotes(page) if q.status == "accepted"), None)
+    if accepted is None:
+        return None
+    case, user = page.case, page.user
+    notes = refunds.credit_notes(case)
+    can_issue = allowed(check_issue_credit_note, case=case, by=user)
+    decision = refunds.policy_decision(case) if can_issue else None
+    due = [n.refund_task for n in notes if getattr(n, "refund_task", None) is not None and n.refund_task.status == "due"]
+    return Panel(
+        "refund",
+        "console/panels/refund.html",
+        {
+            "notes": notes,
+            "decision": decision,
+            "can_issue": can_issue,
+            "issue_form": page.form(
+                "credit_note", lambda: forms.CreditNoteForm(initial={"refund": decision.refundable if decision else None})
+            ),
+            "issue_open": page.is_open("credit_note"),
+            "record": [(r, allowed(check_record_refund, refund=r, by=user)) for r in due],
+            "record_form": page.form("record_refund", forms.RecordRefundForm),
+            "today": clinic_today(),
         },
     )

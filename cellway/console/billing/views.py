@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from cellway.accounts.models import User
-from cellway.billing import documents, selectors, services
+from cellway.billing import documents, refunds, selectors, services
 from cellway.billing.models import PRICE_FIELDS, Payment, PriceList, price_label
 from cellway.cases.parts import Part
 from cellway.cases.selectors import get_case, visible_cases
@@ -110,7 +110,8 @@ def receivables(request: HttpRequest) -> HttpResponse:
         "upcoming": selectors.upcoming(rows, today=today),
         "currencies": currencies,
         "ageing": [(label, [(c, amounts.get(c)) for c in currencies]) for _key, label, amounts in selectors.ageing(rows)],
-        "refunds_due": selectors.refunds_due(visible_cases(user)),
+        "overpaid": selectors.refunds_due(visible_cases(user)),
+        "refunds_due": list(refunds.refunds_due(visible_cases(user))),
     }
     return render(request, "console/billing/receivables.html", context)
 
@@ -124,7 +125,7 @@ def _cell(value: object) -> str:
 @login_required
 @require_GET
 def export(request: HttpRequest, what: str) -> HttpResponse:
-    """Invoices or payments (reversals marked) of the cases in one's scope, as CSV for the accountant."""
+    """Invoices, payments (reversals marked) or credit notes with their refunds, of the cases in one's scope, as CSV."""
     user = _finance(request)
     cases = visible_cases(user)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -153,8 +154,23 @@ def export(request: HttpRequest, what: str) -> HttpResponse:
                     pay.reversed_at.date() if pay.reversed_at else "", reversal.reason if reversal else "",
                 )
             )  # fmt: skip
+    elif what == "refunds":
+        out.writerow(
+            ["credit_note", "case", "patient", "issued_on", "reason", "credited", "kept", "refund", "currency", "refund_method",
+             "refund_status", "refund_reference", "refunded_on"]
+        )  # fmt: skip
+        for note in refunds.credit_notes_for_export(cases):
+            task = getattr(note, "refund_task", None)
+            out.writerow(
+                _cell(v)
+                for v in (
+                    note.label, note.case.code, note.case.patient.full_name, note.issued_on, note.reason, note.amount,
+                    note.retained, note.refund, note.currency, task.method if task else "", task.status if task else "",
+                    task.reference if task else "", task.paid_on if task and task.paid_on else "",
+                )
+            )  # fmt: skip
     else:
-        raise Http404("Invoices or payments.")
+        raise Http404("Invoices, payments or refunds.")
     return response
 
 
@@ -221,3 +237,17 @@ def receipt_pdf(request: HttpRequest, uuid: str, payment: str) -> HttpResponse:
         raise Http404("The case has no such payment.")
     found.case = case
     return _pdf_response(lambda: documents.receipt_pdf(found), f"receipt-{case.code}-{found.received_on:%Y-%m-%d}.pdf")
+
+
+@login_required
+@require_GET
+def credit_note_pdf(request: HttpRequest, uuid: str, note: str) -> HttpResponse:
+    """A credit note of the case: what the policy gave back, row by row, and the refund's state."""
+    user: User = request.user  # type: ignore[assignment]
+    case = get_case(user, uuid, related=("patient",))
+    require_part(user, Part.MONEY)
+    found = case.credit_notes.filter(uuid=note).select_related("quote", "refund_task").first()
+    if found is None:
+        raise Http404("The case has no such credit note.")
+    found.case = case
+    return _pdf_response(lambda: documents.credit_note_pdf(found), f"{found.label}.pdf")

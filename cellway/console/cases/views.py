@@ -46,6 +46,7 @@ CASE_PANELS: list[PanelSource] = [
     plans_panels.screening,
     travel_panels.dates,
     billing_panels.account,
+    billing_panels.refund,
     travel_panels.logistics,
     treatment_panels.consent,
     treatment_panels.bedside,
