@@ -59,6 +59,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "plans.record_screening",
         "billing.record_acceptance",
         "travel.schedule_case",
+        "conversations.answer_chat",  # live chat from the public site
     ],
     # Checks records, triages, coordinates dates and travel, follows up: everything clinical but money.
     Role.LIAISON: [
