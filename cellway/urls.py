@@ -45,6 +45,8 @@ urlpatterns = [
     path("welcome/", welcome, name="welcome"),
     # The public site, every page under its language: /en/, /zh-hans/, /ar/ (cellway.site.middleware).
     *i18n_patterns(path("", include("cellway.site.urls")), prefix_default_language=True),
+    # Live chat's endpoints for the public site's widget (its WebSockets: cellway/asgi.py).
+    path("chat/", include("cellway.site.chat_urls")),
     # The patient portal: patients and the family and helpers they let in, signing in by an emailed code.
     path("portal/", include("cellway.portal.urls")),
     # The staff interface (console, records and outcomes pages).
