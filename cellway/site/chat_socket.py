@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qs
 
+from django.utils import translation
+
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from cellway.conversations import chat
@@ -50,7 +52,11 @@ def _send(conversation: Conversation, client_id: str, body: str) -> dict[str, An
     try:
         message, _ = chat.post_message(conversation=conversation, client_id=client_id, body=body)
     except chat.ChatRefused as refused:
-        return {"type": "refused", "client_id": client_id, "reason": refused.reason, "message": refused.message}
+        from cellway.site.chat_views import refusal_text
+
+        with translation.override(conversation.language):
+            text = refusal_text(refused.reason)
+        return {"type": "refused", "client_id": client_id, "reason": refused.reason, "message": text}
     return {"type": "ack", "client_id": client_id, "id": message.pk}
 
 

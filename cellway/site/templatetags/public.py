@@ -34,3 +34,9 @@ def language_links(context: template.Context) -> list[LanguageLink]:
         )
         for code, _ in settings.LANGUAGES
     ]
+
+
+@register.simple_tag
+def chat_limits() -> dict[str, int]:
+    """Live chat's limits the widget states: the longest message and how many a minute."""
+    return {"max_chars": settings.CHAT_MESSAGE_MAX_CHARS, "rate": settings.CHAT_MESSAGES_PER_MINUTE}
