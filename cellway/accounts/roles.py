@@ -169,6 +169,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "treatment.view_consentdocument",
         "treatment.add_consentdocument",
         "treatment.change_consentdocument",
+        # Live chat's canned replies, per language (conversations/admin.py).
+        "conversations.view_cannedreply",
+        "conversations.add_cannedreply",
+        "conversations.change_cannedreply",
+        "conversations.delete_cannedreply",
         # The hospital rooms and how many each holds.
         "travel.view_room",
         "travel.add_room",

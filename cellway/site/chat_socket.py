@@ -11,9 +11,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qs
 
-from django.utils import translation
-
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.utils import translation
 
 from cellway.conversations import chat
 from cellway.conversations.models import Conversation
