@@ -49,6 +49,8 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if D
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
+    # The ASGI server: `runserver` (and so the demo) serves WebSockets for live chat through it.
+    "daphne",
     # Translated model fields (condition pages); before the admin, whose forms it extends.
     "modeltranslation",
     "django.contrib.admin",
@@ -64,6 +66,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "django_tasks_db",
+    "channels",
     "crontask",
     "sequences",  # gapless invoice numbers (billing)
     "cellway.accounts",
@@ -115,6 +118,8 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "cellway.urls"
 WSGI_APPLICATION = "cellway.wsgi.application"
+# Pages and live chat's WebSockets (Django Channels): cellway/asgi.py.
+ASGI_APPLICATION = "cellway.asgi.application"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "console:home"
@@ -162,6 +167,16 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Live chat's channel layer: in memory in one process by default; on Redis when REDIS_URL is set (or
+# CELLWAY_CHANNEL_LAYER=redis), so that several web processes tell each other's sockets.
+CHANNEL_LAYER = env_choice("CELLWAY_CHANNEL_LAYER", "redis" if REDIS_URL else "memory", ("memory", "redis"))
+if CHANNEL_LAYER == "redis":
+    if not REDIS_URL:
+        raise ImproperlyConfigured("CELLWAY_CHANNEL_LAYER=redis needs REDIS_URL.")
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}}
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 TASKS_BACKEND = env_choice("CELLWAY_TASKS_BACKEND", "rq" if REDIS_URL else "db", ("db", "rq", "immediate"))
 if REDIS_URL:
@@ -298,6 +313,14 @@ CANCELLATION_POLICY = env_parsed(
 )
 # Rule 11: who is told at once of a serious adverse event (with the case's assigned specialist); comma-separated.
 MEDICAL_DIRECTOR_EMAIL = env_list("CELLWAY_MEDICAL_DIRECTOR_EMAIL", [])
+# Live chat (issue 13): opening hours in the clinic's zone ("08-20": from 08:00 to 20:00; "00-24" always),
+# the longest message, how many messages one visitor may send a minute, how many open chats one
+# representative carries at most, and how long a representative counts as present after their last heartbeat.
+CHAT_HOURS = env_pattern("CELLWAY_CHAT_HOURS", "08-20", r"([01]\d|2[0-3])-([01]\d|2[0-4])", "hours like 08-20 (from-to, 00 to 24)")
+CHAT_MESSAGE_MAX_CHARS = env_int("CELLWAY_CHAT_MESSAGE_MAX_CHARS", 2000, minimum=1, maximum=20000)
+CHAT_MESSAGES_PER_MINUTE = env_int("CELLWAY_CHAT_MESSAGES_PER_MINUTE", 20, minimum=1, maximum=10000)
+CHAT_MAX_OPEN_PER_REPRESENTATIVE = env_int("CELLWAY_CHAT_MAX_OPEN", 4, minimum=1, maximum=100)
+CHAT_PRESENCE_SECONDS = env_int("CELLWAY_CHAT_PRESENCE_SECONDS", 45, minimum=10, maximum=3600)
 FOLLOW_UP_MONTHS = env_int_list("CELLWAY_FOLLOW_UP_MONTHS", [1, 3, 6, 12], minimum=1, increasing=True)
 # Reminders go this many days before a due date (0 = on the day), once each.
 PAYMENT_REMIND_DAYS_AHEAD = env_int_list("CELLWAY_PAYMENT_REMIND_DAYS", [3, 0], minimum=0)

@@ -14,6 +14,9 @@ os.environ.setdefault("CELLWAY_STAFF_MFA", "off")
 # Tests that count mails and trail rows after opening a case would count the portal's invitation; the portal's
 # own tests turn it on (cellway/portal/tests).
 os.environ.setdefault("CELLWAY_PORTAL_INVITE_ON_OPENING", "false")
+# Live chat is open around the clock in tests (the hours' own tests set them), on the in-memory channel layer.
+os.environ.setdefault("CELLWAY_CHAT_HOURS", "00-24")
+os.environ.setdefault("CELLWAY_CHANNEL_LAYER", "memory")
 
 from cellway.settings import *  # noqa: E402,F403
 

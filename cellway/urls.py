@@ -47,6 +47,8 @@ urlpatterns = [
     *i18n_patterns(path("", include("cellway.site.urls")), prefix_default_language=True),
     # Pay links (public, signed) and Stripe's webhook.
     path("billing/", include("cellway.billing.urls")),
+    # Live chat's endpoints for the public site's widget (its WebSockets: cellway/asgi.py).
+    path("chat/", include("cellway.site.chat_urls")),
     # The patient portal: patients and the family and helpers they let in, signing in by an emailed code.
     path("portal/", include("cellway.portal.urls")),
     # The mail provider's tracking webhook (django-anymail, Mailgun's format): bounces and complaints.

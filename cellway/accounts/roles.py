@@ -59,6 +59,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "plans.record_screening",
         "billing.record_acceptance",
         "travel.schedule_case",
+        "conversations.answer_chat",  # live chat from the public site
     ],
     # Checks records, triages, coordinates dates and travel, follows up: everything clinical but money.
     Role.LIAISON: [
@@ -179,6 +180,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "treatment.view_consentdocument",
         "treatment.add_consentdocument",
         "treatment.change_consentdocument",
+        # Live chat's canned replies, per language (conversations/admin.py).
+        "conversations.view_cannedreply",
+        "conversations.add_cannedreply",
+        "conversations.change_cannedreply",
+        "conversations.delete_cannedreply",
         # The hospital rooms and how many each holds.
         "travel.view_room",
         "travel.add_room",

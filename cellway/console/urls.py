@@ -13,6 +13,7 @@ from cellway.console.billing import actions as billing_actions
 from cellway.console.billing import views as billing_views
 from cellway.console.cases import actions as cases_actions
 from cellway.console.cases import views as cases_views
+from cellway.console.chat import views as chat_views
 from cellway.console.plans import actions as plans_actions
 from cellway.console.portal import actions as portal_actions
 from cellway.console.records import actions as records_actions
@@ -41,6 +42,15 @@ console_patterns = [
     path("account/calendar-feed/renew/", travel_views.renew_calendar_feed, name="renew_calendar_feed"),
     path("account/calendar-feed/stop/", travel_views.stop_calendar_feed, name="stop_calendar_feed"),
     path("queue/<slug:key>/", cases_views.queue, name="queue"),
+    # Live chat for customer care (its socket: cellway/asgi.py).
+    path("chats/", chat_views.chats, name="chats"),
+    path("chats/board/", chat_views.board, name="chat-board"),
+    path("chats/heartbeat/", chat_views.heartbeat, name="chat-heartbeat"),
+    path("chats/<uuid:uuid>/messages/", chat_views.messages, name="chat-messages"),
+    path("chats/<uuid:uuid>/close/", chat_views.close, name="chat-close"),
+    path("chats/<uuid:uuid>/transcript/", chat_views.transcript, name="chat-transcript"),
+    path("chats/<uuid:uuid>/inquiry/", chat_views.make_inquiry, name="chat-inquiry"),
+    path("chats/<uuid:uuid>/join/", chat_views.join_case, name="chat-join"),
     path("cases/", cases_views.case_list, name="cases"),
     path("inquiries/new/", cases_views.new_inquiry, name="new_inquiry"),
     path("cases/<uuid:uuid>/", cases_views.case_detail, name="case"),

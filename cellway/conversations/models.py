@@ -111,3 +111,9 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} {self.get_direction_display()} {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+# Live chat's rows (the visitor's side, presence, canned replies) live in their own module.
+from cellway.conversations.chat_models import CannedReply, ChatVisit, Presence  # noqa: E402
+
+__all__ = ["CannedReply", "Channel", "ChatVisit", "Conversation", "Direction", "Message", "Presence"]

@@ -46,3 +46,9 @@ def inquiry_upload_link(case: Any) -> str:
     from cellway.records.public import upload_token
 
     return public_url(reverse("site:inquiry_records", args=[upload_token(case)]))
+
+
+@register.simple_tag
+def chat_limits() -> dict[str, int]:
+    """Live chat's limits the widget states: the longest message and how many a minute."""
+    return {"max_chars": settings.CHAT_MESSAGE_MAX_CHARS, "rate": settings.CHAT_MESSAGES_PER_MINUTE}

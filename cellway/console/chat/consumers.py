@@ -1,0 +1,120 @@
+"""A care representative's live-chat socket (`/ws/console/chats/`): heartbeats, replies, and news of their chats.
+
+One socket per console page carries every chat assigned to the person: it joins each chat's group and the
+representatives' group (the queue). As on the visitor's side, what is sent is read from the database after the
+last id this socket sent for that chat; messages go through `conversations.chat.post_message`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from cellway.accounts.models import User
+from cellway.conversations import chat
+from cellway.conversations.models import Conversation
+from cellway.errors import Refusal
+
+
+@chat.in_thread
+def _allowed(user: Any) -> bool:
+    return bool(user and user.is_authenticated and user.is_active and user.has_perm(chat.ANSWER))
+
+
+@chat.in_thread
+def _assigned(user: User) -> dict[str, Conversation]:
+    found = Conversation.objects.filter(channel="chat", state=Conversation.State.OPEN, assigned_to=user)
+    return {c.uuid.hex: c for c in found}
+
+
+@chat.in_thread
+def _news(user: User, uuid: str, after: int) -> tuple[list[dict[str, Any]], str]:
+    conversation = chat.representative_conversation(by=user, uuid=uuid)
+    if conversation is None:
+        return [], ""
+    return [chat.message_json(m) for m in chat.messages_after(conversation, after)], conversation.state
+
+
+@chat.in_thread
+def _send(user: User, uuid: str, client_id: str, body: str) -> dict[str, Any]:
+    conversation = chat.representative_conversation(by=user, uuid=uuid)
+    if conversation is None:
+        return {"type": "refused", "client_id": client_id, "reason": "missing", "message": "No such chat of yours."}
+    try:
+        message, _ = chat.post_message(conversation=conversation, client_id=client_id, body=body, by=user)
+    except Refusal as refused:
+        return {"type": "refused", "client_id": client_id, "reason": getattr(refused, "reason", "refused"), "message": refused.message}
+    return {"type": "ack", "conversation": uuid, "client_id": client_id, "id": message.pk}
+
+
+@chat.in_thread
+def _heartbeat(user: User, available: bool, languages: list[str] | None) -> dict[str, Any]:
+    try:
+        presence = chat.heartbeat(by=user, available=available, languages=languages)
+    except Refusal as refused:
+        return {"type": "refused", "reason": "presence", "message": refused.message}
+    return {"type": "presence", "available": presence.available, "languages": presence.languages.split(",")}
+
+
+class RepresentativeConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
+    user: User
+    last_ids: dict[str, int]
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if not await _allowed(user):
+            await self.close(code=4403)
+            return
+        self.user = user
+        self.last_ids = {}
+        await self.channel_layer.group_add(chat.REPRESENTATIVES_GROUP, self.channel_name)
+        await self.accept()
+        await self.follow_assigned()
+
+    async def disconnect(self, code: int) -> None:
+        if not hasattr(self, "last_ids"):
+            return
+        await self.channel_layer.group_discard(chat.REPRESENTATIVES_GROUP, self.channel_name)
+        for uuid in self.last_ids:
+            await self.channel_layer.group_discard(f"chat.{uuid}", self.channel_name)
+
+    async def follow_assigned(self) -> None:
+        """Join the groups of chats newly assigned to this person, and send what each holds."""
+        for uuid in await _assigned(self.user):
+            if uuid not in self.last_ids:
+                self.last_ids[uuid] = 0
+                await self.channel_layer.group_add(f"chat.{uuid}", self.channel_name)
+                await self.push(uuid)
+
+    async def push(self, uuid: str) -> None:
+        messages, state = await _news(self.user, uuid, self.last_ids.get(uuid, 0))
+        if messages:
+            self.last_ids[uuid] = messages[-1]["id"]
+        await self.send_json({"type": "messages", "conversation": uuid, "messages": messages, "state": state})
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if not isinstance(content, dict):
+            return
+        kind = content.get("type")
+        uuid = str(content.get("conversation", ""))
+        if kind == "heartbeat":
+            languages = content.get("languages")
+            chosen = [str(code) for code in languages] if isinstance(languages, list) else None
+            await self.send_json(await _heartbeat(self.user, bool(content.get("available")), chosen))
+        elif kind == "send":
+            await self.send_json(await _send(self.user, uuid, str(content.get("client_id", "")), str(content.get("body", ""))))
+        elif kind == "fetch" and uuid in self.last_ids:
+            after = content.get("after")
+            if isinstance(after, int) and after < self.last_ids[uuid]:
+                self.last_ids[uuid] = max(after, 0)
+            await self.push(uuid)
+
+    async def chat_changed(self, event: dict[str, Any]) -> None:
+        uuid = str(event.get("conversation", ""))
+        if uuid in self.last_ids:
+            await self.push(uuid)
+
+    async def queue_changed(self, event: dict[str, Any]) -> None:
+        await self.follow_assigned()
+        await self.send_json({"type": "queue"})

@@ -1,0 +1,298 @@
+"""Live chat's services: each rule tried to break (idempotent retries, after-id reads, rate, size, forged ids,
+first-in-first-out assignment by language within the cap, presence, hours, by-email, inquiry in one step)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core import mail
+from django.utils import timezone
+
+from cellway.accounts.models import User
+from cellway.accounts.roles import Role
+from cellway.cases.models import Condition, Source
+from cellway.conversations import chat
+from cellway.conversations.models import CannedReply, Conversation, Message, Presence
+from cellway.errors import NotAllowed, Refusal
+
+pytestmark = pytest.mark.django_db
+
+
+def representative(username: str, languages: str = "en") -> User:
+    user = User.objects.create_user(username, first_name=username.title())
+    user.groups.add(Group.objects.get(name=Role.CARE))
+    user = User.objects.get(pk=user.pk)  # fresh permission cache
+    chat.heartbeat(by=user, available=True, languages=languages.split(","))
+    return user
+
+
+def start(language: str = "en", name: str = "Amira Haddad", key: str | None = None) -> Conversation:
+    return chat.start_chat(visitor_key=key or chat.new_visitor_key(), language=language, page="/en/", name=name)
+
+
+def test_a_retried_send_with_the_same_client_id_is_stored_once(staff: dict[str, Any]) -> None:
+    representative("rep1")
+    conversation = start()
+    client_id = uuid.uuid4()
+    first, created = chat.post_message(conversation=conversation, client_id=client_id, body="Hello")
+    again, created_again = chat.post_message(conversation=conversation, client_id=str(client_id), body="Hello")
+    assert created and not created_again
+    assert again.pk == first.pk
+    assert Message.objects.filter(conversation=conversation).count() == 1
+
+
+def test_the_same_client_id_in_another_conversation_is_another_message(staff: dict[str, Any]) -> None:
+    representative("rep1")
+    one, two = start(), start()
+    client_id = uuid.uuid4()
+    chat.post_message(conversation=one, client_id=client_id, body="a")
+    _, created = chat.post_message(conversation=two, client_id=client_id, body="a")
+    assert created
+
+
+def test_messages_after_an_id_are_the_newer_ones_in_order(staff: dict[str, Any]) -> None:
+    rep = representative("rep1")
+    conversation = start()
+    conversation.refresh_from_db()
+    ids = []
+    for n in range(5):
+        message, _ = chat.post_message(conversation=conversation, client_id=uuid.uuid4(), body=f"m{n}", by=rep if n % 2 else None)
+        ids.append(message.pk)
+    assert [m.body for m in chat.messages_after(conversation, ids[1])] == ["m2", "m3", "m4"]
+    assert chat.messages_after(conversation, ids[-1]) == []
+    assert [m.pk for m in chat.messages_after(conversation, 0)] == ids
+
+
+def test_a_flood_from_one_visitor_is_refused_and_says_so(staff: dict[str, Any], settings: Any) -> None:
+    settings.CHAT_MESSAGES_PER_MINUTE = 3
+    representative("rep1")
+    conversation = start()
+    for n in range(3):
+        chat.post_message(conversation=conversation, client_id=uuid.uuid4(), body=f"m{n}")
+    with pytest.raises(chat.ChatRefused) as refused:
+        chat.post_message(conversation=conversation, client_id=uuid.uuid4(), body="too many")
+    assert refused.value.reason == "rate"
+    assert "at most 3 a minute" in refused.value.message
+    assert Message.objects.filter(conversation=conversation).count() == 3
+
+
+def test_a_message_over_the_size_limit_is_refused_and_nothing_is_stored(staff: dict[str, Any], settings: Any) -> None:
+    settings.CHAT_MESSAGE_MAX_CHARS = 100
+    representative("rep1")
+    conversation = start()
+    with pytest.raises(chat.ChatRefused) as refused:
+        chat.post_message(conversation=conversation, client_id=uuid.uuid4(), body="x" * 101)
+    assert refused.value.reason == "size"
+    assert "at most 100" in refused.value.message
+    chat.post_message(conversation=conversation, client_id=uuid.uuid4(), body="x" * 100)
+    assert Message.objects.filter(conversation=conversation).count() == 1
+
+
+def test_empty_and_nul_messages_and_bad_client_ids_are_refused(staff: dict[str, Any]) -> None:
+    representative("rep1")
+    conversation = start()
+    for body, client_id in (("   ", uuid.uuid4()), ("a\x00b", uuid.uuid4()), ("ok", "not-a-uuid")):
+        with pytest.raises(chat.ChatRefused):
+            chat.post_message(conversation=conversation, client_id=client_id, body=body)
+    assert not Message.objects.filter(conversation=conversation).exists()
+
+
+def test_a_forged_or_malformed_conversation_id_or_another_visitors_key_finds_nothing(staff: dict[str, Any]) -> None:
+    representative("rep1")
+    key = chat.new_visitor_key()
+    conversation = start(key=key)
+    assert chat.visitor_conversation(uuid=conversation.uuid, visitor_key=key) == conversation
+    assert chat.visitor_conversation(uuid=conversation.uuid, visitor_key=chat.new_visitor_key()) is None
+    assert chat.visitor_conversation(uuid=conversation.uuid, visitor_key="") is None
+    assert chat.visitor_conversation(uuid=uuid.uuid4(), visitor_key=key) is None
+    assert chat.visitor_conversation(uuid="1 OR 1=1", visitor_key=key) is None
+
+
+def test_nobody_is_offered_a_chat_with_an_empty_room(staff: dict[str, Any]) -> None:
+    assert chat.chat_status() == chat.ChatStatus(False, "nobody")
+    with pytest.raises(chat.ChatRefused) as refused:
+        start()
+    assert refused.value.reason == "nobody"
+    rep = representative("rep1")
+    assert chat.chat_status().available
+    # A representative whose page stopped sending heartbeats is no longer present.
+    Presence.objects.filter(user=rep).update(last_seen_at=timezone.now() - dt.timedelta(minutes=5))
+    assert chat.chat_status() == chat.ChatStatus(False, "nobody")
+    chat.heartbeat(by=rep, available=False)
+    assert not chat.chat_status().available
+
+
+def test_out_of_hours_the_chat_is_closed(staff: dict[str, Any], settings: Any) -> None:
+    settings.CHAT_HOURS = "08-20"
+    representative("rep1")
+    night = dt.datetime(2026, 12, 2, 2, 0, tzinfo=dt.UTC)  # 03:00 in Belgrade
+    day = dt.datetime(2026, 12, 2, 10, 0, tzinfo=dt.UTC)
+    assert chat.chat_status(night) == chat.ChatStatus(False, "hours")
+    assert chat.within_hours(day)
+    with pytest.raises(chat.ChatRefused) as refused:
+        chat.start_chat(visitor_key="k", language="en", now=night)
+    assert refused.value.reason == "hours"
+
+
+def test_assignment_is_first_in_first_out_and_within_the_cap(staff: dict[str, Any], settings: Any) -> None:
+    settings.CHAT_MAX_OPEN_PER_REPRESENTATIVE = 1
+    rep1 = representative("rep1")
+    first = start(name="First")
+    second = start(name="Second")
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.assigned_to == rep1 and first.state == Conversation.State.OPEN
+    assert second.assigned_to is None and second.state == Conversation.State.WAITING
+    third = start(name="Third")
+    rep2 = representative("rep2")
+    second.refresh_from_db()
+    third.refresh_from_db()
+    assert second.assigned_to == rep2  # the oldest waiting chat goes first
+    assert third.state == Conversation.State.WAITING
+    chat.close_chat(conversation=first, by=rep1)
+    third.refresh_from_db()
+    assert third.assigned_to == rep1  # a closed chat frees a place and the queue moves
+
+
+def test_the_representative_who_waited_longest_gets_the_next_chat(staff: dict[str, Any]) -> None:
+    rep1 = representative("rep1")
+    rep2 = representative("rep2")
+    got = []
+    for _ in range(4):
+        conversation = start()
+        conversation.refresh_from_db()
+        got.append(conversation.assigned_to)
+    assert got == [rep1, rep2, rep1, rep2]
+
+
+def test_assignment_prefers_a_representative_who_speaks_the_language(staff: dict[str, Any]) -> None:
+    english = representative("rep1", "en")
+    arabic = representative("rep2", "ar,en")
+    conversation = start(language="ar")
+    conversation.refresh_from_db()
+    assert conversation.assigned_to == arabic
+    # Nobody present speaks Chinese: anyone present answers rather than nobody.
+    chinese = start(language="zh-hans")
+    chinese.refresh_from_db()
+    assert chinese.assigned_to in (english, arabic)
+
+
+def test_a_speaker_at_the_cap_keeps_the_chat_waiting_for_them(staff: dict[str, Any], settings: Any) -> None:
+    settings.CHAT_MAX_OPEN_PER_REPRESENTATIVE = 1
+    representative("rep1", "en")
+    arabic = representative("rep2", "ar")
+    start(language="ar")
+    waiting = start(language="ar")
+    waiting.refresh_from_db()
+    assert waiting.state == Conversation.State.WAITING
+    assert Conversation.objects.filter(assigned_to=arabic).count() == 1
+
+
+def test_only_the_assigned_representative_writes_and_only_care_answers(staff: dict[str, Any]) -> None:
+    rep1 = representative("rep1")
+    rep2 = representative("rep2")
+    conversation = start()
+    conversation.refresh_from_db()
+    assert conversation.assigned_to == rep1
+    with pytest.raises(NotAllowed):
+        chat.post_message(conversation=conversation, client_id=uuid.uuid4(), body="hi", by=rep2)
+    with pytest.raises(NotAllowed):
+        chat.heartbeat(by=staff["fiona"], available=True)
+    assert chat.representative_conversation(by=rep2, uuid=conversation.uuid) is None
+
+
+def test_a_closed_chat_takes_no_more_messages(staff: dict[str, Any]) -> None:
+    rep = representative("rep1")
+    conversation = start()
+    conversation.refresh_from_db()
+    chat.close_chat(conversation=conversation, by=rep)
+    with pytest.raises(chat.ChatRefused) as refused:
+        chat.post_message(conversation=conversation, client_id=uuid.uuid4(), body="still there?")
+    assert refused.value.reason == "closed"
+
+
+def test_the_visitors_pages_are_kept_newest_last(staff: dict[str, Any]) -> None:
+    representative("rep1")
+    conversation = start()
+    for page in ("/en/how-we-proceed/", "/en/conditions/multiple-sclerosis/", "https://evil.example/", "/en/inquiry/"):
+        chat.record_page(conversation=conversation, page=page)
+    conversation.chat.refresh_from_db()
+    assert conversation.chat.current_page == "/en/inquiry/"
+    assert conversation.chat.pages_before == ["/en/", "/en/how-we-proceed/", "/en/conditions/multiple-sclerosis/"]
+
+
+def test_canned_replies_fill_their_variables(staff: dict[str, Any]) -> None:
+    rep = representative("rep1")
+    conversation = start(name="Amira Haddad")
+    reply = CannedReply.objects.create(
+        language="en", title="Hello", body="Hello {first_name}, I am {representative} of {clinic}. {unknown}"
+    )
+    assert chat.fill_canned(reply, conversation=conversation, by=rep) == "Hello Amira, I am Rep1 of Cellway Clinic. {unknown}"
+
+
+def test_nobody_there_continues_by_email_and_mails_the_visitor_alone_in_their_language(
+    staff: dict[str, Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        conversation = chat.continue_by_email(
+            visitor_key="k",
+            language="ar",
+            email="amira@example.com",
+            body="هل تعالجون التصلب المتعدد؟",
+            client_id=str(uuid.uuid4()),
+            name="Amira",
+        )
+    assert conversation.state == Conversation.State.BY_EMAIL
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["amira@example.com"]
+    assert "هل تعالجون" in mail.outbox[0].body
+    assert mail.outbox[0].extra_headers["Message-ID"]
+    assert Message.objects.filter(conversation=conversation, email_message_id=mail.outbox[0].extra_headers["Message-ID"]).exists()
+    with pytest.raises(chat.ChatRefused):
+        chat.continue_by_email(visitor_key="k", language="en", email="not an address", body="x", client_id=str(uuid.uuid4()))
+
+
+def test_a_chat_becomes_an_inquiry_and_a_case_in_one_step(staff: dict[str, Any], django_capture_on_commit_callbacks: Any) -> None:
+    carla = staff["carla"]
+    chat.heartbeat(by=carla, available=True, languages=["en"])
+    conversation = start(name="Amira")
+    conversation.refresh_from_db()
+    chat.post_message(conversation=conversation, client_id=uuid.uuid4(), body="My mother has MS")
+    case = chat.make_inquiry(
+        conversation=conversation,
+        by=carla,
+        full_name="Amira Haddad",
+        email="amira@example.com",
+        country="Jordan",
+        condition=Condition.objects.first(),  # type: ignore[arg-type]
+    )
+    assert case.inquiry.source == Source.CHAT
+    assert "My mother has MS" in case.inquiry.message
+    conversation.refresh_from_db()
+    assert conversation.case == case and conversation.inquiry == case.inquiry
+    assert Message.objects.filter(conversation=conversation, case=case).count() == 1
+    with pytest.raises(Refusal):
+        chat.make_inquiry(
+            conversation=conversation,
+            by=carla,
+            full_name="Again",
+            email="a@example.com",
+            country="Jordan",
+            condition=Condition.objects.first(),  # type: ignore[arg-type]
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        chat.send_transcript(conversation=conversation, by=carla)
+    assert mail.outbox[-1].to == ["amira@example.com"]
+    assert "My mother has MS" in mail.outbox[-1].body
+
+
+def test_a_transcript_needs_an_address(staff: dict[str, Any]) -> None:
+    rep = representative("rep1")
+    conversation = start()
+    conversation.refresh_from_db()
+    with pytest.raises(Refusal):
+        chat.send_transcript(conversation=conversation, by=rep)

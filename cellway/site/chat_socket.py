@@ -1,0 +1,111 @@
+"""The visitor's live-chat socket (`/ws/chat/<uuid>/?after=<id>`).
+
+The socket only tells: every message goes through `conversations.chat.post_message` (stored first), and what the
+visitor is sent is read from the database after the last id this socket sent, so a notification that arrives
+late, twice or out of order never skips or repeats a message. A socket for a chat that is not this browser's
+(another visitor's, a guessed or malformed id) is refused before it opens.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs
+
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.utils import translation
+
+from cellway.conversations import chat
+from cellway.conversations.models import Conversation
+
+SESSION_KEY = "chat_visitor_key"
+# Refused before it opens: the handshake answers 403 and the widget falls back to asking over HTTP (which 404s).
+NOT_FOUND = 4404
+
+
+def _after(query: bytes) -> int:
+    values = parse_qs(query.decode("latin-1")).get("after", ["0"])
+    return int(values[0]) if values[0].isdigit() else 0
+
+
+def state_json(conversation: Conversation) -> dict[str, Any]:
+    representative = conversation.assigned_to
+    return {
+        "state": conversation.state,
+        "representative": (representative.first_name or representative.username) if representative else "",
+    }
+
+
+@chat.in_thread
+def _find(uuid: str, visitor_key: str) -> Conversation | None:
+    return chat.visitor_conversation(uuid=uuid, visitor_key=visitor_key)
+
+
+@chat.in_thread
+def _news(conversation: Conversation, after: int) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    fresh = Conversation.objects.select_related("assigned_to").get(pk=conversation.pk)
+    return [chat.message_json(m) for m in chat.messages_after(fresh, after)], state_json(fresh)
+
+
+@chat.in_thread
+def _send(conversation: Conversation, client_id: str, body: str) -> dict[str, Any]:
+    try:
+        message, _ = chat.post_message(conversation=conversation, client_id=client_id, body=body)
+    except chat.ChatRefused as refused:
+        from cellway.site.chat_views import refusal_text
+
+        with translation.override(conversation.language):
+            text = refusal_text(refused.reason)
+        return {"type": "refused", "client_id": client_id, "reason": refused.reason, "message": text}
+    return {"type": "ack", "client_id": client_id, "id": message.pk}
+
+
+@chat.in_thread
+def _page(conversation: Conversation, page: str) -> None:
+    chat.record_page(conversation=conversation, page=page)
+
+
+class VisitorConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
+    conversation: Conversation
+    last_id: int
+
+    async def connect(self) -> None:
+        session = self.scope.get("session")
+        key = (await chat.in_thread(session.get)(SESSION_KEY, "")) if session is not None else ""
+        found = await _find(str(self.scope["url_route"]["kwargs"]["uuid"]), key)
+        if found is None:
+            await self.close(code=NOT_FOUND)
+            return
+        self.conversation = found
+        self.last_id = _after(self.scope.get("query_string", b""))
+        await self.channel_layer.group_add(chat.conversation_group(found), self.channel_name)
+        await self.accept()
+        await self.push()
+
+    async def disconnect(self, code: int) -> None:
+        if hasattr(self, "conversation"):
+            await self.channel_layer.group_discard(chat.conversation_group(self.conversation), self.channel_name)
+
+    async def push(self) -> None:
+        """Send what is stored after the last id this socket sent (and the chat's state)."""
+        messages, state = await _news(self.conversation, self.last_id)
+        if messages:
+            self.last_id = messages[-1]["id"]
+        await self.send_json({"type": "messages", "messages": messages, **state})
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if not isinstance(content, dict):
+            return
+        kind = content.get("type")
+        if kind == "send":
+            reply = await _send(self.conversation, str(content.get("client_id", "")), str(content.get("body", "")))
+            await self.send_json(reply)
+        elif kind == "fetch":
+            after = content.get("after")
+            if isinstance(after, int) and after < self.last_id:
+                self.last_id = max(after, 0)
+            await self.push()
+        elif kind == "page":
+            await _page(self.conversation, str(content.get("path", "")))
+
+    async def chat_changed(self, event: dict[str, Any]) -> None:
+        await self.push()

@@ -1,0 +1,192 @@
+"""Live chat from the visitor's side: the HTTP endpoints (status, start, messages after an id, sends by client id,
+refusals with their status) and the WebSocket consumers of both sides (channels.testing.WebsocketCommunicator)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.testing import WebsocketCommunicator
+from django.test import Client
+
+from cellway.conversations import chat
+from cellway.conversations.models import Conversation, Message
+
+
+def _json(client: Client, url: str, data: dict[str, Any]) -> Any:
+    return client.post(url, json.dumps(data), content_type="application/json")
+
+
+def _started(client: Client, language: str = "en") -> str:
+    response = _json(client, "/chat/start/", {"language": language, "page": "/en/", "name": "Amira"})
+    assert response.status_code == 201, response.content
+    return str(response.json()["conversation"])
+
+
+@pytest.fixture
+def carla(staff: dict[str, Any]) -> Any:
+    chat.heartbeat(by=staff["carla"], available=True, languages=["en", "ar"])
+    return staff["carla"]
+
+
+@pytest.mark.django_db
+def test_the_widget_is_offered_a_chat_only_when_someone_is_there(client: Client, staff: dict[str, Any]) -> None:
+    assert client.get("/chat/status/").json()["available"] is False
+    response = _json(client, "/chat/start/", {"language": "en"})
+    assert response.status_code == 409
+    assert response.json()["refused"] == "nobody"
+    chat.heartbeat(by=staff["carla"], available=True)
+    assert client.get("/chat/status/").json() == {"available": True, "reason": "", "message": ""}
+
+
+@pytest.mark.django_db
+def test_send_retry_and_fetch_after_an_id_over_http(client: Client, carla: Any) -> None:
+    uuid_ = _started(client)
+    client_id = str(uuid.uuid4())
+    first = _json(client, f"/chat/{uuid_}/messages/", {"client_id": client_id, "body": "Hello"})
+    again = _json(client, f"/chat/{uuid_}/messages/", {"client_id": client_id, "body": "Hello"})
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["id"] == again.json()["id"]
+    listed = client.get(f"/chat/{uuid_}/messages/?after=0").json()
+    assert [m["body"] for m in listed["messages"]] == ["Hello"]
+    assert listed["state"] == "open" and listed["representative"] == "Carla"
+    assert client.get(f"/chat/{uuid_}/messages/?after={first.json()['id']}").json()["messages"] == []
+    assert client.get(f"/chat/{uuid_}/messages/?after=x").status_code == 400
+
+
+@pytest.mark.django_db
+def test_refusals_answer_4xx_in_the_visitors_words(client: Client, carla: Any, settings: Any) -> None:
+    settings.CHAT_MESSAGE_MAX_CHARS = 10
+    settings.CHAT_MESSAGES_PER_MINUTE = 2
+    uuid_ = _started(client)
+    big = _json(client, f"/chat/{uuid_}/messages/", {"client_id": str(uuid.uuid4()), "body": "x" * 11})
+    assert big.status_code == 413 and "too long" in big.json()["message"]
+    for _ in range(2):
+        assert _json(client, f"/chat/{uuid_}/messages/", {"client_id": str(uuid.uuid4()), "body": "hi"}).status_code == 201
+    flood = _json(client, f"/chat/{uuid_}/messages/", {"client_id": str(uuid.uuid4()), "body": "hi"})
+    assert flood.status_code == 429 and "too fast" in flood.json()["message"]
+    assert client.post(f"/chat/{uuid_}/messages/", "not json", content_type="application/json").status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_forged_or_another_visitors_conversation_id_is_404(client: Client, carla: Any) -> None:
+    uuid_ = _started(client)
+    stranger = Client()
+    assert stranger.get(f"/chat/{uuid_}/messages/?after=0").status_code == 404
+    assert _json(stranger, f"/chat/{uuid_}/messages/", {"client_id": str(uuid.uuid4()), "body": "hi"}).status_code == 404
+    assert client.get(f"/chat/{uuid.uuid4()}/messages/?after=0").status_code == 404
+    assert client.get("/chat/not-a-uuid/messages/").status_code == 404
+    assert not Message.objects.exists()
+
+
+@pytest.mark.django_db
+def test_with_nobody_there_the_visitor_leaves_an_address(client: Client, staff: dict[str, Any], mailoutbox: Any) -> None:
+    response = _json(
+        client, "/chat/by-email/", {"language": "zh-hans", "email": "li@example.com", "body": "你好", "client_id": str(uuid.uuid4())}
+    )
+    assert response.status_code == 201
+    assert Conversation.objects.get(uuid=response.json()["conversation"]).state == Conversation.State.BY_EMAIL
+    bad = _json(client, "/chat/by-email/", {"language": "en", "email": "nope", "body": "x", "client_id": str(uuid.uuid4())})
+    assert bad.status_code == 400
+
+
+# --- WebSockets -----------------------------------------------------------------------------------------------
+
+
+def _cookies(client: Client) -> bytes:
+    return "; ".join(f"{k}={v.value}" for k, v in client.cookies.items()).encode()
+
+
+def _socket(path: str, client: Client) -> WebsocketCommunicator:
+    from cellway.asgi import application
+
+    headers = [(b"cookie", _cookies(client)), (b"origin", b"http://testserver"), (b"host", b"testserver")]
+    return WebsocketCommunicator(application, path, headers=headers)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_visitor_and_representative_sockets_exchange_messages(client: Client, staff: dict[str, Any]) -> None:
+    chat.heartbeat(by=staff["carla"], available=True, languages=["en"])
+    uuid_ = _started(client)
+    rep_client = Client()
+    rep_client.force_login(staff["carla"])
+
+    async def run() -> None:
+        visitor = _socket(f"/ws/chat/{uuid_}/?after=0", client)
+        connected, _ = await visitor.connect()
+        assert connected
+        hello = await visitor.receive_json_from(timeout=5)
+        assert hello["type"] == "messages" and hello["state"] == "open"
+        representative = _socket("/ws/console/chats/", rep_client)
+        connected, _ = await representative.connect()
+        assert connected
+        first = await representative.receive_json_from(timeout=5)
+        assert first["conversation"] == uuid.UUID(uuid_).hex
+        client_id = str(uuid.uuid4())
+        await visitor.send_json_to({"type": "send", "client_id": client_id, "body": "Is anyone there?"})
+        replies = [await visitor.receive_json_from(timeout=5) for _ in range(2)]
+        assert {r["type"] for r in replies} == {"ack", "messages"}
+        got = await representative.receive_json_from(timeout=5)
+        assert [m["body"] for m in got["messages"]] == ["Is anyone there?"]
+        # The same send again (a retry after a lost ack) is acknowledged with the same id and not stored twice.
+        await visitor.send_json_to({"type": "send", "client_id": client_id, "body": "Is anyone there?"})
+        ack = await visitor.receive_json_from(timeout=5)
+        assert ack["type"] == "ack" and ack["id"] == next(r for r in replies if r["type"] == "ack")["id"]
+        await representative.send_json_to(
+            {"type": "send", "conversation": uuid.UUID(uuid_).hex, "client_id": str(uuid.uuid4()), "body": "Yes, Carla here."}
+        )
+        for _ in range(3):
+            news = await visitor.receive_json_from(timeout=5)
+            if news["type"] == "messages" and news["messages"]:
+                break
+        assert [m["body"] for m in news["messages"]] == ["Yes, Carla here."]
+        await visitor.disconnect()
+        await representative.disconnect()
+
+    async_to_sync(run)()
+    assert Message.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_socket_to_another_visitors_chat_is_refused(client: Client, staff: dict[str, Any]) -> None:
+    chat.heartbeat(by=staff["carla"], available=True)
+    uuid_ = _started(client)
+    stranger = Client()
+    stranger.get("/chat/status/")
+    outsider = Client()
+    outsider.force_login(staff["fiona"])
+
+    async def run() -> None:
+        for path, who in ((f"/ws/chat/{uuid_}/", stranger), (f"/ws/chat/{uuid.uuid4()}/", client)):
+            socket = _socket(path, who)
+            connected, _ = await socket.connect()
+            assert not connected
+        socket = _socket("/ws/console/chats/", outsider)
+        connected, _ = await socket.connect()
+        assert not connected
+
+    async_to_sync(run)()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reconnecting_visitor_gets_everything_after_its_last_id(client: Client, staff: dict[str, Any]) -> None:
+    carla = staff["carla"]
+    chat.heartbeat(by=carla, available=True)
+    uuid_ = _started(client)
+    conversation = Conversation.objects.get(uuid=uuid_)
+    first, _ = chat.post_message(conversation=conversation, client_id=uuid.uuid4(), body="one")
+    # Sent while the visitor's socket was down:
+    chat.post_message(conversation=conversation, client_id=uuid.uuid4(), body="two", by=carla)
+    chat.post_message(conversation=conversation, client_id=uuid.uuid4(), body="three", by=carla)
+
+    async def run() -> None:
+        visitor = _socket(f"/ws/chat/{uuid_}/?after={first.pk}", client)
+        assert (await visitor.connect())[0]
+        caught_up = await visitor.receive_json_from(timeout=5)
+        assert [m["body"] for m in caught_up["messages"]] == ["two", "three"]
+        await visitor.disconnect()
+
+    async_to_sync(run)()
