@@ -261,6 +261,16 @@ DEFAULT_FROM_EMAIL = env_str("CELLWAY_FROM_EMAIL", "Cellway clinic <care@cellway
 # Where people reach Cellway from outside: the start of every link in a mail (confirmations, downloads,
 # unsubscribe, pay links), which no request is there to tell. https in production (check --deploy says so).
 PUBLIC_URL = env_str("CELLWAY_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+# Replies to a case's mail come back to case+<code>.<hmac>@REPLY_DOMAIN, and every Message-ID is made on it
+# (cellway.cases.reply_address; conversations threads the replies). The inquiry address's mail opens inquiries.
+REPLY_DOMAIN = env_pattern(
+    "CELLWAY_REPLY_DOMAIN", "reply.cellway.example", r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+", "a mail domain, e.g. reply.clinic.example"
+).lower()
+INQUIRY_EMAIL = env_pattern("CELLWAY_INQUIRY_EMAIL", "inquiries@cellway.example", r"[^@\s]+@[^@\s]+", "an email address").lower()
+# An emailed attachment larger than this is kept out, and its sender told (the records intake checks the rest).
+MAIL_ATTACHMENT_MAX_MIB = env_int("CELLWAY_MAIL_ATTACHMENT_MAX_MIB", 25, minimum=1, maximum=1024)
+# Inbound mail arrives by django-anymail's Mailgun webhook (/anymail/mailgun/inbound/); unset, it answers 404.
+ANYMAIL = {"MAILGUN_WEBHOOK_SIGNING_KEY": env_str("ANYMAIL_MAILGUN_WEBHOOK_SIGNING_KEY")}
 
 # --- Time, language ----------------------------------------------------------
 USE_TZ = True

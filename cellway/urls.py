@@ -5,6 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import include, path, reverse
 from django.views.generic import RedirectView
 
+from cellway.conversations.webhooks import mailgun_inbound
 from cellway.site.views import not_found, welcome
 
 
@@ -41,6 +42,8 @@ urlpatterns = [
     # The admin's own "change password" is the same page (the change goes on the trail there).
     path("admin/password_change/", MovedTo.as_view(to="account_change_password")),
     path("admin/", admin.site.urls),
+    # django-anymail's webhooks: mail in (Mailgun's inbound format, signature and freshness checked).
+    path("anymail/mailgun/inbound/", mailgun_inbound, name="mailgun-inbound"),
     # The public site's entry: the visitor's remembered language, else their browser's.
     path("welcome/", welcome, name="welcome"),
     # The public site, every page under its language: /en/, /zh-hans/, /ar/ (cellway.site.middleware).

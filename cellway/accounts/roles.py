@@ -60,6 +60,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "billing.record_acceptance",
         "travel.schedule_case",
         "conversations.answer_chat",  # live chat from the public site
+        "conversations.log_contact",
+        "conversations.review_mail",
     ],
     # Checks records, triages, coordinates dates and travel, follows up: everything clinical but money.
     Role.LIAISON: [
@@ -80,6 +82,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "cases.end_case",
         "plans.record_screening",
         "travel.schedule_case",
+        "conversations.log_contact",
+        "conversations.review_mail",
     ],
     # Scope: only the cases assigned to them. All clinical parts and the quote that follows from their plan.
     Role.SPECIALIST: [
@@ -103,6 +107,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "treatment.record_adverse_event",
         "cases.end_case",
         "outcomes.record_assessment",
+        "conversations.log_contact",
     ],
     Role.FINANCE: [
         SEE_ALL,
@@ -150,6 +155,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         REGISTRY,
         "treatment.log_session",
         "treatment.record_consent",
+        "conversations.log_contact",
         "treatment.record_adverse_event",
         "outcomes.record_assessment",
         # The bedside: vials handed over, checked against the wristband, given.

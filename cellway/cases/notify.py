@@ -9,6 +9,12 @@ and one to the staff concerned (``email/staff/<name>.txt``). A patient and
 staff are never on one To: line: it would show the clinic's internal
 addresses to the patient, and the patient's to every other recipient.
 The first line of a template is the subject; the rest is the body.
+
+A mail to a patient or family (``mail_contact``) is in their language, carries
+the case's reply address as Reply-To (``cases.reply_address``) and a
+Message-ID made here; ``contact_mailed`` is sent with it before the mail goes,
+so the conversations app stores it on the case's thread (replies are matched
+by that Message-ID).
 """
 
 from __future__ import annotations
@@ -19,13 +25,16 @@ from dataclasses import dataclass
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, make_msgid, send_mail
 from django.db import models, transaction
 from django.tasks import task
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from cellway.cases.languages import case_language
 from cellway.cases.models import Case
+from cellway.cases.reply_address import reply_address
+from cellway.cases.signals import contact_mailed
 
 PATIENT = "patient"
 # Staff who hear about a case: everyone active in the role, or the case's assigned specialist.
@@ -143,7 +152,40 @@ def send_case_email(
     to = addresses(case, audience)
     if not to:
         return 0
-    with translation.override(language or settings.LANGUAGE_CODE):
-        text = render_to_string(template, {"case": case, "clinic": settings.CLINIC_NAME, **context})
+    if PATIENT in audience:
+        mail_contact(case=case, to=to[0], template=template, context=context, language=language)
+        return 1
+    with translation.override(settings.LANGUAGE_CODE):
+        subject, body = render(template, {"case": case, "clinic": settings.CLINIC_NAME, **context})
+    return send_mail(subject, body, None, to)
+
+
+def render(template: str, context: dict[str, object]) -> tuple[str, str]:
+    """A mail's subject (the template's first line) and body, in the language active now."""
+    text = render_to_string(template, context)
     subject, _, body = text.strip().partition("\n")
-    return send_mail(subject.strip(), body.strip() + "\n", None, to)
+    return subject.strip(), body.strip() + "\n"
+
+
+def mail_contact(
+    *, case: Case | None, to: str, template: str, context: dict[str, str | int | None], language: str | None = None
+) -> str:
+    """Send one mail to one patient or family member (or a person who wrote to the clinic) and nobody else.
+
+    In ``language`` (else the case's), with the case's reply address as Reply-To and a new Message-ID, which
+    is returned. ``contact_mailed`` is sent first, so the thread holds the mail before it goes."""
+    language = language or (case_language(case) if case is not None else settings.LANGUAGE_CODE)
+    with translation.override(language):
+        subject, body = render(template, {"case": case, "clinic": settings.CLINIC_NAME, **context})
+    message_id = make_msgid(domain=settings.REPLY_DOMAIN)
+    mail = EmailMessage(
+        subject,
+        body,
+        None,
+        [to],
+        reply_to=[reply_address(case.code)] if case is not None else None,
+        headers={"Message-ID": message_id},
+    )
+    contact_mailed.send(sender=Case, case=case, to=to, subject=subject, body=body, message_id=message_id)
+    mail.send()
+    return message_id

@@ -360,6 +360,34 @@ def receive_web_inquiry(
     return case
 
 
+def receive_email_inquiry(*, full_name: str, email: str, message: str, received_at: dt.datetime, site_language: str) -> Case:
+    """Mail to the clinic's inquiry address: an inquiry with no staff recorder, source "email", condition
+    "other" and no country until the care team reads it. Its case opens at once (flagged when the sender matches
+    an existing patient, as a website inquiry is) and the sender is acknowledged in ``site_language`` (a site
+    language code), customer care told. Called by ``conversations.services.receive_mail`` inside its
+    transaction; refused with nothing written as ``record_inquiry`` refuses."""
+    full_name = full_name.strip() or email.strip()
+    _check_inquiry_fields(full_name=full_name, country="", language="", email=email, phone="", message=message)
+    match = matching_patient(email=email, phone="", full_name=full_name, date_of_birth=None)
+    inquiry = Inquiry.objects.create(
+        possible_duplicate=match[0] if match else None,
+        duplicate_because=match[1] if match else "",
+        full_name=full_name[: limits.NAME],
+        country="",
+        condition=Condition.objects.get(code="other"),
+        source=Source.EMAIL,
+        message=message,
+        email=email.strip(),
+        received_at=received_at,
+        recorded_by=None,
+        language={"zh-hans": "Chinese", "ar": "Arabic"}.get(site_language, "English"),
+        site_language=site_language,
+    )
+    case = _open_case(inquiry, by=None)
+    notify.later(notify.inquiry_received, case_id=case.pk, language=site_language)
+    return case
+
+
 def check_link_patient(*, case: Case, by: User) -> None:
     """Attach a website inquiry's case to the existing patient it was flagged as: care or liaison, while the
     case is still an inquiry, and only to the patient the flag names."""

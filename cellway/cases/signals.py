@@ -5,3 +5,7 @@ from django.dispatch import Signal
 # Sent inside the transaction that opened the case; receivers add their own
 # rows (the records checklist, for one). kwargs: case, by.
 case_opened = Signal()
+
+# Sent just before a mail goes to a patient, a family member or a person who wrote to the clinic (never staff),
+# so the thread stores it first. kwargs: case (None if not yet known), to, subject, body, message_id.
+contact_mailed = Signal()

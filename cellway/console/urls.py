@@ -14,6 +14,8 @@ from cellway.console.billing import views as billing_views
 from cellway.console.cases import actions as cases_actions
 from cellway.console.cases import views as cases_views
 from cellway.console.chat import views as chat_views
+from cellway.console.conversations import actions as conversations_actions
+from cellway.console.conversations import views as conversations_views
 from cellway.console.plans import actions as plans_actions
 from cellway.console.portal import actions as portal_actions
 from cellway.console.records import actions as records_actions
@@ -31,6 +33,7 @@ ACTIONS: dict[str, View] = {
     **travel_actions.ACTIONS,
     **treatment_actions.ACTIONS,
     **portal_actions.ACTIONS,
+    **conversations_actions.ACTIONS,
 }
 
 console_patterns = [
@@ -60,6 +63,9 @@ console_patterns = [
     path("cases/<uuid:uuid>/coa/<uuid:lot>.pdf", treatment_views.certificate, name="case-coa"),
     path("price-list/", billing_views.price_list, name="price_list"),
     path("receivables/", billing_views.receivables, name="receivables"),
+    path("mail/review/", conversations_views.review_queue, name="mail-review"),
+    path("mail/review/<int:pk>/attach/", conversations_views.attach, name="mail-attach"),
+    path("mail/review/<int:pk>/discard/", conversations_views.discard, name="mail-discard"),
     path("cases/<uuid:uuid>/quotes/v<int:version>.pdf", billing_views.quote_pdf, name="quote-pdf"),
     path("cases/<uuid:uuid>/invoices/<slug:kind>.pdf", billing_views.invoice_pdf, name="invoice-pdf"),
     path("cases/<uuid:uuid>/quotes/v<int:version>/pro-forma.pdf", billing_views.proforma_pdf, name="proforma-pdf"),

@@ -16,6 +16,7 @@ from django.db import models
 
 from cellway import limits
 from cellway.cases.models import Case, Inquiry
+from cellway.records.models import RecordFile
 
 
 class Channel(models.TextChoices):
@@ -37,6 +38,16 @@ class Direction(models.TextChoices):
     INBOUND = "in", "From the contact"
     # From the clinic's staff to the contact.
     OUTBOUND = "out", "To the contact"
+
+
+class Review(models.TextChoices):
+    """An inbound mail that could not be put on a case by itself waits for the care team."""
+
+    # Not for review: on a case (or an inquiry) already.
+    NONE = "", "Not for review"
+    WAITING = "waiting", "Waiting for review"
+    ATTACHED = "attached", "Attached to a case"
+    DISCARDED = "discarded", "Discarded"
 
 
 class Conversation(models.Model):
@@ -95,25 +106,61 @@ class Message(models.Model):
     body = models.TextField(max_length=limits.MESSAGE)
     client_id = models.UUIDField(null=True, blank=True)
     email_message_id = models.CharField(max_length=limits.SHORT, null=True, blank=True, unique=True)
+    # The person on the contact's side: who wrote, was written to, or was spoken with ("Layla, his daughter").
+    contact = models.CharField(max_length=limits.NAME, blank=True)
+    # A mail's other end: the sender of a mail in, the one addressee of a mail out.
+    email_address = models.EmailField(max_length=limits.EMAIL, blank=True)
+    # An auto-reply or a bounce (RFC 3834 Auto-Submitted, Precedence, an empty return path): shown, never answered.
+    automatic = models.BooleanField(default=False)
+    # What became of the mail's attachments that were kept out (too large, a type not accepted), as the sender was told.
+    attachments_note = models.TextField(blank=True, max_length=limits.NOTE)
+    # The files a mail brought, through the records intake (typed, size-limited, virus-scanned).
+    records = models.ManyToManyField(RecordFile, blank=True, related_name="+")
+    review = models.CharField(max_length=16, choices=Review.choices, blank=True, default=Review.NONE)
+    # A mail waiting for review that named a case (its reply address, a Message-ID, a [#CODE] tag) from an
+    # address that is not one of the case's contacts: the reviewer sees which case it claims.
+    claimed_case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
     # When it happened: for a logged phone call, when the call was, not when it was typed in.
     occurred_at = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["occurred_at", "id"]
+        permissions = [
+            ("log_contact", "Can log a contact with a patient or family by hand"),
+            ("review_mail", "Can attach inbound mail waiting for review to a case, or discard it"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["conversation", "client_id"], name="message_client_id_once_per_conversation"),
         ]
         indexes = [
             models.Index(fields=["conversation", "id"]),
             models.Index(fields=["case", "-occurred_at"]),
+            models.Index(fields=["review", "occurred_at"]),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} {self.get_direction_display()} {self.occurred_at:%Y-%m-%d %H:%M}"
 
 
+class HeldAttachment(models.Model):
+    """A file a mail in the review queue brought: kept aside (never served) until the mail is attached to a case,
+    when it goes through the records intake, or discarded with the mail."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="held_attachments")
+    name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=120, blank=True)
+    size = models.PositiveBigIntegerField()
+    file = models.FileField(upload_to="mail-held/%Y/%m/", max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
 # Live chat's rows (the visitor's side, presence, canned replies) live in their own module.
 from cellway.conversations.chat_models import CannedReply, ChatVisit, Presence  # noqa: E402
 
-__all__ = ["CannedReply", "Channel", "ChatVisit", "Conversation", "Direction", "Message", "Presence"]
+__all__ = ["CannedReply", "Channel", "ChatVisit", "Conversation", "Direction", "HeldAttachment", "Message", "Presence"]

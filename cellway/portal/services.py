@@ -23,6 +23,7 @@ from cellway.accounts.models import User
 from cellway.billing import services as billing
 from cellway.billing.models import Quote
 from cellway.cases.events import EventKind
+from cellway.cases.languages import case_language
 from cellway.cases.models import Case
 from cellway.cases.services import lock_case, record_event, require_perm
 from cellway.cases.stages import FINAL
@@ -39,24 +40,11 @@ log = logging.getLogger(__name__)
 # A family member's access lasts at most this long; the patient grants it again if needed.
 LONGEST_GRANT_DAYS = 2 * 366
 SITE_LANGUAGES = {code for code, _ in settings.LANGUAGES}
-# The patient record keeps the language as it was written down at the inquiry ("Arabic", "Chinese").
-LANGUAGE_NAMES = {
-    "english": "en",
-    "arabic": "ar",
-    "chinese": "zh-hans",
-    "simplified chinese": "zh-hans",
-    "mandarin": "zh-hans",
-    "中文": "zh-hans",
-    "العربية": "ar",
-}
 
 
 def language_of(case: Case) -> str:
     """The portal language to start a patient in: the site language they wrote in, else the one on their record."""
-    inquiry = case.inquiry
-    if inquiry is not None and inquiry.site_language in SITE_LANGUAGES:
-        return inquiry.site_language
-    return LANGUAGE_NAMES.get(case.patient.language.strip().lower(), settings.LANGUAGE_CODE)
+    return case_language(case)
 
 
 def _portal_person(*, email: str, full_name: str, language: str) -> User:

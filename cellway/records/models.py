@@ -78,7 +78,8 @@ class RecordFile(models.Model):
     content_type = models.CharField(max_length=100)
     size = models.PositiveBigIntegerField()
     sha256 = models.CharField(max_length=64, db_index=True)
-    # None: sent by a visitor through a web inquiry's upload link (records.public), not by a staff member.
+    # None for a file nobody on the staff put there: a visitor's upload through a web inquiry's link
+    # (records.public) or an attachment of a mail the patient or family sent (conversations).
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(auto_now_add=True)
     source = models.CharField(max_length=40, default="staff upload")

@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from django.core.files import File
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
@@ -326,6 +327,43 @@ def attach_consent_scan(*, case: Case, upload: UploadedFile[bytes], by: User) ->
     """
     item, _ = RecordItem.objects.get_or_create(case=case, kind=RecordKind.CONSENT)
     return _receive_one_request(item=item, upload=upload, by=by, source="signed consent", checked_by_caller=True)
+
+
+# The checklist item a mailed file lands on: the first that accepts its type (a PDF is read as the doctor's
+# assessment; staff move nothing, the file is on the case either way).
+MAILED_KINDS = (RecordKind.ASSESSMENT, RecordKind.IMAGING, RecordKind.MEDIA)
+
+
+def attach_mailed_file(*, case: Case, name: str, data: BinaryIO | File[Any], size: int, max_bytes: int) -> RecordFile:
+    """Store a file a patient or family member mailed to the case, through the checks every record passes:
+    the size limit (``max_bytes``, the mail's own, and the records limit), typed by its content onto the first
+    checklist item that accepts it, SHA-256, stored once, virus scan and quarantine after commit, on the trail
+    (source "email", nobody on the staff as uploader).
+
+    Called by ``conversations.services`` inside its transaction, after it matched the mail to the case; mail
+    from the patient is kept whatever the stage. A refused file raises ``Refusal`` (``TooLarge`` for the size)
+    with nothing stored; if the caller's transaction then fails, it calls ``forget_uncommitted(record)``.
+    """
+    name = _clean_name(name or "attachment")
+    if size > max_bytes:
+        raise TooLarge(f"{name} is {human_size(size)}; the largest attachment we accept by email is {human_size(max_bytes)}.")
+    _check_size(name, size)
+    data.seek(0)
+    detected = filetypes.sniff(data.read(filetypes.SNIFF_BYTES))
+    kind = next((k for k in MAILED_KINDS if detected.mime in filetypes.ACCEPTED[filetypes.RecordKind(k)]), None)
+    if kind is None:
+        names = sorted({n for k in MAILED_KINDS for n in filetypes.accepted_names(k)})
+        raise Refusal(f"{name} is {detected.description}; by email we accept {', '.join(names)}.")
+    item, _ = RecordItem.objects.get_or_create(case=case, kind=kind)
+    data.seek(0)
+    path = conf.upload_dir() / f"mail-{os.getpid()}-{id(data)}.part"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with open(path, "wb") as out:
+            shutil.copyfileobj(data, out, _PIECE)
+        return _receive(item=item, path=path, name=name, digest=sha256_file(path), by=None, source="email", checked_by_caller=True)
+    finally:
+        path.unlink(missing_ok=True)
 
 
 def forget_uncommitted(record: RecordFile) -> None:

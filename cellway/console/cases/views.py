@@ -25,6 +25,7 @@ from cellway.cases.stages import LABELS, Stage
 from cellway.console.billing import panels as billing_panels
 from cellway.console.cases import forms, panels
 from cellway.console.cases.queues import BY_KEY, QUEUES, queues_for
+from cellway.console.conversations import panels as conversations_panels
 from cellway.console.panels import CasePage, Panel, PanelSource, held_annotations
 from cellway.console.plans import panels as plans_panels
 from cellway.console.portal import panels as portal_panels
@@ -55,6 +56,7 @@ CASE_PANELS: list[PanelSource] = [
     treatment_panels.protocol,
     treatment_panels.follow_up,
     treatment_panels.notes,
+    conversations_panels.thread,
     panels.patient,
     portal_panels.portal_access,
     panels.end,
@@ -63,6 +65,7 @@ CASE_PANELS: list[PanelSource] = [
 # What the panels ask `page.holds` about, read with the case itself.
 CASE_PROBES = (
     records_panels.HOLDS | plans_panels.HOLDS | billing_panels.HOLDS | travel_panels.HOLDS | treatment_panels.HOLDS | portal_panels.HOLDS
+    | conversations_panels.HOLDS
 )
 
 

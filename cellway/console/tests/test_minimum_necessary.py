@@ -38,6 +38,7 @@ TABLE: dict[str, set[Part]] = {
 }
 # The panel (section id) that shows each part on the case page.
 PANEL_OF = {
+    Part.INQUIRY: 'id="thread"',
     Part.RECORDS: 'id="records"',
     Part.SCREENING: 'id="screening"',
     Part.PLAN: 'id="plan"',
