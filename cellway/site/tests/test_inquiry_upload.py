@@ -259,3 +259,14 @@ def test_a_zipped_study_sorted_into_imaging_is_read_for_its_series(
     study = ImagingStudy.objects.get(case=case_of(link))
     assert (study.series_count, study.slice_count) == (2, 6)
     assert record.ingest.status == "done" and record.item.kind == RecordKind.IMAGING
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans", "ar"])
+def test_the_upload_page_loads_nothing_from_another_host_and_is_translated(client: Client, link: str, language: str) -> None:
+    from cellway.site.tests.own_host import foreign_references
+
+    page = client.get(link.replace("/en/", f"/{language}/", 1))
+    assert page.status_code == 200
+    assert foreign_references(page.text) == []
+    words = {"en": "Send your records", "zh-hans": "发送您的病历资料", "ar": "أرسل سجلاتك الطبية"}[language]
+    assert words in page.text
