@@ -366,6 +366,58 @@ def attach_mailed_file(*, case: Case, name: str, data: BinaryIO | File[Any], siz
         path.unlink(missing_ok=True)
 
 
+# Where the care team may sort a file a visitor sent unsorted: the kinds asked for at intake.
+SORT_KINDS = INTAKE_KINDS
+
+
+def check_sort_record(*, record: RecordFile, kind: str, by: User) -> None:
+    """Move a file sent with a web inquiry from "unsorted" to a checklist kind: a records role while records can
+    still change, a file that is unsorted and not quarantined, a kind asked for at intake that takes its type."""
+    case = record.item.case
+    check_manage_records(case=case, by=by, attaching=True)
+    if record.item.kind != RecordKind.UNSORTED:
+        raise Refusal(f"{record.original_name} is already sorted ({record.item.get_kind_display()}).")
+    if kind not in SORT_KINDS:
+        raise Refusal(f"Choose where {record.original_name} belongs: {', '.join(RecordKind(k).label for k in SORT_KINDS)}.")
+    if record.blob is not None and record.blob.scan_status == ScanStatus.INFECTED:
+        raise Refusal(f"{record.original_name} is quarantined (the virus scan found {record.blob.scan_detail}); it stays unsorted.")
+    if record.content_type not in filetypes.ACCEPTED[filetypes.RecordKind(kind)]:
+        names = ", ".join(filetypes.accepted_names(kind))
+        raise Refusal(f"{record.original_name} is {record.content_type}; {RecordKind(kind).label} takes {names}.")
+
+
+def sort_record(*, record: RecordFile, kind: str, by: User) -> RecordFile:
+    """Move an unsorted file onto the case's checklist item of ``kind`` (marked received), on the trail. Sent to
+    imaging as DICOM or a ZIP, it is read for studies and series like an imaging upload (its ingest runs again)."""
+    with transaction.atomic():
+        case = lock_case(record.item.case_id)
+        record = RecordFile.objects.select_related("item__case", "blob").select_for_update(of=("self",)).get(pk=record.pk)
+        check_sort_record(record=record, kind=kind, by=by)
+        item, _ = RecordItem.objects.get_or_create(case=case, kind=kind)
+        if record.blob_id is not None and RecordFile.objects.filter(item=item, blob_id=record.blob_id).exists():
+            raise Refusal(f"{item.get_kind_display()} already holds the same file as {record.original_name}.")
+        record.item = item
+        record.save(update_fields=["item"])
+        if item.status != ItemStatus.RECEIVED:
+            RecordItem.objects.filter(pk=item.pk).update(status=ItemStatus.RECEIVED)
+        touch(case)
+        record_event(
+            case=case,
+            by=by,
+            kind=EventKind.RECORDS,
+            summary=f"{record.original_name} sorted from Unsorted to {item.get_kind_display()}",
+            data={"file": str(record.uuid), "to": kind},
+        )
+        if kind == RecordKind.IMAGING and record.content_type in (filetypes.DICOM_MIME, filetypes.ZIP_MIME):
+            Ingest.objects.update_or_create(
+                record=record,
+                defaults={"status": IngestStatus.QUEUED, "done": 0, "total": 0, "message": "", "started_at": None, "finished_at": None},
+            )
+            record_id = record.pk
+            transaction.on_commit(lambda: _enqueue_processing(record_id))
+    return record
+
+
 def forget_uncommitted(record: RecordFile) -> None:
     """Delete the stored bytes of a record whose transaction rolled back (kept if any committed blob holds them)."""
     if record.file.name:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -86,8 +87,9 @@ def records(request: HttpRequest, token: str) -> HttpResponse:
             "files": files,
             "message": message,
             "refused": status >= 400,
-            "accepted": accepted,
-            "limit": human_size(public.max_bytes()),
+            # Left to right inside a right-to-left sentence ("4.0 GiB", not "GiB 4.0").
+            "accepted": format_html('<bdi dir="ltr">{}</bdi>', accepted),
+            "limit": format_html('<bdi dir="ltr">{}</bdi>', human_size(public.max_bytes())),
             "code": case.code,
         },
         status=status,

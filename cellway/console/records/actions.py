@@ -11,7 +11,7 @@ from cellway.console.cases.forms import ReasonForm
 from cellway.console.records import forms
 from cellway.errors import Refusal
 from cellway.records import services
-from cellway.records.models import RecordItem
+from cellway.records.models import RecordFile, RecordItem
 
 
 def _item(case: Case, pk: int) -> RecordItem:
@@ -31,6 +31,14 @@ def _attach(case: Case, d: dict[str, Any], user: User) -> str:
     return f"{record.original_name} attached."
 
 
+def _sort(case: Case, d: dict[str, Any], user: User) -> str:
+    record = RecordFile.objects.select_related("item__case", "blob").filter(uuid=d["record"], item__case=case).first()
+    if record is None:
+        raise Refusal("That file is not part of this case.")
+    record = services.sort_record(record=record, kind=d["kind"], by=user)
+    return f"{record.original_name} moved to {record.item.get_kind_display()}."
+
+
 def _complete(case: Case, d: dict[str, Any], user: User) -> str:
     services.mark_records_complete(case=case, by=user)
     return "Records complete; the case waits for the liaison officer."
@@ -44,6 +52,7 @@ def _reopen(case: Case, d: dict[str, Any], user: User) -> str:
 ACTIONS: dict[str, View] = {
     "item-status": case_action(forms.ItemStatusForm, "records", _set_item),
     "attach": case_action(forms.AttachForm, "records", _attach),
+    "sort-record": case_action(forms.SortForm, "records", _sort),
     "records-complete": case_action(None, "records", _complete),
     "records-reopen": case_action(ReasonForm, "records-reopen", _reopen, anchor="records"),
 }

@@ -6,6 +6,7 @@ from django import forms
 
 from cellway import limits
 from cellway.records.models import ItemStatus
+from cellway.records.services import SORT_KINDS
 
 
 class ItemStatusForm(forms.Form):
@@ -17,3 +18,10 @@ class ItemStatusForm(forms.Form):
 class AttachForm(forms.Form):
     item = forms.IntegerField(widget=forms.HiddenInput)
     file = forms.FileField()
+
+
+class SortForm(forms.Form):
+    """Where a file a visitor sent with a web inquiry belongs (records.services.sort_record)."""
+
+    record = forms.UUIDField(widget=forms.HiddenInput)
+    kind = forms.ChoiceField(choices=[(k.value, k.label) for k in SORT_KINDS])

@@ -10,7 +10,7 @@ from cellway.console.panels import CasePage, Panel
 from cellway.errors import allowed
 from cellway.records import selectors
 from cellway.records.models import ImagingStudy, RecordFile
-from cellway.records.services import check_complete_records, check_manage_records, check_reopen_records
+from cellway.records.services import SORT_KINDS, check_complete_records, check_manage_records, check_reopen_records
 
 HOLDS = {
     "record_files": RecordFile.objects.filter(item__case=OuterRef("pk")),
@@ -32,6 +32,8 @@ def checklist(page: CasePage) -> Panel | None:
             "can_reopen": allowed(check_reopen_records, case=case, by=user),
             "reopen_form": page.form("records-reopen", ReasonForm),
             "reopen_open": page.is_open("records-reopen"),
+            # Where a file a visitor sent with a web inquiry may be moved (records.services.sort_record).
+            "sort_kinds": [(k.value, k.label) for k in SORT_KINDS],
         },
         medical=True,
     )

@@ -205,3 +205,68 @@ def test_the_eicar_file_sent_through_the_public_upload_is_quarantined_never_serv
     post(client, link, "report.pdf", PDF, django_capture_on_commit_callbacks, **XHR)
     clean = RecordFile.objects.select_related("blob").get(original_name="report.pdf")
     assert clean.blob is not None and clean.blob.scan_status == ScanStatus.CLEAN
+
+
+def test_the_care_team_sorts_an_unsorted_file_into_the_checklist_from_the_case_page(
+    client: Client, link: str, as_user: Any, staff: dict[str, Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    post(client, link, "blood.pdf", PDF, django_capture_on_commit_callbacks, **XHR)
+    case = case_of(link)
+    record = RecordFile.objects.get()
+    carla = as_user("carla")
+    page = carla.get(reverse("console:case", args=[case.uuid]))
+    assert page.status_code == 200 and "Unsorted (sent with a web inquiry)" in page.text
+    assert reverse("console:act-sort-record", args=[case.uuid]) in page.text
+
+    # A PDF is not an imaging type: refused with the reason, nothing moved.
+    refused = carla.post(reverse("console:act-sort-record", args=[case.uuid]), {"record": record.uuid, "kind": "imaging"})
+    assert refused.status_code == 422 and "Imaging (MRI, CT, X-ray) takes DICOM, ZIP, JPEG, PNG" in refused.text
+    record.refresh_from_db()
+    assert record.item.kind == RecordKind.UNSORTED
+
+    moved = carla.post(reverse("console:act-sort-record", args=[case.uuid]), {"record": record.uuid, "kind": "hematology"})
+    assert moved.status_code == 302
+    record.refresh_from_db()
+    assert record.item.kind == RecordKind.HEMATOLOGY and record.item.status == "received"
+    assert case.events.filter(summary="blood.pdf sorted from Unsorted to Hematology (blood tests)").exists()
+    # Once sorted it is not unsorted any more; someone who cannot see the case cannot reach it.
+    again = carla.post(reverse("console:act-sort-record", args=[case.uuid]), {"record": record.uuid, "kind": "assessment"})
+    assert again.status_code == 422 and "already sorted" in again.text
+    outsider = as_user("outsider").post(reverse("console:act-sort-record", args=[case.uuid]), {"record": record.uuid, "kind": "assessment"})
+    assert outsider.status_code == 404
+
+
+def test_a_zipped_study_sorted_into_imaging_is_read_for_its_series(
+    client: Client, link: str, staff: dict[str, Any], tmp_path: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from cellway.records.intake.synthetic import write_study
+    from cellway.records.models import ImagingStudy
+    from cellway.records.services import sort_record
+
+    paths = write_study(tmp_path / "study", 6, series=2, rows=32, cols=32)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for p in paths:
+            zf.write(p, f"DICOM/{p.name}")
+    post(client, link, "cd.zip", out.getvalue(), django_capture_on_commit_callbacks, **XHR)
+    record = RecordFile.objects.get()
+    assert record.ingest.status == "done" and not ImagingStudy.objects.exists()  # unsorted: kept, not read
+
+    with django_capture_on_commit_callbacks(execute=True):
+        sort_record(record=record, kind="imaging", by=staff["carla"])
+
+    record.refresh_from_db()
+    study = ImagingStudy.objects.get(case=case_of(link))
+    assert (study.series_count, study.slice_count) == (2, 6)
+    assert record.ingest.status == "done" and record.item.kind == RecordKind.IMAGING
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans", "ar"])
+def test_the_upload_page_loads_nothing_from_another_host_and_is_translated(client: Client, link: str, language: str) -> None:
+    from cellway.site.tests.own_host import foreign_references
+
+    page = client.get(link.replace("/en/", f"/{language}/", 1))
+    assert page.status_code == 200
+    assert foreign_references(page.text) == []
+    words = {"en": "Send your records", "zh-hans": "发送您的病历资料", "ar": "أرسل سجلاتك الطبية"}[language]
+    assert words in page.text
