@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlsplit
 
 import stripe
 from django.conf import settings
@@ -14,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
+from django.utils.csp import CSP
 from django.utils.formats import date_format
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -61,6 +63,25 @@ def _read(request: HttpRequest, token: str) -> tuple[paylinks.PayLink | None, Ht
     return link, None
 
 
+def checkout_origins() -> list[str]:
+    """Where the pay page's form may lead (its Content-Security-Policy's form-action): Stripe's hosted Checkout, or the
+    origin STRIPE_API_BASE names when it points elsewhere (the local fake serves its checkout page there)."""
+    origins = ["https://checkout.stripe.com"]
+    base = urlsplit(settings.STRIPE_API_BASE)
+    if base.hostname != "api.stripe.com":
+        origins.append(f"{base.scheme}://{base.netloc}")
+    return origins
+
+
+def _allow_checkout(response: HttpResponse) -> HttpResponse:
+    """The site's policy, with the form allowed to lead (by the 303 after it) to Stripe's page."""
+    policy: dict[str, Any] = dict(settings.SECURE_CSP)
+    allowed = [str(source) for source in policy.get("form-action") or [CSP.SELF]]
+    config = {**policy, "form-action": [*allowed, *checkout_origins()]}
+    response._csp_config = config  # type: ignore[attr-defined]  # what django.views.decorators.csp.csp_override sets
+    return response
+
+
 def _page(request: HttpRequest, token: str, invoice: Invoice, *, refusal: str = "", status: int = 200) -> HttpResponse:
     case = invoice.case
     state = next((s for s in invoice_states(case) if s.invoice.pk == invoice.pk), None)
@@ -81,7 +102,7 @@ def _page(request: HttpRequest, token: str, invoice: Invoice, *, refusal: str = 
         "refusal": refusal,
         "languages": settings.LANGUAGES,
     }
-    return render(request, "billing/pay/pay.html", context, status=status)
+    return _allow_checkout(render(request, "billing/pay/pay.html", context, status=status))
 
 
 @never_cache

@@ -74,6 +74,10 @@ def test_the_pay_page_shows_the_open_amount_and_a_card_button(client, fake_strip
     assert invoice.label in text and "Pay by card" in text
     assert f"{invoice.amount:,.2f}" in text.replace("\xa0", " ")
     assert 'action="' + reverse("billing:pay-card", kwargs={"token": token}) + '"' in text
+    # The form may lead to Stripe's page (and to the fake's, which STRIPE_API_BASE names here), nowhere else.
+    policy = page["Content-Security-Policy"]
+    form_action = next(part for part in policy.split(";") if part.strip().startswith("form-action")).split()
+    assert form_action == ["form-action", "'self'", "https://checkout.stripe.com", fake_stripe.base_url]
 
 
 def test_a_card_payment_is_recorded_from_the_webhook_with_its_journal_and_moves_the_case(
