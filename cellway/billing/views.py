@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from decimal import Decimal
+from email.utils import parseaddr
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -49,7 +50,7 @@ def _invoice(link: paylinks.PayLink) -> Invoice:
 def _problem(request: HttpRequest, token: str, *, expired: bool, invoice: Invoice | None, sent: bool | None = None) -> HttpResponse:
     """A link that is too old (410: it can send a new one) or was tampered with (400)."""
     with translation.override(_language(request, invoice)):
-        context = {"token": token, "expired": expired, "sent": sent, "clinic_email": settings.DEFAULT_FROM_EMAIL}
+        context = {"token": token, "expired": expired, "sent": sent, "clinic_email": parseaddr(settings.DEFAULT_FROM_EMAIL)[1]}
         return render(request, "billing/pay/link_problem.html", context, status=410 if expired else 400)
 
 

@@ -301,6 +301,7 @@ def test_a_tampered_link_shows_a_clear_page_not_an_error(client, fake_stripe, sc
             response = getattr(client, method)(reverse(name, kwargs={"token": bad}))
             assert response.status_code == 400, (bad, name)
             assert "does not work" in response.content.decode()
+            assert 'href="mailto:care@cellway.example"' in response.content.decode()
     assert not CheckoutAttempt.objects.exists()
 
 
