@@ -108,3 +108,27 @@ def test_an_expired_link_offers_a_new_one_in_the_browser(browser: WebDriver, liv
     _checked(browser, "pay-link-expired")
     _click_and_wait(browser, "#send-new-link")
     assert "on its way" in browser.find_element(By.CSS_SELECTOR, "[role=status]").text
+
+
+def test_finance_copies_and_mails_a_pay_link_from_the_case_page(
+    browser: WebDriver, live_server: Any, fake_stripe_live: Any, case_at: Any, staff: Any
+) -> None:
+    from django.core import mail
+
+    from cellway.console.tests.browser import sign_in, submit
+
+    case = case_at(Stage.SCHEDULED)
+    sign_in(browser, live_server, "fiona")
+    visit(browser, live_server, reverse("console:case", kwargs={"uuid": case.uuid}) + "#pay-links")
+    fields = browser.find_elements(By.CSS_SELECTOR, "input.copy-field")
+    assert len(fields) == 2 and all("/billing/pay/" in f.get_attribute("value") for f in fields)
+    size = browser.get_window_size()
+    browser.set_window_size(*PHONE)
+    assert not overflows(browser), widest_elements(browser)
+    screenshot(browser, "console-pay-links")
+    browser.set_window_size(size["width"], size["height"])
+    mail.outbox.clear()
+    button = browser.find_element(By.XPATH, "//button[normalize-space()='Email it to the patient']")
+    submit(browser, button)
+    wait(browser).until(ec.text_to_be_present_in_element((By.CSS_SELECTOR, "body"), "is on its way"))
+    assert [m.to for m in mail.outbox] == [[case.patient.email]]
