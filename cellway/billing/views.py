@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 from decimal import Decimal
+from email.utils import parseaddr
 from typing import Any
+from urllib.parse import urlsplit
 
 import stripe
 from django.conf import settings
@@ -14,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
+from django.utils.csp import CSP
 from django.utils.formats import date_format
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -47,7 +50,7 @@ def _invoice(link: paylinks.PayLink) -> Invoice:
 def _problem(request: HttpRequest, token: str, *, expired: bool, invoice: Invoice | None, sent: bool | None = None) -> HttpResponse:
     """A link that is too old (410: it can send a new one) or was tampered with (400)."""
     with translation.override(_language(request, invoice)):
-        context = {"token": token, "expired": expired, "sent": sent, "clinic_email": settings.DEFAULT_FROM_EMAIL}
+        context = {"token": token, "expired": expired, "sent": sent, "clinic_email": parseaddr(settings.DEFAULT_FROM_EMAIL)[1]}
         return render(request, "billing/pay/link_problem.html", context, status=410 if expired else 400)
 
 
@@ -59,6 +62,25 @@ def _read(request: HttpRequest, token: str) -> tuple[paylinks.PayLink | None, Ht
     if link.expired:
         return link, _problem(request, token, expired=True, invoice=_invoice(link))
     return link, None
+
+
+def checkout_origins() -> list[str]:
+    """Where the pay page's form may lead (its Content-Security-Policy's form-action): Stripe's hosted Checkout, or the
+    origin STRIPE_API_BASE names when it points elsewhere (the local fake serves its checkout page there)."""
+    origins = ["https://checkout.stripe.com"]
+    base = urlsplit(settings.STRIPE_API_BASE)
+    if base.hostname != "api.stripe.com":
+        origins.append(f"{base.scheme}://{base.netloc}")
+    return origins
+
+
+def _allow_checkout(response: HttpResponse) -> HttpResponse:
+    """The site's policy, with the form allowed to lead (by the 303 after it) to Stripe's page."""
+    policy: dict[str, Any] = dict(settings.SECURE_CSP)
+    allowed = [str(source) for source in policy.get("form-action") or [CSP.SELF]]
+    config = {**policy, "form-action": [*allowed, *checkout_origins()]}
+    response._csp_config = config  # type: ignore[attr-defined]  # what django.views.decorators.csp.csp_override sets
+    return response
 
 
 def _page(request: HttpRequest, token: str, invoice: Invoice, *, refusal: str = "", status: int = 200) -> HttpResponse:
@@ -81,7 +103,7 @@ def _page(request: HttpRequest, token: str, invoice: Invoice, *, refusal: str = 
         "refusal": refusal,
         "languages": settings.LANGUAGES,
     }
-    return render(request, "billing/pay/pay.html", context, status=status)
+    return _allow_checkout(render(request, "billing/pay/pay.html", context, status=status))
 
 
 @never_cache

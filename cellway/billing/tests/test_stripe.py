@@ -74,6 +74,10 @@ def test_the_pay_page_shows_the_open_amount_and_a_card_button(client, fake_strip
     assert invoice.label in text and "Pay by card" in text
     assert f"{invoice.amount:,.2f}" in text.replace("\xa0", " ")
     assert 'action="' + reverse("billing:pay-card", kwargs={"token": token}) + '"' in text
+    # The form may lead to Stripe's page (and to the fake's, which STRIPE_API_BASE names here), nowhere else.
+    policy = page["Content-Security-Policy"]
+    form_action = next(part for part in policy.split(";") if part.strip().startswith("form-action")).split()
+    assert form_action == ["form-action", "'self'", "https://checkout.stripe.com", fake_stripe.base_url]
 
 
 def test_a_card_payment_is_recorded_from_the_webhook_with_its_journal_and_moves_the_case(
@@ -297,6 +301,7 @@ def test_a_tampered_link_shows_a_clear_page_not_an_error(client, fake_stripe, sc
             response = getattr(client, method)(reverse(name, kwargs={"token": bad}))
             assert response.status_code == 400, (bad, name)
             assert "does not work" in response.content.decode()
+            assert 'href="mailto:care@cellway.example"' in response.content.decode()
     assert not CheckoutAttempt.objects.exists()
 
 
