@@ -291,3 +291,17 @@ def test_the_laboratory_and_logistics_tell_billing_what_is_spent():
     from cellway.billing import incurred
 
     assert {"cells", "room"} <= set(incurred._PROVIDERS)
+
+
+def test_a_payment_cannot_be_reversed_once_the_credit_note_is_issued(case_at, staff):
+    from cellway.billing.models import Payment
+
+    case = ended(case_at, staff)
+    note = refunds.issue_credit_note(case=case, by=staff["fiona"], note="Cancelled")
+    payment = Payment.objects.filter(case=case).first()
+    before = state(case)
+
+    with pytest.raises(Refusal, match=f"Credit note {note.label} is issued for {case.code}; its payments can no longer be reversed."):
+        billing.reverse_payment(payment=payment, by=staff["fiona"], reason="Mistake")
+    assert state(case) == before
+    assert sums_to_zero(case)

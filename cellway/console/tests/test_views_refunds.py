@@ -39,7 +39,7 @@ def test_finance_sees_the_itemised_policy_issues_the_credit_note_and_records_the
     page = client.get(url)
     assert page.status_code == 200
     assert "What the cancellation policy gives back" in page.text
-    assert "Cancellation charge, declined by the patient 45 days before arrival: 25% of 15260.00" in page.text
+    assert "Cancellation charge, declined by the patient 45 days before arrival: 25% of €15,260.00" in page.text
     assert "€11,445.00" in page.text and "-€3,815.00" in page.text
 
     done = client.post(
