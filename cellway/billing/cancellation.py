@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
-from cellway.billing.money import round_money
+from cellway.billing.money import format_money, round_money
 
 HUNDRED = Decimal(100)
 
@@ -210,7 +210,12 @@ def decide(
     percent = policy.percent(days_before_arrival)
     kept_share = money((total - spent) * (HUNDRED - percent) / HUNDRED)
     when = "no dates set" if days_before_arrival is None else _days(days_before_arrival)
-    items.append(Item(f"Cancellation charge, {REASON_LABELS[reason]} {when}: {HUNDRED - percent:f}% of {total - spent:f}", -kept_share))
+    items.append(
+        Item(
+            f"Cancellation charge, {REASON_LABELS[reason]} {when}: {HUNDRED - percent:f}% of {format_money(total - spent, currency)}",
+            -kept_share,
+        )
+    )
     retained = min(spent + kept_share, paid)
     if spent + kept_share > paid:
         items.append(Item("Charges beyond what was paid are not claimed", spent + kept_share - paid))

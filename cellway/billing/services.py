@@ -44,7 +44,7 @@ from cellway.cases import notify
 from cellway.cases.events import EventKind
 from cellway.cases.models import Case
 from cellway.cases.services import expect_stage, lock_case, move, record_event, require_perm, touch
-from cellway.cases.stages import Stage
+from cellway.cases.stages import ENDINGS, Stage
 from cellway.clinic import clinic_today, clinic_zone
 from cellway.errors import Refusal, StageConflict
 from cellway.records.intake import filetypes
@@ -434,6 +434,11 @@ def check_reverse_payment(*, case: Case, by: User, payment: Payment | None = Non
         raise Refusal("That payment is not one of this case's payments.")
     if payment is not None and payment.reversed_at is not None:
         raise Refusal(f"The payment {payment.reference} is already reversed.")
+    if case.stage_enum in ENDINGS:
+        # The credit note's refund was worked out from what was paid; taking a payment back now would undo it.
+        credit_note = case.credit_notes.first()
+        if credit_note is not None:
+            raise Refusal(f"Credit note {credit_note.label} is issued for {case.code}; its payments can no longer be reversed.")
 
 
 def reverse_payment(*, payment: Payment, by: User, reason: str) -> PaymentReversal:

@@ -10,6 +10,7 @@ from django.urls import include, path, re_path
 
 from cellway.console.actions import View
 from cellway.console.billing import actions as billing_actions
+from cellway.console.billing import rates as billing_rates
 from cellway.console.billing import views as billing_views
 from cellway.console.cases import actions as cases_actions
 from cellway.console.cases import views as cases_views
@@ -66,6 +67,7 @@ console_patterns = [
     path("mail/review/", conversations_views.review_queue, name="mail-review"),
     path("mail/review/<int:pk>/attach/", conversations_views.attach, name="mail-attach"),
     path("mail/review/<int:pk>/discard/", conversations_views.discard, name="mail-discard"),
+    path("exchange-rates/", billing_rates.exchange_rates, name="exchange_rates"),
     path("cases/<uuid:uuid>/quotes/v<int:version>.pdf", billing_views.quote_pdf, name="quote-pdf"),
     path("cases/<uuid:uuid>/invoices/<slug:kind>.pdf", billing_views.invoice_pdf, name="invoice-pdf"),
     path("cases/<uuid:uuid>/quotes/v<int:version>/pro-forma.pdf", billing_views.proforma_pdf, name="proforma-pdf"),

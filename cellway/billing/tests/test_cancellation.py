@@ -85,7 +85,7 @@ def test_declined_in_the_middle_tier_keeps_half():
     assert d.percent == 50
     assert d.retained == Decimal("6250.00")
     assert d.refundable == Decimal("6250.00")
-    assert any("50% of 12500.00" in item.label and item.amount == Decimal("-6250.00") for item in d.items)
+    assert any("50% of €12,500.00" in item.label and item.amount == Decimal("-6250.00") for item in d.items)
 
 
 def test_incurred_items_are_kept_before_the_share_is_applied():

@@ -28,7 +28,7 @@ def test_the_credit_note_pdf_explains_the_policy_and_adds_up(case_at, staff, set
     assert case.patient.full_name in text
     assert "Declined by the patient: Patient cancelled by email" in text
     assert "Paid €15,260.00" in text
-    assert "25% of 15260.00 -€3,815.00" in text
+    assert "25% of €15,260.00 -€3,815.00" in text
     assert "Kept by the clinic under the policy €3,815.00" in text
     assert "To be refunded to the patient €11,445.00" in text
     assert "Total credited €11,445.00" in text

@@ -291,3 +291,35 @@ def test_the_laboratory_and_logistics_tell_billing_what_is_spent():
     from cellway.billing import incurred
 
     assert {"cells", "room"} <= set(incurred._PROVIDERS)
+
+
+def test_a_payment_cannot_be_reversed_once_the_credit_note_is_issued(case_at, staff):
+    from cellway.billing.models import Payment
+
+    case = ended(case_at, staff)
+    note = refunds.issue_credit_note(case=case, by=staff["fiona"], note="Cancelled")
+    payment = Payment.objects.filter(case=case).first()
+    before = state(case)
+
+    with pytest.raises(Refusal, match=f"Credit note {note.label} is issued for {case.code}; its payments can no longer be reversed."):
+        billing.reverse_payment(payment=payment, by=staff["fiona"], reason="Mistake")
+    assert state(case) == before
+    assert sums_to_zero(case)
+
+
+def test_a_released_lot_allocated_to_the_case_makes_the_cells_non_refundable(case_at, staff):
+    from cellway.cells import services as cells
+    from cellway.demo import cells as demo
+
+    case = case_at(Stage.PAID, arrival=clinic_today() + dt.timedelta(days=70))
+    lot = demo.released_lot(staff["ivan"], staff["tara"])
+    cells.allocate_vial(vial=lot.vials.get(number=1), case=case, route="iv", infusion=1, by=staff["ivan"])
+    cases.end_case(case=case, to=Stage.DECLINED, by=staff["carla"], reason="Changed their mind")
+
+    note = refunds.issue_credit_note(case=case, by=staff["fiona"], note="Cancelled after the lot was released")
+
+    cells_line = next(line for line in billing_selectors.accepted_quote(case).lines if line["code"] == "cells")
+    assert note.retained == Decimal(cells_line["amount"])  # 100% tier: only the spent cells are kept
+    assert note.refund == TOTAL - Decimal(cells_line["amount"])
+    assert f"released cell lot {lot.din} allocated to the patient" in note.lines[1]["label"]
+    assert sums_to_zero(case)

@@ -39,7 +39,7 @@ def test_finance_sees_the_itemised_policy_issues_the_credit_note_and_records_the
     page = client.get(url)
     assert page.status_code == 200
     assert "What the cancellation policy gives back" in page.text
-    assert "Cancellation charge, declined by the patient 45 days before arrival: 25% of 15260.00" in page.text
+    assert "Cancellation charge, declined by the patient 45 days before arrival: 25% of €15,260.00" in page.text
     assert "€11,445.00" in page.text and "-€3,815.00" in page.text
 
     done = client.post(
@@ -113,3 +113,23 @@ def test_the_accountant_gets_credit_notes_and_refunds_as_csv(client, staff, decl
     assert [(r["credit_note"], r["credited"], r["kept"], r["refund"], r["refund_status"], r["refund_reference"]) for r in rows] == [
         (note.label, "11445.00", "3815.00", "11445.00", "done", "OUT-8")
     ]
+
+
+def test_a_card_refund_is_issued_and_waits_saying_it_needs_the_stripe_integration(client, staff, case_at):
+    from cellway.billing import services as billing
+
+    case = case_at(Stage.SCHEDULED, arrival=clinic_today() + dt.timedelta(days=70))
+    billing.record_payment(
+        case=case, by=staff["fiona"], amount=Decimal("4578.00"), method="card", reference="pi_9", received_on=clinic_today()
+    )
+    cases.end_case(case=case, to=Stage.DECLINED, by=staff["carla"], reason="Changed their mind")
+    client.force_login(staff["fiona"])
+
+    done = client.post(
+        reverse("console:act-credit-note", args=[case.uuid]), {"note": "Cancelled", "refund": "4578.00", "method": "card"}, follow=True
+    )
+
+    assert "Card refunds need the Stripe integration; refund by bank transfer meanwhile." in done.text
+    refund = Refund.objects.get(case=case)
+    assert (refund.method, refund.status) == ("card", "due")
+    assert "needs the Stripe integration" in client.get(reverse("console:receivables")).text

@@ -111,3 +111,18 @@ def test_serve_demo_prints_a_portal_sign_in_for_each_journey_patient(staff):
     text = portal_sign_ins("http://127.0.0.1:8100/")
     assert "http://127.0.0.1:8100/portal/sign-in/" in text
     assert "olga.ivanova@example.com" in text and "Quote proposed" in text and "Arabic" in text
+
+
+def test_the_demo_journey_has_a_paid_case_cancelled_for_finance_to_credit(staff):
+    from cellway.billing import refunds
+    from cellway.billing.models import ExchangeRate
+    from cellway.demo.management.commands.demo_data import Command
+
+    command = Command()
+    command.started = 0.0
+    command._journey(staff)
+
+    hanna = Case.objects.get(patient__full_name="Hanna Berg")
+    assert hanna.stage == "declined"
+    assert refunds.policy_decision(hanna).refundable > 0
+    assert ExchangeRate.objects.filter(base="EUR", target="SEK").exists()

@@ -8,15 +8,18 @@ per step says what was loaded and how long it has taken.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from cellway.billing import rates
 from cellway.cases import services as cases
 from cellway.cases.models import Case
 from cellway.cases.stages import Stage
+from cellway.clinic import clinic_today
 from cellway.demo.dev_only import loading, require_debug
 from cellway.demo.journey import ensure_price_list, new_case, walk
 from cellway.demo.outcomes import cohort_loaded, load_outcomes_demo
@@ -85,7 +88,13 @@ class Command(BaseCommand):
                 portal.set_language(person=grant.person, language=PORTAL_LANGUAGES.get(name, "en"))
             declined = new_case(staff, name="Peter Novak", country="Slovakia", email="peter.novak@example.com")
             cases.end_case(case=declined, to=Stage.DECLINED, by=staff["carla"], reason="Chose treatment closer to home")
-        journey = f"{len(PATIENTS) + 1} cases, one at every stage and one declined"
+            # Paid in full, then cancelled 40 days before arrival: finance issues the credit note the policy gives.
+            cancelled = new_case(staff, name="Hanna Berg", country="Sweden", email="hanna.berg@example.com")
+            walk(cancelled, Stage.PAID, staff, arrival=clinic_today() + dt.timedelta(days=40))
+            cases.end_case(case=cancelled, to=Stage.DECLINED, by=staff["carla"], reason="Cannot travel: a family emergency")
+            month_ago = clinic_today() - dt.timedelta(days=30)
+            rates.enter_rate(by=staff["fiona"], base="EUR", target="SEK", rate="11.25", effective_from=month_ago)
+        journey = f"{len(PATIENTS) + 2} cases, one at every stage and two declined (Hanna Berg paid: her refund waits for finance)"
         self.step(f"patients along the journey: {journey}; each patient invited to the portal")
 
     def _site(self, staff: dict[str, Any]) -> None:
