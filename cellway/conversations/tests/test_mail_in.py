@@ -232,3 +232,13 @@ def test_an_attachment_of_a_type_not_accepted_is_kept_out(client, staff, mailout
 
     assert not RecordFile.objects.exists()
     assert "setup.exe" in Message.objects.get(direction=Direction.INBOUND).attachments_note
+
+
+def test_a_sender_who_wrote_in_chinese_is_told_in_chinese(client, staff, settings, mailoutbox, django_capture_on_commit_callbacks):
+    settings.MAIL_ATTACHMENT_MAX_MIB = 1
+    big = ("mri.pdf", PDF + b"0" * (2 * 1024 * 1024), "application/pdf")
+    with django_capture_on_commit_callbacks(execute=True):
+        post(client, mail(subject="咨询", text="您好，这是我父亲的核磁共振报告。", files=[big]))
+
+    (told,) = [m for m in mailoutbox if m.to == ["layla@example.com"] and "附件" in m.subject]
+    assert "mri.pdf" in told.body and "1 MB" in told.body

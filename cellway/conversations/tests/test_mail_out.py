@@ -63,3 +63,17 @@ def test_staff_never_have_the_patient_on_their_mail_and_the_patient_is_never_wit
 
     with pytest.raises(ValueError, match="alone"):
         notify.addresses(case, [notify.PATIENT, "care"])
+
+
+@pytest.mark.parametrize(("language", "words"), [("Arabic", "عزيزي"), ("Chinese", "尊敬的"), ("English", "Dear")])
+def test_the_case_notices_are_in_the_patients_language(case_at, staff, mailoutbox, django_capture_on_commit_callbacks, language, words):
+    case = case_at(Stage.QUOTED)
+    case.patient.language = language
+    case.patient.save()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        cases.end_case(case=case, to=Stage.DECLINED, by=staff["carla"], reason="Chose treatment closer to home")
+
+    to_patient = next(m for m in mailoutbox if m.to == [case.patient.email])
+    assert words in to_patient.body
+    assert case.code in to_patient.subject
