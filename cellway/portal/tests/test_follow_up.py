@@ -162,3 +162,12 @@ def test_another_patient_an_outsider_and_nobody_reach_no_follow_up_page(
     anonymous = Client().get(url)
     assert anonymous.status_code == 302 and anonymous.url.startswith(reverse("portal:sign_in"))
     assert not FollowUpAnswers.objects.exists() and not PatientReport.objects.exists()
+
+
+@pytest.mark.parametrize(("language", "heading", "question"), [("ar", "المتابعة من المنزل", "التعب"), ("zh-hans", "居家随访", "疲劳")])
+def test_the_questionnaire_is_in_the_patients_language(home: dict[str, Any], language: str, heading: str, question: str) -> None:
+    services.set_language(person=home["patient"], language=language)
+    client = Client()
+    client.force_login(home["patient"])
+    page = client.get(reverse("portal:follow_up", kwargs={"uuid": home["case"].uuid})).content.decode()
+    assert heading in page and question in page
