@@ -186,7 +186,7 @@ class ReportedMeasure(models.Model):
     active = models.BooleanField(default=True)
     # The question as the patient reads it in the portal, per site language: {"en": "...", "ar": "...", "zh-hans": "..."}.
     wording = models.JSONField(
-        default=dict, blank=True, help_text='The question per language, e.g. {"en": "How tired were you this week?", "ar": "..."}.'
+        default=dict, blank=True, help_text='The question per language: {"en": "...", "ar": "...", "zh-hans": "..."}.'
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
