@@ -81,6 +81,19 @@ MEASURES = [
     ("msis29-physical", "MSIS-29 physical", Decimal(0), Decimal(100), False),
     ("mfis5", "Fatigue (MFIS-5)", Decimal(0), Decimal(20), False),
 ]
+# The questions as patients read them in the portal.
+WORDING = {
+    "msis29-physical": {
+        "en": "In the past two weeks, how much has your condition limited your physical abilities? (0 not at all, 100 extremely)",
+        "zh-hans": "在过去两周里，您的病情在多大程度上限制了您的身体活动能力？（0 完全没有，100 极其严重）",
+        "ar": "خلال الأسبوعين الماضيين، إلى أي مدى حدّت حالتك من قدراتك الجسدية؟ (0 إطلاقًا، 100 بشدة بالغة)",
+    },
+    "mfis5": {
+        "en": "In the past four weeks, how much has fatigue affected you? (0 never, 20 almost always)",
+        "zh-hans": "在过去四周里，疲劳对您的影响有多大？（0 从不，20 几乎总是）",
+        "ar": "خلال الأسابيع الأربعة الماضية، إلى أي مدى أثّر فيك التعب؟ (0 أبدًا، 20 دائمًا تقريبًا)",
+    },
+}
 SCHEDULE = (1, 3, 6, 12, 24, 36)
 
 
@@ -88,7 +101,7 @@ def ensure_measures() -> list[ReportedMeasure]:
     out = []
     for code, name, low, high, better in MEASURES:
         measure, _ = ReportedMeasure.objects.get_or_create(
-            code=code, defaults={"name": name, "low": low, "high": high, "higher_is_better": better}
+            code=code, defaults={"name": name, "low": low, "high": high, "higher_is_better": better, "wording": WORDING.get(code, {})}
         )
         out.append(measure)
     return out

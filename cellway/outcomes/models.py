@@ -184,6 +184,10 @@ class ReportedMeasure(models.Model):
     high = models.DecimalField(max_digits=6, decimal_places=1)
     higher_is_better = models.BooleanField(default=False)
     active = models.BooleanField(default=True)
+    # The question as the patient reads it in the portal, per site language: {"en": "...", "ar": "...", "zh-hans": "..."}.
+    wording = models.JSONField(
+        default=dict, blank=True, help_text='The question per language: {"en": "...", "ar": "...", "zh-hans": "..."}.'
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -192,6 +196,11 @@ class ReportedMeasure(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def question(self, language: str) -> str:
+        """The question in `language`, else in English, else the measure's name."""
+        wording = self.wording if isinstance(self.wording, dict) else {}
+        return str(wording.get(language) or wording.get("en") or self.name)
 
 
 class ReportedScore(models.Model):

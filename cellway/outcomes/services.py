@@ -198,6 +198,35 @@ def _reported_scores(reported: Mapping[str, Decimal]) -> list[tuple[ReportedMeas
     return out
 
 
+def record_reported_at_home(*, case: Case, by: User, reported: Mapping[str, Decimal], on_behalf: str = "") -> Visit:
+    """Patient-reported measures answered from home (the portal): a visit of reported scores only, recorded by the
+    person who answered (the portal decides who may answer), each score in its measure's range as at the clinic.
+
+    Every active measure is answered; one visit a day, as for visits at the clinic.
+    """
+    scored = _reported_scores(reported)
+    wanted = set(ReportedMeasure.objects.filter(active=True).values_list("code", flat=True))
+    if not scored or wanted - {m.code for m, _ in scored}:
+        raise Refusal("Answer every question of the questionnaire.")
+    today = clinic_today()
+    with transaction.atomic():
+        case = lock_case(case, expected=set(MEASURABLE), doing="answer a questionnaire")
+        if Visit.objects.filter(case=case, seen_on=today).exists():
+            raise StageConflict("Measures were already recorded for today; answer again tomorrow or tell your care team.")
+        who = f"{by}" + (f" on behalf of {on_behalf}" if on_behalf else "")
+        visit = Visit.objects.create(case=case, seen_on=today, notes=f"Answered from home in the portal by {who}", recorded_by=by)
+        ReportedScore.objects.bulk_create([ReportedScore(visit=visit, measure=m, value=v) for m, v in scored])
+        touch(case)
+        record_event(
+            case=case,
+            by=by,
+            kind=EventKind.OUTCOME_VISIT,
+            summary=f"Questionnaire answered from home by {who}: " + ", ".join(f"{m.code} {v}" for m, v in scored),
+            data={"visit": str(visit.uuid), "portal": True, "on_behalf_of": on_behalf or None},
+        )
+    return visit
+
+
 def early_window_days(months_after: int) -> int:
     """How long before its due date a visit may count for an assessment (late visits always count)."""
     return 14 if months_after <= 3 else 30

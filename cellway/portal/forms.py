@@ -8,7 +8,8 @@ from allauth.account.forms import RequestLoginCodeForm
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from cellway.portal.models import Relation, Scope
+from cellway.outcomes.models import ReportedMeasure
+from cellway.portal.models import Relation, ReportKind, Scope
 from cellway.portal.selectors import is_portal_person
 
 
@@ -31,7 +32,9 @@ class CodeRequestForm(RequestLoginCodeForm):  # type: ignore[misc]  # allauth sh
 class HelperForm(forms.Form):
     full_name = forms.CharField(label=_("Their name"), max_length=200)
     email = forms.EmailField(label=_("Their email address"), max_length=254)
-    relation = forms.ChoiceField(label=_("Who they are to you"), choices=[c for c in Relation.choices if c[0] != Relation.PATIENT])
+    relation = forms.ChoiceField(
+        label=_("Who they are to you"), choices=[c for c in Relation.choices if c[0] not in {Relation.PATIENT, Relation.GUARDIAN}]
+    )
     scopes = forms.MultipleChoiceField(label=_("What they may see"), choices=Scope.choices, widget=forms.CheckboxSelectMultiple)
     ends_on = forms.DateField(label=_("Last day of access"), widget=forms.DateInput(attrs={"type": "date"}))
 
@@ -55,3 +58,31 @@ class SignConsentForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["agree"].error_messages["required"] = _("Tick the box to sign.")
+
+
+class QuestionnaireForm(forms.Form):
+    """One number per question of the clinic's questionnaire, in the reader's language; the ranges are the
+    registry's (the service refuses an answer outside them; the inputs show them)."""
+
+    assessment = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args: Any, measures: list[ReportedMeasure], language: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for measure in measures:
+            self.fields[f"m_{measure.code}"] = forms.DecimalField(
+                label=measure.question(language),
+                max_digits=6,
+                decimal_places=1,
+                help_text=_("from %(low)s to %(high)s") % {"low": measure.low.normalize(), "high": measure.high.normalize()},
+                widget=forms.NumberInput(attrs={"min": measure.low, "max": measure.high, "step": "0.5", "inputmode": "decimal"}),
+            )
+            self.fields[f"m_{measure.code}"].error_messages["required"] = _("Answer this question.")
+
+    def answers(self) -> dict[str, Any]:
+        return {name[2:]: value for name, value in self.cleaned_data.items() if name.startswith("m_")}
+
+
+class ReportForm(forms.Form):
+    kind = forms.ChoiceField(label=_("What are you reporting?"), choices=ReportKind.choices, widget=forms.RadioSelect)
+    started_on = forms.DateField(label=_("When did it start?"), widget=forms.DateInput(attrs={"type": "date"}))
+    description = forms.CharField(label=_("What happened"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4}))

@@ -29,6 +29,7 @@ class Scope(models.TextChoices):
     PAYMENTS = "payments", _("the quote, invoices and payments")
     ITINERARY = "itinerary", _("the itinerary")
     DOCUMENTS = "documents", _("documents")
+    QUESTIONNAIRES = "questionnaires", _("follow-up questionnaires and reports")
 
 
 ALL_SCOPES: tuple[str, ...] = tuple(Scope.values)
@@ -103,3 +104,44 @@ class PortalGrant(models.Model):
     def acts_for_patient(self) -> bool:
         """The patient, or the guardian who acts in their place (signs consent, answers questionnaires)."""
         return self.relation in {Relation.PATIENT, Relation.GUARDIAN}
+
+
+class FollowUpAnswers(models.Model):
+    """The questionnaire of one follow-up point answered from home: the visit of reported scores it made in the
+    outcomes registry, who answered and as what (the patient, or the guardian on their behalf)."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="+")
+    assessment = models.OneToOneField("outcomes.FollowUpAssessment", on_delete=models.PROTECT, related_name="answered_at_home")
+    visit = models.OneToOneField("outcomes.Visit", on_delete=models.PROTECT, related_name="+")
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    answered_as = models.CharField(max_length=16, choices=Relation.choices)
+    answered_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.case.code} questionnaire for {self.assessment}"
+
+
+class ReportKind(models.TextChoices):
+    RELAPSE = "relapse", _("a relapse (my symptoms came back or got worse)")
+    SYMPTOM = "symptom", _("a new symptom or health problem")
+
+
+class PatientReport(models.Model):
+    """A relapse or a new symptom reported from home: it reaches the care team as an adverse-event candidate, which
+    a specialist assesses (and records as an adverse event or a relapse through the ward's and the registry's own
+    services). Who reported it, as what, and on whose behalf, is kept."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="portal_reports")
+    kind = models.CharField(max_length=10, choices=ReportKind.choices)
+    started_on = models.DateField()
+    description = models.TextField(max_length=2000)
+    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reported_as = models.CharField(max_length=16, choices=Relation.choices)
+    reported_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["case", "-reported_at"]
+
+    def __str__(self) -> str:
+        return f"{self.case.code} {self.kind} from {self.started_on}"

@@ -6,6 +6,7 @@ grant for, or a part their grant does not open, is 404 (its existence is not rev
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 from uuid import UUID
 
@@ -14,8 +15,12 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from cellway.accounts.models import User
+from cellway.cases.models import Case
 from cellway.clinic import clinic_today
-from cellway.portal.models import PortalGrant, Relation
+from cellway.outcomes.models import FollowUpAssessment, ReportedMeasure
+from cellway.outcomes.selectors import open_assessments
+from cellway.outcomes.services import early_window_days
+from cellway.portal.models import FollowUpAnswers, PortalGrant, Relation
 
 
 def open_grants(user: User | Any) -> QuerySet[PortalGrant]:
@@ -68,3 +73,22 @@ def helpers(grant: PortalGrant) -> QuerySet[PortalGrant]:
 def acting_as(grant: PortalGrant) -> str:
     """Whose behalf the person acts on, in words for the trail: "the patient themself" or the patient's name."""
     return "themself" if grant.is_patient else grant.case.patient.full_name
+
+
+def questionnaires_due(case: Case) -> list[FollowUpAssessment]:
+    """The follow-up points whose questionnaire may be answered from home today: open (neither recorded nor missed),
+    their window opened (as for a visit), and not yet answered from home. Two queries."""
+    if not ReportedMeasure.objects.filter(active=True).exists():
+        return []
+    today = clinic_today()
+    answered = set(FollowUpAnswers.objects.filter(case=case).values_list("assessment_id", flat=True))
+    return [
+        a
+        for a in open_assessments(case)
+        if a.pk not in answered and a.due_on - dt.timedelta(days=early_window_days(a.months_after)) <= today
+    ]
+
+
+def measures() -> list[ReportedMeasure]:
+    """The questions of the clinic's questionnaire: its active patient-reported measures."""
+    return list(ReportedMeasure.objects.filter(active=True).order_by("name"))

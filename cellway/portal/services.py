@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -22,16 +23,19 @@ from cellway import limits
 from cellway.accounts.models import User
 from cellway.billing import services as billing
 from cellway.billing.models import Quote
+from cellway.cases import notify
 from cellway.cases.events import EventKind
 from cellway.cases.languages import case_language
 from cellway.cases.models import Case
 from cellway.cases.services import lock_case, record_event, require_perm
-from cellway.cases.stages import FINAL
+from cellway.cases.stages import FINAL, Stage
 from cellway.clinic import clinic_today
-from cellway.errors import NotAllowed, Refusal
+from cellway.errors import NotAllowed, Refusal, StageConflict
+from cellway.outcomes import services as outcomes
+from cellway.outcomes.models import FollowUpAssessment
 from cellway.portal import mail
-from cellway.portal.models import ALL_SCOPES, GuardianDocument, PortalGrant, Relation, Scope
-from cellway.portal.selectors import acting_as, open_grants
+from cellway.portal.models import ALL_SCOPES, FollowUpAnswers, GuardianDocument, PatientReport, PortalGrant, Relation, ReportKind, Scope
+from cellway.portal.selectors import acting_as, open_grants, questionnaires_due
 from cellway.treatment import services as treatment
 from cellway.treatment.models import Consent, ConsentDocument
 
@@ -364,6 +368,91 @@ def sign_consent(*, grant: PortalGrant, document: ConsentDocument, shown_sha256:
         address=address,
         for_patient=acting_as(grant),
     )
+
+
+# --- Follow-up from home -------------------------------------------------------------------
+
+patient_report = notify.Notice("portal_report", patient=False, staff=(notify.SPECIALIST, "care"))
+REPORT_STAGES = frozenset({Stage.TREATED, Stage.FOLLOW_UP})
+
+
+def _check_open(grant: PortalGrant) -> None:
+    if not grant.is_open_on(clinic_today()) or not open_grants(grant.person).filter(pk=grant.pk).exists():
+        raise NotAllowed("Your access to this case has ended.")
+
+
+def check_answer_questionnaire(*, grant: PortalGrant, assessment: FollowUpAssessment | None = None) -> None:
+    """The patient answers their own questionnaire (a guardian in their place); a follow-up point whose window is
+    open and not yet answered from home."""
+    if not grant.acts_for_patient:
+        raise NotAllowed("Only the patient, or their guardian, answers the questionnaires.")
+    if assessment is not None and assessment.pk not in {a.pk for a in questionnaires_due(grant.case)}:
+        raise StageConflict("This questionnaire is not open, or was already answered.")
+
+
+def answer_questionnaire(*, grant: PortalGrant, assessment: FollowUpAssessment, answers: dict[str, Decimal]) -> FollowUpAnswers:
+    """Record the answers in the outcomes registry (outcomes' own service and ranges), for this follow-up point."""
+    _check_open(grant)
+    with transaction.atomic():
+        lock_case(grant.case_id)
+        check_answer_questionnaire(grant=grant, assessment=assessment)
+        visit = outcomes.record_reported_at_home(
+            case=grant.case, by=grant.person, reported=answers, on_behalf="" if grant.is_patient else acting_as(grant)
+        )
+        return FollowUpAnswers.objects.create(
+            case=grant.case, assessment=assessment, visit=visit, answered_by=grant.person, answered_as=grant.relation
+        )
+
+
+def check_report_symptom(*, grant: PortalGrant) -> None:
+    """After treatment, the patient, their guardian or a helper let into the questionnaires reports a relapse or symptom."""
+    if not grant.allows(Scope.QUESTIONNAIRES) and not grant.acts_for_patient:
+        raise NotAllowed("Your access does not include reporting symptoms.")
+    if grant.case.stage_enum not in REPORT_STAGES:
+        raise Refusal("Reports from home open once your treatment is complete; until then tell your care team directly.")
+
+
+def report_symptom(*, grant: PortalGrant, kind: str, started_on: dt.date, description: str) -> PatientReport:
+    """Send a relapse or a new symptom to the care team as an adverse-event candidate (on the trail, by mail)."""
+    _check_open(grant)
+    if kind not in ReportKind.values:
+        raise Refusal("Choose what you are reporting.")
+    limits.check_length(description, 2000, "The description")
+    if not description.strip():
+        raise Refusal("Describe what happened.")
+    if started_on > clinic_today():
+        raise Refusal("It cannot start on a day that has not come.")
+    with transaction.atomic():
+        case = lock_case(grant.case_id)
+        grant.case = case
+        check_report_symptom(grant=grant)
+        if started_on < timezone.localtime(case.opened_at).date():
+            raise Refusal("That day is before your case was opened.")
+        report = PatientReport.objects.create(
+            case=case,
+            kind=kind,
+            started_on=started_on,
+            description=description.strip(),
+            reported_by=grant.person,
+            reported_as=grant.relation,
+        )
+        what = "a relapse" if kind == ReportKind.RELAPSE else "a new symptom"
+        record_event(
+            case=case,
+            by=grant.person,
+            kind=EventKind.ADVERSE_EVENT,
+            summary=f"{_actor(grant)} reported {what} from home, starting {started_on:%d %b %Y}: adverse-event candidate, to be assessed",
+            data={"portal_report": str(report.uuid), "kind": kind, "candidate": True},
+        )
+        notify.later(
+            patient_report,
+            case_id=case.pk,
+            what=what,
+            who=_actor(grant),
+            started_on=f"{started_on:%d %b %Y}",
+            description=report.description,
+        )
+    return report
 
 
 # --- The person -------------------------------------------------------------------------

@@ -16,4 +16,5 @@ urlpatterns = [
     path("cases/<uuid:uuid>/itinerary.ics", views.itinerary_ics, name="itinerary_ics"),
     path("cases/<uuid:uuid>/people/", views.people, name="people"),
     path("cases/<uuid:uuid>/consent/", views.consent, name="consent"),
+    path("cases/<uuid:uuid>/follow-up/", views.follow_up, name="follow_up"),
 ]

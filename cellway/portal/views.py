@@ -34,13 +34,15 @@ from cellway.cases.models import Case
 from cellway.cases.stages import Stage
 from cellway.clinic import clinic_today
 from cellway.errors import NotAllowed, Refusal, StageConflict, allowed
+from cellway.outcomes.charts import series_svg
+from cellway.outcomes.models import ReportedScore
 from cellway.pdf import pdf_response
 from cellway.plans.screening_rule import earliest_sample_date
 from cellway.plans.selectors import valid_screening
 from cellway.portal import services
-from cellway.portal.forms import AcceptQuoteForm, HelperForm, SignConsentForm
+from cellway.portal.forms import AcceptQuoteForm, HelperForm, QuestionnaireForm, ReportForm, SignConsentForm
 from cellway.portal.models import PortalGrant, Scope
-from cellway.portal.selectors import grant_for, grant_with_scope, helpers, open_grants
+from cellway.portal.selectors import grant_for, grant_with_scope, helpers, measures, open_grants, questionnaires_due
 from cellway.portal.words import INVOICE_KINDS, RECORD_KINDS, STANDING, TASK_KINDS
 from cellway.records.selectors import missing_items
 from cellway.travel.selectors import confirmed_tasks
@@ -166,6 +168,9 @@ def _case_context(request: HttpRequest, grant: PortalGrant, quote_form: AcceptQu
     if grant.allows(Scope.ITINERARY):
         context["itinerary"] = _itinerary(grant)
     context["manages_helpers"] = allowed(services.check_manage_helpers, grant=grant)
+    if allowed(services.check_answer_questionnaire, grant=grant):
+        context["questionnaires_due"] = len(questionnaires_due(case))
+    context["follow_up"] = _follows_up(grant)
     if allowed(services.check_sign_consent, grant=grant) and stage in CONSENT_STAGES:
         context["consents_to_sign"] = len(consents_to_sign_online(case))
     return context
@@ -388,3 +393,101 @@ def consent(request: HttpRequest, uuid: str) -> HttpResponse:
     ]
     signed = grant.case.consents.select_related("document", "signed_by", "withdrawal").order_by("-recorded_at")
     return render(request, "portal/consent.html", {"grant": grant, "case": grant.case, "forms": forms_, "signed": signed}, status=status)
+
+
+def _follows_up(grant: PortalGrant) -> bool:
+    """Whether the follow-up page is open to this person on this case."""
+    return grant.case.stage_enum in services.REPORT_STAGES and (grant.acts_for_patient or grant.allows(Scope.QUESTIONNAIRES))
+
+
+def _course(grant: PortalGrant, language: str) -> list[dict[str, Any]]:
+    """The person's own measured course: each measure's answers over time, as a chart and as a table."""
+    scores = ReportedScore.objects.filter(visit__case=grant.case).select_related("measure", "visit").order_by("visit__seen_on")
+    by_measure: dict[str, dict[str, Any]] = {}
+    for score in scores:
+        entry = by_measure.setdefault(score.measure.code, {"measure": score.measure, "points": []})
+        entry["points"].append((score.visit.seen_on, float(score.value)))
+    out = []
+    for entry in by_measure.values():
+        measure = entry["measure"]
+        title = measure.question(language)
+        svg = series_svg(title=title, unit="", points=entry["points"], y_floor=float(measure.low), y_ceiling=float(measure.high))
+        out.append({"title": title, "svg": svg, "rows": [(_date(d), v) for d, v in entry["points"]]})
+    return out
+
+
+@login_required(login_url="portal:sign_in")
+def follow_up(request: HttpRequest, uuid: str) -> HttpResponse:
+    """Follow-up from home: the questionnaire of each open follow-up point, a relapse or symptom to report, the course."""
+    grant = grant_for(request.user, uuid)
+    if not _follows_up(grant):
+        raise Http404("No such page.")
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    asked = measures()
+    may_answer = allowed(services.check_answer_questionnaire, grant=grant)
+    due = questionnaires_due(grant.case) if may_answer else []
+    status, bound_answers, bound_report = 200, None, None
+    if request.method == "POST" and request.POST.get("action") == "answer":
+        status, bound_answers = _answer_posted(request, grant, asked, language)
+    elif request.method == "POST" and request.POST.get("action") == "report":
+        status, bound_report = _report_posted(request, grant)
+    elif request.method != "GET":
+        return HttpResponse(status=405 if request.method != "POST" else 400)
+    if status == 0:
+        return redirect("portal:follow_up", uuid=grant.case.uuid)
+    questionnaires = [
+        (
+            a,
+            bound_answers
+            if bound_answers is not None and str(bound_answers.data.get("assessment")) == str(a.pk)
+            else QuestionnaireForm(initial={"assessment": a.pk}, measures=asked, language=language, auto_id=f"q{a.pk}-%s"),
+        )
+        for a in due
+    ]
+    context = {
+        "grant": grant,
+        "case": grant.case,
+        "questionnaires": questionnaires,
+        "report_form": bound_report or ReportForm(auto_id="report-%s"),
+        "may_report": allowed(services.check_report_symptom, grant=grant),
+        "course": _course(grant, language),
+        "reports": grant.case.portal_reports.select_related("reported_by")[:20],
+    }
+    return render(request, "portal/follow_up.html", context, status=status)
+
+
+def _answer_posted(request: HttpRequest, grant: PortalGrant, asked: list[Any], language: str) -> tuple[int, QuestionnaireForm | None]:
+    posted = str(request.POST.get("assessment", ""))
+    form = QuestionnaireForm(request.POST, measures=asked, language=language, auto_id=f"q{posted if posted.isdigit() else 0}-%s")
+    if not form.is_valid():
+        return 422, form
+    assessment = grant.case.follow_ups.filter(pk=form.cleaned_data["assessment"]).first()
+    if assessment is None:
+        raise Http404("No such follow-up point.")
+    try:
+        services.answer_questionnaire(grant=grant, assessment=assessment, answers=form.answers())
+    except NotAllowed as refusal:
+        raise PermissionDenied(refusal.message) from None
+    except StageConflict:
+        messages.error(request, _("This questionnaire is closed or was already answered today."))
+        return 409, None
+    except Refusal:
+        messages.error(request, _("An answer is outside its scale: each question shows the numbers it takes."))
+        return 422, form
+    messages.success(request, _("Thank you: your answers are with your care team."))
+    return 0, None
+
+
+def _report_posted(request: HttpRequest, grant: PortalGrant) -> tuple[int, ReportForm | None]:
+    form = ReportForm(request.POST, auto_id="report-%s")
+    if not form.is_valid():
+        return 422, form
+    try:
+        services.report_symptom(grant=grant, **form.cleaned_data)
+    except NotAllowed as refusal:
+        raise PermissionDenied(refusal.message) from None
+    except Refusal as refusal:
+        messages.error(request, _("We could not send this report: %(reason)s") % {"reason": refusal.message})
+        return 422, form
+    messages.success(request, _("Your report is with your care team; a doctor will look at it and contact you."))
+    return 0, None
