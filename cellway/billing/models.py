@@ -513,6 +513,8 @@ class Refund(models.Model):
     paid_on = models.DateField(null=True, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(null=True, blank=True)
+    # Card refunds: how many times Stripe refused this refund (each new try has its own idempotency key).
+    card_attempt = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -18,13 +18,14 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import QuerySet, Sum
+from django.db.models import F, QuerySet, Sum
 from django.utils import timezone
 from sequences import get_next_value
 
 from cellway import limits
 from cellway.accounts.models import User
-from cellway.billing import cancellation, ledger
+from cellway.billing import cancellation, ledger, stripe_api
+from cellway.billing.checkout import to_minor
 from cellway.billing.incurred import incurred
 from cellway.billing.ledger import Move
 from cellway.billing.models import (
@@ -288,27 +289,61 @@ def card_refund_request(credit_note: CreditNote) -> CardRefundRequest:
     refund = getattr(credit_note, "refund_task", None)
     if refund is None or refund.status == RefundStatus.DONE:
         raise Refusal(f"Credit note {credit_note.label} has no refund still to make.")
-    payment = credit_note.case.payments.filter(method=Method.CARD, reversed_at__isnull=True).order_by("-received_on", "-pk").first()
-    if payment is None or not payment.reference.strip():
+    payment = (
+        credit_note.case.payments.filter(method=Method.CARD, reversed_at__isnull=True)
+        .exclude(provider_reference="")
+        .order_by("-received_on", "-pk")
+        .first()
+    )
+    if payment is None:
         raise Refusal(f"{credit_note.case.code} has no card payment with a provider reference to refund; refund by bank transfer.")
     if payment.amount < refund.amount:
         raise Refusal(f"The card payment {payment.reference} is smaller than the refund; refund by bank transfer.")
     return CardRefundRequest(
-        payment_intent=payment.reference.strip(),
+        payment_intent=payment.provider_reference,
         amount=refund.amount,
         currency=refund.currency,
-        idempotency_key=f"cellway-refund-{credit_note.label}",
+        idempotency_key=f"cellway-refund-{credit_note.label}" + (f"-{refund.card_attempt}" if refund.card_attempt else ""),
     )
 
 
-def refund_by_card(credit_note: CreditNote) -> CardRefundRequest:
-    """Give a credit note's refund back to the card that paid. Not wired yet: refused with a clear message.
+def check_refund_by_card(*, credit_note: CreditNote, by: User) -> None:
+    """Finance may send a credit note's refund back to the card that paid (a card payment to refund, Stripe configured)."""
+    require_perm(by, "billing.issue_credit_note", "refund to a card")
+    card_refund_request(credit_note)
+    if not stripe_api.configured():
+        raise stripe_api.CardPaymentsOff("Card payments are not configured here (STRIPE_SECRET_KEY is not set); refund by bank transfer.")
 
-    Where the Stripe integration plugs in (outside any transaction, like every provider call):
-        request = card_refund_request(credit_note)
-        stripe.Refund.create(payment_intent=request.payment_intent, amount=<minor units of request.amount>,
-                             idempotency_key=request.idempotency_key)
-    and the refund is marked made, with `_pay_out`, when the provider's webhook confirms it.
+
+def refund_by_card(credit_note: CreditNote, by: User) -> Refund:
+    """Give a credit note's refund back to the card that paid, through Stripe, and mark it made.
+
+    Stripe is asked outside any transaction (as every provider call here); the idempotency key is the credit
+    note's, so a retry or a double click is the same refund at Stripe, and the second caller finds it made.
+    Made when Stripe answers "succeeded" or "pending" (the card network's part); its refund id is the reference.
+    A refusal (nothing to refund, no card payment, Stripe unreachable or refusing) leaves the refund on finance's list.
     """
-    card_refund_request(credit_note)  # the same refusals as when it is wired
-    raise Refusal("Card refunds need the Stripe integration; refund by bank transfer meanwhile.")
+    check_refund_by_card(credit_note=credit_note, by=by)
+    request = card_refund_request(credit_note)
+    try:
+        answer = stripe_api.create_refund(
+            payment_intent=request.payment_intent,
+            amount_minor=to_minor(request.amount, request.currency),
+            idempotency_key=request.idempotency_key,
+        )
+    except stripe_api.ProviderError as refused:
+        if refused.answered:  # Stripe keeps its answer under this key: the next try is a new request, with a new key
+            Refund.objects.filter(credit_note=credit_note, status=RefundStatus.DUE).update(card_attempt=F("card_attempt") + 1)
+        raise
+    if answer.status not in ("succeeded", "pending"):
+        raise Refusal(f"Stripe has the refund {answer.id} as {answer.status}; it stays on the list of refunds to make.")
+    with transaction.atomic():
+        lock_case(credit_note.case_id)
+        refund = Refund.objects.select_for_update().select_related("credit_note").get(credit_note=credit_note)
+        if refund.status == RefundStatus.DONE:
+            return refund  # the other click's, with the same Stripe refund
+        refund.status, refund.reference, refund.paid_on = RefundStatus.DONE, answer.id[: limits.REFERENCE], clinic_today()
+        refund.recorded_by, refund.recorded_at = by, timezone.now()
+        refund.save(update_fields=["status", "reference", "paid_on", "recorded_by", "recorded_at"])
+        _pay_out(refund, by)
+    return refund

@@ -19,7 +19,15 @@ class CardPaymentsOff(Refusal):
 
 
 class ProviderError(Refusal):
-    """Stripe could not be reached, or refused the request: nothing was paid, the patient may try again."""
+    """Stripe could not be reached, or refused the request: nothing was paid, the patient may try again.
+
+    `answered`: Stripe itself answered with a refusal (it remembers that answer under the idempotency key, so a
+    retry needs a new key); otherwise the request may or may not have reached it (a retry keeps the key).
+    """
+
+    def __init__(self, message: str, *, answered: bool = False) -> None:
+        super().__init__(message)
+        self.answered = answered
 
 
 def configured() -> bool:
@@ -42,3 +50,14 @@ def client() -> stripe.StripeClient:
 def retrieve_session(session_id: str) -> stripe.checkout.Session:
     """The Checkout Session as Stripe has it now (a webhook's copy is never trusted on its own)."""
     return client().v1.checkout.sessions.retrieve(session_id)
+
+
+def create_refund(*, payment_intent: str, amount_minor: int, idempotency_key: str) -> stripe.Refund:
+    """Refund (part of) a payment intent; the same key is the same refund however often it is sent."""
+    try:
+        return client().v1.refunds.create({"payment_intent": payment_intent, "amount": amount_minor}, {"idempotency_key": idempotency_key})
+    except stripe.StripeError as error:
+        answered = error.http_status is not None and 400 <= error.http_status < 500 and error.http_status != 429
+        raise ProviderError(
+            f"Stripe did not take the refund ({error.user_message or error}); it stays on the list of refunds to make.", answered=answered
+        ) from None

@@ -266,25 +266,99 @@ def test_a_refund_is_recorded_once(case_at, staff):
     assert state(case) == before
 
 
-def test_a_card_refund_is_refused_until_the_stripe_integration_is_wired(case_at, staff):
+@pytest.fixture
+def fake_stripe(settings):
+    from cellway.demo.fake_stripe import FakeStripe
+
+    settings.STRIPE_SECRET_KEY = "sk_test_cellway"
+    fake = FakeStripe(webhook_secret="whsec_test_cellway")
+    settings.STRIPE_API_BASE = fake.start()
+    yield fake
+    fake.stop()
+
+
+def paid_by_card(case_at, staff, fake_stripe):
+    """A scheduled case whose deposit Stripe took (the intent known to the fake), then declined: its card credit note."""
+    from django.db import transaction
+
+    from cellway.billing.models import InvoiceKind
+
     case = case_at(Stage.SCHEDULED, arrival=clinic_today() + dt.timedelta(days=70))
-    billing.record_payment(case=case, by=staff["fiona"], amount=DEPOSIT, method="card", reference="pi_123", received_on=clinic_today())
+    fake_stripe.intents["pi_card"] = {"id": "pi_card", "amount": 457800, "currency": "eur", "amount_refunded": 0}
+    with transaction.atomic():
+        billing.record_card_payment(
+            case=case, invoice=case.invoices.get(kind=InvoiceKind.DEPOSIT), amount=DEPOSIT, currency="EUR", provider_reference="pi_card"
+        )
     cases.end_case(case=case, to=Stage.DECLINED, by=staff["carla"], reason="Changed their mind")
-    note = refunds.issue_credit_note(case=case, by=staff["fiona"], note="Cancelled", method="card")
+    return case, refunds.issue_credit_note(case=case, by=staff["fiona"], note="Cancelled", method="card")
+
+
+def test_a_card_refund_goes_back_through_stripe_once_and_the_ledger_balances(case_at, staff, fake_stripe):
+    case, note = paid_by_card(case_at, staff, fake_stripe)
 
     request = refunds.card_refund_request(note)
-    assert (request.payment_intent, request.amount, request.idempotency_key) == ("pi_123", DEPOSIT, f"cellway-refund-{note.label}")
-    with pytest.raises(Refusal, match="Card refunds need the Stripe integration"):
-        refunds.refund_by_card(note)
-    with pytest.raises(Refusal, match="made through the card provider"):
+    assert (request.payment_intent, request.amount, request.idempotency_key) == ("pi_card", DEPOSIT, f"cellway-refund-{note.label}")
+    first = refunds.refund_by_card(note, staff["fiona"])
+    second = refunds.refund_by_card(note, staff["fiona"])  # a double click: Stripe's key makes it the same refund
+
+    assert len(fake_stripe.refunds) == 1
+    (at_stripe,) = fake_stripe.refunds.values()
+    assert (at_stripe["payment_intent"], at_stripe["amount"]) == ("pi_card", 457800)
+    assert first.pk == second.pk and (first.status, first.reference) == (RefundStatus.DONE, at_stripe["id"])
+    assert sums_to_zero(case)
+    assert not refunds.refunds_due(Case.objects.filter(pk=case.pk)).exists()  # off "refunds to make"
+    with pytest.raises(Refusal, match="has no refund still to make"):
+        refunds.refund_by_card(CreditNote.objects.get(pk=note.pk), staff["fiona"])
+    with pytest.raises(Refusal, match="already recorded as made"):
         refunds.record_refund(refund=note.refund_task, by=staff["fiona"], reference="x", paid_on=clinic_today())
+
+
+def test_a_card_refund_stripe_refuses_stays_on_finances_list_and_writes_nothing(case_at, staff, fake_stripe):
+    case, note = paid_by_card(case_at, staff, fake_stripe)
+    fake_stripe.intents["pi_card"]["amount_refunded"] = 457800  # refunded already at Stripe's dashboard
+    before = state(case)
+
+    with pytest.raises(Refusal, match="Stripe did not take the refund"):
+        refunds.refund_by_card(note, staff["fiona"])
+
+    assert state(case) == before
+    note.refund_task.refresh_from_db()
+    assert note.refund_task.status == RefundStatus.DUE
+    # Stripe keeps its refusal under the key it was sent with: the next try is a new request with a new key.
+    assert refunds.card_refund_request(CreditNote.objects.get(pk=note.pk)).idempotency_key == f"cellway-refund-{note.label}-1"
+
+
+def test_a_card_refund_that_may_not_have_reached_stripe_keeps_its_key(case_at, staff, fake_stripe, settings):
+    case, note = paid_by_card(case_at, staff, fake_stripe)
+    import socket
+
+    with socket.socket() as closed:  # a port nothing answers on: the request may or may not have arrived
+        closed.bind(("127.0.0.1", 0))
+        settings.STRIPE_API_BASE = f"http://127.0.0.1:{closed.getsockname()[1]}"
+    before = state(case)
+
+    with pytest.raises(Refusal, match="Stripe did not take the refund"):
+        refunds.refund_by_card(note, staff["fiona"])
+
+    assert state(case) == before
+    assert refunds.card_refund_request(CreditNote.objects.get(pk=note.pk)).idempotency_key == f"cellway-refund-{note.label}"
+
+
+def test_a_card_refund_without_card_payments_configured_is_refused(case_at, staff, fake_stripe, settings):
+    case, note = paid_by_card(case_at, staff, fake_stripe)
+    settings.STRIPE_SECRET_KEY = ""
+    before = state(case)
+
+    with pytest.raises(Refusal, match="Card payments are not configured"):
+        refunds.refund_by_card(note, staff["fiona"])
+    assert state(case) == before and fake_stripe.refunds == {}
 
 
 def test_a_card_refund_without_a_card_payment_says_to_use_a_transfer(case_at, staff):
     note = refunds.issue_credit_note(case=ended(case_at, staff), by=staff["fiona"], note="Cancelled")
 
     with pytest.raises(Refusal, match="no card payment with a provider reference"):
-        refunds.refund_by_card(note)
+        refunds.refund_by_card(note, staff["fiona"])
 
 
 def test_the_laboratory_and_logistics_tell_billing_what_is_spent():

@@ -74,9 +74,10 @@ def _credit_note(case: Case, d: dict[str, Any], user: User) -> str:
     done = f"Credit note {note.label} issued: {money(note.amount)} {note.currency} credited, {money(note.refund)} to refund."
     if note.refund and note.refund_task.method == Method.CARD:
         try:
-            refunds.refund_by_card(note)
-        except Refusal as why:  # until the Stripe integration is wired: the refund waits on finance's list
+            refund = refunds.refund_by_card(note, user)
+        except Refusal as why:  # the credit note stands; the refund waits on finance's list
             return f"{done} {why.message}"
+        return f"{done} Refunded to the card that paid (Stripe {refund.reference})."
     return done
 
 
@@ -89,7 +90,18 @@ def _record_refund(case: Case, d: dict[str, Any], user: User) -> str:
     return f"Refund of {money(refund.amount)} {refund.currency} under {refund.credit_note.label} recorded as made."
 
 
+def _refund_card(case: Case, d: dict[str, Any], user: User) -> str:
+    try:
+        refund = case.refunds.select_related("credit_note__case").get(uuid=d["refund"])
+    except Refund.DoesNotExist:
+        raise Refusal("That refund is not one of this case's refunds.") from None
+    made = refunds.refund_by_card(refund.credit_note, user)
+    label = made.credit_note.label
+    return f"Refund of {money(made.amount)} {made.currency} under {label} made to the card that paid (Stripe {made.reference})."
+
+
 ACTIONS |= {
+    "refund-card": case_action(forms.RefundCardForm, "refund_card", _refund_card, anchor="refund"),
     "credit-note": case_action(forms.CreditNoteForm, "credit_note", _credit_note, anchor="refund"),
     "refund-record": case_action(forms.RecordRefundForm, "record_refund", _record_refund, anchor="refund"),
 }

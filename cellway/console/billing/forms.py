@@ -82,3 +82,7 @@ class RecordRefundForm(forms.Form):
     refund = forms.UUIDField(widget=forms.HiddenInput)
     reference = forms.CharField(max_length=limits.REFERENCE, label="Bank reference of the transfer out")
     paid_on = forms.DateField(widget=DATE, label="Paid on")
+
+
+class RefundCardForm(forms.Form):
+    refund = forms.UUIDField(widget=forms.HiddenInput)

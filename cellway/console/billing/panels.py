@@ -9,7 +9,7 @@ from cellway.audit.services import check_signed
 from cellway.billing import paylinks, refunds, selectors, stripe_api
 from cellway.billing.models import Quote, balance_due_on, deposit_due_on
 from cellway.billing.paylinks import check_send_pay_link
-from cellway.billing.refunds import check_issue_credit_note, check_record_refund
+from cellway.billing.refunds import check_issue_credit_note, check_record_refund, check_refund_by_card
 from cellway.billing.services import (
     check_accept_quote,
     check_override_balance,
@@ -123,6 +123,7 @@ def refund(page: CasePage) -> Panel | None:
             ),
             "issue_open": page.is_open("credit_note"),
             "record": [(r, allowed(check_record_refund, refund=r, by=user)) for r in due],
+            "to_card": [r for r in due if r.method == "card" and allowed(check_refund_by_card, credit_note=r.credit_note, by=user)],
             "record_form": page.form("record_refund", forms.RecordRefundForm),
             "today": clinic_today(),
         },

@@ -115,7 +115,39 @@ def test_the_accountant_gets_credit_notes_and_refunds_as_csv(client, staff, decl
     ]
 
 
-def test_a_card_refund_is_issued_and_waits_saying_it_needs_the_stripe_integration(client, staff, case_at):
+def test_a_card_refund_is_issued_and_goes_back_to_the_card_through_stripe(client, staff, case_at, settings):
+    from django.db import transaction
+
+    from cellway.billing import services as billing
+    from cellway.billing.models import InvoiceKind
+    from cellway.demo.fake_stripe import FakeStripe
+
+    settings.STRIPE_SECRET_KEY = "sk_test_cellway"
+    fake = FakeStripe(webhook_secret="whsec_test_cellway")
+    settings.STRIPE_API_BASE = fake.start()
+    try:
+        case = case_at(Stage.SCHEDULED, arrival=clinic_today() + dt.timedelta(days=70))
+        fake.intents["pi_9"] = {"id": "pi_9", "amount": 457800, "currency": "eur", "amount_refunded": 0}
+        with transaction.atomic():
+            deposit = case.invoices.get(kind=InvoiceKind.DEPOSIT)
+            billing.record_card_payment(case=case, invoice=deposit, amount=Decimal("4578.00"), currency="EUR", provider_reference="pi_9")
+        cases.end_case(case=case, to=Stage.DECLINED, by=staff["carla"], reason="Changed their mind")
+        client.force_login(staff["fiona"])
+
+        done = client.post(
+            reverse("console:act-credit-note", args=[case.uuid]), {"note": "Cancelled", "refund": "4578.00", "method": "card"}, follow=True
+        )
+    finally:
+        fake.stop()
+
+    (at_stripe,) = fake.refunds.values()
+    assert f"Refunded to the card that paid (Stripe {at_stripe['id']})." in done.text
+    refund = Refund.objects.get(case=case)
+    assert (refund.method, refund.status, refund.reference) == ("card", "done", at_stripe["id"])
+    assert sums_to_zero(case)
+
+
+def test_a_card_refund_stripe_cannot_make_waits_on_finances_list(client, staff, case_at):
     from cellway.billing import services as billing
 
     case = case_at(Stage.SCHEDULED, arrival=clinic_today() + dt.timedelta(days=70))
@@ -129,7 +161,44 @@ def test_a_card_refund_is_issued_and_waits_saying_it_needs_the_stripe_integratio
         reverse("console:act-credit-note", args=[case.uuid]), {"note": "Cancelled", "refund": "4578.00", "method": "card"}, follow=True
     )
 
-    assert "Card refunds need the Stripe integration; refund by bank transfer meanwhile." in done.text
+    assert "no card payment with a provider reference to refund; refund by bank transfer." in done.text
     refund = Refund.objects.get(case=case)
     assert (refund.method, refund.status) == ("card", "due")
-    assert "needs the Stripe integration" in client.get(reverse("console:receivables")).text
+
+
+def test_a_card_refund_stripe_refused_is_offered_again_and_made_on_the_retry(client, staff, case_at, settings):
+    from django.db import transaction
+
+    from cellway.billing import services as billing
+    from cellway.billing.models import InvoiceKind
+    from cellway.demo.fake_stripe import FakeStripe
+
+    settings.STRIPE_SECRET_KEY = "sk_test_cellway"
+    fake = FakeStripe(webhook_secret="whsec_test_cellway")
+    settings.STRIPE_API_BASE = fake.start()
+    try:
+        case = case_at(Stage.SCHEDULED, arrival=clinic_today() + dt.timedelta(days=70))
+        fake.intents["pi_7"] = {"id": "pi_7", "amount": 457800, "currency": "eur", "amount_refunded": 457800}  # Stripe refuses
+        with transaction.atomic():
+            deposit = case.invoices.get(kind=InvoiceKind.DEPOSIT)
+            billing.record_card_payment(case=case, invoice=deposit, amount=Decimal("4578.00"), currency="EUR", provider_reference="pi_7")
+        cases.end_case(case=case, to=Stage.DECLINED, by=staff["carla"], reason="Changed their mind")
+        client.force_login(staff["fiona"])
+        issued = client.post(
+            reverse("console:act-credit-note", args=[case.uuid]), {"note": "Cancelled", "refund": "4578.00", "method": "card"}, follow=True
+        )
+        assert "Stripe did not take the refund" in issued.text
+        refund = Refund.objects.get(case=case)
+        assert refund.status == "due" and "to the card that paid</button>" in issued.text
+
+        fake.intents["pi_7"]["amount_refunded"] = 0
+        retried = client.post(reverse("console:act-refund-card", args=[case.uuid]), {"refund": str(refund.uuid)}, follow=True)
+    finally:
+        fake.stop()
+
+    (at_stripe,) = fake.refunds.values()
+    assert f"made to the card that paid (Stripe {at_stripe['id']})" in retried.text
+    refund.refresh_from_db()
+    assert (refund.status, refund.reference) == ("done", at_stripe["id"])
+    assert "to the card that paid</button>" not in retried.text
+    assert sums_to_zero(case)
