@@ -64,7 +64,7 @@ def asgi_server() -> Iterator[Served]:
         except OSError:
             time.sleep(0.1)
     yield Served(f"http://127.0.0.1:{port}")
-    reactor.callFromThread(reactor.stop)  # type: ignore[attr-defined,misc]
+    reactor.callFromThread(reactor.stop)  # type: ignore[misc]
     thread.join(timeout=10)
 
 
