@@ -143,6 +143,14 @@ class Run:
 async def representative(url: str, cookie: str, run: Run, stop: asyncio.Event) -> None:
     headers = {"Cookie": cookie, "Origin": "http://127.0.0.1"}
     seen: set[int] = set()
+    while not stop.is_set():
+        try:
+            await _answer(url, headers, run, stop, seen)
+        except (websockets.WebSocketException, OSError):
+            await asyncio.sleep(0.5)
+
+
+async def _answer(url: str, headers: dict[str, str], run: Run, stop: asyncio.Event, seen: set[int]) -> None:
     async with websockets.connect(url, additional_headers=headers, max_queue=None, open_timeout=60) as ws:
         await ws.send(json.dumps({"type": "heartbeat", "available": True}))
         while not stop.is_set():
@@ -174,8 +182,8 @@ async def visitor(  # noqa: C901 - one loop: connect, send on schedule, read, cu
     seen: set[int] = set()
     outbox: dict[str, str] = {}  # client id -> body, until acknowledged
     to_send = [f"v|{index}|{n}" for n in range(args.messages)]
+    await asyncio.sleep(random.uniform(0, args.ramp))  # people arrive over the ramp, not in one instant
     started = time.perf_counter()
-    await asyncio.sleep(random.uniform(0, args.interval))
     expected_replies = args.messages
     replies = 0
     deadline = started + args.messages * args.interval + 60
@@ -217,7 +225,7 @@ async def visitor(  # noqa: C901 - one loop: connect, send on schedule, read, cu
                             if message["from"] == "representative":
                                 replies += 1
                                 run.arrive(message["body"])
-        except (websockets.ConnectionClosed, OSError):
+        except (websockets.WebSocketException, OSError):
             await asyncio.sleep(0.5)
 
 
@@ -243,10 +251,10 @@ async def exchange(port: int, people: dict[str, Any], args: argparse.Namespace) 
     stop = asyncio.Event()
     ws_base = f"ws://127.0.0.1:{port}"
     reps = [asyncio.create_task(representative(f"{ws_base}/ws/console/chats/", r["cookie"], run, stop)) for r in people["reps"]]
-    await asyncio.sleep(2)
+    await asyncio.sleep(5)  # the representatives' sockets are open before the first visitor arrives
     n = len(people["visitors"])
     cut = set(random.sample(range(n), n // 4))
-    cut_at = args.messages * args.interval * 0.4
+    cut_at = args.messages * args.interval * 0.4  # after each visitor's own start
     cuts: list[int] = []
     await asyncio.gather(*(visitor(ws_base, who, i, args, run, i in cut, cut_at, cuts) for i, who in enumerate(people["visitors"])))
     await asyncio.sleep(2)  # the last replies' acknowledgements
@@ -261,6 +269,7 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=10, help="messages each visitor sends (each answered)")
     parser.add_argument("--interval", type=float, default=2.0, help="seconds between one visitor's messages")
     parser.add_argument("--per-representative", type=int, default=10)
+    parser.add_argument("--ramp", type=float, default=10.0, help="seconds over which the visitors open their sockets")
     args = parser.parse_args()
     python = sys.executable
     with tempfile.TemporaryDirectory(prefix="cellway-bench-chat-") as var_dir:
@@ -278,7 +287,22 @@ def main() -> None:
         people = json.loads(made.stdout.strip().splitlines()[-1])
         port = free_port()
         server = subprocess.Popen(  # noqa: S603
-            [python, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "-v", "0", "cellway.asgi:application"], cwd=ROOT, env=env
+            [
+                python,
+                "-m",
+                "daphne",
+                "-b",
+                "127.0.0.1",
+                "-p",
+                str(port),
+                "-v",
+                "0",
+                "--websocket_connect_timeout",
+                "60",
+                "cellway.asgi:application",
+            ],
+            cwd=ROOT,
+            env=env,
         )
         try:
             for _ in range(300):
