@@ -3,7 +3,8 @@ PYTHON ?= $(shell command -v python3.12 2>/dev/null || echo python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 # The demo signs in with a password alone (serve_demo says so); production requires a second factor.
-DEMO_ENV := DJANGO_DEBUG=true CELLWAY_STAFF_MFA=off
+# Live chat is open around the clock in the demo (production's hours: CELLWAY_CHAT_HOURS, 08-20 by default).
+DEMO_ENV := DJANGO_DEBUG=true CELLWAY_STAFF_MFA=off CELLWAY_CHAT_HOURS=00-24
 PORT ?= 8000
 
 .PHONY: install pdf-deps demo serve test test-engines lint check bench clean

@@ -354,13 +354,32 @@ def in_thread[**P, R](func: Callable[P, R]) -> Callable[P, Awaitable[R]]:
 # --- Notification (after commit; the socket only tells) -------------------------------------------------------
 
 
+_SENDING: set[Any] = set()  # notifications under way on the server's loop (kept referenced until done)
+
+
 def _group_send(group: str, event: dict[str, Any]) -> None:
-    from asgiref.sync import async_to_sync
+    """Tell a group. Inside the ASGI server (a consumer's or a view's database thread) the send is handed to the
+    server's event loop without waiting for it: the one database thread goes on with the next message instead of
+    queueing behind the loop. Elsewhere (a command, a test, WSGI) it is sent and waited for."""
+    import os
+
+    from asgiref.sync import SyncToAsync, async_to_sync
     from channels.layers import get_channel_layer
 
     layer = get_channel_layer()
-    if layer is not None:
-        async_to_sync(layer.group_send)(group, event)
+    if layer is None:
+        return
+    loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
+    if loop is not None and getattr(SyncToAsync.threadlocal, "main_event_loop_pid", None) == os.getpid() and loop.is_running():
+
+        def start() -> None:
+            task = loop.create_task(layer.group_send(group, event))
+            _SENDING.add(task)
+            task.add_done_callback(_SENDING.discard)
+
+        loop.call_soon_threadsafe(start)
+        return
+    async_to_sync(layer.group_send)(group, event)
 
 
 def notify(conversation: Conversation) -> None:

@@ -12,7 +12,6 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from django.utils import translation
 
 from cellway.conversations import chat
 from cellway.conversations.models import Conversation
@@ -53,8 +52,7 @@ def _send(conversation: Conversation, client_id: str, body: str) -> dict[str, An
     except chat.ChatRefused as refused:
         from cellway.site.chat_views import refusal_text
 
-        with translation.override(conversation.language):
-            text = refusal_text(refused.reason)
+        text = refusal_text(refused.reason, conversation.language)
         return {"type": "refused", "client_id": client_id, "reason": refused.reason, "message": text}
     return {"type": "ack", "client_id": client_id, "id": message.pk}
 

@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -21,7 +22,11 @@ from cellway.site.chat_socket import SESSION_KEY, state_json
 STATUS = {"rate": 429, "size": 413, "empty": 400, "closed": 409, "hours": 409, "nobody": 409, "email": 400}
 
 
-def refusal_text(reason: str) -> str:
+def refusal_text(reason: str, language: str | None = None) -> str:
+    """What the visitor reads for a refusal, in ``language`` (the chat's; the page's when given none)."""
+    if language is not None:
+        with translation.override(language if language in chat.LANGUAGES else "en"):
+            return refusal_text(reason)
     return {
         "rate": _("You are sending messages too fast. Please wait a moment, then send again."),
         "size": _("This message is too long. Please split it into shorter messages."),
@@ -33,9 +38,9 @@ def refusal_text(reason: str) -> str:
     }.get(reason, _("Your message could not be sent."))
 
 
-def _refused(refusal: Refusal) -> JsonResponse:
+def _refused(refusal: Refusal, language: str) -> JsonResponse:
     reason = getattr(refusal, "reason", "refused")
-    return JsonResponse({"refused": reason, "message": refusal_text(reason)}, status=STATUS.get(reason, 400))
+    return JsonResponse({"refused": reason, "message": refusal_text(reason, language)}, status=STATUS.get(reason, 400))
 
 
 def _payload(request: HttpRequest) -> dict[str, Any]:
@@ -67,9 +72,8 @@ def _own(request: HttpRequest, uuid: str) -> Conversation:
 @require_GET
 def status(request: HttpRequest) -> HttpResponse:
     offered = chat.chat_status()
-    return JsonResponse(
-        {"available": offered.available, "reason": offered.reason, "message": refusal_text(offered.reason) if offered.reason else ""}
-    )
+    message = refusal_text(offered.reason, request.GET.get("language", "en")) if offered.reason else ""
+    return JsonResponse({"available": offered.available, "reason": offered.reason, "message": message})
 
 
 @require_POST
@@ -83,7 +87,7 @@ def start(request: HttpRequest) -> HttpResponse:
             name=str(data.get("name", ""))[:200],
         )
     except Refusal as refusal:
-        return _refused(refusal)
+        return _refused(refusal, str(data.get("language", "en")))
     return JsonResponse({"conversation": str(conversation.uuid), **state_json(conversation)}, status=201)
 
 
@@ -97,7 +101,7 @@ def messages(request: HttpRequest, uuid: str) -> HttpResponse:
                 conversation=conversation, client_id=str(data.get("client_id", "")), body=str(data.get("body", ""))
             )
         except Refusal as refusal:
-            return _refused(refusal)
+            return _refused(refusal, conversation.language)
         return JsonResponse({"id": message.pk, "client_id": str(message.client_id)}, status=201 if created else 200)
     if request.method != "GET":
         return HttpResponse(status=405)
@@ -139,5 +143,5 @@ def by_email(request: HttpRequest) -> HttpResponse:
             conversation=conversation,
         )
     except Refusal as refusal:
-        return _refused(refusal)
+        return _refused(refusal, str(data.get("language", "en")))
     return JsonResponse({"conversation": str(conversation.uuid), "state": conversation.state}, status=201)

@@ -8,6 +8,7 @@ last id this socket sent for that chat; messages go through `conversations.chat.
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
@@ -25,7 +26,7 @@ def _allowed(user: Any) -> bool:
 @chat.in_thread
 def _assigned(user: User) -> dict[str, Conversation]:
     found = Conversation.objects.filter(channel="chat", state=Conversation.State.OPEN, assigned_to=user)
-    return {c.uuid.hex: c for c in found}
+    return {str(c.uuid): c for c in found}
 
 
 @chat.in_thread
@@ -57,6 +58,10 @@ def _heartbeat(user: User, available: bool, languages: list[str] | None) -> dict
     return {"type": "presence", "available": presence.available, "languages": presence.languages.split(",")}
 
 
+def _group(uuid: str) -> str:
+    return f"chat.{UUID(uuid).hex}"
+
+
 class RepresentativeConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     user: User
     last_ids: dict[str, int]
@@ -77,14 +82,14 @@ class RepresentativeConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             return
         await self.channel_layer.group_discard(chat.REPRESENTATIVES_GROUP, self.channel_name)
         for uuid in self.last_ids:
-            await self.channel_layer.group_discard(f"chat.{uuid}", self.channel_name)
+            await self.channel_layer.group_discard(_group(uuid), self.channel_name)
 
     async def follow_assigned(self) -> None:
         """Join the groups of chats newly assigned to this person, and send what each holds."""
         for uuid in await _assigned(self.user):
             if uuid not in self.last_ids:
                 self.last_ids[uuid] = 0
-                await self.channel_layer.group_add(f"chat.{uuid}", self.channel_name)
+                await self.channel_layer.group_add(_group(uuid), self.channel_name)
                 await self.push(uuid)
 
     async def push(self, uuid: str) -> None:
@@ -111,7 +116,7 @@ class RepresentativeConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             await self.push(uuid)
 
     async def chat_changed(self, event: dict[str, Any]) -> None:
-        uuid = str(event.get("conversation", ""))
+        uuid = str(UUID(hex=str(event.get("conversation", ""))))
         if uuid in self.last_ids:
             await self.push(uuid)
 

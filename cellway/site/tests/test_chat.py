@@ -124,7 +124,7 @@ def test_visitor_and_representative_sockets_exchange_messages(client: Client, st
         connected, _ = await representative.connect()
         assert connected
         first = await representative.receive_json_from(timeout=5)
-        assert first["conversation"] == uuid.UUID(uuid_).hex
+        assert first["conversation"] == uuid_
         client_id = str(uuid.uuid4())
         await visitor.send_json_to({"type": "send", "client_id": client_id, "body": "Is anyone there?"})
         replies = [await visitor.receive_json_from(timeout=5) for _ in range(2)]
@@ -136,7 +136,7 @@ def test_visitor_and_representative_sockets_exchange_messages(client: Client, st
         ack = await visitor.receive_json_from(timeout=5)
         assert ack["type"] == "ack" and ack["id"] == next(r for r in replies if r["type"] == "ack")["id"]
         await representative.send_json_to(
-            {"type": "send", "conversation": uuid.UUID(uuid_).hex, "client_id": str(uuid.uuid4()), "body": "Yes, Carla here."}
+            {"type": "send", "conversation": uuid_, "client_id": str(uuid.uuid4()), "body": "Yes, Carla here."}
         )
         for _ in range(3):
             news = await visitor.receive_json_from(timeout=5)
@@ -190,3 +190,14 @@ def test_a_reconnecting_visitor_gets_everything_after_its_last_id(client: Client
         await visitor.disconnect()
 
     async_to_sync(run)()
+
+
+@pytest.mark.django_db
+def test_the_widget_is_answered_in_the_visitors_language(client: Client, staff: dict[str, Any], settings: Any) -> None:
+    assert "لا يوجد أحد" in client.get("/chat/status/?language=ar").json()["message"]
+    assert "目前没有人" in client.get("/chat/status/?language=zh-hans").json()["message"]
+    chat.heartbeat(by=staff["carla"], available=True)
+    settings.CHAT_MESSAGE_MAX_CHARS = 5
+    uuid_ = _started(client, language="ar")
+    too_long = _json(client, f"/chat/{uuid_}/messages/", {"client_id": str(uuid.uuid4()), "body": "x" * 6})
+    assert "طويلة" in too_long.json()["message"]

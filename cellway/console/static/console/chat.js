@@ -32,9 +32,9 @@
       if (shown[m.id]) { return; }
       shown[m.id] = true;
       lastIds[uuid] = Math.max(lastIds[uuid] || 0, m.id);
-      var pending = m.client_id && log.querySelector('li[data-client-id="' + m.client_id + '"]');
+      var pending = m.client_id && log.querySelector('[data-client-id="' + m.client_id + '"]');
       if (pending) { pending.remove(); }
-      var item = document.createElement("li");
+      var item = document.createElement("div");
       item.className = m.from === "visitor" ? "theirs" : "mine";
       item.dataset.id = m.id;
       var who = document.createElement("strong");
@@ -111,6 +111,7 @@
       else if (data.type === "ack") { forget(data.client_id); }
       else if (data.type === "refused") { forget(data.client_id, data.message); }
       else if (data.type === "queue") { refreshBoard(); }
+      else if (data.type === "presence") { say(data.available ? "Connected. Available for chats in " + data.languages.join(", ") + "." : "Connected. Not taking new chats."); }
     };
     s.onclose = function () {
       if (socket !== s) { return; }
@@ -143,7 +144,7 @@
     if (!body) { return; }
     var message = { conversation: form.dataset.uuid, client_id: newId(), body: body };
     outbox.push(message);
-    var item = document.createElement("li");
+    var item = document.createElement("div");
     item.className = "mine pending"; item.dataset.clientId = message.client_id; item.textContent = "You: " + body + " (sending…)";
     form.closest(".chat-card").querySelector(".chat-log").appendChild(item);
     form.elements.body.value = "";

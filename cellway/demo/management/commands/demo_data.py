@@ -20,6 +20,7 @@ from cellway.cases import services as cases
 from cellway.cases.models import Case
 from cellway.cases.stages import Stage
 from cellway.clinic import clinic_today
+from cellway.demo.chat import load_canned_replies
 from cellway.demo.dev_only import loading, require_debug
 from cellway.demo.journey import ensure_price_list, new_case, walk
 from cellway.demo.outcomes import cohort_loaded, load_outcomes_demo
@@ -67,6 +68,7 @@ class Command(BaseCommand):
             ensure_price_list(staff["adam"])
             self.step("price list published")
             self._site(staff)
+            self.step(f"live chat: {load_canned_replies()} canned replies in three languages (carla answers at /chats/)")
             subscribers = load_newsletter()
             self.step(f"newsletter: a draft issue in three languages for adam to preview and schedule, {subscribers} confirmed subscribers")
             if Case.objects.exists():

@@ -49,6 +49,10 @@ class Command(BaseCommand):
         self.stdout.write(portal_sign_ins(address))
         self.stdout.write(f"The public site: {address}welcome/ (the MS page: {address}en/conditions/multiple-sclerosis/).")
         self.stdout.write(
+            f"Live chat: sign in as carla at {address}chats/ and tick 'Available'; the public pages then offer a chat "
+            "(another browser, or a private window, is the visitor). WebSockets are served by daphne through runserver."
+        )
+        self.stdout.write(
             "The eBook and the newsletter: ask on the MS page; the confirmation and download mails print in this console. "
             f"adam writes, previews and schedules issues at {address}admin/newsletter/issue/ (sent a batch a minute by the scheduler)."
         )

@@ -62,7 +62,7 @@
     [startForm, sendForm, emailForm].forEach(function (f) { f.hidden = f !== form; });
   }
   function line(id, who, body, mine) {
-    var item = document.createElement("li");
+    var item = document.createElement("div");
     item.className = mine ? "mine" : "theirs";
     if (id) { item.dataset.clientId = id; }
     var name = document.createElement("span");
@@ -91,7 +91,7 @@
       chat.shown[m.id] = true;
       chat.lastId = Math.max(chat.lastId, m.id);
       chat.outbox = chat.outbox.filter(function (p) { return p.client_id !== m.client_id; });
-      var existing = m.client_id && log.querySelector('li[data-client-id="' + m.client_id + '"]');
+      var existing = m.client_id && log.querySelector('[data-client-id="' + m.client_id + '"]');
       if (existing) { existing.remove(); }
       var mine = m.from === "visitor";
       line(m.client_id, mine ? d.tYou : m.author, m.body, mine);
@@ -129,7 +129,7 @@
   }
   function drop(clientId) {
     chat.outbox = chat.outbox.filter(function (p) { return p.client_id !== clientId; });
-    var item = log.querySelector('li[data-client-id="' + clientId + '"]');
+    var item = log.querySelector('[data-client-id="' + clientId + '"]');
     if (item) { item.classList.add("failed"); item.querySelector(".note").textContent = " (" + d.tFailed + ")"; }
     save();
   }
@@ -206,7 +206,7 @@
     panel.hidden = false;
     toggle.setAttribute("aria-expanded", "true");
     if (chat.conversation) { show(sendForm); return; }
-    request("GET", d.statusUrl).then(function (data) {
+    request("GET", d.statusUrl + "?language=" + encodeURIComponent(d.language)).then(function (data) {
       if (data.available) { say(""); show(startForm); }
       else { $(".chat-email-why").textContent = data.message; show(emailForm); }
     });
