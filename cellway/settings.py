@@ -269,7 +269,8 @@ REPLY_DOMAIN = env_pattern(
 INQUIRY_EMAIL = env_pattern("CELLWAY_INQUIRY_EMAIL", "inquiries@cellway.example", r"[^@\s]+@[^@\s]+", "an email address").lower()
 # An emailed attachment larger than this is kept out, and its sender told (the records intake checks the rest).
 MAIL_ATTACHMENT_MAX_MIB = env_int("CELLWAY_MAIL_ATTACHMENT_MAX_MIB", 25, minimum=1, maximum=1024)
-# Inbound mail arrives by django-anymail's Mailgun webhook (/anymail/mailgun/inbound/); unset, it answers 404.
+# django-anymail's Mailgun webhooks, mail in (/anymail/mailgun/inbound/) and bounces (/anymail/mailgun/tracking/),
+# are signed with this key; unset, both answer 404.
 ANYMAIL = {"MAILGUN_WEBHOOK_SIGNING_KEY": env_str("ANYMAIL_MAILGUN_WEBHOOK_SIGNING_KEY")}
 
 # --- Time, language ----------------------------------------------------------
@@ -361,8 +362,7 @@ NEWSLETTER_DOWNLOAD_DAYS = env_int("CELLWAY_NEWSLETTER_DOWNLOAD_DAYS", 7, minimu
 # Mails per issue per minute (the scheduler sends one batch a minute): what the provider is fed at most.
 NEWSLETTER_BATCH_SIZE = env_int("CELLWAY_NEWSLETTER_BATCH_SIZE", 200, minimum=1, maximum=10000)
 # Bounces and complaints come back by django-anymail's Mailgun tracking webhook (/anymail/mailgun/tracking/),
-# signed with this key; unset, the webhook answers 404.
-ANYMAIL_MAILGUN_WEBHOOK_SIGNING_KEY = env_str("ANYMAIL_MAILGUN_WEBHOOK_SIGNING_KEY")
+# signed with ANYMAIL's key (the mail section); unset, the webhook answers 404.
 
 # --- Security ----------------------------------------------------------------
 # Signing in is django-allauth's flow (password, then the second factor when
