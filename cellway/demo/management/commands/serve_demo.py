@@ -87,7 +87,7 @@ def _card_payments(host: str, port: int, python: str, commands: dict[str, list[s
     signed webhooks sent to this demo, and the web and worker pointed at it (STRIPE_API_BASE). Left alone when
     STRIPE_SECRET_KEY is set already (someone's own test account)."""
     env = dict(os.environ)
-    if env.get("STRIPE_SECRET_KEY"):
+    if settings.STRIPE_SECRET_KEY:
         return env, f"Card payments: Stripe at {settings.STRIPE_API_BASE} (STRIPE_SECRET_KEY is set; no fake started)."
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
