@@ -7,7 +7,7 @@ grant for, or a part their grant does not open, is 404 (its existence is not rev
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
@@ -16,11 +16,16 @@ from django.http import Http404
 
 from cellway.accounts.models import User
 from cellway.cases.models import Case
+from cellway.cells.models import Lot
+from cellway.cells.selectors import certificate_for, lots_given
 from cellway.clinic import clinic_today
 from cellway.outcomes.models import FollowUpAssessment, ReportedMeasure
 from cellway.outcomes.selectors import open_assessments
 from cellway.outcomes.services import early_window_days
 from cellway.portal.models import FollowUpAnswers, PortalGrant, Relation
+
+if TYPE_CHECKING:
+    from cellway.cells.documents import Certificate
 
 
 def open_grants(user: User | Any) -> QuerySet[PortalGrant]:
@@ -92,3 +97,13 @@ def questionnaires_due(case: Case) -> list[FollowUpAssessment]:
 def measures() -> list[ReportedMeasure]:
     """The questions of the clinic's questionnaire: its active patient-reported measures."""
     return list(ReportedMeasure.objects.filter(active=True).order_by("name"))
+
+
+def certificates(case: Case) -> list[tuple[Lot, Certificate]]:
+    """The Certificates of Analysis of the lots the patient received (released lots only), lot by lot."""
+    found = []
+    for lot in lots_given(case):
+        certificate = certificate_for(lot)
+        if certificate is not None:
+            found.append((lot, certificate))
+    return found

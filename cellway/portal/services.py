@@ -27,7 +27,7 @@ from cellway.cases import notify
 from cellway.cases.events import EventKind
 from cellway.cases.languages import case_language
 from cellway.cases.models import Case
-from cellway.cases.services import lock_case, record_event, require_perm
+from cellway.cases.services import lock_case, record_event, record_medical_read, require_perm
 from cellway.cases.stages import FINAL, Stage
 from cellway.clinic import clinic_today
 from cellway.errors import NotAllowed, Refusal, StageConflict
@@ -117,6 +117,12 @@ def invite_on_opening(*, case: Case, by: User | None, **kwargs: Any) -> None:
             invite_patient(case=case, by=by)
     except Refusal as refusal:
         log.info("%s: no portal invitation at opening: %s", case.code, refusal.message)
+
+
+def record_download(*, grant: PortalGrant, subject: str, what: str) -> None:
+    """A medical document downloaded through the portal goes on the case's trail as a medical read (as in the console),
+    naming who downloaded it and on whose behalf; one row per person and document in the read window."""
+    record_medical_read(case=grant.case, by=grant.person, subject=subject, summary=f"Downloaded {what} from the portal: {_actor(grant)}")
 
 
 def _actor(grant: PortalGrant) -> str:

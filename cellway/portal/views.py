@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from icalendar import Calendar, Event
 
+from cellway.audit.services import check_signed
 from cellway.billing import documents, paylinks
 from cellway.billing.checkout import check_pay_by_card
 from cellway.billing.models import Invoice, Quote, QuoteStatus
@@ -36,16 +37,17 @@ from cellway.clinic import clinic_today
 from cellway.errors import NotAllowed, Refusal, StageConflict, allowed
 from cellway.outcomes.charts import series_svg
 from cellway.outcomes.models import ReportedScore
-from cellway.pdf import pdf_response
+from cellway.pdf import pdf_response, render_pdf
 from cellway.plans.screening_rule import earliest_sample_date
 from cellway.plans.selectors import valid_screening
 from cellway.portal import services
 from cellway.portal.forms import AcceptQuoteForm, HelperForm, QuestionnaireForm, ReportForm, SignConsentForm
 from cellway.portal.models import PortalGrant, Scope
-from cellway.portal.selectors import grant_for, grant_with_scope, helpers, measures, open_grants, questionnaires_due
+from cellway.portal.selectors import certificates, grant_for, grant_with_scope, helpers, measures, open_grants, questionnaires_due
 from cellway.portal.words import INVOICE_KINDS, RECORD_KINDS, STANDING, TASK_KINDS
 from cellway.records.selectors import missing_items
 from cellway.travel.selectors import confirmed_tasks
+from cellway.treatment import selectors as treatment_selectors
 from cellway.treatment.models import ConsentDocument
 from cellway.treatment.selectors import consents_to_sign_online
 from cellway.treatment.services import CONSENT_STAGES
@@ -167,6 +169,12 @@ def _case_context(request: HttpRequest, grant: PortalGrant, quote_form: AcceptQu
         ]
     if grant.allows(Scope.ITINERARY):
         context["itinerary"] = _itinerary(grant)
+    if grant.allows(Scope.DOCUMENTS):
+        context["documents"] = {
+            "protocol": treatment_selectors.protocol_issued(case),
+            "discharge_summary": treatment_selectors.discharge_summary_ready(case),
+            "certificates": [{"lot": lot.uuid, "din": str(lot.din), "product": str(lot.product)} for lot, _c in certificates(case)],
+        }
     context["manages_helpers"] = allowed(services.check_manage_helpers, grant=grant)
     if allowed(services.check_answer_questionnaire, grant=grant):
         context["questionnaires_due"] = len(questionnaires_due(case))
@@ -269,6 +277,52 @@ def receipt_pdf(request: HttpRequest, uuid: str, payment: str) -> HttpResponse:
         raise Http404("No such payment.")
     found.case = grant.case
     return _pdf(lambda: documents.receipt_pdf(found), f"receipt-{grant.case.code}-{found.received_on:%Y-%m-%d}.pdf")
+
+
+@login_required(login_url="portal:sign_in")
+@require_GET
+def protocol_pdf(request: HttpRequest, uuid: str) -> HttpResponse:
+    """The post-treatment protocol the specialist issued, in the person's language around the doctor's own words."""
+    grant = grant_with_scope(request.user, uuid, Scope.DOCUMENTS)
+    case = grant.case
+    protocol = treatment_selectors.protocol(case)
+    if protocol is None:
+        raise Http404("No protocol has been issued for this case.")
+    if not check_signed(signature=protocol.signature, content=protocol.as_signed_content(), seen_by=request.user):
+        # Not what the specialist signed: the clinic is told (check_signed), the patient is not given it.
+        return HttpResponse(_("This document cannot be produced right now; please try again later."), status=503, content_type="text/plain")
+    services.record_download(grant=grant, subject="protocol", what="the post-treatment protocol")
+    context = {"clinic": settings.CLINIC_NAME, "case": case, "protocol": protocol, "follow_ups": treatment_selectors.follow_ups(case)}
+    return _pdf(lambda: render_pdf("portal/pdf/protocol.html", context), f"protocol-{case.code}.pdf")
+
+
+@login_required(login_url="portal:sign_in")
+@require_GET
+def discharge_summary_pdf(request: HttpRequest, uuid: str) -> HttpResponse:
+    """The discharge summary, the same clinical document the ward prints (in English: the clinic's medical record)."""
+    grant = grant_with_scope(request.user, uuid, Scope.DOCUMENTS)
+    case = grant.case
+    if not treatment_selectors.discharge_summary_ready(case):
+        raise Http404("The discharge summary is written once treatment is complete.")
+    services.record_download(grant=grant, subject="discharge-summary", what="the discharge summary")
+    from cellway.treatment import discharge  # ReportLab loads Pillow: not at start-up
+
+    return _pdf(lambda: discharge.discharge_summary(treatment_selectors.discharge_summary(case)), f"discharge-summary-{case.code}.pdf")
+
+
+@login_required(login_url="portal:sign_in")
+@require_GET
+def certificate_pdf(request: HttpRequest, uuid: str, lot: str) -> HttpResponse:
+    """The Certificate of Analysis of a cell lot the patient received."""
+    grant = grant_with_scope(request.user, uuid, Scope.DOCUMENTS)
+    found = next(((given, c) for given, c in certificates(grant.case) if str(given.uuid) == str(lot)), None)
+    if found is None:
+        raise Http404("This patient received no vial of that lot.")
+    given, certificate = found
+    services.record_download(grant=grant, subject=f"coa:{lot}", what=f"the Certificate of Analysis of lot {given.din}")
+    from cellway.cells import documents as cell_documents  # ReportLab loads Pillow: not at start-up
+
+    return _pdf(lambda: cell_documents.certificate_of_analysis(certificate), f"coa-{given.din}.pdf")
 
 
 @login_required(login_url="portal:sign_in")

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db.models import CharField, DateField, F, Value
 from django.db.models.functions import Cast
+from django.utils import timezone
+from django.utils.text import capfirst
 
 from cellway.cases.models import Case
+from cellway.cases.stages import Stage
 from cellway.outcomes.models import FollowUpAssessment, MriScan, Relapse, Visit
 from cellway.plans.models import PlanStatus
 from cellway.treatment import plan_items
@@ -18,10 +23,14 @@ from cellway.treatment.models import (
     ConsentDocument,
     Deviation,
     PostTreatmentProtocol,
+    SessionKind,
     Therapy,
     TreatmentSession,
     VitalSigns,
 )
+
+if TYPE_CHECKING:
+    from cellway.treatment.discharge import Summary
 
 
 def sessions(case: Case) -> list[TreatmentSession]:
@@ -140,3 +149,68 @@ def administrations(case: Case) -> list[Administration]:
 
 def deviations(case: Case) -> list[Deviation]:
     return list(Deviation.objects.filter(case=case))
+
+
+# Once treatment is complete the summary goes home with the post-treatment protocol.
+DISCHARGED = frozenset({Stage.TREATED, Stage.FOLLOW_UP, Stage.CLOSED})
+
+
+def discharge_summary_ready(case: Case) -> bool:
+    """Whether the case has a discharge summary: once treatment is complete."""
+    return case.stage_enum in DISCHARGED
+
+
+def discharge_summary(case: Case) -> Summary:
+    """The rows of the discharge summary, worded (the console and the portal draw the same PDF from them)."""
+    from cellway.treatment import discharge  # ReportLab loads Pillow: not at start-up
+
+    given_sessions = sessions(case)
+    vials: dict[int, list[str]] = {}
+    for given in administrations(case):
+        vials.setdefault(given.session_id, []).append(f"{given.vial.lot.din} vial {given.vial.number}, {given.vial.lot.cells_per_vial:,}")
+    days = [s.day for s in given_sessions]
+    completed = case.events.filter(to_stage=Stage.TREATED).values_list("at", flat=True).first()
+    issued = protocol(case)
+    excursions = [
+        (f"{s.day:%d %b %Y}", s.label, v.get_phase_display(), str(v), v.excursions)
+        for s in given_sessions
+        for v in s.vitals.all()
+        if v.excursions
+    ]
+    events = [
+        (
+            f"{e.onset_on:%d %b %Y}",
+            e.term,
+            e.get_grade_display(),
+            "; ".join(e.get_serious_criteria_display()) or "no",
+            f"cells {e.get_related_to_cells_display().lower()}, procedure {e.get_related_to_procedure_display().lower()}",
+            e.get_outcome_display() + (f" {e.resolved_on:%d %b %Y}" if e.resolved_on else ""),
+        )
+        for e in adverse_events(case)
+    ]
+    signed = [
+        (
+            capfirst(c.get_therapy_display()),
+            f"version {c.document.version} ({c.document.language})",
+            f"{c.signed_on:%d %b %Y}",
+            f"{c.withdrawal.withdrawn_on:%d %b %Y}" if getattr(c, "withdrawal", None) else "",
+        )
+        for c in consents(case)
+    ]
+    return discharge.Summary(
+        clinic=settings.CLINIC_NAME,
+        patient=case.patient.full_name,
+        case_code=case.code,
+        condition=str(case.condition),
+        arrival=f"{case.arrival_date:%d %b %Y}" if case.arrival_date else "–",
+        treatment_dates=f"{min(days):%d %b %Y} to {max(days):%d %b %Y}" if days else "–",
+        completed=f"{timezone.localtime(completed):%d %b %Y}" if completed else "–",
+        given=[
+            (f"{s.day:%d %b %Y}", s.label, s.given, s.get_route_display() or "–", "; ".join(vials.get(s.pk, []))) for s in given_sessions
+        ],
+        set_aside=[(f"{SessionKind(d.kind).label} {d.number}", d.reason) for d in deviations(case)],
+        adverse_events=events,
+        excursions=excursions,
+        consents=signed,
+        protocol=issued.instructions if issued else "",
+    )

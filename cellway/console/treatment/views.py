@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
-from django.utils.text import capfirst
 
 from cellway.accounts.models import User
 from cellway.audit.services import check_signed
-from cellway.cases.models import Case
 from cellway.cases.parts import Part
 from cellway.cases.selectors import get_case
 from cellway.cases.services import record_medical_read
-from cellway.cases.stages import Stage
 from cellway.cells import selectors as cells_selectors
 from cellway.console.access import require_part
 from cellway.treatment import selectors
-from cellway.treatment.models import SessionKind
 
 
 @login_required
@@ -78,75 +71,18 @@ def certificate(request: HttpRequest, uuid: str, lot: str) -> HttpResponse:
     return _pdf(documents.certificate_of_analysis(certificate), f"coa-{given.din}.pdf")
 
 
-# Once treatment is complete the summary goes home with the post-treatment protocol.
-DISCHARGED = frozenset({Stage.TREATED, Stage.FOLLOW_UP, Stage.CLOSED})
-
-
 @login_required
 def discharge_summary(request: HttpRequest, uuid: str) -> HttpResponse:
     """The discharge summary (PDF): what was given (lots, doses, routes, dates), adverse events, vital-sign excursions."""
     user: User = request.user  # type: ignore[assignment]
     case = get_case(user, uuid)
     require_part(user, Part.TREATMENT)
-    if case.stage_enum not in DISCHARGED:
+    if not selectors.discharge_summary_ready(case):
         raise Http404("The discharge summary is written once treatment is complete.")
     record_medical_read(case=case, by=user, subject="discharge-summary", summary="Opened the discharge summary")
     from cellway.treatment import discharge  # ReportLab loads Pillow: not at start-up
 
-    return _pdf(discharge.discharge_summary(_summary(case)), f"discharge-summary-{case.code}.pdf")
-
-
-def _summary(case: Case) -> Any:
-    from cellway.treatment import discharge
-
-    sessions = selectors.sessions(case)
-    vials: dict[int, list[str]] = {}
-    for given in selectors.administrations(case):
-        vials.setdefault(given.session_id, []).append(f"{given.vial.lot.din} vial {given.vial.number}, {given.vial.lot.cells_per_vial:,}")
-    days = [s.day for s in sessions]
-    completed = case.events.filter(to_stage=Stage.TREATED).values_list("at", flat=True).first()
-    protocol = selectors.protocol(case)
-    excursions = [
-        (f"{s.day:%d %b %Y}", s.label, v.get_phase_display(), str(v), v.excursions)
-        for s in sessions
-        for v in s.vitals.all()
-        if v.excursions
-    ]
-    events = [
-        (
-            f"{e.onset_on:%d %b %Y}",
-            e.term,
-            e.get_grade_display(),
-            "; ".join(e.get_serious_criteria_display()) or "no",
-            f"cells {e.get_related_to_cells_display().lower()}, procedure {e.get_related_to_procedure_display().lower()}",
-            e.get_outcome_display() + (f" {e.resolved_on:%d %b %Y}" if e.resolved_on else ""),
-        )
-        for e in selectors.adverse_events(case)
-    ]
-    consents = [
-        (
-            capfirst(c.get_therapy_display()),
-            f"version {c.document.version} ({c.document.language})",
-            f"{c.signed_on:%d %b %Y}",
-            f"{c.withdrawal.withdrawn_on:%d %b %Y}" if getattr(c, "withdrawal", None) else "",
-        )
-        for c in selectors.consents(case)
-    ]
-    return discharge.Summary(
-        clinic=settings.CLINIC_NAME,
-        patient=case.patient.full_name,
-        case_code=case.code,
-        condition=str(case.condition),
-        arrival=f"{case.arrival_date:%d %b %Y}" if case.arrival_date else "–",
-        treatment_dates=f"{min(days):%d %b %Y} to {max(days):%d %b %Y}" if days else "–",
-        completed=f"{timezone.localtime(completed):%d %b %Y}" if completed else "–",
-        given=[(f"{s.day:%d %b %Y}", s.label, s.given, s.get_route_display() or "–", "; ".join(vials.get(s.pk, []))) for s in sessions],
-        set_aside=[(f"{SessionKind(d.kind).label} {d.number}", d.reason) for d in selectors.deviations(case)],
-        adverse_events=events,
-        excursions=excursions,
-        consents=consents,
-        protocol=protocol.instructions if protocol else "",
-    )
+    return _pdf(discharge.discharge_summary(selectors.discharge_summary(case)), f"discharge-summary-{case.code}.pdf")
 
 
 def _pdf(content: bytes, filename: str) -> HttpResponse:
