@@ -86,3 +86,13 @@ class ReportForm(forms.Form):
     kind = forms.ChoiceField(label=_("What are you reporting?"), choices=ReportKind.choices, widget=forms.RadioSelect)
     started_on = forms.DateField(label=_("When did it start?"), widget=forms.DateInput(attrs={"type": "date"}))
     description = forms.CharField(label=_("What happened"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class VisaLetterForm(forms.Form):
+    """The passport details a visa invitation letter names (the rules on them are the service's)."""
+
+    name_in_passport = forms.CharField(label=_("Full name as printed in the passport"), max_length=120)
+    passport_number = forms.CharField(label=_("Passport number"), max_length=20)
+    nationality = forms.CharField(label=_("Nationality"), max_length=60)
+    date_of_birth = forms.DateField(label=_("Date of birth"), widget=forms.DateInput(attrs={"type": "date"}))
+    passport_expiry = forms.DateField(label=_("Passport valid until"), widget=forms.DateInput(attrs={"type": "date"}))

@@ -145,3 +145,26 @@ class PatientReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case.code} {self.kind} from {self.started_on}"
+
+
+class VisaLetter(models.Model):
+    """A visa invitation letter issued at once through the portal: the passport details the patient entered and the
+    case's dates it was issued with (a later change of dates asks for a new letter; the old rows stay)."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="visa_letters")
+    name_in_passport = models.CharField(max_length=120)
+    passport_number = models.CharField(max_length=20)
+    nationality = models.CharField(max_length=60)
+    date_of_birth = models.DateField()
+    passport_expiry = models.DateField()
+    arrival = models.DateField()
+    departure = models.DateField()
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    issued_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["case", "-issued_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.case.code} visa letter {self.issued_at:%Y-%m-%d}"

@@ -22,7 +22,8 @@ from cellway.clinic import clinic_today
 from cellway.outcomes.models import FollowUpAssessment, ReportedMeasure
 from cellway.outcomes.selectors import open_assessments
 from cellway.outcomes.services import early_window_days
-from cellway.portal.models import FollowUpAnswers, PortalGrant, Relation
+from cellway.plans.selectors import current_plan
+from cellway.portal.models import FollowUpAnswers, PortalGrant, Relation, VisaLetter
 
 if TYPE_CHECKING:
     from cellway.cells.documents import Certificate
@@ -107,3 +108,16 @@ def certificates(case: Case) -> list[tuple[Lot, Certificate]]:
         if certificate is not None:
             found.append((lot, certificate))
     return found
+
+
+def planned_stay(case: Case) -> tuple[dt.date, dt.date] | None:
+    """The stay a visa letter names: arrival, and departure after the plan's treatment days from the first therapy day;
+    None until both dates and a plan are set."""
+    plan = current_plan(case)
+    if case.arrival_date is None or case.first_therapy_day is None or plan is None:
+        return None
+    return case.arrival_date, case.first_therapy_day + dt.timedelta(days=plan.treatment_days)
+
+
+def visa_letters(case: Case) -> list[VisaLetter]:
+    return list(VisaLetter.objects.filter(case=case))

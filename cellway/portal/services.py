@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import secrets
 from decimal import Decimal
 from typing import Any
@@ -18,6 +19,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from cellway import limits
 from cellway.accounts.models import User
@@ -34,8 +37,18 @@ from cellway.errors import NotAllowed, Refusal, StageConflict
 from cellway.outcomes import services as outcomes
 from cellway.outcomes.models import FollowUpAssessment
 from cellway.portal import mail
-from cellway.portal.models import ALL_SCOPES, FollowUpAnswers, GuardianDocument, PatientReport, PortalGrant, Relation, ReportKind, Scope
-from cellway.portal.selectors import acting_as, open_grants, questionnaires_due
+from cellway.portal.models import (
+    ALL_SCOPES,
+    FollowUpAnswers,
+    GuardianDocument,
+    PatientReport,
+    PortalGrant,
+    Relation,
+    ReportKind,
+    Scope,
+    VisaLetter,
+)
+from cellway.portal.selectors import acting_as, open_grants, planned_stay, questionnaires_due
 from cellway.treatment import services as treatment
 from cellway.treatment.models import Consent, ConsentDocument
 
@@ -470,3 +483,72 @@ def set_language(*, person: User, language: str) -> None:
         raise Refusal("Choose one of the languages offered.")
     User.objects.filter(pk=person.pk).update(language=language)
     person.language = language
+
+
+# --- Visa invitation letter ---------------------------------------------------------------------
+
+VISA_STAGES = frozenset({Stage.SCHEDULED, Stage.DEPOSIT_PAID, Stage.PAID})
+PASSPORT_NUMBER = re.compile(r"^[A-Z0-9]{5,20}$")
+
+
+def check_request_visa_letter(*, grant: PortalGrant) -> None:
+    """Once the stay is scheduled and until arrival, the patient, their guardian or a helper let into the itinerary
+    asks for the clinic's visa invitation letter (issued at once with the case's dates)."""
+    if not grant.allows(Scope.ITINERARY):
+        raise NotAllowed(gettext("Your access does not include the itinerary."))
+    if grant.case.stage_enum not in VISA_STAGES or planned_stay(grant.case) is None:
+        raise Refusal(gettext("A visa invitation letter can be issued once your dates are scheduled, until you arrive."))
+
+
+def request_visa_letter(
+    *,
+    grant: PortalGrant,
+    name_in_passport: str,
+    passport_number: str,
+    nationality: str,
+    date_of_birth: dt.date,
+    passport_expiry: dt.date,
+) -> VisaLetter:
+    """Issue the visa invitation letter with the passport details entered and the case's planned stay; on the trail."""
+    _check_open(grant)
+    number = re.sub(r"[\s-]", "", passport_number).upper()
+    name, nation = " ".join(name_in_passport.split()), " ".join(nationality.split())
+    if not name or not nation:
+        raise Refusal(gettext("Enter the name as printed in the passport, and the nationality."))
+    if not PASSPORT_NUMBER.match(number):
+        raise Refusal(gettext("A passport number has 5 to 20 letters and digits."))
+    today = clinic_today()
+    if not dt.date(1900, 1, 1) <= date_of_birth < today:
+        raise Refusal(gettext("The date of birth must be a past date."))
+    with transaction.atomic():
+        lock_case(grant.case_id)
+        grant.case.refresh_from_db()
+        check_request_visa_letter(grant=grant)
+        stay = planned_stay(grant.case)
+        assert stay is not None  # checked above
+        arrival, departure = stay
+        if passport_expiry <= departure:
+            raise Refusal(
+                gettext("The passport expires before the planned departure (%(day)s); a visa needs a passport valid after it.")
+                % {"day": date_format(departure, "DATE_FORMAT")}
+            )
+        letter = VisaLetter.objects.create(
+            case=grant.case,
+            name_in_passport=name,
+            passport_number=number,
+            nationality=nation,
+            date_of_birth=date_of_birth,
+            passport_expiry=passport_expiry,
+            arrival=arrival,
+            departure=departure,
+            requested_by=grant.person,
+        )
+        record_event(
+            case=grant.case,
+            by=grant.person,
+            kind=EventKind.LOGISTICS,
+            summary=f"Visa invitation letter issued through the portal for {name} ({nation} passport), stay {arrival:%d %b %Y} "
+            f"to {departure:%d %b %Y}; requested by {_actor(grant)}",
+            data={"visa_letter": str(letter.uuid)},
+        )
+    return letter

@@ -41,9 +41,19 @@ from cellway.pdf import pdf_response, render_pdf
 from cellway.plans.screening_rule import earliest_sample_date
 from cellway.plans.selectors import valid_screening
 from cellway.portal import services
-from cellway.portal.forms import AcceptQuoteForm, HelperForm, QuestionnaireForm, ReportForm, SignConsentForm
+from cellway.portal.forms import AcceptQuoteForm, HelperForm, QuestionnaireForm, ReportForm, SignConsentForm, VisaLetterForm
 from cellway.portal.models import PortalGrant, Scope
-from cellway.portal.selectors import certificates, grant_for, grant_with_scope, helpers, measures, open_grants, questionnaires_due
+from cellway.portal.selectors import (
+    certificates,
+    grant_for,
+    grant_with_scope,
+    helpers,
+    measures,
+    open_grants,
+    planned_stay,
+    questionnaires_due,
+    visa_letters,
+)
 from cellway.portal.words import INVOICE_KINDS, RECORD_KINDS, STANDING, TASK_KINDS
 from cellway.records.selectors import missing_items
 from cellway.travel.selectors import confirmed_tasks
@@ -169,6 +179,9 @@ def _case_context(request: HttpRequest, grant: PortalGrant, quote_form: AcceptQu
         ]
     if grant.allows(Scope.ITINERARY):
         context["itinerary"] = _itinerary(grant)
+    if grant.allows(Scope.ITINERARY):
+        context["visa_letters"] = visa_letters(case)
+        context["may_request_visa_letter"] = allowed(services.check_request_visa_letter, grant=grant)
     if grant.allows(Scope.DOCUMENTS):
         context["documents"] = {
             "protocol": treatment_selectors.protocol_issued(case),
@@ -323,6 +336,47 @@ def certificate_pdf(request: HttpRequest, uuid: str, lot: str) -> HttpResponse:
     from cellway.cells import documents as cell_documents  # ReportLab loads Pillow: not at start-up
 
     return _pdf(lambda: cell_documents.certificate_of_analysis(certificate), f"coa-{given.din}.pdf")
+
+
+@login_required(login_url="portal:sign_in")
+def visa_letter(request: HttpRequest, uuid: str) -> HttpResponse:
+    """Ask for the clinic's visa invitation letter: the passport details in, the letter issued at once."""
+    grant = grant_with_scope(request.user, uuid, Scope.ITINERARY)
+    if request.method not in {"GET", "POST"}:
+        return HttpResponse(status=405)
+    try:
+        services.check_request_visa_letter(grant=grant)
+    except Refusal as refusal:
+        if request.method == "POST":
+            messages.error(request, refusal.message)
+        return render(request, "portal/visa_letter.html", {"grant": grant, "case": grant.case, "letters": visa_letters(grant.case)})
+    form = VisaLetterForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            try:
+                letter = services.request_visa_letter(grant=grant, **form.cleaned_data)
+            except Refusal as refusal:
+                form.add_error(None, refusal.message)
+            else:
+                messages.success(request, _("Your visa invitation letter is ready to download."))
+                return redirect(f"{reverse('portal:visa_letter', kwargs={'uuid': grant.case.uuid})}#letter-{letter.uuid}")
+    context = {"grant": grant, "case": grant.case, "form": form, "letters": visa_letters(grant.case), "stay": planned_stay(grant.case)}
+    return render(request, "portal/visa_letter.html", context, status=status)
+
+
+@login_required(login_url="portal:sign_in")
+@require_GET
+def visa_letter_pdf(request: HttpRequest, uuid: str, letter: str) -> HttpResponse:
+    """A visa invitation letter issued for the case, as the clinic signs it off."""
+    grant = grant_with_scope(request.user, uuid, Scope.ITINERARY)
+    found = next((v for v in visa_letters(grant.case) if str(v.uuid) == str(letter)), None)
+    if found is None:
+        raise Http404("No such letter.")
+    context = {"clinic": settings.CLINIC_NAME, "address": settings.CLINIC_ADDRESS, "case": grant.case, "letter": found}
+    with translation.override("en"):  # the letter is read by a consulate: in English
+        return _pdf(lambda: render_pdf("portal/pdf/visa_letter.html", context), f"visa-invitation-{grant.case.code}.pdf")
 
 
 @login_required(login_url="portal:sign_in")

@@ -123,3 +123,15 @@ def test_the_sign_in_entry_sends_to_the_code_form_and_a_signed_in_person_home(wo
     client = Client()
     client.force_login(world["patient"])
     assert client.get(reverse("portal:sign_in")).url == reverse("portal:home")
+
+
+def test_every_portal_url_is_in_an_access_test() -> None:
+    """A new portal address must join an every-visitor access test: here, or the documents' and the visa letter's."""
+    from cellway.portal import urls
+    from cellway.portal.tests.test_documents import DOCUMENT_URLS
+    from cellway.portal.tests.test_visa_letter import VISA_URLS
+
+    covered = {name for name, _method, _scope in URLS} | set(DOCUMENT_URLS) | set(VISA_URLS)
+    covered |= {"portal:home", "portal:sign_in", "portal:language"}  # no case in them
+    covered |= {"portal:follow_up"}  # test_follow_up: another patient, a helper without questionnaires, after the grant ended
+    assert {f"portal:{p.name}" for p in urls.urlpatterns} <= covered
