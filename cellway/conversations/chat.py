@@ -212,14 +212,15 @@ def assign_waiting(now: dt.datetime | None = None) -> list[Conversation]:
     assigned: list[Conversation] = []
     with transaction.atomic():
         waiting = list(
-            Conversation.objects.select_for_update()
+            # of=("self",): the visit is an outer join, which PostgreSQL does not lock (nor need we).
+            Conversation.objects.select_for_update(of=("self",))
             .filter(channel=Channel.CHAT, state=Conversation.State.WAITING)
             .select_related("chat")
             .order_by("chat__queued_at", "pk")
         )
         if not waiting:
             return []
-        candidates = list(present_representatives(now).select_for_update().order_by("user_id"))
+        candidates = list(present_representatives(now).select_for_update(of=("self",)).order_by("user_id"))
         load = _open_chats([p.user_id for p in candidates])
         for conversation in waiting:
             chosen = choose_representative(conversation.language, candidates, load)
