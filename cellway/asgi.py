@@ -1,6 +1,6 @@
 """The ASGI entry: pages over HTTP (Django) and live chat's WebSockets (Django Channels).
 
-`runserver` (and so `make demo`) serves it through daphne; in production run
+`make demo` serves it through daphne's `runserver` (CELLWAY_RUNSERVER_ASGI=1); in production run
 `daphne cellway.asgi:application` (or any ASGI server) where WebSockets are wanted, beside or instead of
 gunicorn's WSGI entry.
 """

@@ -48,9 +48,13 @@ if not SECRET_KEY and DEBUG:
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
+# daphne's `runserver` serves live chat's WebSockets in development; `make demo` asks for it. Only when asked:
+# the app imports Twisted as it loads, half a second of every command's, worker's and test run's start otherwise
+# (bench/startup.py). Production serves cellway.asgi with an ASGI server and needs no app for it.
+RUNSERVER_ASGI = env_bool("CELLWAY_RUNSERVER_ASGI", False)
+
 INSTALLED_APPS = [
-    # The ASGI server: `runserver` (and so the demo) serves WebSockets for live chat through it.
-    "daphne",
+    *(["daphne"] if RUNSERVER_ASGI else []),
     # Translated model fields (condition pages); before the admin, whose forms it extends.
     "modeltranslation",
     "django.contrib.admin",

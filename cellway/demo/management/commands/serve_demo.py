@@ -43,7 +43,9 @@ class Command(BaseCommand):
             "scheduler": [python, "manage.py", "crontask"],
         }
         env, stripe_note = _card_payments(host, int(port), python, commands)
-        children = {name: subprocess.Popen(cmd, env=env) for name, cmd in commands.items()}  # noqa: S603
+        # The web process's runserver is daphne's (WebSockets for live chat); the other processes need no Twisted.
+        envs = {"web": {**env, "CELLWAY_RUNSERVER_ASGI": "1"}}
+        children = {name: subprocess.Popen(cmd, env=envs.get(name, env)) for name, cmd in commands.items()}  # noqa: S603
         address = f"http://{options['addr']}/"
         self.stdout.write(sign_ins(address))
         self.stdout.write(portal_sign_ins(address))
