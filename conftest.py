@@ -27,7 +27,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     has_browser = bool(shutil.which("chromium") and shutil.which("chromedriver"))
     require_servers = os.environ.get("CELLWAY_REQUIRE_SERVERS") == "1"
     require_browser = os.environ.get("CELLWAY_REQUIRE_BROWSER") == "1"
-    has_clamav = os.path.exists(clamd_test_socket())
+    has_clamav = clamd_answers(clamd_test_socket())
     require_clamav = os.environ.get("CELLWAY_REQUIRE_CLAMAV") == "1"
     for item in items:
         if "postgres" in item.keywords and not on_postgres and not require_servers:
@@ -45,6 +45,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def clamd_test_socket() -> str:
     """Where .ci/clamav's daemon (EICAR-only signatures) listens."""
     return os.environ.get("CELLWAY_TEST_CLAMD_SOCKET", "/tmp/cellway-clamav/clamd.sock")  # noqa: S108 (the script's own place)
+
+
+def clamd_answers(path: str) -> bool:
+    """True if a daemon answers PING on ``path``. A socket file alone is not enough: one left behind
+    by a daemon that has since stopped would send the `clamav` tests to a scanner that is not there."""
+    import socket
+
+    try:
+        with socket.socket(socket.AF_UNIX) as conn:
+            conn.settimeout(2)
+            conn.connect(path)
+            conn.sendall(b"zPING\0")
+            return conn.recv(16).startswith(b"PONG")
+    except OSError:
+        return False
 
 
 @pytest.fixture
