@@ -164,6 +164,11 @@ class Case(models.Model):
     def stage_enum(self) -> Stage:
         return Stage(self.stage)
 
+    def get_stage_display(self) -> str:
+        """The stage's label, straight from `LABELS` (Django's own looks through the field's flattened
+        choices each time: a queue of fifty rows asked fifty times)."""
+        return LABELS[Stage(self.stage)]
+
 
 class CaseCounter(models.Model):
     """The last case number issued in a year, so codes run CW-2026-0001, 0002, ..."""

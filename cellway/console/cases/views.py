@@ -36,6 +36,14 @@ from cellway.errors import Refusal
 from cellway.records.selectors import with_missing_count
 
 PAGE_SIZE = 50
+# What a queue's row shows (console/cases/_case_table.html), and nothing more: fifty full cases with their
+# patients, inquiries (the message) and specialists cost more to load than to draw.
+QUEUE_ROW_FIELDS = (
+    "uuid", "code", "stage", "stage_changed_at", "arrival_date", "first_therapy_day",
+    "patient__full_name", "patient__country",
+    "specialist__first_name", "specialist__last_name", "specialist__username",
+    "inquiry__possible_duplicate", "inquiry__duplicate_because",
+)  # fmt: skip
 
 # The case page, top to bottom; the aside panels go to the right-hand column.
 CASE_PANELS: list[PanelSource] = [
@@ -95,7 +103,12 @@ def queue(request: HttpRequest, key: str) -> HttpResponse:
     # a later page no longer joins and counts every case it skips, and the
     # page count is a plain COUNT(*). Same two queries as paginating `qs`.
     page = Paginator(qs.values("pk"), PAGE_SIZE).get_page(request.GET.get("page"))
-    cases_on_page = qs.filter(pk__in=cast("QuerySet[Case, dict[str, Any]]", page.object_list)).select_related("inquiry")
+    cases_on_page = (
+        qs.filter(pk__in=cast("QuerySet[Case, dict[str, Any]]", page.object_list))
+        .select_related(None)
+        .select_related("patient", "specialist", "inquiry")
+        .only(*QUEUE_ROW_FIELDS)
+    )
     if q.show_missing:
         missing = with_missing_count(Case.objects.filter(pk=OuterRef("pk")).order_by()).values("missing")
         cases_on_page = cases_on_page.annotate(missing=Subquery(missing))
