@@ -544,9 +544,10 @@ def post_portal_message(
     )
 
 
-def portal_readers(case: Case) -> list[contacts.CaseContact]:
-    """Who reads the case's messages in the portal today: the patient and the helpers granted messages."""
-    return [person for person in contacts.people_of(case) if person.reads_messages and person.messages_url]
+def portal_readers(case: Case, people: list[contacts.CaseContact] | None = None) -> list[contacts.CaseContact]:
+    """Who reads the case's messages in the portal today: the patient and the helpers granted messages
+    (``people``: ``contacts.people_of(case)`` when the caller has read it already)."""
+    return [p for p in (contacts.people_of(case) if people is None else people) if p.reads_messages and p.messages_url]
 
 
 def check_reply_in_portal(*, case: Case, by: User, readers: list[contacts.CaseContact] | None = None) -> None:
@@ -612,13 +613,13 @@ class Recipient:
     relation: str
 
 
-def mail_recipients(case: Case) -> list[Recipient]:
+def mail_recipients(case: Case, people: list[contacts.CaseContact] | None = None) -> list[Recipient]:
     """Whom staff may write to from the case's thread: the patient (their address on the case), then the people the
-    registry names today (the portal's helpers). One per address."""
+    registry names today (the portal's helpers; ``people`` when the caller has read them). One per address."""
     found: dict[str, Recipient] = {}
     if case.patient.email:
         found[case.patient.email.lower()] = Recipient(case.patient.email, case.patient.full_name, case_language(case), "patient")
-    for person in contacts.people_of(case):
+    for person in contacts.people_of(case) if people is None else people:
         found.setdefault(person.email.lower(), Recipient(person.email, person.name, person.language, person.relation))
     return list(found.values())
 

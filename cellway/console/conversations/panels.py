@@ -13,6 +13,7 @@ from cellway.cases.parts import Part
 from cellway.console.conversations import forms
 from cellway.console.panels import CasePage, Panel
 from cellway.conversations import selectors, services
+from cellway.conversations.contacts import people_of
 from cellway.conversations.models import Message
 from cellway.conversations.services import Recipient, check_log_contact, check_reply_in_portal, check_write_to_contact, mail_recipients
 from cellway.errors import allowed
@@ -31,8 +32,10 @@ def thread(page: CasePage) -> Panel | None:
     now = timezone.localtime().replace(second=0, microsecond=0)
     form = page.form("log-contact", lambda: forms.LoggedContactForm(initial={"occurred_at": now, "contact": case.patient.full_name}))
     can_write = allowed(check_write_to_contact, case=case, by=page.user)
-    readers = services.portal_readers(case) if can_write else []
-    recipients = mail_recipients(case) if can_write else []
+    # The case's people (the portal's, through conversations' registry): one query, for both forms.
+    people = people_of(case) if can_write else []
+    readers = services.portal_readers(case, people)
+    recipients = mail_recipients(case, people) if can_write else []
     context = {
         "entries": entries,
         "waiting_on": selectors.waiting_on(entries),
