@@ -340,6 +340,10 @@ MEDICAL_DIRECTOR_EMAIL = env_list("CELLWAY_MEDICAL_DIRECTOR_EMAIL", [])
 CHAT_HOURS = env_pattern("CELLWAY_CHAT_HOURS", "08-20", r"([01]\d|2[0-3])-([01]\d|2[0-4])", "hours like 08-20 (from-to, 00 to 24)")
 CHAT_MESSAGE_MAX_CHARS = env_int("CELLWAY_CHAT_MESSAGE_MAX_CHARS", 2000, minimum=1, maximum=20000)
 CHAT_MESSAGES_PER_MINUTE = env_int("CELLWAY_CHAT_MESSAGES_PER_MINUTE", 20, minimum=1, maximum=10000)
+# Portal messages with the care team (conversations.services.post_portal_message): the longest, and how many one
+# person may send on one case in an hour (a flood is refused, said so).
+PORTAL_MESSAGE_MAX_CHARS = env_int("CELLWAY_PORTAL_MESSAGE_MAX_CHARS", 4000, minimum=1, maximum=20000)
+PORTAL_MESSAGES_PER_HOUR = env_int("CELLWAY_PORTAL_MESSAGES_PER_HOUR", 12, minimum=1, maximum=10000)
 CHAT_MAX_OPEN_PER_REPRESENTATIVE = env_int("CELLWAY_CHAT_MAX_OPEN", 4, minimum=1, maximum=100)
 CHAT_PRESENCE_SECONDS = env_int("CELLWAY_CHAT_PRESENCE_SECONDS", 45, minimum=10, maximum=3600)
 FOLLOW_UP_MONTHS = env_int_list("CELLWAY_FOLLOW_UP_MONTHS", [1, 3, 6, 12], minimum=1, increasing=True)

@@ -61,6 +61,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "travel.schedule_case",
         "conversations.answer_chat",  # live chat from the public site
         "conversations.log_contact",
+        "conversations.write_to_contact",  # portal replies and mail from the case's thread
         "conversations.review_mail",
     ],
     # Checks records, triages, coordinates dates and travel, follows up: everything clinical but money.
@@ -83,6 +84,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "plans.record_screening",
         "travel.schedule_case",
         "conversations.log_contact",
+        "conversations.write_to_contact",  # portal replies and mail from the case's thread
         "conversations.review_mail",
     ],
     # Scope: only the cases assigned to them. All clinical parts and the quote that follows from their plan.
@@ -108,6 +110,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "cases.end_case",
         "outcomes.record_assessment",
         "conversations.log_contact",
+        "conversations.write_to_contact",  # portal replies and mail from the case's thread
     ],
     Role.FINANCE: [
         SEE_ALL,
@@ -156,6 +159,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "treatment.log_session",
         "treatment.record_consent",
         "conversations.log_contact",
+        "conversations.write_to_contact",  # portal replies and mail from the case's thread
         "treatment.record_adverse_event",
         "outcomes.record_assessment",
         # The bedside: vials handed over, checked against the wristband, given.

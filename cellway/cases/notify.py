@@ -168,16 +168,25 @@ def render(template: str, context: dict[str, object]) -> tuple[str, str]:
 
 
 def mail_contact(
-    *, case: Case | None, to: str, template: str, context: dict[str, str | int | None], language: str | None = None
+    *,
+    case: Case | None,
+    to: str,
+    template: str,
+    context: dict[str, str | int | None],
+    language: str | None = None,
+    message_id: str | None = None,
+    automatic: bool = False,
 ) -> str:
     """Send one mail to one patient or family member (or a person who wrote to the clinic) and nobody else.
 
-    In ``language`` (else the case's), with the case's reply address as Reply-To and a new Message-ID, which
-    is returned. ``contact_mailed`` is sent first, so the thread holds the mail before it goes."""
+    In ``language`` (else the case's), with the case's reply address as Reply-To and a new Message-ID (or
+    ``message_id``, made by a caller that stored the mail on the thread already), which is returned.
+    ``contact_mailed`` is sent first, so the thread holds the mail before it goes; ``automatic`` marks a notice
+    the clinic's machinery sends (it is no one's word in the conversation)."""
     language = language or (case_language(case) if case is not None else settings.LANGUAGE_CODE)
     with translation.override(language):
         subject, body = render(template, {"case": case, "clinic": settings.CLINIC_NAME, **context})
-    message_id = make_msgid(domain=settings.REPLY_DOMAIN)
+    message_id = message_id or make_msgid(domain=settings.REPLY_DOMAIN)
     mail = EmailMessage(
         subject,
         body,
@@ -186,6 +195,6 @@ def mail_contact(
         reply_to=[reply_address(case.code)] if case is not None else None,
         headers={"Message-ID": message_id},
     )
-    contact_mailed.send(sender=Case, case=case, to=to, subject=subject, body=body, message_id=message_id)
+    contact_mailed.send(sender=Case, case=case, to=to, subject=subject, body=body, message_id=message_id, automatic=automatic)
     mail.send()
     return message_id

@@ -7,5 +7,6 @@ from django.dispatch import Signal
 case_opened = Signal()
 
 # Sent just before a mail goes to a patient, a family member or a person who wrote to the clinic (never staff),
-# so the thread stores it first. kwargs: case (None if not yet known), to, subject, body, message_id.
+# so the thread stores it first. kwargs: case (None if not yet known), to, subject, body, message_id, automatic
+# (a notice from the clinic's machinery, not anyone's word).
 contact_mailed = Signal()

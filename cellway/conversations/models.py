@@ -98,10 +98,15 @@ class Message(models.Model):
     case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.PROTECT, related_name="messages")
     channel = models.CharField(max_length=16, choices=Channel.choices)
     direction = models.CharField(max_length=4, choices=Direction.choices)
-    # Staff who wrote or logged it; empty for what a contact wrote.
+    # Staff who wrote or logged it; for a portal message in, the person who wrote it in the portal (the patient
+    # or a helper the patient let in); empty for what a contact wrote by mail or chat.
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     # The name shown for the sender ("Layla (daughter)", a visitor's name, the representative's first name).
     author_label = models.CharField(max_length=limits.NAME, blank=True)
+    # A portal message in: what the writer is to the patient (the portal's relation: patient, family, guardian,
+    # interpreter, doctor), and whose behalf a helper wrote on (the patient's name; empty for the patient).
+    author_role = models.CharField(max_length=16, blank=True)
+    on_behalf_of = models.CharField(max_length=limits.NAME, blank=True)
     subject = models.CharField(max_length=limits.SHORT, blank=True)
     body = models.TextField(max_length=limits.MESSAGE)
     client_id = models.UUIDField(null=True, blank=True)
@@ -131,6 +136,7 @@ class Message(models.Model):
         permissions = [
             ("log_contact", "Can log a contact with a patient or family by hand"),
             ("review_mail", "Can attach inbound mail waiting for review to a case, or discard it"),
+            ("write_to_contact", "Can write to a patient or family from the case's thread (portal reply, mail)"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["conversation", "client_id"], name="message_client_id_once_per_conversation"),

@@ -40,6 +40,8 @@ class ThreadEntry:
     automatic: bool = False
     files: list[Any] = field(default_factory=list)
     note: str = ""
+    # A portal message a helper wrote for the patient: the patient's name (the speaker says who wrote it).
+    on_behalf_of: str = ""
 
     @property
     def inbound(self) -> bool:
@@ -55,6 +57,9 @@ def _messages(case: Case) -> Iterable[ThreadEntry]:
         logged = m.channel in LOGGED_CHANNELS
         # A logged contact is spoken by whoever reached out; a mail by its sender.
         speaker = (m.contact if m.direction == Direction.INBOUND else m.author_label) if logged else (m.author_label or m.email_address)
+        if m.channel == Channel.PORTAL and m.direction == Direction.INBOUND and m.author_role:
+            # Who wrote in the portal, as what: "Layla Haddad (family)", "Omar Haddad (patient)".
+            speaker = f"{m.author_label} ({m.author_role})"
         yield ThreadEntry(
             occurred_at=m.occurred_at,
             channel=m.channel,
@@ -69,6 +74,7 @@ def _messages(case: Case) -> Iterable[ThreadEntry]:
             automatic=m.automatic,
             files=list(m.records.all()),
             note=m.attachments_note,
+            on_behalf_of=m.on_behalf_of,
         )
 
 

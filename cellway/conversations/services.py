@@ -10,6 +10,7 @@ answers a machine (``mailrules.is_automatic``), and a mail delivered twice (one 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
@@ -17,6 +18,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
+from django.core.mail import make_msgid
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -27,11 +29,12 @@ from cellway import limits
 from cellway.accounts.models import User
 from cellway.cases import notify
 from cellway.cases import services as cases
+from cellway.cases.languages import case_language
 from cellway.cases.models import Case
 from cellway.cases.reply_address import case_code_of
 from cellway.cases.services import require_perm
-from cellway.conversations import mailrules
-from cellway.conversations.models import LOGGED_CHANNELS, Channel, Direction, HeldAttachment, Message, Review
+from cellway.conversations import contacts, mailrules
+from cellway.conversations.models import LOGGED_CHANNELS, Channel, Conversation, Direction, HeldAttachment, Message, Review
 from cellway.errors import Refusal, StageConflict
 from cellway.records import services as records
 from cellway.records.models import RecordFile
@@ -48,9 +51,7 @@ def check_log_contact(*, case: Case, by: User) -> None:
     require_perm(by, "conversations.log_contact", "log contacts with patients and families")
 
 
-def log_contact(
-    *, case: Case, by: User, channel: str, direction: str, contact: str, occurred_at: dt.datetime, summary: str
-) -> Message:
+def log_contact(*, case: Case, by: User, channel: str, direction: str, contact: str, occurred_at: dt.datetime, summary: str) -> Message:
     """A phone call, a WhatsApp conversation, a talk in person... as it happened: with whom, when, which way
     (who reached out) and what was said. On the case's thread, with who logged it."""
     check_log_contact(case=case, by=by)
@@ -85,11 +86,21 @@ def log_contact(
 # --- Mail out -------------------------------------------------------------------------------------
 
 
-def record_mail_out(sender: Any, *, case: Case | None, to: str, subject: str, body: str, message_id: str, **kwargs: Any) -> Message:
+def record_mail_out(
+    sender: Any, *, case: Case | None, to: str, subject: str, body: str, message_id: str, automatic: bool = False, **kwargs: Any
+) -> Message:
     """Receiver of ``cases.signals.contact_mailed``: the mail about to go to a patient or family member, on the
-    case's thread, with the Message-ID their reply will name."""
+    case's thread, with the Message-ID their reply will name. A mail stored before it went (``write_mail``: the
+    staff member's own words, at once) is not stored twice. ``automatic``: a notice, not anyone's word (it does
+    not change whom the thread waits on)."""
+    stored = Message.objects.filter(email_message_id=message_id).first()
+    if stored is not None:
+        return stored
     contact = case.patient.full_name if case is not None and case.patient.email.lower() == to.lower() else ""
+    if not contact and case is not None:
+        contact = next((p.name for p in contacts.people_of(case) if p.email.lower() == to.lower()), "")
     return Message.objects.create(
+        automatic=automatic,
         case=case,
         channel=Channel.EMAIL,
         direction=Direction.OUTBOUND,
@@ -147,12 +158,21 @@ def attachment_limit() -> int:
 
 def known_contact(case: Case, address: str) -> bool:
     """Whether ``address`` is one of the case's people: the patient's or the inquiry's address, one the clinic
-    has mailed about the case, or one whose mail the care team attached to it."""
+    has mailed about the case, one whose mail the care team attached to it, or a person the registry of the
+    apps above names (``contacts.people_of``: a portal helper whose access is open today). A person whose
+    portal access ended is not, whatever was mailed before."""
     address = address.strip().lower()
     if not address:
         return False
     if case.patient.email.lower() == address or (case.inquiry is not None and case.inquiry.email.lower() == address):
         return True
+    # The people the apps above know (the portal's family and helpers): asked through the registry, as
+    # conversations may not import the portal (contacts.py says why). Whose access ended is no longer a contact,
+    # even if the clinic mailed them while it was open.
+    if any(person.email.strip().lower() == address for person in contacts.people_of(case)):
+        return True
+    if address in contacts.former_addresses(case):
+        return False
     return (
         Message.objects.filter(case=case, channel=Channel.EMAIL, email_address__iexact=address)
         .filter(Q(direction=Direction.OUTBOUND) | Q(review=Review.ATTACHED))
@@ -391,3 +411,265 @@ def _drop_held(held: list[HeldAttachment]) -> None:
             default_storage.delete(name)
 
     transaction.on_commit(delete_files)
+
+
+# --- Writing with the case's people: portal messages, the care team's reply, mail from the thread ---------------
+
+
+class MessageRefused(Refusal):
+    """A portal message refused; ``code`` lets the portal say why in the writer's language: "empty", "size",
+    "rate", "id" (a client id that is not the writer's)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def check_write_to_contact(*, case: Case, by: User) -> None:
+    """Staff who read the case's thread and hold the permission (care, liaison, the specialist, the nurse) write to
+    its people: a reply in the portal, a mail."""
+    require_perm(by, "conversations.write_to_contact", "write to the patient or their family")
+
+
+def _client_id(client_id: str | uuid.UUID) -> uuid.UUID:
+    try:
+        return client_id if isinstance(client_id, uuid.UUID) else uuid.UUID(str(client_id))
+    except ValueError:
+        raise MessageRefused("id", "Each message needs its client id (a UUID); reload the page and send again.") from None
+
+
+def _portal_body(body: str) -> str:
+    body = body.replace("\r\n", "\n").strip()
+    if not body:
+        raise MessageRefused("empty", "An empty message is not sent.")
+    limit = settings.PORTAL_MESSAGE_MAX_CHARS
+    if len(body) > limit:
+        raise MessageRefused("size", f"The message is too long: {len(body):,} characters, at most {limit:,}.")
+    if "\x00" in body:
+        raise MessageRefused("size", "The message holds a character that cannot be stored.")
+    return body
+
+
+def _sent_before(case: Case, wanted: uuid.UUID, by: User) -> Message | None:
+    """The portal message already stored with this client id on the case: the writer's own (a double click, a
+    retried post), else refused (another's id, forged or guessed, neither overwrites nor reveals their message)."""
+    existing = Message.objects.filter(conversation__case=case, conversation__channel=Channel.PORTAL, client_id=wanted).first()
+    if existing is not None and existing.author_id != by.pk:
+        raise MessageRefused("id", "That message id is taken; reload the page and send again.")
+    return existing
+
+
+def _portal_conversation(case: Case) -> Conversation:
+    """The case's one portal conversation (the patient, the helpers who read messages, the care team), made on
+    first use. Call inside a transaction after locking the case: the lock orders its messages."""
+    conversation = Conversation.objects.filter(case=case, channel=Channel.PORTAL).order_by("pk").first()
+    if conversation is None:
+        conversation = Conversation.objects.create(
+            case=case, channel=Channel.PORTAL, contact_name=case.patient.full_name[: limits.NAME], contact_email=case.patient.email
+        )
+    return conversation
+
+
+def _check_portal_rate(case: Case, by: User) -> None:
+    limit = settings.PORTAL_MESSAGES_PER_HOUR
+    sent = Message.objects.filter(
+        case=case, channel=Channel.PORTAL, author=by, created_at__gte=timezone.now() - dt.timedelta(hours=1)
+    ).count()
+    if sent >= limit:
+        raise MessageRefused(
+            "rate", f"Too many messages: at most {limit} an hour. Your care team has the ones you sent; wait and write again."
+        )
+
+
+def _store_portal(
+    *, case: Case, by: User, client_id: str | uuid.UUID, body: str, direction: str, rate: bool, **fields: str
+) -> tuple[Message, bool]:
+    wanted = _client_id(client_id)
+    existing = _sent_before(case, wanted, by)
+    if existing is not None:
+        return existing, False
+    body = _portal_body(body)
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            cases.lock_case(case.pk)
+            existing = _sent_before(case, wanted, by)
+            if existing is not None:
+                return existing, False
+            if rate:
+                _check_portal_rate(case, by)
+            conversation = _portal_conversation(case)
+            message = Message.objects.create(
+                conversation=conversation,
+                case=case,
+                channel=Channel.PORTAL,
+                direction=direction,
+                author=by,
+                body=body,
+                client_id=wanted,
+                occurred_at=now,
+                **fields,
+            )
+            Conversation.objects.filter(pk=conversation.pk).update(last_message_at=now)
+    except IntegrityError:
+        # The same client id posted twice at once (where the lock does not serialise): the other post stored it.
+        existing = _sent_before(case, wanted, by)
+        if existing is None:
+            raise
+        return existing, False
+    return message, True
+
+
+def post_portal_message(
+    *, case: Case, by: User, role: str, on_behalf_of: str, client_id: str | uuid.UUID, body: str
+) -> tuple[Message, bool]:
+    """A message to the care team written in the portal by ``by`` (the patient, or a helper for the patient: who
+    may is the portal's ``check_write_message``), as ``role`` on behalf of ``on_behalf_of`` (empty for the patient).
+
+    Stored once per client id: a double click or a retried post returns the stored message (``False``) and counts
+    nothing. Refused (``MessageRefused``, nothing written): empty, over ``PORTAL_MESSAGE_MAX_CHARS``, more than
+    ``PORTAL_MESSAGES_PER_HOUR`` from this person on this case, another writer's client id."""
+    label = (by.get_full_name() or by.email or by.get_username())[: limits.NAME]
+    return _store_portal(
+        case=case,
+        by=by,
+        client_id=client_id,
+        body=body,
+        direction=Direction.INBOUND,
+        rate=True,
+        author_label=label,
+        contact=label,
+        author_role=role[:16],
+        on_behalf_of=on_behalf_of[: limits.NAME],
+    )
+
+
+def portal_readers(case: Case, people: list[contacts.CaseContact] | None = None) -> list[contacts.CaseContact]:
+    """Who reads the case's messages in the portal today: the patient and the helpers granted messages
+    (``people``: ``contacts.people_of(case)`` when the caller has read it already)."""
+    return [p for p in (contacts.people_of(case) if people is None else people) if p.reads_messages and p.messages_url]
+
+
+def check_reply_in_portal(*, case: Case, by: User, readers: list[contacts.CaseContact] | None = None) -> None:
+    """Staff with the permission reply in the portal, once someone reads it (the patient invited)."""
+    check_write_to_contact(case=case, by=by)
+    if not (portal_readers(case) if readers is None else readers):
+        raise Refusal("Nobody reads this case's messages in the portal yet: invite the patient, or write them a mail.")
+
+
+def reply_in_portal(*, case: Case, by: User, client_id: str | uuid.UUID, body: str) -> tuple[Message, bool]:
+    """The care team's message in the portal, to the patient (and the helpers who read messages), each told by a
+    short mail of their own once it is stored. A retried post with the same client id is stored once."""
+    check_reply_in_portal(case=case, by=by)
+    message, new = _store_portal(
+        case=case,
+        by=by,
+        client_id=client_id,
+        body=body,
+        direction=Direction.OUTBOUND,
+        rate=False,
+        author_label=(by.get_full_name() or by.get_username())[: limits.NAME],
+        contact=case.patient.full_name[: limits.NAME],
+    )
+    if new:
+        transaction.on_commit(lambda: send_portal_notices.enqueue(message_pk=message.pk))
+    return message, new
+
+
+@task
+def send_portal_notices(*, message_pk: int) -> int:
+    """Tell each reader of the case's portal messages that the care team wrote: one mail each, to them alone, in
+    their own language, through ``cases.notify.mail_contact`` (the case's reply address, a Message-ID on the thread).
+
+    The mail says only that there is a message and links to the portal, never what it says: mail is less private
+    than the portal (it crosses servers we do not control, sits in shared inboxes, is forwarded); the words stay
+    behind the sign-in. Returns the mails sent."""
+    message = Message.objects.select_related("case__patient", "case__inquiry").get(pk=message_pk)
+    case = message.case
+    if case is None:
+        return 0
+    sent = 0
+    for person in portal_readers(case):
+        notify.mail_contact(
+            case=case,
+            to=person.email,
+            template="email/portal_message_notice.txt",
+            context={"name": person.name, "link": person.messages_url},
+            language=person.language,
+            automatic=True,
+        )
+        sent += 1
+    return sent
+
+
+# Mail from the thread: staff write to one of the case's people, in that person's language.
+
+
+@dataclass(frozen=True)
+class Recipient:
+    email: str
+    name: str
+    language: str
+    relation: str
+
+
+def mail_recipients(case: Case, people: list[contacts.CaseContact] | None = None) -> list[Recipient]:
+    """Whom staff may write to from the case's thread: the patient (their address on the case), then the people the
+    registry names today (the portal's helpers; ``people`` when the caller has read them). One per address."""
+    found: dict[str, Recipient] = {}
+    if case.patient.email:
+        found[case.patient.email.lower()] = Recipient(case.patient.email, case.patient.full_name, case_language(case), "patient")
+    for person in contacts.people_of(case) if people is None else people:
+        found.setdefault(person.email.lower(), Recipient(person.email, person.name, person.language, person.relation))
+    return list(found.values())
+
+
+def write_mail(*, case: Case, by: User, to: str, subject: str, body: str) -> Message:
+    """A mail from a staff member to one of the case's people, addressed to them alone, in their language (the
+    greeting and the closing; the words are the writer's), with the case's reply address and a Message-ID that
+    their reply threads by. Stored on the thread at once; sent after commit by ``send_staff_mail``.
+
+    Refused: an address that is not one of the case's people today, an empty or too long subject or text."""
+    check_write_to_contact(case=case, by=by)
+    recipient = next((r for r in mail_recipients(case) if r.email.lower() == to.strip().lower()), None)
+    if recipient is None:
+        raise Refusal("Write to the patient or to one of the people they let follow the case; that address is neither.")
+    subject = " ".join(subject.split())  # one line: a header
+    body = body.replace("\r\n", "\n").strip()
+    if not subject:
+        raise Refusal("Give the mail a subject.")
+    if not body:
+        raise Refusal("Write the mail's text.")
+    limits.check_length(subject, limits.SHORT, "The subject")
+    limits.check_length(body, limits.MESSAGE, "The text")
+    with transaction.atomic():
+        message = Message.objects.create(
+            case=case,
+            channel=Channel.EMAIL,
+            direction=Direction.OUTBOUND,
+            author=by,
+            author_label=(by.get_full_name() or by.get_username())[: limits.NAME],
+            contact=recipient.name[: limits.NAME],
+            email_address=recipient.email,
+            subject=subject,
+            body=body,
+            email_message_id=make_msgid(domain=settings.REPLY_DOMAIN),
+            occurred_at=timezone.now(),
+        )
+        transaction.on_commit(lambda: send_staff_mail.enqueue(message_pk=message.pk, language=recipient.language))
+    return message
+
+
+@task
+def send_staff_mail(*, message_pk: int, language: str) -> str:
+    """Send a mail ``write_mail`` stored, with the Message-ID it was stored under (the thread holds it already)."""
+    message = Message.objects.select_related("case__patient", "case__inquiry").get(pk=message_pk)
+    sent: str = notify.mail_contact(
+        case=message.case,
+        to=message.email_address,
+        template="email/staff_mail.txt",
+        context={"subject": message.subject, "text": message.body, "writer": message.author_label},
+        language=language,
+        message_id=message.email_message_id,
+    )
+    return sent

@@ -96,3 +96,17 @@ class VisaLetterForm(forms.Form):
     nationality = forms.CharField(label=_("Nationality"), max_length=60)
     date_of_birth = forms.DateField(label=_("Date of birth"), widget=forms.DateInput(attrs={"type": "date"}))
     passport_expiry = forms.DateField(label=_("Passport valid until"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class MessageForm(forms.Form):
+    """A message to the care team. ``client_id`` is chosen when the page is drawn: a double click or a retried post
+    carries the same one, and the service stores one message. The size is the service's rule (the browser is told
+    it too); the form does not restate it."""
+
+    client_id = forms.UUIDField(widget=forms.HiddenInput)
+    body = forms.CharField(label=_("Your message"), strip=False, widget=forms.Textarea(attrs={"rows": 4}))
+
+    def __init__(self, *args: Any, max_chars: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["body"].widget.attrs["maxlength"] = max_chars
+        self.fields["body"].error_messages["required"] = _("Write your message before sending it.")

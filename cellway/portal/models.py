@@ -30,6 +30,7 @@ class Scope(models.TextChoices):
     ITINERARY = "itinerary", _("the itinerary")
     DOCUMENTS = "documents", _("documents")
     QUESTIONNAIRES = "questionnaires", _("follow-up questionnaires and reports")
+    MESSAGES = "messages", _("messages with the care team")
 
 
 ALL_SCOPES: tuple[str, ...] = tuple(Scope.values)

@@ -12,18 +12,22 @@ from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Lower
 from django.http import Http404
+from django.urls import reverse
 
 from cellway.accounts.models import User
 from cellway.cases.models import Case
 from cellway.cells.models import Lot
 from cellway.cells.selectors import certificate_for, lots_given
-from cellway.clinic import clinic_today
+from cellway.clinic import clinic_today, public_url
+from cellway.conversations.contacts import CaseContact
+from cellway.conversations.models import Channel, Message
 from cellway.outcomes.models import FollowUpAssessment, ReportedMeasure
 from cellway.outcomes.selectors import open_assessments
 from cellway.outcomes.services import early_window_days
 from cellway.plans.selectors import current_plan
-from cellway.portal.models import FollowUpAnswers, PortalGrant, Relation, VisaLetter
+from cellway.portal.models import FollowUpAnswers, PortalGrant, Relation, Scope, VisaLetter
 
 if TYPE_CHECKING:
     from cellway.cells.documents import Certificate
@@ -121,3 +125,61 @@ def planned_stay(case: Case) -> tuple[dt.date, dt.date] | None:
 
 def visa_letters(case: Case) -> list[VisaLetter]:
     return list(VisaLetter.objects.filter(case=case))
+
+
+# --- Messages with the care team (scope *messages*) -----------------------------------------------------------
+
+
+def _reads_messages(grant: PortalGrant, today: dt.date) -> bool:
+    return grant.is_open_on(today) and grant.person.is_active and grant.allows(Scope.MESSAGES)
+
+
+def case_contacts(case: Case) -> list[CaseContact]:
+    """The case's portal people for the conversations' registry (``conversations.contacts``, filled in by
+    ``PortalConfig.ready``): every grant of the case, those ended (revoked, past their last day) marked inactive,
+    with whether they read the case's messages and where."""
+    today = clinic_today()
+    where = public_url(reverse("portal:case", kwargs={"uuid": case.uuid}) + "#messages")
+    grants = PortalGrant.objects.filter(case=case).select_related("person").order_by("-granted_at")
+    return [
+        CaseContact(
+            email=g.person.email,
+            name=g.person.get_full_name() or g.person.email,
+            language=g.person.language,
+            relation=g.relation,
+            reads_messages=_reads_messages(g, today),
+            messages_url=where,
+            active=g.is_open_on(today) and g.person.is_active,
+        )
+        for g in grants
+    ]
+
+
+def messages_for(grant: PortalGrant) -> list[Message]:
+    """The case's thread as the patient's side reads it in the portal, oldest first (newest last, as a chat reads).
+
+    The one rule of what the patient's side has a reason to see: what was said with *them*.
+    - Every portal message of the case: the patient's, their helpers' (written for the patient) and the care
+      team's answers. The portal conversation is one room for the patient's side.
+    - Mail in and out between the clinic and the people of that room: the patient's address on the case and the
+      address of each person whose open grant reads messages (the patient, helpers granted *messages*).
+    Never: contacts staff logged by hand (staff's own notes of a call), live chats (a visitor before the case,
+    perhaps someone else), mail with anyone else (a referring doctor who does not read messages, a stranger
+    attached by review), the clinic's automatic notices and machines' replies (bounces).
+    A grant without *messages* reads nothing here (the page is 404 for it)."""
+    if not grant.allows(Scope.MESSAGES):
+        return []
+    case = grant.case
+    today = clinic_today()
+    room = {case.patient.email.strip().lower()} if case.patient.email else set()
+    room |= {
+        g.person.email.strip().lower() for g in PortalGrant.objects.filter(case=case).select_related("person") if _reads_messages(g, today)
+    }
+    room.discard("")
+    return list(
+        Message.objects.filter(case=case, automatic=False)
+        .annotate(address=Lower("email_address"))
+        .filter(Q(channel=Channel.PORTAL) | Q(channel=Channel.EMAIL, address__in=room))
+        .select_related("author")
+        .order_by("occurred_at", "id")
+    )

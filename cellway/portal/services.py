@@ -33,6 +33,8 @@ from cellway.cases.models import Case
 from cellway.cases.services import lock_case, record_event, record_medical_read, require_perm
 from cellway.cases.stages import FINAL, Stage
 from cellway.clinic import clinic_today
+from cellway.conversations import services as conversations
+from cellway.conversations.models import Message
 from cellway.errors import NotAllowed, Refusal, StageConflict
 from cellway.outcomes import services as outcomes
 from cellway.outcomes.models import FollowUpAssessment
@@ -552,3 +554,29 @@ def request_visa_letter(
             data={"visa_letter": str(letter.uuid)},
         )
     return letter
+
+
+# --- Messages with the care team (scope *messages*) -------------------------------------------------------------
+
+
+def check_write_message(*, grant: PortalGrant) -> None:
+    """The patient writes to the care team on the case's thread; a helper only if the patient granted *messages*
+    (the page is 404 without it), writing as themselves for the patient."""
+    if not grant.allows(Scope.MESSAGES):
+        raise NotAllowed("Your access does not include messages with the care team.")
+
+
+def write_message(*, grant: PortalGrant, client_id: str, body: str) -> tuple[Message, bool]:
+    """A message to the care team, stored on the case's one thread (``conversations.services.post_portal_message``:
+    its size, its rate and the client id that makes a double click one message), naming who wrote it and, for a
+    helper, on whose behalf. Returns the message and whether it is new."""
+    check_write_message(grant=grant)
+    _check_open(grant)
+    return conversations.post_portal_message(
+        case=grant.case,
+        by=grant.person,
+        role=grant.relation,
+        on_behalf_of="" if grant.is_patient else grant.case.patient.full_name,
+        client_id=client_id,
+        body=body,
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cellway.portal import views
+from cellway.portal import thread, views
 
 app_name = "portal"
 
@@ -22,4 +22,5 @@ urlpatterns = [
     path("cases/<uuid:uuid>/people/", views.people, name="people"),
     path("cases/<uuid:uuid>/consent/", views.consent, name="consent"),
     path("cases/<uuid:uuid>/follow-up/", views.follow_up, name="follow_up"),
+    path("cases/<uuid:uuid>/messages/", thread.write, name="messages"),
 ]

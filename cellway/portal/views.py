@@ -40,7 +40,7 @@ from cellway.outcomes.models import ReportedScore
 from cellway.pdf import pdf_response, render_pdf
 from cellway.plans.screening_rule import earliest_sample_date
 from cellway.plans.selectors import valid_screening
-from cellway.portal import services
+from cellway.portal import services, thread
 from cellway.portal.forms import AcceptQuoteForm, HelperForm, QuestionnaireForm, ReportForm, SignConsentForm, VisaLetterForm
 from cellway.portal.models import PortalGrant, Scope
 from cellway.portal.selectors import (
@@ -194,6 +194,8 @@ def _case_context(request: HttpRequest, grant: PortalGrant, quote_form: AcceptQu
     context["follow_up"] = _follows_up(grant)
     if allowed(services.check_sign_consent, grant=grant) and stage in CONSENT_STAGES:
         context["consents_to_sign"] = len(consents_to_sign_online(case))
+    # Messages with the care team (scope messages): portal/thread.py.
+    context.update(thread.section(grant))
     return context
 
 

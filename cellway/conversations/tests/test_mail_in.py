@@ -27,9 +27,7 @@ def counts() -> tuple[int, int, int, int]:
     return inbound.count(), Case.objects.count(), RecordFile.objects.count(), HeldAttachment.objects.count()
 
 
-def test_mail_to_the_inquiry_address_opens_an_inquiry_with_its_attachment(
-    client, staff, mailoutbox, django_capture_on_commit_callbacks
-):
+def test_mail_to_the_inquiry_address_opens_an_inquiry_with_its_attachment(client, staff, mailoutbox, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         response = post(client, mail(files=[("mri-report.pdf", PDF, "application/pdf")]))
 
@@ -102,8 +100,13 @@ def test_a_reply_threads_back_by_in_reply_to(client, case_at, mailoutbox, django
 def test_a_reply_threads_back_by_references_and_by_subject_tag(client, case_at):
     case = case_at(Stage.TRIAGE)
     Message.objects.create(
-        case=case, channel=Channel.EMAIL, direction=Direction.OUTBOUND, body="x", email_message_id="<out-1@reply.cellway.example>",
-        email_address=case.patient.email, occurred_at=case.opened_at,
+        case=case,
+        channel=Channel.EMAIL,
+        direction=Direction.OUTBOUND,
+        body="x",
+        email_message_id="<out-1@reply.cellway.example>",
+        email_address=case.patient.email,
+        occurred_at=case.opened_at,
     )
 
     references = [("References", "<a@b> <out-1@reply.cellway.example>")]

@@ -28,6 +28,7 @@ URLS = [
     ("portal:people", "get", "manage"),
     ("portal:consent", "get", "consent"),
     ("portal:consent", "post", "consent"),
+    ("portal:messages", "post", "messages"),
 ]
 
 
