@@ -96,6 +96,11 @@
       var fresh = doc.getElementById("received");
       var current = document.getElementById("received");
       if (fresh && current) { current.replaceWith(fresh); }
+      // Other parts of the page that the upload changes (the portal's list of records still missing).
+      Array.prototype.forEach.call(document.querySelectorAll("[data-live][id]"), function (part) {
+        var again = doc.getElementById(part.id);
+        if (again) { part.replaceWith(again); }
+      });
       // The virus scan and the reading run in the background: look again while a file is still being checked.
       if (fresh && fresh.querySelector("[data-state=checking]") && polls < 60) {
         polls += 1;
