@@ -207,7 +207,7 @@ def _upload_a_record(driver: WebDriver, case: Any, patient: Any, language: str, 
 
 
 def _pay_the_deposit(driver: WebDriver, live_server: Any, case: Any, fake: Any) -> None:
-    """"Pay by card" on the portal, the fake's hosted page, "Pay": the signed webhook records the payment."""
+    """ "Pay by card" on the portal, the fake's hosted page, "Pay": the signed webhook records the payment."""
     deposit = case.invoices.get(kind=InvoiceKind.DEPOSIT)
     link = driver.find_element(By.CSS_SELECTOR, "a.button[href*='/billing/pay/']")
     driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", link)
@@ -230,6 +230,80 @@ def _pay_the_deposit(driver: WebDriver, live_server: Any, case: Any, fake: Any) 
     assert case.stage == Stage.DEPOSIT_PAID
 
 
+def _accept_the_quote(driver: WebDriver, live_server: Any, case: Any, patient: Any, language: str) -> None:
+    visit(driver, live_server, f"/portal/cases/{case.uuid}/")
+    _checked(driver, f"journey-{language}-case-quoted", language)
+    agree = driver.find_element(By.ID, "id_agree")
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", agree)
+    agree.click()
+    _click_and_wait(driver, "#quote form button[type=submit]")
+    assert WORDS[language]["accepted"] in driver.find_element(By.CSS_SELECTOR, ".messages").text.lower()
+    case.refresh_from_db()
+    assert case.stage == Stage.ACCEPTED and case.quotes.get(status="accepted").acceptance_recorded_by == patient
+
+
+def _let_the_daughter_in(driver: WebDriver, live_server: Any, case: Any, patient: Any, language: str) -> None:
+    """At phone width: the daughter's name, address, the parts she sees, until when."""
+    driver.set_window_size(*PHONE)
+    visit(driver, live_server, f"/portal/cases/{case.uuid}/people/")
+    _checked(driver, f"journey-{language}-people", language)
+    driver.find_element(By.ID, "id_full_name").send_keys("Dana Haddad")
+    driver.find_element(By.ID, "id_email").send_keys("dana.daughter@example.com")
+    for scope in ("itinerary", "documents"):
+        box = driver.find_element(By.CSS_SELECTOR, f"input[name=scopes][value={scope}]")
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", box)
+        box.click()
+    set_date(driver, driver.find_element(By.ID, "id_ends_on"), clinic_today() + dt.timedelta(days=365))
+    _click_and_wait(driver, "main form.inquiry button[type=submit]")
+    assert WORDS[language]["granted"] in driver.find_element(By.CSS_SELECTOR, ".messages").text
+    daughter = PortalGrant.objects.get(case=case, person__email="dana.daughter@example.com")
+    assert daughter.relation == "family" and daughter.scopes == ["itinerary", "documents"] and daughter.granted_by == patient
+    driver.set_window_size(*DESKTOP)
+
+
+def _sign_consent(driver: WebDriver, live_server: Any, case: Any, language: str) -> None:
+    from cellway.treatment.services import check_consent
+
+    visit(driver, live_server, f"/portal/cases/{case.uuid}/consent/")
+    _checked(driver, f"journey-{language}-consent", language)
+    while driver.find_elements(By.CSS_SELECTOR, "section.consent-form"):
+        box = driver.find_element(By.CSS_SELECTOR, "section.consent-form input[name=agree]")
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", box)
+        box.click()
+        _click_and_wait(driver, "section.consent-form form button[type=submit]")
+        assert WORDS[language]["signed"] in driver.find_element(By.CSS_SELECTOR, ".messages").text.lower()
+    check_consent(case=case)  # the ward's gate accepts what was signed
+
+
+def _download_the_itinerary(driver: WebDriver, live_server: Any, case: Any, language: str) -> None:
+    visit(driver, live_server, f"/portal/cases/{case.uuid}/")
+    _checked(driver, f"journey-{language}-case-deposit-paid", language)
+    href = driver.find_element(By.CSS_SELECTOR, "a[href$='/itinerary.ics']").get_attribute("href")
+    ics = fetch(driver, str(href)).decode()
+    assert ics.startswith("BEGIN:VCALENDAR") and f"DTSTART;VALUE=DATE:{case.arrival_date:%Y%m%d}" in ics
+
+
+def _answer_the_questionnaire(driver: WebDriver, live_server: Any, case: Any, patient: Any, language: str) -> None:
+    """At phone width, at the first follow-up point; the answers land in the outcomes registry."""
+    point = case.follow_ups.order_by("due_on").first()
+    case.follow_ups.filter(pk=point.pk).update(due_on=clinic_today())
+    driver.set_window_size(*PHONE)
+    visit(driver, live_server, f"/portal/cases/{case.uuid}/follow-up/")
+    _checked(driver, f"journey-{language}-questionnaire", language)
+    driver.find_element(By.ID, f"q{point.pk}-m_msis29-physical").send_keys("35")
+    driver.find_element(By.ID, f"q{point.pk}-m_mfis5").send_keys("9")
+    _click_and_wait(driver, f"#questionnaire-{point.pk} button[type=submit]")
+    assert WORDS[language]["answered"] in driver.find_element(By.CSS_SELECTOR, ".messages").text.lower()
+    _checked(driver, f"journey-{language}-course", language)
+    driver.set_window_size(*DESKTOP)
+    answers = FollowUpAnswers.objects.select_related("visit").get(assessment=point, case=case)
+    assert answers.answered_by == patient and answers.visit.case_id == case.pk
+    assert sorted((s.measure.code, float(s.value)) for s in answers.visit.reported.select_related("measure")) == [
+        ("mfis5", 9.0),
+        ("msis29-physical", 35.0),
+    ]
+
+
 @pytest.mark.parametrize("language", ["en", "ar"])
 def test_a_patient_follows_their_case_from_records_to_follow_up(
     browser: WebDriver, live_server: Any, staff: dict[str, Any], fake_stripe_live: Any, tmp_path: Path, language: str
@@ -239,7 +313,6 @@ def test_a_patient_follows_their_case_from_records_to_follow_up(
     from cellway.travel import services as travel
     from cellway.travel.models import TaskStatus
 
-    words = WORDS[language]
     today = clinic_today()
     case = new_case(staff, name="Layla Haddad", country="Jordan", email=f"layla.{language}@example.com")
     patient = _patient(case, language)
@@ -247,7 +320,7 @@ def test_a_patient_follows_their_case_from_records_to_follow_up(
     # Signs in by the code mailed to them, typed into the same browser.
     _sign_in_by_code(browser, live_server, patient.email, language)
     assert browser.current_url.endswith(f"/portal/cases/{case.uuid}/")
-    assert words["collecting"] in browser.find_element(By.TAG_NAME, "h1").text
+    assert WORDS[language]["collecting"] in browser.find_element(By.TAG_NAME, "h1").text
     _checked(browser, f"journey-{language}-case-inquiry", language)
     _section_shots(browser, f"journey-{language}-records-before")
 
@@ -258,15 +331,7 @@ def test_a_patient_follows_their_case_from_records_to_follow_up(
 
     # Staff collect the rest, assign, plan and quote; the patient accepts the quote.
     walk(case, Stage.QUOTED, staff, arrival=today)
-    visit(browser, live_server, f"/portal/cases/{case.uuid}/")
-    _checked(browser, f"journey-{language}-case-quoted", language)
-    agree = browser.find_element(By.ID, "id_agree")
-    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", agree)
-    agree.click()
-    _click_and_wait(browser, "#quote form button[type=submit]")
-    assert words["accepted"] in browser.find_element(By.CSS_SELECTOR, ".messages").text.lower()
-    case.refresh_from_db()
-    assert case.stage == Stage.ACCEPTED and case.quotes.get(status="accepted").acceptance_recorded_by == patient
+    _accept_the_quote(browser, live_server, case, patient, language)
 
     # Screening judged, dates set; the patient pays the deposit by card through the local Stripe fake.
     walk(case, Stage.SCHEDULED, staff, arrival=today)
@@ -276,62 +341,11 @@ def test_a_patient_follows_their_case_from_records_to_follow_up(
     for task in case.logistics_tasks.filter(status=TaskStatus.PENDING):
         travel.confirm_task(task=task, by=staff["lena"], details=f"{task.get_kind_display()} booked")
 
-    # Lets their daughter in (at phone width).
-    browser.set_window_size(*PHONE)
-    visit(browser, live_server, f"/portal/cases/{case.uuid}/people/")
-    _checked(browser, f"journey-{language}-people", language)
-    browser.find_element(By.ID, "id_full_name").send_keys("Dana Haddad")
-    browser.find_element(By.ID, "id_email").send_keys("dana.daughter@example.com")
-    for scope in ("itinerary", "documents"):
-        box = browser.find_element(By.CSS_SELECTOR, f"input[name=scopes][value={scope}]")
-        browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", box)
-        box.click()
-    set_date(browser, browser.find_element(By.ID, "id_ends_on"), today + dt.timedelta(days=365))
-    _click_and_wait(browser, "main form.inquiry button[type=submit]")
-    assert words["granted"] in browser.find_element(By.CSS_SELECTOR, ".messages").text
-    daughter = PortalGrant.objects.get(case=case, person__email="dana.daughter@example.com")
-    assert daughter.relation == "family" and daughter.scopes == ["itinerary", "documents"] and daughter.granted_by == patient
-    browser.set_window_size(*DESKTOP)
+    _let_the_daughter_in(browser, live_server, case, patient, language)
+    _sign_consent(browser, live_server, case, language)
+    _download_the_itinerary(browser, live_server, case, language)
 
-    # Signs consent.
-    visit(browser, live_server, f"/portal/cases/{case.uuid}/consent/")
-    _checked(browser, f"journey-{language}-consent", language)
-    while browser.find_elements(By.CSS_SELECTOR, "section.consent-form"):
-        box = browser.find_element(By.CSS_SELECTOR, "section.consent-form input[name=agree]")
-        browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", box)
-        box.click()
-        _click_and_wait(browser, "section.consent-form form button[type=submit]")
-        assert words["signed"] in browser.find_element(By.CSS_SELECTOR, ".messages").text.lower()
-    from cellway.treatment.services import check_consent
-
-    check_consent(case=case)
-
-    # Downloads the itinerary (.ics) from the case page.
-    visit(browser, live_server, f"/portal/cases/{case.uuid}/")
-    _checked(browser, f"journey-{language}-case-deposit-paid", language)
-    href = browser.find_element(By.CSS_SELECTOR, "a[href$='/itinerary.ics']").get_attribute("href")
-    ics = fetch(browser, str(href)).decode()
-    assert ics.startswith("BEGIN:VCALENDAR") and f"DTSTART;VALUE=DATE:{case.arrival_date:%Y%m%d}" in ics
-
-    # Pays the rest, comes, is treated; the protocol is issued; at the first follow-up point, answers the questionnaire.
+    # Pays the rest, comes, is treated, the protocol is issued; at follow-up, answers the questionnaire from home.
     ensure_measures()
     walk(case, Stage.FOLLOW_UP, staff, arrival=today)
-    point = case.follow_ups.order_by("due_on").first()
-    case.follow_ups.filter(pk=point.pk).update(due_on=today)
-    browser.set_window_size(*PHONE)
-    visit(browser, live_server, f"/portal/cases/{case.uuid}/follow-up/")
-    _checked(browser, f"journey-{language}-questionnaire", language)
-    browser.find_element(By.ID, f"q{point.pk}-m_msis29-physical").send_keys("35")
-    browser.find_element(By.ID, f"q{point.pk}-m_mfis5").send_keys("9")
-    _click_and_wait(browser, f"#questionnaire-{point.pk} button[type=submit]")
-    assert words["answered"] in browser.find_element(By.CSS_SELECTOR, ".messages").text.lower()
-    _checked(browser, f"journey-{language}-course", language)
-    browser.set_window_size(*DESKTOP)
-
-    # In the outcomes registry, as a staff-entered visit would be.
-    answers = FollowUpAnswers.objects.select_related("visit").get(assessment=point, case=case)
-    assert answers.answered_by == patient and answers.visit.case_id == case.pk
-    assert sorted((s.measure.code, float(s.value)) for s in answers.visit.reported.select_related("measure")) == [
-        ("mfis5", 9.0),
-        ("msis29-physical", 35.0),
-    ]
+    _answer_the_questionnaire(browser, live_server, case, patient, language)
