@@ -293,3 +293,28 @@ def test_the_trail_row_is_read_back_in_the_console(world: dict[str, Any], django
     _send(_client(world["daughter"]), world["case"], django_capture_on_commit_callbacks, **XHR)
     row = CaseEvent.objects.get(case=world["case"], kind=EventKind.RECORD_UPLOADED)
     assert row.data["source"] == services.PORTAL_UPLOAD and "on behalf of" in row.data["sender"]
+
+
+@pytest.mark.clamav
+def test_a_file_the_virus_scan_finds_is_shown_refused_and_never_served(
+    world: dict[str, Any], real_clamd: str, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The real ClamAV daemon (.ci/clamav, EICAR test signature) scans what the portal sends, as every record."""
+    eicar = b"X5O!P%@AP[4\\PZX54(P^)7CC)7}$" + b"EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        zf.writestr("cd/eicar.com", eicar)
+    client = _client(world["patient"])
+    response = _send(
+        client, world["case"], django_capture_on_commit_callbacks, name="mri.zip", content=out.getvalue(), kind="imaging", **XHR
+    )
+    assert response.status_code == 200  # taken: the scan runs after commit, in the background
+    record = RecordFile.objects.select_related("blob", "ingest").get(item__case=world["case"])
+    assert record.blob is not None and record.blob.scan_status == ScanStatus.INFECTED
+    assert record.ingest.status == IngestStatus.FAILED
+    text = client.get(reverse("portal:case", kwargs={"uuid": world["case"].uuid})).text
+    assert 'data-state="infected"' in text and "refused: our virus check found a problem" in text
+    assert _client_staff(world, "liam").get(reverse("records:download", args=[record.uuid])).status_code == 403
+    _send(client, world["case"], django_capture_on_commit_callbacks, **XHR)
+    clean = RecordFile.objects.select_related("blob").get(original_name="blood.pdf")
+    assert clean.blob is not None and clean.blob.scan_status == ScanStatus.CLEAN
