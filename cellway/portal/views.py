@@ -243,28 +243,32 @@ def _upload_refusal(refusal: Refusal, name: str) -> tuple[str, int]:
     return _("%(name)s could not be received. Please try again, or send it by email.") % {"name": name}, 422
 
 
+def _upload_one(grant: PortalGrant, kind: str, upload: Any) -> tuple[str, int]:
+    name = public.file_name(upload.name or "file")
+    try:
+        services.upload_record(grant=grant, kind=kind, upload=upload)
+    except Refusal as refusal:
+        return _upload_refusal(refusal, name)
+    return _("%(name)s is received. We check every file before your care team opens it.") % {"name": name}, 200
+
+
 @login_required(login_url="portal:sign_in")
 @require_POST
 def upload_record(request: HttpRequest, uuid: str) -> HttpResponse:
-    """One file (``file``) for one record (``kind``), through the records intake: answered in JSON to the page's
-    script (which shows the upload's progress), or with the case page again without JavaScript. A refused file
-    leaves the case as it was."""
+    """Files (``file``) for one record (``kind``), through the records intake: one at a time from the page's script
+    (which shows the upload's progress), answered in JSON; without JavaScript every file chosen, answered with the
+    case page. A refused file leaves the case as it was."""
     grant = grant_with_scope(request.user, uuid, Scope.RECORDS)
     wants_json = request.headers.get("X-Requested-With") == "XMLHttpRequest"
-    upload = request.FILES.get("file")
+    uploads = request.FILES.getlist("file")  # the page's script sends one; the plain form all those chosen
     kind = str(request.POST.get("kind", ""))
-    if upload is None:
+    if not uploads:
         message, status = _("Choose a file to send."), 422
     elif kind not in records.SENT_KINDS:
         message, status = _("Choose which record this file is."), 422
     else:
-        name = public.file_name(upload.name or "file")
-        try:
-            services.upload_record(grant=grant, kind=kind, upload=upload)
-        except Refusal as refusal:
-            message, status = _upload_refusal(refusal, name)
-        else:
-            message, status = _("%(name)s is received. We check every file before your care team opens it.") % {"name": name}, 200
+        answers = [_upload_one(grant, kind, upload) for upload in uploads]
+        message, status = " ".join(m for m, _s in answers), max(s for _m, s in answers)
     if wants_json:
         return JsonResponse({"error": message} if status >= 400 else {"message": message}, status=status)
     if status < 400:

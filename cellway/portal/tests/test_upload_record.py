@@ -143,6 +143,19 @@ def test_without_javascript_the_form_posts_and_comes_back_to_the_case(
     assert "blood.pdf is received" in page.text and 'data-state="received"' in page.text
 
 
+def test_without_javascript_every_chosen_file_is_sent_and_a_refused_one_named(
+    world: dict[str, Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    client = _client(world["patient"])
+    files = [SimpleUploadedFile("a.pdf", PDF), SimpleUploadedFile("b.pdf", PDF + b"%b"), SimpleUploadedFile("setup.pdf", EXE)]
+    with django_capture_on_commit_callbacks(execute=True):
+        page = client.post(_url(world["case"]), {"kind": "hematology", "file": files})
+    assert page.status_code == 415
+    text = page.content.decode()
+    assert "setup.pdf is not a kind of file we accept" in text and "a.pdf is received" in text
+    assert sorted(RecordFile.objects.filter(item__case=world["case"]).values_list("original_name", flat=True)) == ["a.pdf", "b.pdf"]
+
+
 def test_a_double_click_or_a_retry_is_one_record(world: dict[str, Any], django_capture_on_commit_callbacks: Any) -> None:
     client = _client(world["patient"])
     for _ in range(3):
