@@ -16,6 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone, translation
@@ -51,6 +52,8 @@ from cellway.portal.models import (
     VisaLetter,
 )
 from cellway.portal.selectors import acting_as, open_grants, planned_stay, questionnaires_due
+from cellway.records import services as records
+from cellway.records.models import RecordFile
 from cellway.treatment import services as treatment
 from cellway.treatment.models import Consent, ConsentDocument
 
@@ -147,6 +150,46 @@ def _actor(grant: PortalGrant) -> str:
     with translation.override("en"):
         relation = str(grant.get_relation_display())
     return f"{grant.person} ({relation}, on behalf of {acting_as(grant)})"
+
+
+# --- Records sent from the portal ----------------------------------------------------------
+
+PORTAL_UPLOAD = "portal upload"
+# While the clinic is collecting records (the stages in which staff attach them too).
+UPLOAD_STAGES = frozenset({Stage.INQUIRY, Stage.TRIAGE, Stage.REVIEW})
+
+
+class RecordsClosed(Refusal):
+    """The case is past collecting records (or has ended): a file is sent to the care team another way."""
+
+
+def check_upload_record(*, grant: PortalGrant) -> None:
+    """The patient, or a helper the patient let into the records, sends a record while the clinic collects them."""
+    if not grant.allows(Scope.RECORDS):
+        raise NotAllowed("Your access does not include the medical records.")
+    if grant.case.stage_enum not in UPLOAD_STAGES:
+        raise RecordsClosed(f"{grant.case.code} is no longer collecting records ({grant.case.get_stage_display()}).")
+
+
+def upload_record(*, grant: PortalGrant, kind: str, upload: UploadedFile[bytes]) -> RecordFile:
+    """Send one file for the checklist item `kind` (or "unsorted": the care team sorts it) through the records intake,
+    the path every record takes (size, type by content, archive rules, SHA-256, stored once, virus scan and ingest
+    after commit). The trail names who sent it and on whose behalf. The same file sent twice is one record."""
+    _check_open(grant)
+
+    def check(case: Case) -> None:
+        grant.case = case
+        check_upload_record(grant=grant)
+
+    return records.attach_sent_file(
+        case=grant.case,
+        kind=kind,
+        upload=upload,
+        by=grant.person,
+        source=PORTAL_UPLOAD,
+        check=check,
+        sender=f"from the portal by {_actor(grant)}",
+    )
 
 
 # --- Family and helpers ------------------------------------------------------------------

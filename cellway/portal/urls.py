@@ -9,6 +9,7 @@ urlpatterns = [
     path("sign-in/", views.sign_in, name="sign_in"),
     path("language/", views.language, name="language"),
     path("cases/<uuid:uuid>/", views.case_page, name="case"),
+    path("cases/<uuid:uuid>/records/", views.upload_record, name="upload_record"),
     path("cases/<uuid:uuid>/quote/accept/", views.accept_quote, name="accept_quote"),
     path("cases/<uuid:uuid>/quote.pdf", views.quote_pdf, name="quote_pdf"),
     path("cases/<uuid:uuid>/invoices/<str:kind>.pdf", views.invoice_pdf, name="invoice_pdf"),

@@ -16,10 +16,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -54,8 +55,12 @@ from cellway.portal.selectors import (
     questionnaires_due,
     visa_letters,
 )
-from cellway.portal.words import INVOICE_KINDS, RECORD_KINDS, STANDING, TASK_KINDS
-from cellway.records.selectors import missing_items
+from cellway.portal.words import FILE_STATES, INVOICE_KINDS, RECORD_KINDS, STANDING, TASK_KINDS
+from cellway.records import public
+from cellway.records import services as records
+from cellway.records.models import RecordKind
+from cellway.records.selectors import missing_items, sent_file_state, sent_files
+from cellway.records.services import human_size
 from cellway.travel.selectors import confirmed_tasks
 from cellway.treatment import selectors as treatment_selectors
 from cellway.treatment.models import ConsentDocument
@@ -147,8 +152,8 @@ def _case_context(request: HttpRequest, grant: PortalGrant, quote_form: AcceptQu
         "next": next_words,
         "is_rtl": translation.get_language_bidi(),
     }
-    if grant.allows(Scope.RECORDS) and stage in {Stage.INQUIRY, Stage.TRIAGE, Stage.REVIEW}:
-        context["missing"] = [str(RECORD_KINDS.get(item.kind, item.kind)) for item in missing_items(case)]
+    if grant.allows(Scope.RECORDS) and stage in services.UPLOAD_STAGES:
+        context["records"] = _records_section(grant)
     if grant.allows(Scope.SCREENING) and case.first_therapy_day and stage in {Stage.ACCEPTED, Stage.CLEARED, Stage.SCHEDULED}:
         context["screening_from"] = _date(earliest_sample_date(case.first_therapy_day, settings.SCREENING_MAX_AGE_MONTHS))
         context["screening_done"] = valid_screening(case) is not None
@@ -197,6 +202,87 @@ def _case_context(request: HttpRequest, grant: PortalGrant, quote_form: AcceptQu
     # Messages with the care team (scope messages): portal/thread.py.
     context.update(thread.section(grant))
     return context
+
+
+def _records_section(grant: PortalGrant) -> dict[str, Any]:
+    """The records still missing, the upload (which record each file is for) and the files sent from the portal."""
+    missing = [item.kind for item in missing_items(grant.case)]
+    kinds = [*missing, *(k for k in (RecordKind.MEDIA,) if k not in missing), RecordKind.UNSORTED]
+    sent = sent_files(grant.case, sources=(services.PORTAL_UPLOAD, public.SOURCE))
+    return {
+        "missing": [str(RECORD_KINDS.get(kind, kind)) for kind in missing],
+        "kinds": [(kind, str(RECORD_KINDS.get(kind, kind))) for kind in kinds],
+        "may_upload": allowed(services.check_upload_record, grant=grant),
+        # Left to right inside a right-to-left sentence ("4.0 GiB", not "GiB 4.0").
+        "accepted": format_html('<bdi dir="ltr">{}</bdi>', ", ".join(public.accepted_names())),
+        "limit": format_html('<bdi dir="ltr">{}</bdi>', human_size(public.max_bytes())),
+        "sent": [
+            {"file": f, "kind": RECORD_KINDS.get(f.item.kind, f.item.kind), "state": state, "words": FILE_STATES[state]}
+            for f in sent
+            for state in [sent_file_state(f)]
+        ],
+    }
+
+
+def _upload_refusal(refusal: Refusal, name: str) -> tuple[str, int]:
+    """A refused upload, in the person's language, and its HTTP status."""
+    if isinstance(refusal, NotAllowed):
+        raise Http404("No such page.")
+    if isinstance(refusal, services.RecordsClosed):
+        return _("We are no longer collecting records for this case. Please send anything new to your care team by email."), 409
+    if isinstance(refusal, records.TooLarge):
+        limit = human_size(public.max_bytes())
+        return _("%(name)s is too large: the largest file we accept is %(limit)s.") % {"name": name, "limit": limit}, 413
+    if isinstance(refusal, records.EmptyFile):
+        return _("%(name)s is empty (0 bytes), so it may not have copied fully; please send it again.") % {"name": name}, 422
+    if isinstance(refusal, records.WrongType):
+        return _("%(name)s is not a kind of file we accept for this record. We accept %(types)s.") % {
+            "name": name,
+            "types": ", ".join(refusal.accepted),
+        }, 415
+    if isinstance(refusal, records.BadArchive):
+        return _("%(name)s is an archive we cannot open safely (damaged, or not what it says it is).") % {"name": name}, 422
+    return _("%(name)s could not be received. Please try again, or send it by email.") % {"name": name}, 422
+
+
+def _upload_one(grant: PortalGrant, kind: str, upload: Any) -> tuple[str, int]:
+    name = public.file_name(upload.name or "file")
+    try:
+        services.upload_record(grant=grant, kind=kind, upload=upload)
+    except Refusal as refusal:
+        return _upload_refusal(refusal, name)
+    return _("%(name)s is received. We check every file before your care team opens it.") % {"name": name}, 200
+
+
+@login_required(login_url="portal:sign_in")
+@require_POST
+def upload_record(request: HttpRequest, uuid: str) -> HttpResponse:
+    """Files (``file``) for one record (``kind``), through the records intake: one at a time from the page's script
+    (which shows the upload's progress), answered in JSON; without JavaScript every file chosen, answered with the
+    case page. A refused file leaves the case as it was."""
+    grant = grant_with_scope(request.user, uuid, Scope.RECORDS)
+    wants_json = request.headers.get("X-Requested-With") == "XMLHttpRequest"
+    uploads = request.FILES.getlist("file")  # the page's script sends one; the plain form all those chosen
+    kind = str(request.POST.get("kind", ""))
+    if not uploads:
+        message, status = _("Choose a file to send."), 422
+    elif kind not in records.SENT_KINDS:
+        message, status = _("Choose which record this file is."), 422
+    else:
+        answers = [_upload_one(grant, kind, upload) for upload in uploads]
+        message, status = " ".join(m for m, _s in answers), max(s for _m, s in answers)
+    if wants_json:
+        return JsonResponse({"error": message} if status >= 400 else {"message": message}, status=status)
+    if status < 400:
+        messages.success(request, message)
+        return redirect(reverse("portal:case", kwargs={"uuid": grant.case.uuid}) + "#records")
+    grant.case.refresh_from_db()
+    context = _case_context(request, grant)
+    if "records" in context:
+        context["upload_error"] = message  # shown where the file was chosen
+    else:
+        messages.error(request, message)  # the case has moved on: no upload on the page
+    return render(request, "portal/case.html", context, status=status)
 
 
 @login_required(login_url="portal:sign_in")

@@ -38,6 +38,15 @@ RECORD_KINDS: dict[str, Promise] = {
     "media": _("Pictures or videos"),
     "screening": _("Cancer-marker screening report"),
     "consent": _("Signed informed consent"),
+    "unsorted": _("Other (your care team will sort it)"),
+}
+
+# The state of a file sent from the portal, as records' intake moves it (records.selectors.sent_file_state).
+FILE_STATES: dict[str, Promise] = {
+    "checking": _("being checked"),
+    "received": _("received"),
+    "infected": _("refused: our virus check found a problem in this file. It will not be opened."),
+    "unreadable": _("refused: we could not read this file. Your care team will tell you what to send instead."),
 }
 
 TASK_KINDS: dict[str, Promise] = {

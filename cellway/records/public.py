@@ -13,16 +13,14 @@ import datetime as dt
 
 from django.core import signing
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
 from django.db.models import QuerySet
 
 from cellway.cases.models import Case
-from cellway.cases.services import lock_case
 from cellway.cases.stages import Stage
 from cellway.errors import Refusal
-from cellway.records import conf, services
+from cellway.records import conf, selectors, services
 from cellway.records.intake import filetypes
-from cellway.records.models import Ingest, IngestStatus, RecordFile, RecordItem, RecordKind, ScanStatus
+from cellway.records.models import RecordFile, RecordKind
 
 _SALT = "cellway.records.public-upload"
 # How long the link in the page and in the acknowledgement mail works.
@@ -86,42 +84,25 @@ def check_public_upload(case: Case) -> None:
 
 def sent_files(case: Case) -> QuerySet[RecordFile]:
     """The files sent through the case's upload link, newest first, with their scan and ingest state."""
-    return RecordFile.objects.filter(item__case=case, source=SOURCE).select_related("blob", "ingest").order_by("-uploaded_at", "-pk")
+    return selectors.sent_files(case, sources=(SOURCE,))
 
 
 def attach_public_file(*, token: str, upload: UploadedFile[bytes]) -> RecordFile:
-    """Store one file sent through an upload link on the case's "unsorted" item, through the records intake.
+    """Store one file sent through an upload link on the case's "unsorted" item, through the records intake
+    (``services.attach_sent_file``, the path the portal's uploads take too).
 
     Refused with nothing stored: a forged or expired link, a case past collecting records, a full link
     (``UploadLinkRefused``), and whatever the intake refuses (``services.TooLarge``, ``EmptyFile``,
     ``WrongType``, ``BadArchive``). The same bytes sent twice are stored once (one record). The virus scan
     runs after commit; malware is quarantined, never served."""
     case = case_for_token(token)
-    check_public_upload(case)  # before a byte is read, and again under the lock
-    record: RecordFile | None = None
-    try:
-        with transaction.atomic():
-            case = lock_case(case.pk)
-            check_public_upload(case)
-            item, _ = RecordItem.objects.get_or_create(case=case, kind=RecordKind.UNSORTED)
-            record = services._receive_one_request(item=item, upload=upload, by=None, source=SOURCE, checked_by_caller=True)
-    except BaseException:
-        if record is not None:
-            services.forget_uncommitted(record)
-        raise
-    return record
+    return services.attach_sent_file(
+        case=case, kind=RecordKind.UNSORTED, upload=upload, by=None, source=SOURCE, check=check_public_upload
+    )
 
 
 def file_state(record: RecordFile) -> str:
     """One word for the visitor: "checking" (scan or reading not finished), "received", or "refused"
     (quarantined or unreadable: the care team sees why)."""
-    blob = record.blob
-    if blob is not None and blob.scan_status == ScanStatus.INFECTED:
-        return "refused"
-    try:
-        ingest = record.ingest
-    except Ingest.DoesNotExist:
-        return "checking"
-    if ingest.active:
-        return "checking"
-    return "refused" if ingest.status == IngestStatus.FAILED else "received"
+    state = selectors.sent_file_state(record)
+    return "refused" if state in ("infected", "unreadable") else state

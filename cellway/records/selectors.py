@@ -19,9 +19,12 @@ from cellway.records.models import (
     ImagingSeries,
     ImagingSlice,
     ImagingStudy,
+    Ingest,
+    IngestStatus,
     ItemStatus,
     RecordFile,
     RecordItem,
+    ScanStatus,
     UploadSession,
 )
 
@@ -135,3 +138,29 @@ def read_trail(record: RecordFile) -> QuerySet[CaseEvent]:
     return CaseEvent.objects.filter(
         case_id=record.item.case_id, kind=EventKind.MEDICAL_READ, data__subject=read_subject(record)
     ).select_related("actor")
+
+
+def sent_files(case: Case, *, sources: tuple[str, ...]) -> QuerySet[RecordFile]:
+    """The files of `case` that came by one of `sources` (a visitor's upload link, the portal), newest first,
+    with their item, scan and ingest state."""
+    return (
+        RecordFile.objects.filter(item__case=case, source__in=sources)
+        .select_related("item", "blob", "ingest")
+        .order_by("-uploaded_at", "-pk")
+    )
+
+
+def sent_file_state(record: RecordFile) -> str:
+    """One word for the person who sent the file: "checking" (scan or reading not finished), "received", "infected"
+    (quarantined by the virus scan) or "unreadable" (the ingest failed: the care team sees why). The last two are
+    the file refused."""
+    blob = record.blob
+    if blob is not None and blob.scan_status == ScanStatus.INFECTED:
+        return "infected"
+    try:
+        ingest = record.ingest
+    except Ingest.DoesNotExist:
+        return "checking"
+    if ingest.active:
+        return "checking"
+    return "unreadable" if ingest.status == IngestStatus.FAILED else "received"

@@ -7,6 +7,7 @@ import fcntl
 import os
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -285,7 +286,7 @@ def attach_file(*, item: RecordItem, upload: UploadedFile[bytes], by: User, sour
 
 
 def _receive_one_request(
-    *, item: RecordItem, upload: UploadedFile[bytes], by: User | None, source: str, checked_by_caller: bool
+    *, item: RecordItem, upload: UploadedFile[bytes], by: User | None, source: str, checked_by_caller: bool, sender: str = ""
 ) -> RecordFile:
     name = _clean_name(upload.name or "file")
     _check_size(name, upload.size or 0)
@@ -298,7 +299,14 @@ def _receive_one_request(
             for chunk in upload.chunks(_PIECE):
                 out.write(chunk)
         return _receive(
-            item=item, path=path, name=name, digest=sha256_file(path), by=by, source=source, checked_by_caller=checked_by_caller
+            item=item,
+            path=path,
+            name=name,
+            digest=sha256_file(path),
+            by=by,
+            source=source,
+            checked_by_caller=checked_by_caller,
+            sender=sender,
         )
     finally:
         path.unlink(missing_ok=True)
@@ -327,6 +335,46 @@ def attach_consent_scan(*, case: Case, upload: UploadedFile[bytes], by: User) ->
     """
     item, _ = RecordItem.objects.get_or_create(case=case, kind=RecordKind.CONSENT)
     return _receive_one_request(item=item, upload=upload, by=by, source="signed consent", checked_by_caller=True)
+
+
+# The kinds a person outside the staff may send a file for: those asked for at intake, or "unsorted" (the care team sorts).
+SENT_KINDS = (*INTAKE_KINDS, RecordKind.UNSORTED)
+
+
+def attach_sent_file(
+    *,
+    case: Case,
+    kind: str,
+    upload: UploadedFile[bytes],
+    by: User | None,
+    source: str,
+    check: Callable[[Case], None],
+    sender: str = "",
+) -> RecordFile:
+    """Store one file a patient, their family or a visitor sent (not a member of staff), through the records intake.
+
+    The one path for files sent from outside the clinic in one request (a web inquiry's upload link, the portal):
+    ``check(case)`` is the caller's own rule (who may send, the stage), asked before a byte is read and again under
+    the case lock; then the checks every record passes (size limit, type by content for ``kind``'s checklist item,
+    archive rules, SHA-256, stored once, virus scan and ingest after commit). ``by``: the account that sent it, None
+    for a visitor with a link. ``sender`` is added to the trail's summary (who sent it, on whose behalf). The same
+    bytes sent twice to one item are stored once (one record, the resending on the trail). Refused with nothing
+    stored: whatever ``check`` raises, ``TooLarge``, ``EmptyFile``, ``WrongType``, ``BadArchive``."""
+    if kind not in SENT_KINDS:
+        raise Refusal(f"Choose which record this is: {', '.join(RecordKind(k).label for k in SENT_KINDS)}.")
+    check(case)  # before a byte is read, and again under the lock
+    record: RecordFile | None = None
+    try:
+        with transaction.atomic():
+            case = lock_case(case.pk)
+            check(case)
+            item, _ = RecordItem.objects.get_or_create(case=case, kind=kind)
+            record = _receive_one_request(item=item, upload=upload, by=by, source=source, checked_by_caller=True, sender=sender)
+    except BaseException:
+        if record is not None:
+            forget_uncommitted(record)
+        raise
+    return record
 
 
 # The checklist item a mailed file lands on: the first that accepts its type (a PDF is read as the doctor's
@@ -434,6 +482,7 @@ def _receive(
     source: str,
     upload: UploadSession | None = None,
     checked_by_caller: bool = False,
+    sender: str = "",
 ) -> RecordFile:
     """Check the whole file, store its bytes once, write the record row and its event, queue the ingest.
 
@@ -467,11 +516,11 @@ def _receive(
                     case=case,
                     by=by,
                     kind=EventKind.RECORD_RESENT,
-                    summary=f"{name} sent again; identical to {record.original_name}, not stored twice",
+                    summary=f"{name} sent again{f' {sender}' if sender else ''}; identical to {record.original_name}, not stored twice",
                     data={"file": str(record.uuid), "sha256": digest.sha256},
                 )
             else:
-                record = _new_record(case=case, item=item, blob=blob, name=name, detected=detected, by=by, source=source)
+                record = _new_record(case=case, item=item, blob=blob, name=name, detected=detected, by=by, source=source, sender=sender)
             if upload is not None:
                 UploadSession.objects.filter(pk=upload.pk).update(status=UploadStatus.COMPLETE, record=record)
                 upload.status, upload.record = UploadStatus.COMPLETE, record
@@ -497,7 +546,15 @@ def _blob(digest: Digest, mime: str, stored: str | None) -> Blob:
 
 
 def _new_record(
-    *, case: Case, item: RecordItem, blob: Blob, name: str, detected: filetypes.DetectedType, by: User | None, source: str
+    *,
+    case: Case,
+    item: RecordItem,
+    blob: Blob,
+    name: str,
+    detected: filetypes.DetectedType,
+    by: User | None,
+    source: str,
+    sender: str = "",
 ) -> RecordFile:
     record = RecordFile.objects.create(
         item=item,
@@ -518,8 +575,9 @@ def _new_record(
         case=case,
         by=by,
         kind=EventKind.RECORD_UPLOADED,
-        summary=f"{name} added to {item.get_kind_display()}",
-        data={"file": str(record.uuid), "sha256": blob.sha256, "size": blob.size, "type": detected.name, "source": source},
+        summary=f"{name} added to {item.get_kind_display()}" + (f" {sender}" if sender else ""),
+        data={"file": str(record.uuid), "sha256": blob.sha256, "size": blob.size, "type": detected.name, "source": source}
+        | ({"sender": sender} if sender else {}),
     )
     transaction.on_commit(lambda: _enqueue_processing(record.pk))
     return record

@@ -134,5 +134,6 @@ def test_every_portal_url_is_in_an_access_test() -> None:
 
     covered = {name for name, _method, _scope in URLS} | set(DOCUMENT_URLS) | set(VISA_URLS)
     covered |= {"portal:home", "portal:sign_in", "portal:language"}  # no case in them
+    covered |= {"portal:upload_record"}  # test_upload_record: patient, helper with and without records, other, outsider, anonymous
     covered |= {"portal:follow_up"}  # test_follow_up: another patient, a helper without questionnaires, after the grant ended
     assert {f"portal:{p.name}" for p in urls.urlpatterns} <= covered

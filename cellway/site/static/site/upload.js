@@ -1,6 +1,9 @@
-// The web inquiry's records upload: each chosen file is posted alone with XMLHttpRequest, so the browser's
-// upload progress (xhr.upload.onprogress) moves a <progress> bar; the server's answer (JSON, in the visitor's
-// language) is shown beside the file. Without this script the form posts the files the ordinary way.
+// Records upload (the web inquiry's link page, the portal's case page): each chosen file is posted alone with
+// XMLHttpRequest, with the form's other fields (the portal's "which record"), so the browser's upload progress
+// (xhr.upload.onprogress) moves a <progress> bar; the server's answer (JSON, in the person's language) is shown
+// beside the file. Then the list of sent files (#received) is fetched again from the page (data-refresh, else
+// this page) while any of them is still being checked. Without this script the form posts the files the
+// ordinary way.
 (function () {
   "use strict";
   var form = document.querySelector("form[data-upload]");
@@ -8,7 +11,7 @@
   var input = form.querySelector("input[type=file]");
   var list = form.querySelector("[data-progress]");
   var result = document.getElementById("upload-result");
-  var token = form.querySelector("input[name=csrfmiddlewaretoken]").value;
+  var polls = 0;
 
   function row(file) {
     var li = document.createElement("li");
@@ -33,7 +36,11 @@
   function send(file, done) {
     var shown = row(file);
     var data = new FormData();
-    data.append("csrfmiddlewaretoken", token);
+    Array.prototype.forEach.call(form.elements, function (field) {
+      if (!field.name || field.type === "file" || field.disabled) { return; }
+      if ((field.type === "checkbox" || field.type === "radio") && !field.checked) { return; }
+      data.append(field.name, field.value);
+    });
     data.append("file", file, file.name);
     var xhr = new XMLHttpRequest();
     xhr.open("POST", form.action || window.location.href);
@@ -73,7 +80,7 @@
         button.disabled = false;
         input.value = "";
         // The list of received files (with their check) comes from the server: reload it once all are sent.
-        if (anyOk) { refresh(); }
+        if (anyOk) { polls = 0; refresh(); }
         return;
       }
       send(files[i], function (ok) { anyOk = anyOk || ok; next(i + 1); });
@@ -82,13 +89,23 @@
 
   function refresh() {
     var xhr = new XMLHttpRequest();
-    xhr.open("GET", window.location.href);
+    xhr.open("GET", form.dataset.refresh || window.location.href);
     xhr.onload = function () {
       if (xhr.status !== 200) { return; }
       var doc = new DOMParser().parseFromString(xhr.responseText, "text/html");
       var fresh = doc.getElementById("received");
       var current = document.getElementById("received");
       if (fresh && current) { current.replaceWith(fresh); }
+      // Other parts of the page that the upload changes (the portal's list of records still missing).
+      Array.prototype.forEach.call(document.querySelectorAll("[data-live][id]"), function (part) {
+        var again = doc.getElementById(part.id);
+        if (again) { part.replaceWith(again); }
+      });
+      // The virus scan and the reading run in the background: look again while a file is still being checked.
+      if (fresh && fresh.querySelector("[data-state=checking]") && polls < 60) {
+        polls += 1;
+        window.setTimeout(refresh, 2000);
+      }
     };
     xhr.send();
   }
