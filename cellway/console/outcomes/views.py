@@ -283,10 +283,11 @@ def patient_reports(request: HttpRequest) -> HttpResponse:
 
 
 def _review_forms(request: HttpRequest, report: PatientReport) -> tuple[forms.ReviewReportForm, AdverseEventForm]:
+    # The adverse event's fields are needed only when recording one: the browser must not ask for them otherwise.
     if request.method == "POST":
-        return forms.ReviewReportForm(request.POST), AdverseEventForm(request.POST, prefix="ae")
+        return forms.ReviewReportForm(request.POST), AdverseEventForm(request.POST, prefix="ae", use_required_attribute=False)
     initial = {"onset_on": report.started_on, "description": report.description}
-    return forms.ReviewReportForm(), AdverseEventForm(prefix="ae", initial=initial)
+    return forms.ReviewReportForm(), AdverseEventForm(prefix="ae", initial=initial, use_required_attribute=False)
 
 
 @login_required
