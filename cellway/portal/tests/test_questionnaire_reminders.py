@@ -160,3 +160,14 @@ def test_the_mails_link_leads_through_the_sign_in_to_the_follow_up_page(point_op
     # Only a portal page: anywhere else goes to the portal's home.
     for elsewhere in ("https://evil.example/portal/", "//evil.example/portal/", "/console/"):
         assert signed_in.get(reverse("portal:sign_in"), {"next": elsewhere})["Location"] == reverse("portal:home")
+
+
+def test_the_scheduler_runs_the_job_every_morning_in_the_clinics_zone(point_opening: dict[str, Any], settings: Any) -> None:
+    from crontask import scheduler
+
+    from cellway.portal import tasks
+
+    job = next(j for j in scheduler.get_jobs() if j.name == tasks.questionnaire_reminders.name)
+    fields = {f.name: str(f) for f in job.trigger.fields}
+    assert (fields["hour"], fields["minute"]) == ("7", "45") and str(job.trigger.timezone) == settings.CLINIC_TIME_ZONE
+    assert tasks.questionnaire_reminders.call() == 1  # the job itself: today's reminders
