@@ -29,8 +29,9 @@ from cellway.portal.selectors import questionnaires_due
 from cellway.portal.services import REPORT_STAGES
 
 TEMPLATE = "email/portal_questionnaire_waiting.txt"
-# The early windows outcomes knows (14 days up to the 3-month point, 30 after): the due dates worth a look today.
-EARLY_WINDOWS = (14, 30)
+# The early windows outcomes gives any follow-up point (14 days up to the 3-month point, 30 after, as it stands),
+# asked of outcomes itself for twenty years of points: the due dates worth a look today follow from them.
+EARLY_WINDOWS = frozenset(early_window_days(months) for months in range(1, 20 * 12 + 1))
 
 
 def remind_again_days() -> int:

@@ -171,3 +171,14 @@ def test_the_scheduler_runs_the_job_every_morning_in_the_clinics_zone(point_open
     fields = {f.name: str(f) for f in job.trigger.fields}
     assert (fields["hour"], fields["minute"]) == ("7", "45") and str(job.trigger.timezone) == settings.CLINIC_TIME_ZONE
     assert tasks.questionnaire_reminders.call() == 1  # the job itself: today's reminders
+
+
+def test_a_later_point_with_its_longer_window_is_reminded_the_day_that_window_opens(
+    point_opening: dict[str, Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    case = point_opening["case"]
+    six = case.follow_ups.get(months_after=6)
+    case.follow_ups.filter(pk=six.pk).update(due_on=clinic_today() + dt.timedelta(days=30))
+    assert _run(django_capture_on_commit_callbacks, clinic_today()) == 2
+    assert set(Reminder.objects.filter(case=case).values_list("what", "days_ahead")) == {("questionnaire:1", 14), ("questionnaire:6", 30)}
+    assert len(mail.outbox) == 4
