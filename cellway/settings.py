@@ -445,6 +445,9 @@ ACCOUNT_RATE_LIMITS = {
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 # A patient with an address is invited to the portal (their grant and a mail) when their case is opened.
 PORTAL_INVITE_ON_OPENING = env_bool("CELLWAY_PORTAL_INVITE_ON_OPENING", True)
+# A follow-up questionnaire not answered from home: its people are mailed the day its window opens, and once more
+# this many days later if it is still unanswered (portal/reminders.py).
+PORTAL_QUESTIONNAIRE_REMIND_AGAIN_DAYS = env_int("CELLWAY_PORTAL_QUESTIONNAIRE_REMIND_AGAIN_DAYS", 7, minimum=1, maximum=60)
 ACCOUNT_LOGIN_BY_CODE_TIMEOUT = 10 * 60
 ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS = 3
 ACCOUNT_FORMS = {"request_login_code": "cellway.portal.forms.CodeRequestForm"}

@@ -103,6 +103,20 @@ def later(
     transaction.on_commit(enqueue)
 
 
+def later_to_person(
+    *, case_id: int, person_id: int, template: str, unless_recorded: tuple[str, int, str] | None = None, **context: str | int | None
+) -> None:
+    """Mail one person let into the case (the patient, a guardian, a helper) once the current transaction commits.
+
+    In the person's own language (``User.language``) and to their address alone, as ``mail_contact`` sends any mail
+    to a patient or family; nothing goes to a person since deactivated. ``unless_recorded`` as for ``later``.
+    """
+    guard: list[str | int] | None = list(unless_recorded) if unless_recorded else None
+    transaction.on_commit(
+        lambda: send_person_email.enqueue(case_id=case_id, person_id=person_id, template=template, context=context, unless_recorded=guard)
+    )
+
+
 def addresses(case: Case, audience: Sequence[str]) -> list[str]:
     """The addresses of one mail's audience. The patient is only ever an audience alone."""
     if PATIENT in audience:
@@ -158,6 +172,21 @@ def send_case_email(
     with translation.override(settings.LANGUAGE_CODE):
         subject, body = render(template, {"case": case, "clinic": settings.CLINIC_NAME, **context})
     return send_mail(subject, body, None, to)
+
+
+@task
+def send_person_email(
+    *, case_id: int, person_id: int, template: str, context: dict[str, str | int | None], unless_recorded: list[str | int] | None = None
+) -> int:
+    """Render ``template`` in the person's language and send it to them alone. Returns how many mails were sent (0 or 1)."""
+    if _already_recorded(unless_recorded):
+        return 0
+    person = get_user_model().objects.filter(pk=person_id, is_active=True).exclude(email="").first()
+    if person is None:
+        return 0
+    case = Case.objects.select_related("patient", "specialist", "condition").get(pk=case_id)
+    mail_contact(case=case, to=person.email, template=template, context=context, language=getattr(person, "language", None))
+    return 1
 
 
 def render(template: str, context: dict[str, object]) -> tuple[str, str]:

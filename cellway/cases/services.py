@@ -7,6 +7,7 @@ their rows, the stage change and its event commit together or not at all.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from types import EllipsisType
 from typing import Any
 
@@ -121,6 +122,27 @@ def record_medical_read(*, case: Case, by: User, subject: str, summary: str) -> 
     if already.exists():
         return None
     return record_event(case=case, by=by, kind=EventKind.MEDICAL_READ, summary=summary, data={"subject": subject})
+
+
+def record_medical_reads(*, cases: Iterable[Case], by: User, subject: str, summary: str) -> int:
+    """`record_medical_read` for every case of a list page at once, in two queries whatever their number (no N+1).
+    Returns how many rows were written."""
+    by_pk = {case.pk: case for case in cases}
+    if not by_pk:
+        return 0
+    since = timezone.now() - MEDICAL_READ_WINDOW
+    already = set(
+        CaseEvent.objects.filter(
+            case_id__in=by_pk, actor=by, kind=EventKind.MEDICAL_READ, at__gte=since, data__subject=subject
+        ).values_list("case_id", flat=True)
+    )
+    rows = [
+        CaseEvent(case=case, actor=by, kind=EventKind.MEDICAL_READ, summary=summary[:300], data={"subject": subject})
+        for pk, case in sorted(by_pk.items())
+        if pk not in already
+    ]
+    CaseEvent.objects.bulk_create(rows)
+    return len(rows)
 
 
 def move(

@@ -127,10 +127,18 @@ class ReportKind(models.TextChoices):
     SYMPTOM = "symptom", _("a new symptom or health problem")
 
 
+class ReviewDecision(models.TextChoices):
+    """What a clinician made of a report from home (empty while it waits)."""
+
+    ADVERSE_EVENT = "adverse_event", "Recorded as an adverse event"
+    NOT_ADVERSE_EVENT = "not_adverse_event", "Judged not an adverse event"
+
+
 class PatientReport(models.Model):
     """A relapse or a new symptom reported from home: it reaches the care team as an adverse-event candidate, which
-    a specialist assesses (and records as an adverse event or a relapse through the ward's and the registry's own
-    services). Who reported it, as what, and on whose behalf, is kept."""
+    a specialist or nurse reviews once (`portal.services.review_report`): recorded as an adverse event through the
+    ward's own service, or judged not one, with who, when and a note. Who reported it, as what, and on whose behalf,
+    is kept."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="portal_reports")
@@ -140,9 +148,30 @@ class PatientReport(models.Model):
     reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     reported_as = models.CharField(max_length=16, choices=Relation.choices)
     reported_at = models.DateTimeField(auto_now_add=True)
+    # The review: empty while the report waits; set once, never changed.
+    decision = models.CharField(max_length=20, choices=ReviewDecision.choices, blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.TextField(max_length=2000, blank=True)
+    adverse_event = models.OneToOneField(
+        "treatment.AdverseEvent", null=True, blank=True, on_delete=models.PROTECT, related_name="portal_report"
+    )
 
     class Meta:
         ordering = ["case", "-reported_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(decision="") & Q(reviewed_at__isnull=True) & Q(reviewed_by__isnull=True))
+                | (~Q(decision="") & Q(reviewed_at__isnull=False) & Q(reviewed_by__isnull=False)),
+                name="portal_report_reviewed_by_someone_with_a_decision",
+            ),
+            models.CheckConstraint(
+                condition=Q(decision="adverse_event", adverse_event__isnull=False)
+                | (~Q(decision="adverse_event") & Q(adverse_event__isnull=True)),
+                name="portal_report_adverse_event_iff_decided_so",
+            ),
+        ]
+        indexes = [models.Index(fields=["reviewed_at", "-reported_at"], name="portal_report_review_queue")]
 
     def __str__(self) -> str:
         return f"{self.case.code} {self.kind} from {self.started_on}"

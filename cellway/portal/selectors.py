@@ -11,13 +11,15 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Lower
 from django.http import Http404
 from django.urls import reverse
 
 from cellway.accounts.models import User
 from cellway.cases.models import Case
+from cellway.cases.parts import Part
+from cellway.cases.selectors import may_read, require_read, visible_cases
 from cellway.cells.models import Lot
 from cellway.cells.selectors import certificate_for, lots_given
 from cellway.clinic import clinic_today, public_url
@@ -27,7 +29,7 @@ from cellway.outcomes.models import FollowUpAssessment, ReportedMeasure
 from cellway.outcomes.selectors import open_assessments
 from cellway.outcomes.services import early_window_days
 from cellway.plans.selectors import current_plan
-from cellway.portal.models import FollowUpAnswers, PortalGrant, Relation, Scope, VisaLetter
+from cellway.portal.models import FollowUpAnswers, PatientReport, PortalGrant, Relation, Scope, VisaLetter
 
 if TYPE_CHECKING:
     from cellway.cells.documents import Certificate
@@ -183,3 +185,46 @@ def messages_for(grant: PortalGrant) -> list[Message]:
         .select_related("author")
         .order_by("occurred_at", "id")
     )
+
+
+# --- Staff: the reports from home (console/outcomes) ------------------------------------------------------------
+
+# Who reviews a report: whoever records adverse events (the assigned specialist, the nurse).
+REVIEW_PERMISSION = "treatment.record_adverse_event"
+
+
+def _reports_in_scope(user: User) -> QuerySet[PatientReport]:
+    return PatientReport.objects.filter(case__in=visible_cases(user).values("pk"))
+
+
+def patient_reports(user: User) -> QuerySet[PatientReport]:
+    """The reports from home of the cases `user` may see, waiting ones first, then the newest first.
+
+    What a patient reports is treatment content (an adverse-event candidate): NotAllowed (403) for a role that does
+    not read treatment (care, finance, logistics, laboratory, the administrator); a specialist sees their own cases'.
+    One query, whatever the number of rows."""
+    require_read(user, Part.TREATMENT)
+    return (
+        _reports_in_scope(user)
+        .select_related("case", "case__patient", "case__condition", "case__specialist", "reported_by", "reviewed_by", "adverse_event")
+        .order_by(F("reviewed_at").asc(nulls_first=True), "-reported_at", "-pk")
+    )
+
+
+def patient_report(user: User, uuid: str | UUID) -> PatientReport:
+    """One report from home: 404 unless its case is in `user`'s scope, then 403 unless they read treatment."""
+    try:
+        report = (
+            _reports_in_scope(user).select_related("case", "case__patient", "case__condition", "reported_by", "reviewed_by").get(uuid=uuid)
+        )
+    except (PatientReport.DoesNotExist, ValidationError, ValueError, TypeError):
+        raise Http404("No such report.") from None
+    require_read(user, Part.TREATMENT)
+    return report
+
+
+def reports_waiting(user: User) -> int:
+    """How many reports from home wait for review by `user`: 0 (no query) unless they review them. One query."""
+    if not getattr(user, "is_authenticated", False) or not may_read(user, Part.TREATMENT) or not user.has_perm(REVIEW_PERMISSION):
+        return 0
+    return _reports_in_scope(user).filter(reviewed_at__isnull=True).count()

@@ -11,6 +11,7 @@ import datetime as dt
 import logging
 import re
 import secrets
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -31,6 +32,7 @@ from cellway.cases import notify
 from cellway.cases.events import EventKind
 from cellway.cases.languages import case_language
 from cellway.cases.models import Case
+from cellway.cases.selectors import visible_cases
 from cellway.cases.services import lock_case, record_event, record_medical_read, require_perm
 from cellway.cases.stages import FINAL, Stage
 from cellway.clinic import clinic_today
@@ -48,10 +50,11 @@ from cellway.portal.models import (
     PortalGrant,
     Relation,
     ReportKind,
+    ReviewDecision,
     Scope,
     VisaLetter,
 )
-from cellway.portal.selectors import acting_as, open_grants, planned_stay, questionnaires_due
+from cellway.portal.selectors import REVIEW_PERMISSION, acting_as, open_grants, planned_stay, questionnaires_due
 from cellway.records import services as records
 from cellway.records.models import RecordFile
 from cellway.treatment import services as treatment
@@ -515,6 +518,78 @@ def report_symptom(*, grant: PortalGrant, kind: str, started_on: dt.date, descri
             who=_actor(grant),
             started_on=f"{started_on:%d %b %Y}",
             description=report.description,
+        )
+    return report
+
+
+# The fields of an adverse event a reviewer records from a report (treatment.services.record_adverse_event's own).
+ADVERSE_EVENT_FIELDS = (
+    "onset_on",
+    "term",
+    "description",
+    "grade",
+    "serious_criteria",
+    "related_to_cells",
+    "related_to_procedure",
+    "action",
+    "outcome",
+    "resolved_on",
+)
+
+
+def _adverse_event_kwargs(posted: Mapping[str, Any]) -> dict[str, Any]:
+    """Only the adverse event's own fields, with the ones left out as the ward's service takes them (empty)."""
+    kwargs: dict[str, Any] = {f: posted.get(f) for f in ADVERSE_EVENT_FIELDS}
+    kwargs["term"], kwargs["description"] = str(kwargs["term"] or ""), str(kwargs["description"] or "")
+    kwargs["serious_criteria"] = list(kwargs["serious_criteria"] or [])
+    if not isinstance(kwargs["onset_on"], dt.date):
+        raise Refusal("Give the day the adverse event began.")
+    return kwargs
+
+
+def check_review_report(*, report: PatientReport, by: User) -> None:
+    """A clinician who records adverse events (the assigned specialist, a nurse), on a case in their scope, reviews a
+    report from home once; a second review (a stale tab, a colleague first) is refused naming who and when."""
+    require_perm(by, REVIEW_PERMISSION, "review reports from patients")
+    if not visible_cases(by).filter(pk=report.case_id).exists():
+        raise NotAllowed("This report is not on a case of yours.")
+    if report.reviewed_at is not None:
+        when = date_format(timezone.localtime(report.reviewed_at), "j M Y H:i")
+        raise StageConflict(
+            f"{report.reviewed_by} already reviewed this report on {when}: {ReviewDecision(report.decision).label.lower()}."
+        )
+
+
+def review_report(
+    *, report: PatientReport, by: User, decision: str, note: str, adverse_event: Mapping[str, Any] | None = None
+) -> PatientReport:
+    """Review a report from home: record it as an adverse event (through the ward's `record_adverse_event`, in this
+    transaction: the event and the review stand or fall together) or judge it not one, saying why. On the trail."""
+    if decision not in ReviewDecision.values:
+        raise Refusal("Choose what the report is: an adverse event, or not one.")
+    limits.check_length(note, 2000, "The note")
+    if decision == ReviewDecision.NOT_ADVERSE_EVENT and not note.strip():
+        raise Refusal("Say why it is not an adverse event.")
+    if decision == ReviewDecision.ADVERSE_EVENT and adverse_event is None:
+        raise Refusal("Grade and describe the adverse event to record it.")
+    with transaction.atomic():
+        case = lock_case(report.case_id)
+        report = PatientReport.objects.select_for_update(of=("self",)).select_related("reviewed_by").get(pk=report.pk)
+        check_review_report(report=report, by=by)
+        event = None
+        if decision == ReviewDecision.ADVERSE_EVENT and adverse_event is not None:
+            event = treatment.record_adverse_event(case=case, by=by, **_adverse_event_kwargs(adverse_event))
+        report.decision, report.reviewed_by, report.reviewed_at = decision, by, timezone.now()
+        report.review_note, report.adverse_event = note.strip(), event
+        report.save(update_fields=["decision", "reviewed_by", "reviewed_at", "review_note", "adverse_event"])
+        what = "relapse" if report.kind == ReportKind.RELAPSE else "new symptom"
+        record_event(
+            case=case,
+            by=by,
+            kind=EventKind.ADVERSE_EVENT,
+            summary=f"Report from home of a {what} (from {report.started_on:%d %b %Y}) reviewed: {ReviewDecision(decision).label.lower()}",
+            reason=report.review_note,
+            data={"portal_report": str(report.uuid), "decision": decision, "event": str(event.uuid) if event else None},
         )
     return report
 

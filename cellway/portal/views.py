@@ -21,7 +21,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.html import format_html
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from icalendar import Calendar, Event
@@ -74,10 +74,14 @@ def _money(amount: Decimal | str, currency: str) -> str:
 
 @require_GET
 def sign_in(request: HttpRequest) -> HttpResponse:
-    """The portal's entry: allauth's sign-in by emailed code, coming back to the portal."""
+    """The portal's entry: allauth's sign-in by emailed code, coming back to the portal (to the portal page a mail
+    linked to, `?next=/portal/...`, else the portal's home)."""
+    back = request.GET.get("next", "")
+    if not back.startswith("/portal/") or not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("portal:home")
     if request.user.is_authenticated:
-        return redirect("portal:home")
-    return redirect(reverse("account_request_login_code") + "?next=" + reverse("portal:home"))
+        return redirect(back)
+    return redirect(reverse("account_request_login_code") + "?" + urlencode({"next": back}))
 
 
 @login_required(login_url="portal:sign_in")

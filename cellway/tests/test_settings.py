@@ -42,6 +42,7 @@ def test_the_defaults_are_typed(start_up):
     assert s["RECORDS_UPLOAD_MAX_BYTES"] == 4096 * 1024 * 1024
     assert (s["OUTCOMES_MIN_COHORT"], s["OUTCOMES_LOST_AFTER_DAYS"]) == (10, 90)
     assert (s["PAYMENT_REMIND_DAYS_AHEAD"], s["FOLLOW_UP_REMIND_DAYS_AHEAD"]) == ([3, 0], [7, 0])
+    assert s["PORTAL_QUESTIONNAIRE_REMIND_AGAIN_DAYS"] == 7
     # Sign-in and sessions: a second factor required, 30 minutes idle, 8 hours at most, fresh for signing 10 minutes.
     assert s["STAFF_MFA"] == "required"
     assert (s["SESSION_IDLE_SECONDS"], s["SESSION_COOKIE_AGE"], s["SIGNING_FRESH_SECONDS"]) == (1800, 28800, 600)
@@ -91,6 +92,7 @@ def test_good_values_are_read_into_their_types(start_up):
         ("CELLWAY_FOLLOW_UP_MONTHS", "1;3;6", "comma-separated list"),
         ("CELLWAY_FOLLOW_UP_MONTHS", ",", "comma-separated list"),
         ("CELLWAY_PAYMENT_REMIND_DAYS", "3,-1", "at least 0"),
+        ("CELLWAY_PORTAL_QUESTIONNAIRE_REMIND_AGAIN_DAYS", "0", "whole number from 1 to 60"),
         # zone, currency, choices, booleans
         ("CELLWAY_CLINIC_TIME_ZONE", "Europe/Belgrad", "IANA time zone"),
         ("CELLWAY_CLINIC_TIME_ZONE", "../../etc/passwd", "IANA time zone"),

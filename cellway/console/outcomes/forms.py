@@ -11,6 +11,7 @@ from cellway import limits
 from cellway.cases.models import Condition
 from cellway.outcomes.edss import RANGES
 from cellway.outcomes.models import FS_FIELDS, FollowUpAssessment, ReportedMeasure, Severity
+from cellway.portal.models import ReviewDecision
 
 DATE = forms.DateInput(attrs={"type": "date"})
 FS_LABELS = {
@@ -129,3 +130,16 @@ class CohortForm(forms.Form):
         if data.get("start") and data.get("end") and data["start"] > data["end"]:
             raise forms.ValidationError("The period ends before it starts.")
         return data
+
+
+class ReviewReportForm(forms.Form):
+    """A report from home reviewed: an adverse event (recorded with the ward's form, prefix ``ae``) or not one."""
+
+    decision = forms.ChoiceField(choices=ReviewDecision.choices, widget=forms.RadioSelect, label="This report is")
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        required=False,
+        label="Note",
+        help_text="Why it is not an adverse event (required then), or what was done.",
+    )

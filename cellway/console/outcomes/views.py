@@ -15,25 +15,30 @@ from django import forms as djforms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cellway.accounts.models import User
 from cellway.cases.models import Case, Condition
 from cellway.cases.parts import Part
 from cellway.cases.selectors import get_case, may_read
-from cellway.cases.services import record_medical_read
+from cellway.cases.services import record_medical_read, record_medical_reads
 from cellway.clinic import clinic_today
 from cellway.console.access import require_part
 from cellway.console.outcomes import forms
-from cellway.errors import NotAllowed, Refusal
+from cellway.console.treatment.forms import AdverseEventForm
+from cellway.errors import NotAllowed, Refusal, StageConflict, allowed
 from cellway.outcomes import charts, cohort, conf, fhir, selectors, services
 from cellway.outcomes.confirmed_change import Event
 from cellway.outcomes.models import FS_FIELDS
 from cellway.outcomes.stats import survival_at
+from cellway.portal import selectors as portal_selectors
+from cellway.portal import services as portal_services
+from cellway.portal.models import PatientReport, ReviewDecision
 from cellway.treatment import selectors as treatment_selectors
 
 SERIES = [
@@ -251,3 +256,97 @@ def cohort_report(request: HttpRequest) -> HttpResponse:
 def cohort_point(curve: cohort.Curve, months: int) -> dict[str, Any]:
     days = months * 30.4375
     return {"months": months, "s": survival_at(curve.steps, days), "at_risk": curve.at_risk(days)}
+
+
+# --- Reports from home (relapse or new symptom, adverse-event candidates) ------------------------------------------
+
+REPORTS_PER_PAGE = 50
+
+
+@login_required
+@require_GET
+def patient_reports(request: HttpRequest) -> HttpResponse:
+    """The reports patients sent from home, in the user's scope: waiting ones first, then the newest. Treatment
+    content: 403 for a role that does not read it; each case shown is a medical read on its trail."""
+    user = _user(request)
+    try:
+        rows = portal_selectors.patient_reports(user)
+    except NotAllowed as refusal:
+        raise PermissionDenied(refusal.message) from None
+    page = Paginator(rows, REPORTS_PER_PAGE).get_page(request.GET.get("page"))
+    record_medical_reads(cases=[r.case for r in page], by=user, subject="portal-reports", summary="Read the reports from home")
+    return render(
+        request,
+        "console/outcomes/reports.html",
+        {"page": page, "may_review": user.has_perm(portal_selectors.REVIEW_PERMISSION)},
+    )
+
+
+def _review_forms(request: HttpRequest, report: PatientReport) -> tuple[forms.ReviewReportForm, AdverseEventForm]:
+    # The adverse event's fields are needed only when recording one: the browser must not ask for them otherwise.
+    if request.method == "POST":
+        return forms.ReviewReportForm(request.POST), AdverseEventForm(request.POST, prefix="ae", use_required_attribute=False)
+    initial = {"onset_on": report.started_on, "description": report.description}
+    return forms.ReviewReportForm(), AdverseEventForm(prefix="ae", initial=initial, use_required_attribute=False)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def patient_report(request: HttpRequest, uuid: str) -> HttpResponse:
+    """One report from home and, for whoever reviews it, the review: an adverse event recorded, or judged not one."""
+    user = _user(request)
+    try:
+        report = portal_selectors.patient_report(user, uuid)
+    except NotAllowed as refusal:
+        raise PermissionDenied(refusal.message) from None
+    record_medical_read(case=report.case, by=user, subject=f"portal-report:{report.uuid}", summary="Read a report from home")
+    form, ae_form = _review_forms(request, report)
+    status = 200
+    if request.method == "POST":
+        status = _review_posted(request, report, form, ae_form)
+        if status == 0:
+            return redirect("outcomes:patient_reports")
+        report = portal_selectors.patient_report(user, uuid)  # as it is now (a colleague's review, shown as refused)
+    context = {
+        "report": report,
+        "form": form,
+        "ae_form": ae_form,
+        "may_review": allowed(portal_services.check_review_report, report=report, by=user),
+    }
+    return render(request, "console/outcomes/report.html", context, status=status)
+
+
+def _review_posted(request: HttpRequest, report: PatientReport, form: forms.ReviewReportForm, ae_form: AdverseEventForm) -> int:
+    """Review the report as posted; the status to show the page again with, 0 when done."""
+    user = _user(request)
+    try:
+        portal_services.check_review_report(report=report, by=user)
+    except NotAllowed as refusal:
+        raise PermissionDenied(refusal.message) from None
+    except StageConflict as refusal:
+        messages.error(request, refusal.message)
+        return 409
+    if not form.is_valid():
+        messages.error(request, "Choose what the report is.")
+        return 422
+    decision = form.cleaned_data["decision"]
+    adverse_event = None
+    if decision == ReviewDecision.ADVERSE_EVENT:
+        if not ae_form.is_valid():
+            messages.error(request, "Please correct the highlighted fields of the adverse event.")
+            return 422
+        adverse_event = ae_form.cleaned_data
+    try:
+        done = portal_services.review_report(
+            report=report, by=user, decision=decision, note=form.cleaned_data["note"], adverse_event=adverse_event
+        )
+    except NotAllowed as refusal:
+        raise PermissionDenied(refusal.message) from None
+    except StageConflict as refusal:
+        messages.error(request, refusal.message)
+        return 409
+    except Refusal as refusal:
+        messages.error(request, refusal.message)
+        return 422
+    messages.success(request, f"{done.case.code}: report from home reviewed, {ReviewDecision(done.decision).label.lower()}.")
+    return 0

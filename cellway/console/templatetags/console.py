@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from django.utils.html import format_html
 
 from cellway.billing.money import format_money
+from cellway.portal.selectors import reports_waiting
 from cellway.treatment.models import SessionKind
 
 register = template.Library()
@@ -102,3 +103,11 @@ def refusal(context: template.Context, form_key: str) -> str:
 def session_kind(value: str) -> str:
     """ "physio" -> "Physiotherapy": a planned item's kind as the ward says it."""
     return str(SessionKind(value).label) if value in SessionKind.values else value
+
+
+@register.simple_tag(takes_context=True)
+def reports_from_home_waiting(context: template.Context) -> int:
+    """How many reports from home wait for the signed-in person's review (the navigation's badge; one query, none
+    for someone who does not review them)."""
+    user = context.get("user")
+    return reports_waiting(user) if user is not None else 0

@@ -57,7 +57,8 @@ def test_the_case_page_costs_the_same_however_long_its_history(client, staff, ca
     assert count_queries(client, reverse("console:case", args=[long.uuid])) == longer
     # 15, and since rule 10 the consent panel's rows and the checklist's files (the signed form's scan), and the
     # sessions' vital signs; and with every planned session logged, the short case's history too is longer than
-    # the timeline shows (the stage bar's one query); and the thread's people for its reply and mail forms (one).
+    # the timeline shows (the stage bar's one query); the thread's people for its reply and mail forms (one); and for a
+    # specialist or nurse, the navigation's count of the reports from home waiting for their review (one on every page).
     assert baseline <= 20
 
 
