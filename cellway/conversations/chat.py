@@ -16,14 +16,14 @@ import uuid as uuid_module
 import zoneinfo
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Field, Q, QuerySet
 from django.utils import timezone
 
 from cellway import limits
@@ -320,8 +320,11 @@ def _mark_message(conversation: Conversation, now: dt.datetime) -> tuple[int | N
     ``SELECT … FOR UPDATE`` and an ``UPDATE``."""
     meta = Conversation._meta
     quote = connection.ops.quote_name
-    column = {name: quote(meta.get_field(name).column) for name in ("state", "last_message_at", "case", "contact_name")}
-    column["id"] = quote(meta.pk.column)
+    column = {
+        name: quote(str(cast("Field[Any, Any]", meta.get_field(name)).column))
+        for name in ("state", "last_message_at", "case", "contact_name")
+    }
+    column["id"] = quote(str(meta.pk.column))
     sql = (
         f"UPDATE {quote(meta.db_table)} SET {column['last_message_at']} = %s "  # noqa: S608 - names from the model, values bound
         f"WHERE {column['id']} = %s AND {column['state']} IN (%s, %s) RETURNING {column['case']}, {column['contact_name']}"
