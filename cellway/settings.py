@@ -181,7 +181,14 @@ CHANNEL_LAYER = env_choice("CELLWAY_CHANNEL_LAYER", "redis" if REDIS_URL else "m
 if CHANNEL_LAYER == "redis":
     if not REDIS_URL:
         raise ImproperlyConfigured("CELLWAY_CHANNEL_LAYER=redis needs REDIS_URL.")
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}}
+    # A socket's receive waits on Redis (BZPOPMIN) 5 s at a time; redis-py 8 also gives up reading after 5 s by
+    # default, which closed every idle socket with a TimeoutError: the read waits longer than the pop.
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30}]},
+        }
+    }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
