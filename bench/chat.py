@@ -1,13 +1,16 @@
 """Benchmark: live chat's delivery latency and losses with N concurrent conversations, each an open WebSocket,
-against a locally started ASGI server (daphne, cellway.asgi, production settings, in-memory channel layer).
+against locally started ASGI servers (daphne, cellway.asgi, production settings).
 
 Run alone from the repository root::
 
     .venv/bin/python bench/chat.py [--conversations 200] [--messages 10] [--interval 2.0]
+    .venv/bin/python bench/chat.py --servers 2 --database-url postgres://postgres@127.0.0.1:5432/chat_bench \
+        --redis-url redis://127.0.0.1:6379/13
 
-Set-up (not timed): a fresh SQLite database in a temporary folder (or DATABASE_URL), one customer-care
-representative per ten conversations (CELLWAY_CHAT_MAX_OPEN=10), and N visitors whose chats are started and
-assigned through the services. Then, at once:
+Set-up (not timed): a fresh SQLite database in a temporary folder (or the PostgreSQL database ``--database-url``
+names, dropped and created), one customer-care representative per ten conversations (CELLWAY_CHAT_MAX_OPEN=10),
+and N visitors whose chats are started and assigned through the services. ``--servers`` daphne processes accept on
+one listening socket (more than one needs the Redis channel layer, ``--redis-url``). Then, at once:
 
 * every representative opens the console's socket and answers each visitor message as it arrives;
 * every visitor opens its socket and sends ``--messages`` messages, one every ``--interval`` seconds (jittered);
@@ -15,10 +18,14 @@ assigned through the services. Then, at once:
   a second, reconnect with ``?after=<last id>`` and resend what was not acknowledged under the same client ids.
 
 Delivery latency is from the sender's send to the other side's socket receiving it (both sides in this process,
-one clock). A message is lost if the server stored it (read back at the end) and the other side's socket never
-received it; doubled if received twice; not sent if the run's deadline came first (an overloaded machine). The baseline in
-the same run: the same number of concurrent clients doing plain HTTP round trips (``GET /healthz``) to the same
-server. Printed last::
+one clock). Once the visitors have sent everything, the sockets stay open until everything has arrived or nothing
+more arrives (the drain). Then, against what the server stored (read back at the end): lost = stored and never
+received by the other side once the server settled; late = the same but the drain reached its cap with
+deliveries still coming; in flight = sent, not yet stored (the sender still holds it unacknowledged); not sent =
+the run's deadline came first (an overloaded machine); doubled = received twice. The baseline in the same run:
+the same number of concurrent clients doing plain HTTP round trips (``GET /healthz``) to the same server(s).
+The load average and the CPU seconds of the servers (and PostgreSQL and Redis) are printed with the figures.
+Printed last::
 
     BENCH chat_conversations <n> conversations
     BENCH chat_delivery_p50_ms <ms> ms
@@ -26,8 +33,11 @@ server. Printed last::
     BENCH chat_messages_delivered <n> messages
     BENCH chat_messages_lost <n> messages
     BENCH chat_messages_doubled <n> messages
+    BENCH chat_messages_late_at_drain_cap <n> messages
+    BENCH chat_messages_in_flight_at_end <n> messages
     BENCH chat_messages_not_sent_by_deadline <n> messages
     BENCH chat_sockets_cut <n> sockets
+    BENCH chat_server_cpu_s <s> s
     BENCH http_roundtrip_p50_ms <ms> ms
     BENCH http_roundtrip_p95_ms <ms> ms
 """
