@@ -356,7 +356,9 @@ def post_message(
     if conversation.state in _ENDED:
         return _stored_or_refuse(conversation, wanted)
     if by is None:
-        check_rate(conversation)
+        retried = _count_or_retried(conversation, wanted)
+        if retried is not None:
+            return retried, False
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -386,6 +388,20 @@ def post_message(
             _uncount(conversation)
         return Message.objects.get(conversation=conversation, client_id=wanted), False
     return message, True
+
+
+def _count_or_retried(conversation: Conversation, wanted: uuid_module.UUID) -> Message | None:
+    """Count a visitor's send against the rate. Over it, a retry of a message already stored (its
+    acknowledgement lost) is that message, not a refusal."""
+    try:
+        check_rate(conversation)
+    except ChatRefused:
+        _uncount(conversation)
+        existing = Message.objects.filter(conversation=conversation, client_id=wanted).first()
+        if existing is None:
+            raise
+        return existing
+    return None
 
 
 class _Ended(Exception):

@@ -418,6 +418,10 @@ def test_a_retry_gives_back_its_place_in_the_rate(staff: dict[str, Any], setting
     client_id = uuid.uuid4()
     for _ in range(3):
         chat.post_message(conversation=conversation, client_id=client_id, body="again")
-    chat.post_message(conversation=conversation, client_id=uuid.uuid4(), body="second")
+    second, _ = chat.post_message(conversation=conversation, client_id=uuid.uuid4(), body="second")
     with pytest.raises(chat.ChatRefused):
         chat.post_message(conversation=conversation, client_id=uuid.uuid4(), body="third")
+    # At the rate, a retry of a stored message is still answered with it, not refused.
+    again, created = chat.post_message(conversation=conversation, client_id=second.client_id, body="second")
+    assert (again.pk, created) == (second.pk, False)
+    assert Message.objects.filter(conversation=conversation).count() == 2
