@@ -154,7 +154,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # takes the write lock at BEGIN so two writers queue instead of failing
     # half-way through a transaction.
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # A new connection per request unless DB_CONN_MAX_AGE says otherwise. An ASGI server (live chat) should
+    # keep its connection: there every socket event opens and closes one, and closing the last connection of a
+    # WAL database checkpoints it (~10 ms of disk each time, on the one thread the sockets' queries share).
+    DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 0, minimum=0)
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
@@ -184,7 +187,14 @@ CHANNEL_LAYER = env_choice("CELLWAY_CHANNEL_LAYER", "redis" if REDIS_URL else "m
 if CHANNEL_LAYER == "redis":
     if not REDIS_URL:
         raise ImproperlyConfigured("CELLWAY_CHANNEL_LAYER=redis needs REDIS_URL.")
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}}
+    # A socket's receive waits on Redis (BZPOPMIN) 5 s at a time; redis-py 8 also gives up reading after 5 s by
+    # default, which closed every idle socket with a TimeoutError: the read waits longer than the pop.
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30}]},
+        }
+    }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 

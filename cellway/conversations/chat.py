@@ -9,20 +9,21 @@ all asks `messages_after` the last id it has, so nothing sent while it was away 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import secrets
 import uuid as uuid_module
 import zoneinfo
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, QuerySet
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Field, Q, QuerySet
 from django.utils import timezone
 
 from cellway import limits
@@ -100,20 +101,39 @@ def check_answer_chats(*, by: User) -> None:
         raise NotAllowed("Your role does not answer live chats.")
 
 
-def heartbeat(*, by: User, available: bool, languages: list[str] | None = None) -> Presence:
-    """A representative's page says it is still open (every few seconds): present for the presence window.
-    Becoming available takes the oldest waiting chats this person may answer."""
+def heartbeat(*, by: User, available: bool, languages: list[str] | None = None, now: dt.datetime | None = None) -> Presence:
+    """A representative's page says it is still open (every 15 seconds): present for the presence window.
+
+    A heartbeat that changes nothing (still available, same languages, seen within the window) only moves
+    ``last_seen_at``: two queries, no lock, no assignment. Becoming available (again, after the window lapsed)
+    or choosing other languages takes the oldest waiting chats this person may answer; a chat that starts, a
+    chat that ends and the scheduler's sweep (`tasks.assign_waiting_chats`) move the queue otherwise."""
     check_answer_chats(by=by)
-    now = timezone.now()
-    defaults: dict[str, Any] = {"available": available, "last_seen_at": now}
+    now = now or timezone.now()
+    chosen: str | None = None
     if languages is not None:
-        chosen = [code for code in languages if code in LANGUAGES]
-        if not chosen:
+        codes = [code for code in languages if code in LANGUAGES]
+        if not codes:
             raise Refusal(f"Choose at least one chat language: {', '.join(LANGUAGES)}.")
-        defaults["languages"] = ",".join(chosen)
-    presence, _ = Presence.objects.update_or_create(user=by, defaults=defaults)
-    if available:
-        assign_waiting()
+        chosen = ",".join(codes)
+    presence = Presence.objects.filter(user=by).first()
+    if presence is None:
+        presence, _ = Presence.objects.update_or_create(
+            user=by, defaults={"available": available, "last_seen_at": now, **({"languages": chosen} if chosen else {})}
+        )
+        newly_available = available
+    else:
+        since = now - dt.timedelta(seconds=settings.CHAT_PRESENCE_SECONDS)
+        was_present = presence.available and presence.last_seen_at >= since
+        newly_available = available and (not was_present or (chosen is not None and chosen != presence.languages))
+        changes: dict[str, Any] = {"available": available, "last_seen_at": now}
+        if chosen is not None:
+            changes["languages"] = chosen
+        Presence.objects.filter(pk=presence.pk).update(**changes)
+        for field, value in changes.items():
+            setattr(presence, field, value)
+    if newly_available:
+        assign_waiting(now)
     return presence
 
 
@@ -281,51 +301,118 @@ def _parse_client_id(client_id: str | uuid_module.UUID) -> uuid_module.UUID:
         raise ChatRefused("empty", "Each message needs its client id (a UUID).") from None
 
 
+_ENDED = (Conversation.State.CLOSED, Conversation.State.BY_EMAIL)
+
+
+def _uncount(conversation: Conversation) -> None:
+    """A send that turned out to be a retry gives back the place it took in the visitor's rate."""
+    with contextlib.suppress(ValueError):  # the minute turned: nothing to give back
+        cache.decr(_rate_key(conversation))
+
+
+def _mark_message(conversation: Conversation, now: dt.datetime) -> tuple[int | None, str] | None:
+    """Lock the conversation's row and note its last message in one statement, if it still takes messages:
+    ``(case id, contact name)`` as they are now, or None when it has ended.
+
+    The row lock orders the conversation's messages: their ids commit in the order they were given, so
+    "everything after id X" never skips one still being written. One ``UPDATE … RETURNING`` (PostgreSQL, and
+    SQLite from 3.35) takes the lock, checks the state and reads what the message copies, where the ORM needs a
+    ``SELECT … FOR UPDATE`` and an ``UPDATE``."""
+    meta = Conversation._meta
+    quote = connection.ops.quote_name
+    column = {
+        name: quote(str(cast("Field[Any, Any]", meta.get_field(name)).column))
+        for name in ("state", "last_message_at", "case", "contact_name")
+    }
+    column["id"] = quote(str(meta.pk.column))
+    sql = (
+        f"UPDATE {quote(meta.db_table)} SET {column['last_message_at']} = %s "  # noqa: S608 - names from the model, values bound
+        f"WHERE {column['id']} = %s AND {column['state']} IN (%s, %s) RETURNING {column['case']}, {column['contact_name']}"
+    )
+    params = [connection.ops.adapt_datetimefield_value(now), conversation.pk, Conversation.State.WAITING, Conversation.State.OPEN]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return None if row is None else (row[0], row[1])
+
+
 def post_message(
     *, conversation: Conversation, client_id: str | uuid_module.UUID, body: str, by: User | None = None
 ) -> tuple[Message, bool]:
     """Store one message in a chat and tell its sockets once it is committed. ``by`` is the representative, or
     None for the visitor. Returns the message and whether it is new: a send retried with the same client id
-    returns the stored message and stores nothing (nor counts against the rate).
+    returns the stored message and stores nothing (nor counts against the rate), even once the chat has ended.
 
     Refused: a closed chat, an empty or too long message, a visitor over the rate, a representative who is not
-    the one assigned."""
+    the one assigned.
+
+    Two statements in one transaction when all is well (`_mark_message`, the insert); a retry is found by the
+    unique client id, after the insert fails, so the first send pays nothing for it. ``conversation`` may be
+    stale (a socket's): its state, case and contact name are read again under the lock."""
     wanted = _parse_client_id(client_id)
-    existing = Message.objects.filter(conversation=conversation, client_id=wanted).first()
-    if existing is not None:
-        return existing, False
     body = check_body(body)
     if by is not None:
         check_write_as_representative(conversation=conversation, by=by)
-    if conversation.state in (Conversation.State.CLOSED, Conversation.State.BY_EMAIL):
-        raise ChatRefused("closed", "This chat has ended.")
+    if conversation.state in _ENDED:
+        return _stored_or_refuse(conversation, wanted)
     if by is None:
-        check_rate(conversation)
+        retried = _count_or_retried(conversation, wanted)
+        if retried is not None:
+            return retried, False
     now = timezone.now()
     try:
         with transaction.atomic():
-            # The conversation's row lock orders its messages: their ids commit in the order they were given,
-            # so "everything after id X" never skips one still being written.
-            locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
-            if locked.state in (Conversation.State.CLOSED, Conversation.State.BY_EMAIL):
-                raise ChatRefused("closed", "This chat has ended.")
+            current = _mark_message(conversation, now)
+            if current is None:
+                raise _Ended
+            case_id, contact_name = current
             message = Message.objects.create(
-                conversation=locked,
-                case=locked.case,
+                conversation=conversation,
+                case_id=case_id,
                 channel=Channel.CHAT,
                 direction=Direction.INBOUND if by is None else Direction.OUTBOUND,
                 author=by,
-                author_label=(locked.contact_name if by is None else (by.first_name or by.username)),
+                author_label=(contact_name if by is None else (by.first_name or by.username)),
                 body=body,
                 client_id=wanted,
                 occurred_at=now,
             )
-            Conversation.objects.filter(pk=locked.pk).update(last_message_at=now)
-            notify(locked)
+            notify(conversation, messages_only=True)
+    except _Ended:
+        if by is None:
+            _uncount(conversation)
+        return _stored_or_refuse(conversation, wanted)
     except IntegrityError:
-        # The same client id sent twice at once: the other request stored it.
+        # Sent before (a retry after a lost acknowledgement), or the same client id twice at once.
+        if by is None:
+            _uncount(conversation)
         return Message.objects.get(conversation=conversation, client_id=wanted), False
     return message, True
+
+
+def _count_or_retried(conversation: Conversation, wanted: uuid_module.UUID) -> Message | None:
+    """Count a visitor's send against the rate. Over it, a retry of a message already stored (its
+    acknowledgement lost) is that message, not a refusal."""
+    try:
+        check_rate(conversation)
+    except ChatRefused:
+        _uncount(conversation)
+        existing = Message.objects.filter(conversation=conversation, client_id=wanted).first()
+        if existing is None:
+            raise
+        return existing
+    return None
+
+
+class _Ended(Exception):
+    """The chat ended before this message was stored (rolls the transaction back)."""
+
+
+def _stored_or_refuse(conversation: Conversation, wanted: uuid_module.UUID) -> tuple[Message, bool]:
+    existing = Message.objects.filter(conversation=conversation, client_id=wanted).first()
+    if existing is None:
+        raise ChatRefused("closed", "This chat has ended.")
+    return existing, False
 
 
 def messages_after(conversation: Conversation, after: int = 0, limit: int = 200) -> list[Message]:
@@ -383,11 +470,12 @@ def _group_send(group: str, event: dict[str, Any]) -> None:
     async_to_sync(layer.group_send)(group, event)
 
 
-def notify(conversation: Conversation) -> None:
+def notify(conversation: Conversation, *, messages_only: bool = False) -> None:
     """Once the transaction commits, tell the conversation's sockets (visitor and representative) that there
-    is something new; each reads it from the database."""
+    is something new; each reads it from the database. ``messages_only``: new messages and nothing else (the
+    chat's state, representative and case are as they were), so a socket reads only the messages."""
     group = conversation_group(conversation)
-    event = {"type": "chat.changed", "conversation": conversation.uuid.hex}
+    event = {"type": "chat.changed", "conversation": conversation.uuid.hex, "messages_only": messages_only}
     transaction.on_commit(lambda: _group_send(group, event))
 
 
@@ -426,6 +514,19 @@ def representative_conversation(*, by: User, uuid: str | uuid_module.UUID) -> Co
     except ValueError:
         return None
     return Conversation.objects.filter(uuid=wanted, channel=Channel.CHAT, assigned_to=by).select_related("chat", "case", "inquiry").first()
+
+
+def representative_messages_after(*, by: User, uuid: str | uuid_module.UUID, after: int = 0, limit: int = 200) -> list[Message]:
+    """`messages_after` for a chat assigned to ``by``, in one query (nothing for any other chat)."""
+    check_answer_chats(by=by)
+    try:
+        wanted = uuid if isinstance(uuid, uuid_module.UUID) else uuid_module.UUID(str(uuid))
+    except ValueError:
+        return []
+    found = Message.objects.filter(
+        conversation__uuid=wanted, conversation__channel=Channel.CHAT, conversation__assigned_to=by, id__gt=max(after, 0)
+    )
+    return list(found.order_by("id")[:limit])
 
 
 def fill_canned(reply: CannedReply, *, conversation: Conversation, by: User) -> str:

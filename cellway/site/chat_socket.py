@@ -40,9 +40,13 @@ def _find(uuid: str, visitor_key: str) -> Conversation | None:
 
 
 @chat.in_thread
-def _news(conversation: Conversation, after: int) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    fresh = Conversation.objects.select_related("assigned_to").get(pk=conversation.pk)
-    return [chat.message_json(m) for m in chat.messages_after(fresh, after)], state_json(fresh)
+def _news(conversation: Conversation, after: int, state: dict[str, Any] | None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """What is new after ``after``, and the chat's state: read again unless ``state`` is given (news of messages
+    only, the state as this socket last sent it): one query for a message, two when the chat changed."""
+    if state is None:
+        conversation = Conversation.objects.select_related("assigned_to").get(pk=conversation.pk)
+        state = state_json(conversation)
+    return [chat.message_json(m) for m in chat.messages_after(conversation, after)], state
 
 
 @chat.in_thread
@@ -65,6 +69,7 @@ def _page(conversation: Conversation, page: str) -> None:
 class VisitorConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     conversation: Conversation
     last_id: int
+    state: dict[str, Any] | None = None  # the chat's state as last sent: reused while only messages come
 
     async def connect(self) -> None:
         session = self.scope.get("session")
@@ -83,9 +88,11 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         if hasattr(self, "conversation"):
             await self.channel_layer.group_discard(chat.conversation_group(self.conversation), self.channel_name)
 
-    async def push(self) -> None:
-        """Send what is stored after the last id this socket sent (and the chat's state)."""
-        messages, state = await _news(self.conversation, self.last_id)
+    async def push(self, *, messages_only: bool = False) -> None:
+        """Send what is stored after the last id this socket sent (and the chat's state, read again unless only
+        messages are new)."""
+        messages, state = await _news(self.conversation, self.last_id, self.state if messages_only else None)
+        self.state = state
         if messages:
             self.last_id = messages[-1]["id"]
         await self.send_json({"type": "messages", "messages": messages, **state})
@@ -106,4 +113,4 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             await _page(self.conversation, str(content.get("path", "")))
 
     async def chat_changed(self, event: dict[str, Any]) -> None:
-        await self.push()
+        await self.push(messages_only=bool(event.get("messages_only")))

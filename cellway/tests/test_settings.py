@@ -193,3 +193,19 @@ def test_the_cancellation_policy_is_parsed_once_with_a_default(start_up):
 def test_a_bad_cancellation_policy_stops_start_up_saying_why(start_up):
     with pytest.raises(ImproperlyConfigured, match=r"CELLWAY_CANCELLATION_POLICY must be days:percent tiers.*last tier is for 0 days"):
         start_up(CELLWAY_CANCELLATION_POLICY="60:100,30:50")
+
+
+def test_the_redis_channel_layer_reads_longer_than_a_socket_waits(start_up):
+    # channels_redis waits 5 s on Redis for a socket's next event; redis-py 8 stops reading after 5 s by default,
+    # which closed every idle chat socket with a TimeoutError.
+    from channels_redis.core import RedisChannelLayer
+
+    s = start_up(REDIS_URL="redis://127.0.0.1:6379/0", CELLWAY_CHANNEL_LAYER="redis")
+    (host,) = s["CHANNEL_LAYERS"]["default"]["CONFIG"]["hosts"]
+    assert host["socket_timeout"] > RedisChannelLayer.brpop_timeout
+    assert start_up(CELLWAY_CHANNEL_LAYER="memory")["CHANNEL_LAYERS"]["default"]["BACKEND"] == "channels.layers.InMemoryChannelLayer"
+
+
+def test_sqlite_keeps_its_connection_only_when_asked(start_up):
+    assert start_up(DB_CONN_MAX_AGE="")["DATABASES"]["default"]["CONN_MAX_AGE"] == 0
+    assert start_up(DB_CONN_MAX_AGE="600")["DATABASES"]["default"]["CONN_MAX_AGE"] == 600

@@ -30,7 +30,11 @@ def _assigned(user: User) -> dict[str, Conversation]:
 
 
 @chat.in_thread
-def _news(user: User, uuid: str, after: int) -> tuple[list[dict[str, Any]], str]:
+def _news(user: User, uuid: str, after: int, state: str | None) -> tuple[list[dict[str, Any]], str]:
+    """What is new in one of this person's chats after ``after``, and its state: read again unless ``state`` is
+    given (news of messages only), then one query, which keeps the scope (the chat is assigned to ``user``)."""
+    if state is not None:
+        return [chat.message_json(m) for m in chat.representative_messages_after(by=user, uuid=uuid, after=after)], state
     conversation = chat.representative_conversation(by=user, uuid=uuid)
     if conversation is None:
         return [], ""
@@ -38,8 +42,9 @@ def _news(user: User, uuid: str, after: int) -> tuple[list[dict[str, Any]], str]
 
 
 @chat.in_thread
-def _send(user: User, uuid: str, client_id: str, body: str) -> dict[str, Any]:
-    conversation = chat.representative_conversation(by=user, uuid=uuid)
+def _send(user: User, uuid: str, client_id: str, body: str, known: Conversation | None) -> dict[str, Any]:
+    # ``known``: the chat as this socket found it among the person's own (its state is checked again under lock).
+    conversation = known or chat.representative_conversation(by=user, uuid=uuid)
     if conversation is None:
         return {"type": "refused", "client_id": client_id, "reason": "missing", "message": "No such chat of yours."}
     try:
@@ -65,6 +70,10 @@ def _group(uuid: str) -> str:
 class RepresentativeConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     user: User
     last_ids: dict[str, int]
+    # Each followed chat as last read (reused to send in it) and its state as last sent (reused while only
+    # messages come).
+    chats: dict[str, Conversation]
+    states: dict[str, str]
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -73,6 +82,8 @@ class RepresentativeConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             return
         self.user = user
         self.last_ids = {}
+        self.chats = {}
+        self.states = {}
         await self.channel_layer.group_add(chat.REPRESENTATIVES_GROUP, self.channel_name)
         await self.accept()
         await self.follow_assigned()
@@ -86,14 +97,16 @@ class RepresentativeConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
 
     async def follow_assigned(self) -> None:
         """Join the groups of chats newly assigned to this person, and send what each holds."""
-        for uuid in await _assigned(self.user):
+        for uuid, conversation in (await _assigned(self.user)).items():
+            self.chats[uuid] = conversation
             if uuid not in self.last_ids:
                 self.last_ids[uuid] = 0
                 await self.channel_layer.group_add(_group(uuid), self.channel_name)
                 await self.push(uuid)
 
-    async def push(self, uuid: str) -> None:
-        messages, state = await _news(self.user, uuid, self.last_ids.get(uuid, 0))
+    async def push(self, uuid: str, *, messages_only: bool = False) -> None:
+        messages, state = await _news(self.user, uuid, self.last_ids.get(uuid, 0), self.states.get(uuid) if messages_only else None)
+        self.states[uuid] = state
         if messages:
             self.last_ids[uuid] = messages[-1]["id"]
         await self.send_json({"type": "messages", "conversation": uuid, "messages": messages, "state": state})
@@ -108,7 +121,8 @@ class RepresentativeConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             chosen = [str(code) for code in languages] if isinstance(languages, list) else None
             await self.send_json(await _heartbeat(self.user, bool(content.get("available")), chosen))
         elif kind == "send":
-            await self.send_json(await _send(self.user, uuid, str(content.get("client_id", "")), str(content.get("body", ""))))
+            client_id, body = str(content.get("client_id", "")), str(content.get("body", ""))
+            await self.send_json(await _send(self.user, uuid, client_id, body, self.chats.get(uuid)))
         elif kind == "fetch" and uuid in self.last_ids:
             after = content.get("after")
             if isinstance(after, int) and after < self.last_ids[uuid]:
@@ -118,7 +132,7 @@ class RepresentativeConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     async def chat_changed(self, event: dict[str, Any]) -> None:
         uuid = str(UUID(hex=str(event.get("conversation", ""))))
         if uuid in self.last_ids:
-            await self.push(uuid)
+            await self.push(uuid, messages_only=bool(event.get("messages_only")))
 
     async def queue_changed(self, event: dict[str, Any]) -> None:
         await self.follow_assigned()

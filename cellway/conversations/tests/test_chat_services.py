@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import Group
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cellway.accounts.models import User
@@ -296,3 +298,130 @@ def test_a_transcript_needs_an_address(staff: dict[str, Any]) -> None:
     conversation.refresh_from_db()
     with pytest.raises(Refusal):
         chat.send_transcript(conversation=conversation, by=rep)
+
+
+def _data_queries(captured: CaptureQueriesContext) -> list[str]:
+    """The statements that read or write rows (not the test transaction's savepoints)."""
+    return [q["sql"] for q in captured.captured_queries if not q["sql"].upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK"))]
+
+
+def test_a_steady_heartbeat_does_no_assignment_work(staff: dict[str, Any], settings: Any) -> None:
+    # A representative at the cap with a chat waiting: their heartbeats every 15 s neither lock nor assign.
+    settings.CHAT_MAX_OPEN_PER_REPRESENTATIVE = 1
+    rep = representative("rep1")
+    start(name="First")
+    waiting = start(name="Second")
+    rep = User.objects.get(pk=rep.pk)
+    rep.has_perm(chat.ANSWER)  # the permission cache filled, as on a socket's user
+    with CaptureQueriesContext(connection) as captured:
+        presence = chat.heartbeat(by=rep, available=True)
+    queries = _data_queries(captured)
+    assert len(queries) == 2, queries  # read the presence, move last_seen_at
+    assert not any("FOR UPDATE" in sql.upper() or "conversations_conversation" in sql for sql in queries)
+    assert presence.available
+    waiting.refresh_from_db()
+    assert waiting.state == Conversation.State.WAITING
+    # The same with languages unchanged; choosing another language is news, and the queue is looked at.
+    with CaptureQueriesContext(connection) as captured:
+        chat.heartbeat(by=rep, available=True, languages=["en"])
+    assert len(_data_queries(captured)) == 2
+    with CaptureQueriesContext(connection) as captured:
+        chat.heartbeat(by=rep, available=True, languages=["en", "ar"])
+    assert any("conversations_conversation" in sql for sql in _data_queries(captured))
+
+
+def test_becoming_available_again_takes_the_waiting_chats(staff: dict[str, Any]) -> None:
+    rep = representative("rep1")
+    queued = start()
+    Conversation.objects.filter(pk=queued.pk).update(state=Conversation.State.WAITING, assigned_to=None)
+    # Not taking chats, then back: the heartbeat that makes them available assigns.
+    chat.heartbeat(by=rep, available=False)
+    chat.heartbeat(by=rep, available=True)
+    queued.refresh_from_db()
+    assert queued.state == Conversation.State.OPEN and queued.assigned_to == rep
+    # Available all along but the presence window lapsed (the page slept): its next heartbeat is a return too.
+    Conversation.objects.filter(pk=queued.pk).update(state=Conversation.State.WAITING, assigned_to=None)
+    Presence.objects.filter(user=rep).update(last_seen_at=timezone.now() - dt.timedelta(hours=2))
+    chat.heartbeat(by=rep, available=True)
+    queued.refresh_from_db()
+    assert queued.state == Conversation.State.OPEN and queued.assigned_to == rep
+
+
+def test_the_sweep_assigns_what_is_waiting(staff: dict[str, Any]) -> None:
+    from cellway.conversations.tasks import assign_waiting_chats
+
+    rep = representative("rep1")
+    queued = start()
+    Conversation.objects.filter(pk=queued.pk).update(state=Conversation.State.WAITING, assigned_to=None)
+    chat.heartbeat(by=rep, available=True)  # steady: leaves the queue alone
+    queued.refresh_from_db()
+    assert queued.state == Conversation.State.WAITING
+    assert assign_waiting_chats.call() == 1
+    queued.refresh_from_db()
+    assert queued.assigned_to == rep
+
+
+def test_a_message_is_stored_in_two_statements(staff: dict[str, Any], django_capture_on_commit_callbacks: Any) -> None:
+    rep = representative("rep1")
+    conversation = start()
+    conversation.refresh_from_db()
+    rep = User.objects.get(pk=rep.pk)
+    rep.has_perm(chat.ANSWER)
+    for by in (None, rep):
+        with CaptureQueriesContext(connection) as captured, django_capture_on_commit_callbacks() as callbacks:
+            message, created = chat.post_message(conversation=conversation, client_id=uuid.uuid4(), body="hello", by=by)
+        queries = _data_queries(captured)
+        assert created
+        assert len(queries) == 2, queries  # UPDATE … RETURNING (the lock, the state, the case), INSERT
+        assert len(callbacks) == 1  # one notification, after commit
+    # A retry is found by its client id (and does not count against the visitor's rate); a chat that ended
+    # refuses new messages but still answers a retry with the stored one.
+    again, created = chat.post_message(conversation=conversation, client_id=message.client_id, body="hello", by=rep)
+    assert (again.pk, created) == (message.pk, False)
+    chat.close_chat(conversation=conversation, by=rep)
+    again, created = chat.post_message(conversation=conversation, client_id=message.client_id, body="hello", by=rep)
+    assert (again.pk, created) == (message.pk, False)
+    with pytest.raises(chat.ChatRefused):
+        chat.post_message(conversation=conversation, client_id=uuid.uuid4(), body="late", by=rep)
+    assert Message.objects.filter(conversation=conversation).count() == 2
+
+
+def test_a_stale_conversation_still_copies_the_case_and_refuses_once_closed(staff: dict[str, Any]) -> None:
+    carla = staff["carla"]
+    chat.heartbeat(by=carla, available=True, languages=["en"])
+    conversation = start(name="Amira")
+    stale = Conversation.objects.get(pk=conversation.pk)  # a socket's copy, from before the inquiry
+    case = chat.make_inquiry(
+        conversation=stale,
+        by=carla,
+        full_name="Amira Haddad",
+        email="amira@example.com",
+        country="Jordan",
+        condition=Condition.objects.first(),  # type: ignore[arg-type]
+    )
+    stale = Conversation.objects.get(pk=conversation.pk)
+    Conversation.objects.filter(pk=conversation.pk).update(contact_name="Amira H.")
+    message, _ = chat.post_message(conversation=stale, client_id=uuid.uuid4(), body="hi")
+    assert message.case_id == case.pk  # on the case's thread
+    assert message.author_label == "Amira H."  # read under the lock, not from the socket's copy
+    Conversation.objects.filter(pk=conversation.pk).update(state=Conversation.State.CLOSED)
+    with pytest.raises(chat.ChatRefused) as refused:
+        chat.post_message(conversation=stale, client_id=uuid.uuid4(), body="after the end")
+    assert refused.value.reason == "closed"
+    assert Message.objects.filter(conversation=conversation).count() == 1
+
+
+def test_a_retry_gives_back_its_place_in_the_rate(staff: dict[str, Any], settings: Any) -> None:
+    settings.CHAT_MESSAGES_PER_MINUTE = 2
+    representative("rep1")
+    conversation = start()
+    client_id = uuid.uuid4()
+    for _ in range(3):
+        chat.post_message(conversation=conversation, client_id=client_id, body="again")
+    second, _ = chat.post_message(conversation=conversation, client_id=uuid.uuid4(), body="second")
+    with pytest.raises(chat.ChatRefused):
+        chat.post_message(conversation=conversation, client_id=uuid.uuid4(), body="third")
+    # At the rate, a retry of a stored message is still answered with it, not refused.
+    again, created = chat.post_message(conversation=conversation, client_id=second.client_id, body="second")
+    assert (again.pk, created) == (second.pk, False)
+    assert Message.objects.filter(conversation=conversation).count() == 2

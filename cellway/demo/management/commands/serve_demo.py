@@ -44,7 +44,8 @@ class Command(BaseCommand):
         }
         env, stripe_note = _card_payments(host, int(port), python, commands)
         # The web process's runserver is daphne's (WebSockets for live chat); the other processes need no Twisted.
-        envs = {"web": {**env, "CELLWAY_RUNSERVER_ASGI": "1"}}
+        # It keeps its database connection (each socket event would otherwise open and close one).
+        envs = {"web": {"DB_CONN_MAX_AGE": "60", **env, "CELLWAY_RUNSERVER_ASGI": "1"}}
         children = {name: subprocess.Popen(cmd, env=envs.get(name, env)) for name, cmd in commands.items()}  # noqa: S603
         address = f"http://{options['addr']}/"
         self.stdout.write(sign_ins(address))
