@@ -3,14 +3,12 @@
 pydicom, numpy, Pillow and fhir.resources together cost about a second to
 import; Stripe's library 0.2 s, APScheduler (with django-crontask) 0.2 s,
 anymail's webhook views (with requests and urllib3) 0.15 s, icalendar 0.1 s;
-the PDF libraries more. Every management command, worker and test run loads
-the URL configuration (and through it every view module), so the modules the
-views import keep these libraries inside the functions that use them, and
-crontask is not an installed app (its command: cellway/audit).
-
-fido2 is still loaded: django-allauth's MFA views import it at module level
-(``allauth.mfa.base.views`` -> ``stages`` -> ``webauthn``), and passkeys are a
-second factor here (``MFA_SUPPORTED_TYPES``), so their URLs are included.
+fido2 with cryptography 0.1 s; the PDF libraries more. Every management
+command, worker and test run loads the URL configuration (and through it every
+view module), so the modules the views import keep these libraries inside the
+functions that use them; crontask is not an installed app (its command:
+cellway/audit); allauth's WebAuthn module, which imports fido2, is deferred
+(cellway/accounts/passkeys.py).
 """
 
 from __future__ import annotations
@@ -32,6 +30,8 @@ HEAVY = (
     "apscheduler",
     "crontask",
     "requests",
+    "fido2",
+    "cryptography",
     "weasyprint",
     "reportlab",
 )
@@ -46,11 +46,30 @@ print(json.dumps(heavy))
 """
 
 
-def test_loading_the_urls_imports_no_library_that_only_some_pages_or_commands_use() -> None:
+# A web process loads the deferred passkeys' module before it serves (a first read from two threads could race),
+# and the module is allauth's own, whole.
+WEB_PROBE = """
+import json, sys
+import cellway.wsgi
+from allauth.mfa.webauthn.internal import auth, flows
+print(json.dumps([type(auth).__name__, "fido2.server" in sys.modules, flows.auth is auth, callable(auth.begin_registration)]))
+"""
+
+
+def probe(code: str, *args: str) -> list[object]:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "cellway.settings_test", "PYTHONPATH": str(ROOT)}
     done = subprocess.run(  # noqa: S603 - our own interpreter and code
-        [sys.executable, "-c", PROBE, *HEAVY], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
+        [sys.executable, "-c", code, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
     )
     assert done.returncode == 0, done.stderr
-    loaded = json.loads(done.stdout.strip().splitlines()[-1])
-    assert loaded == [], f"imported at start-up: {', '.join(loaded)}; import them inside the functions that need them"
+    answer: list[object] = json.loads(done.stdout.strip().splitlines()[-1])
+    return answer
+
+
+def test_loading_the_urls_imports_no_library_that_only_some_pages_or_commands_use() -> None:
+    loaded = probe(PROBE, *HEAVY)
+    assert loaded == [], f"imported at start-up: {', '.join(map(str, loaded))}; import them inside the functions that need them"
+
+
+def test_the_web_entry_point_loads_the_deferred_passkeys_module_before_serving() -> None:
+    assert probe(WEB_PROBE) == ["module", True, True, True]
