@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 
 
@@ -8,6 +10,13 @@ class PortalConfig(AppConfig):
 
     def ready(self) -> None:
         from cellway.cases.signals import case_opened
-        from cellway.portal.services import invite_on_opening
 
         case_opened.connect(invite_on_opening, dispatch_uid="cellway.portal.invite_on_opening")
+
+
+def invite_on_opening(**kwargs: Any) -> None:
+    """``services.invite_on_opening``, imported when a case opens: the services module brings the outcomes,
+    treatment and billing services with it, which a command or worker that opens no case need not load."""
+    from cellway.portal import services
+
+    services.invite_on_opening(**kwargs)

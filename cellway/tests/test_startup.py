@@ -46,6 +46,16 @@ print(json.dumps(heavy))
 """
 
 
+# What a batch command or worker that reads no page loads: django.setup() alone, the apps' signal receivers
+# importing their services only when the signal comes.
+SETUP_PROBE = """
+import json, sys
+import django
+django.setup()
+print(json.dumps(sorted(name for name in sys.argv[1:] if name in sys.modules)))
+"""
+SERVICES = ("cellway.portal.services", "cellway.records.services", "cellway.conversations.services", "cellway.outcomes.services")
+
 # A web process loads the deferred passkeys' module before it serves (a first read from two threads could race),
 # and the module is allauth's own, whole.
 WEB_PROBE = """
@@ -69,6 +79,11 @@ def probe(code: str, *args: str) -> list[object]:
 def test_loading_the_urls_imports_no_library_that_only_some_pages_or_commands_use() -> None:
     loaded = probe(PROBE, *HEAVY)
     assert loaded == [], f"imported at start-up: {', '.join(map(str, loaded))}; import them inside the functions that need them"
+
+
+def test_setting_up_django_loads_no_domain_services_for_the_signals_alone() -> None:
+    loaded = probe(SETUP_PROBE, *SERVICES)
+    assert loaded == [], f"imported by django.setup(): {', '.join(map(str, loaded))}; import them in the receivers (apps.py)"
 
 
 def test_the_web_entry_point_loads_the_deferred_passkeys_module_before_serving() -> None:
