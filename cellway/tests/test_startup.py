@@ -3,7 +3,8 @@
 pydicom, numpy, Pillow and fhir.resources together cost about a second to
 import; Stripe's library 0.2 s, APScheduler (with django-crontask) 0.2 s,
 anymail's webhook views (with requests and urllib3) 0.15 s, icalendar 0.1 s;
-fido2 with cryptography 0.1 s; the PDF libraries more. Every management
+fido2 with cryptography 0.1 s; python-stdnum (with pydoc) 50 ms, Babel 30 ms;
+the PDF libraries more. Every management
 command, worker and test run loads the URL configuration (and through it every
 view module), so the modules the views import keep these libraries inside the
 functions that use them; crontask is not an installed app (its command:
@@ -32,6 +33,8 @@ HEAVY = (
     "requests",
     "fido2",
     "cryptography",
+    "stdnum",
+    "babel",
     "weasyprint",
     "reportlab",
 )
