@@ -18,11 +18,14 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.urls import path  # noqa: E402
 
+from cellway.accounts import passkeys  # noqa: E402
 from cellway.console.chat.consumers import RepresentativeConsumer  # noqa: E402
 from cellway.deploy import require_secret_key  # noqa: E402
 from cellway.site.chat_socket import VisitorConsumer  # noqa: E402
 
 require_secret_key()
+# The passkeys' module, deferred at start-up for commands and workers, is loaded before any thread serves.
+passkeys.load_now()
 
 websocket_urlpatterns = [
     path("ws/chat/<uuid:uuid>/", VisitorConsumer.as_asgi()),

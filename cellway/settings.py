@@ -71,7 +71,8 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "django_tasks_db",
     "channels",
-    "crontask",
+    # django-crontask is not an app here: its package would load APScheduler into every process at start-up.
+    # Its one command, the scheduler, is offered by cellway.audit (management/commands/crontask.py).
     "sequences",  # gapless invoice numbers (billing)
     "cellway.accounts",
     "cellway.audit",

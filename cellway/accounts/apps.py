@@ -12,8 +12,11 @@ class AccountsConfig(AppConfig):
         from allauth.mfa import signals as mfa_signals
         from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 
-        from cellway.accounts import signals
+        from cellway.accounts import passkeys, signals
         from cellway.accounts.roles import sync_roles_after_migrate
+
+        # Before the URLs import allauth's MFA views: fido2 is loaded when a passkey is used, not at start-up.
+        passkeys.defer()
 
         post_migrate.connect(sync_roles_after_migrate, dispatch_uid="cellway.accounts.sync_roles")
         user_logged_in.connect(signals.on_login, dispatch_uid="cellway.accounts.on_login")

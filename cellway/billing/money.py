@@ -10,9 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from babel import Locale
-from babel.numbers import format_currency, get_currency_precision, get_territory_currencies, list_currencies
-
 from cellway.errors import Refusal
 
 MONEY_MAX_DIGITS = 12
@@ -49,6 +46,8 @@ def check_money(amount: object, what: str, *, may_be_negative: bool = False) -> 
 # --- Currencies --------------------------------------------------------------------------------------
 # The minor unit of each ISO 4217 currency comes from Babel's CLDR data (JPY 0, EUR 2, KWD 3), so no table
 # of our own goes stale. The journal holds LEDGER_DECIMALS places: enough for every currency in use.
+# Babel is imported by the functions that ask it: the settings load this module (through the cancellation
+# policy), and a batch command or worker that handles no money need not load Babel's 30 ms.
 
 LEDGER_MAX_DIGITS = 15
 LEDGER_DECIMALS = 3
@@ -59,6 +58,8 @@ _NOT_PAYABLE = frozenset({"XXX", "XTS", "XAU", "XAG", "XPD", "XPT", "XDR", "XSU"
 
 def check_currency(currency: object) -> str:
     """`currency` as an upper-case ISO 4217 code in use, or a Refusal naming it."""
+    from babel.numbers import list_currencies
+
     code = str(currency).strip().upper()
     if len(code) != 3 or code in _NOT_PAYABLE or code not in list_currencies():
         raise Refusal(f"{str(currency).strip() or 'An empty code'} is not a currency (an ISO 4217 code, e.g. EUR).")
@@ -67,6 +68,8 @@ def check_currency(currency: object) -> str:
 
 def minor_unit(currency: str) -> int:
     """How many decimals `currency` has (JPY 0, EUR 2, KWD 3)."""
+    from babel.numbers import get_currency_precision
+
     return int(get_currency_precision(check_currency(currency)))
 
 
@@ -105,12 +108,17 @@ def check_amount(amount: object, currency: str, what: str) -> Decimal:
 
 def format_money(amount: Decimal, currency: str, locale: str = "en") -> str:
     """`amount` written for a reader of `locale`, with the currency's own decimals ('€18,080.00', '18.080,00 €')."""
+    from babel.numbers import format_currency
+
     return str(format_currency(round_money(amount, currency), currency.upper(), locale=locale, currency_digits=True))
 
 
 def currency_of_country(country: str, on: dt.date) -> str | None:
     """The currency in use on `on` in `country` as people write it ('Portugal', 'United Kingdom', or a code 'GB'):
     the patient's currency for an indicative amount. None if the country is not recognised."""
+    from babel import Locale
+    from babel.numbers import get_territory_currencies
+
     name = country.strip()
     if not name:
         return None

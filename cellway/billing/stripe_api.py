@@ -2,16 +2,21 @@
 
 Settings are read once at start-up (cellway/settings.py); the client for a key and an address is made once
 and kept. The tests and the demo point STRIPE_API_BASE at a local fake (cellway/demo/fake_stripe.py).
+The library is imported where it is called, not at start-up: it costs 0.2 s, and every page, command and
+worker loads this module while few of them talk to Stripe.
 """
 
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING
 
-import stripe
 from django.conf import settings
 
 from cellway.errors import Refusal
+
+if TYPE_CHECKING:
+    import stripe
 
 
 class CardPaymentsOff(Refusal):
@@ -37,6 +42,8 @@ def configured() -> bool:
 
 @functools.lru_cache(maxsize=4)
 def _client(secret_key: str, api_base: str) -> stripe.StripeClient:
+    import stripe
+
     return stripe.StripeClient(secret_key, base_addresses={"api": api_base}, max_network_retries=2)
 
 
@@ -54,6 +61,8 @@ def retrieve_session(session_id: str) -> stripe.checkout.Session:
 
 def create_refund(*, payment_intent: str, amount_minor: int, idempotency_key: str) -> stripe.Refund:
     """Refund (part of) a payment intent; the same key is the same refund however often it is sent."""
+    import stripe
+
     try:
         return client().v1.refunds.create({"payment_intent": payment_intent, "amount": amount_minor}, {"idempotency_key": idempotency_key})
     except stripe.StripeError as error:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
 from decimal import Decimal
 from email.utils import parseaddr
 from typing import Any
 from urllib.parse import urlsplit
 
-import stripe
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
@@ -54,14 +55,23 @@ def _problem(request: HttpRequest, token: str, *, expired: bool, invoice: Invoic
         return render(request, "billing/pay/link_problem.html", context, status=410 if expired else 400)
 
 
-def _read(request: HttpRequest, token: str) -> tuple[paylinks.PayLink | None, HttpResponse | None]:
-    try:
-        link = paylinks.read(token)
-    except signing.BadSignature:
-        return None, _problem(request, token, expired=False, invoice=None)
-    if link.expired:
-        return link, _problem(request, token, expired=True, invoice=_invoice(link))
-    return link, None
+def _link_page(view: Callable[[HttpRequest, str, Invoice], HttpResponse]) -> Callable[[HttpRequest, str], HttpResponse]:
+    """A pay link's page: the link read and checked (a tampered link 400, an expired one 410, each with its page), the
+    invoice fetched (404 if gone), and the view run in the page's language with it."""
+
+    @functools.wraps(view)
+    def page(request: HttpRequest, token: str) -> HttpResponse:
+        try:
+            link = paylinks.read(token)
+        except signing.BadSignature:
+            return _problem(request, token, expired=False, invoice=None)
+        invoice = _invoice(link)
+        if link.expired:
+            return _problem(request, token, expired=True, invoice=invoice)
+        with translation.override(_language(request, invoice)):
+            return view(request, token, invoice)
+
+    return page
 
 
 def checkout_origins() -> list[str]:
@@ -108,38 +118,28 @@ def _page(request: HttpRequest, token: str, invoice: Invoice, *, refusal: str = 
 
 @never_cache
 @require_GET
-def pay(request: HttpRequest, token: str) -> HttpResponse:
+@_link_page
+def pay(request: HttpRequest, token: str, invoice: Invoice) -> HttpResponse:
     """The pay link's page: what is open on the invoice and a "Pay by card" button (Stripe's hosted Checkout)."""
-    link, problem = _read(request, token)
-    if problem is not None:
-        return problem
-    assert link is not None
-    invoice = _invoice(link)
-    with translation.override(_language(request, invoice)):
-        return _page(request, token, invoice)
+    return _page(request, token, invoice)
 
 
 @never_cache
 @require_POST
-def pay_by_card(request: HttpRequest, token: str) -> HttpResponse:
+@_link_page
+def pay_by_card(request: HttpRequest, token: str, invoice: Invoice) -> HttpResponse:
     """A press of "Pay by card": a fresh Checkout Session, and off to Stripe's page (303)."""
-    link, problem = _read(request, token)
-    if problem is not None:
-        return problem
-    assert link is not None
-    invoice = _invoice(link)
-    with translation.override(_language(request, invoice)):
-        return_url = request.build_absolute_uri(reverse("billing:pay", kwargs={"token": token}))
-        try:
-            attempt = checkout.start_checkout(invoice, return_url=return_url)
-        except Refusal as refusal:
-            invoice.refresh_from_db()
-            return _page(request, token, invoice, refusal=refusal.message, status=409)
-        if not attempt.url:  # a newer press replaced this one while Stripe answered: its page is the one to use
-            return redirect(reverse("billing:pay", kwargs={"token": token}))
-        to_stripe = HttpResponseRedirect(attempt.url)
-        to_stripe.status_code = 303  # after a POST: the browser GETs Stripe's page
-        return to_stripe
+    return_url = request.build_absolute_uri(reverse("billing:pay", kwargs={"token": token}))
+    try:
+        attempt = checkout.start_checkout(invoice, return_url=return_url)
+    except Refusal as refusal:
+        invoice.refresh_from_db()
+        return _page(request, token, invoice, refusal=refusal.message, status=409)
+    if not attempt.url:  # a newer press replaced this one while Stripe answered: its page is the one to use
+        return redirect(reverse("billing:pay", kwargs={"token": token}))
+    to_stripe = HttpResponseRedirect(attempt.url)
+    to_stripe.status_code = 303  # after a POST: the browser GETs Stripe's page
+    return to_stripe
 
 
 @never_cache
@@ -168,6 +168,8 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
     signature = request.headers.get("Stripe-Signature", "")
     if not signature:
         return _plain("Refused: no Stripe-Signature header.", 400)
+    import stripe  # here, not at start-up: it costs 0.2 s in every process that loads the URLs (stripe_api.py)
+
     try:
         event = stripe.Webhook.construct_event(request.body, signature, secret, tolerance=settings.STRIPE_WEBHOOK_TOLERANCE)
     except ValueError:

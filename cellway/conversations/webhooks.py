@@ -4,52 +4,35 @@ A thin adapter: anymail checks the signature (``ANYMAIL_MAILGUN_WEBHOOK_SIGNING_
 timestamp and token), this view refuses a stale timestamp as well, anymail parses the mail, and
 ``on_inbound`` hands it to ``services.receive_mail`` as an ``InboundMail``. A refused or unsigned post writes
 nothing. A mail refused for what it is (no sender) answers 406, which tells Mailgun not to send it again.
+
+The view itself (``mailgun.InboundMailView``) is built on anymail's, which imports ``requests``: it is loaded
+on the first post, not at start-up, where this module is loaded (the URLs, and the signal in ``apps.py``).
 """
 
 from __future__ import annotations
 
+import functools
 import io
-import time
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-from anymail.exceptions import AnymailWebhookValidationFailure
-from anymail.inbound import AnymailInboundMessage
-from anymail.signals import AnymailInboundEvent
-from anymail.webhooks.mailgun import MailgunInboundWebhookView
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from cellway.conversations import mailrules, services
-from cellway.errors import Refusal
 
-# A signed post older (or newer) than this is refused: a captured one cannot be replayed later.
-FRESH_SECONDS = 15 * 60
-
-
-class InboundMailView(MailgunInboundWebhookView):  # type: ignore[misc]  # anymail is untyped
-    """Anymail's Mailgun inbound webhook, refusing stale signatures and answering a refused mail with 406."""
-
-    def validate_request(self, request: HttpRequest) -> None:
-        # Anymail runs every validate_request in the class chain: the signature is checked by its own.
-        try:
-            stamp = int(request.POST.get("timestamp", ""))
-        except ValueError:
-            raise AnymailWebhookValidationFailure("Mailgun webhook called without a timestamp") from None
-        if abs(time.time() - stamp) > FRESH_SECONDS:
-            raise AnymailWebhookValidationFailure("Mailgun webhook called with a stale timestamp")
-
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return super().post(request, *args, **kwargs)  # type: ignore[no-any-return]
-        except Refusal as refused:
-            return HttpResponse(refused.message, status=406, content_type="text/plain; charset=utf-8")
-        except (KeyError, ValueError) as broken:
-            # Signed, but not a mail in Mailgun's format (no message-headers, headers that are not JSON).
-            return HttpResponse(f"Not an inbound mail in Mailgun's format: {broken}", status=400, content_type="text/plain")
+if TYPE_CHECKING:
+    from anymail.inbound import AnymailInboundMessage
+    from anymail.signals import AnymailInboundEvent
 
 
-_inbound_view = InboundMailView.as_view()
+@functools.cache
+def _inbound_view() -> Callable[[HttpRequest], HttpResponse]:
+    from cellway.conversations.mailgun import InboundMailView
+
+    view: Callable[[HttpRequest], HttpResponse] = InboundMailView.as_view()
+    return view
 
 
 @csrf_exempt
@@ -57,7 +40,7 @@ def mailgun_inbound(request: HttpRequest) -> HttpResponse:
     """The webhook, answering 404 where no signing key is configured (nothing could be verified)."""
     if not settings.ANYMAIL.get("MAILGUN_WEBHOOK_SIGNING_KEY"):
         return HttpResponse("Inbound mail is not set up here.", status=404, content_type="text/plain")
-    response: HttpResponse = _inbound_view(request)
+    response: HttpResponse = _inbound_view()(request)
     return response
 
 

@@ -24,7 +24,6 @@ from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
-from icalendar import Calendar, Event
 
 from cellway.audit.services import check_signed
 from cellway.billing import documents, paylinks
@@ -475,6 +474,8 @@ def visa_letter_pdf(request: HttpRequest, uuid: str, letter: str) -> HttpRespons
 @require_GET
 def itinerary_ics(request: HttpRequest, uuid: str) -> HttpResponse:
     """The stay as an iCalendar file: arrival and the first therapy day, all-day events."""
+    from icalendar import Calendar, Event  # here, not at start-up (0.1 s in every process that loads the URLs)
+
     grant = grant_with_scope(request.user, uuid, Scope.ITINERARY)
     case = grant.case
     calendar = Calendar()

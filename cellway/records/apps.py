@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 
 
@@ -8,6 +10,12 @@ class RecordsConfig(AppConfig):
 
     def ready(self) -> None:
         from cellway.cases.signals import case_opened
-        from cellway.records.services import create_checklist
 
         case_opened.connect(create_checklist, dispatch_uid="cellway.records.create_checklist")
+
+
+def create_checklist(sender: Any, **kwargs: Any) -> None:
+    """``services.create_checklist``, imported when a case opens, not by every process at start-up."""
+    from cellway.records import services
+
+    services.create_checklist(sender, **kwargs)
