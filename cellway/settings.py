@@ -147,6 +147,9 @@ TEMPLATES = [
     }
 ]
 
+# Django's widget templates through Jinja2 (a quarter of the case page's rendering), others as before.
+FORM_RENDERER = "cellway.renderers.FormRenderer"
+
 # --- Database -------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'cellway.sqlite3'}")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60, minimum=0))}

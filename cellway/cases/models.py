@@ -164,7 +164,7 @@ class Case(models.Model):
     def stage_enum(self) -> Stage:
         return Stage(self.stage)
 
-    def get_stage_display(self) -> str:
+    def get_stage_display(self) -> str:  # type: ignore[no-redef]  # django-stubs declares the generated one
         """The stage's label, straight from `LABELS` (Django's own looks through the field's flattened
         choices each time: a queue of fifty rows asked fifty times)."""
         return LABELS[Stage(self.stage)]
