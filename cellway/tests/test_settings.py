@@ -209,3 +209,14 @@ def test_the_redis_channel_layer_reads_longer_than_a_socket_waits(start_up):
 def test_sqlite_keeps_its_connection_only_when_asked(start_up):
     assert start_up(DB_CONN_MAX_AGE="")["DATABASES"]["default"]["CONN_MAX_AGE"] == 0
     assert start_up(DB_CONN_MAX_AGE="600")["DATABASES"]["default"]["CONN_MAX_AGE"] == 600
+
+
+def test_postgresql_prepares_statements_unless_told_not_to(start_up):
+    url = "postgres://app@127.0.0.1:5432/cellway"
+    options = start_up(DATABASE_URL=url)["DATABASES"]["default"]["OPTIONS"]
+    assert (options["server_side_binding"], options["prepare_threshold"]) == (True, 2)
+    assert "server_side_binding" not in start_up(DATABASE_URL=url, CELLWAY_DB_PREPARE="false")["DATABASES"]["default"].get("OPTIONS", {})
+    # SQLite has no such thing: its own options only.
+    assert "server_side_binding" not in start_up()["DATABASES"]["default"]["OPTIONS"]
+    with pytest.raises(ImproperlyConfigured, match="CELLWAY_DB_PREPARE"):
+        start_up(DATABASE_URL=url, CELLWAY_DB_PREPARE="maybe")
