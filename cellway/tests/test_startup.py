@@ -70,7 +70,10 @@ print(json.dumps([type(auth).__name__, "fido2.server" in sys.modules, flows.auth
 
 
 def probe(code: str, *args: str) -> list[object]:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "cellway.settings_test", "PYTHONPATH": str(ROOT)}
+    # Without REDIS_URL: redis-py itself (8.x, redis.utils) imports cryptography, which every process of a clinic on
+    # Redis then loads for its cache and queue anyway; the question here is what our code loads.
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    env |= {"DJANGO_SETTINGS_MODULE": "cellway.settings_test", "PYTHONPATH": str(ROOT)}
     done = subprocess.run(  # noqa: S603 - our own interpreter and code
         [sys.executable, "-c", code, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
     )
