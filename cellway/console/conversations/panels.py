@@ -32,8 +32,9 @@ def thread(page: CasePage) -> Panel | None:
     now = timezone.localtime().replace(second=0, microsecond=0)
     form = page.form("log-contact", lambda: forms.LoggedContactForm(initial={"occurred_at": now, "contact": case.patient.full_name}))
     can_write = allowed(check_write_to_contact, case=case, by=page.user)
-    # The case's people (the portal's, through conversations' registry): one query, for both forms.
-    people = people_of(case) if can_write else []
+    # The case's people (the portal's, through conversations' registry): one query, for both forms. Only open
+    # grants name people, so a case the portal panel's probe finds none for (read with the case) costs no query.
+    people = people_of(case) if can_write and page.holds("portal_grants") else []
     readers = services.portal_readers(case, people)
     recipients = mail_recipients(case, people) if can_write else []
     context = {
