@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 
 from django import template
 from django.conf import settings
+from django.forms import BoundField
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone, translation
 from django.utils.html import format_html
@@ -18,6 +19,17 @@ from cellway.portal.selectors import reports_waiting
 from cellway.treatment.models import SessionKind
 
 register = template.Library()
+
+
+@register.simple_tag
+def field(bound: BoundField) -> str:
+    """A form field with its label, help text and errors: `console/field.html`, drawn by the form renderer.
+
+    That template is Jinja2 (`console/jinja2/`), like Django's widget templates it wraps (`cellway.renderers`):
+    the case page draws a few dozen fields, and an `{% include %}` of a Django template per field cost about as
+    much as the widgets themselves.
+    """
+    return bound.render("console/field.html")
 
 # Queue and list pages show up to fifty cases; Django's `timesince` (about 40 µs, through lazy translations) and a
 # `{% url %}` per row (about 30 µs) were a third of the liaison queue's CPU. These two give the same text and address.
