@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext
@@ -35,7 +36,7 @@ from cellway.cases.models import Case
 from cellway.cases.selectors import visible_cases
 from cellway.cases.services import lock_case, record_event, record_medical_read, require_perm
 from cellway.cases.stages import FINAL, Stage
-from cellway.clinic import clinic_today
+from cellway.clinic import clinic_today, public_url
 from cellway.conversations import services as conversations
 from cellway.conversations.models import Message
 from cellway.errors import NotAllowed, Refusal, StageConflict
@@ -511,14 +512,11 @@ def report_symptom(*, grant: PortalGrant, kind: str, started_on: dt.date, descri
             summary=f"{_actor(grant)} reported {what} from home, starting {started_on:%d %b %Y}: adverse-event candidate, to be assessed",
             data={"portal_report": str(report.uuid), "kind": kind, "candidate": True},
         )
-        notify.later(
-            patient_report,
-            case_id=case.pk,
-            what=what,
-            who=_actor(grant),
-            started_on=f"{started_on:%d %b %Y}",
-            description=report.description,
-        )
+        # A notice with a link, never the report's words or what it is about (minimum necessary in mailboxes).
+        with translation.override("en"):
+            role = "the patient" if grant.is_patient else f"the patient's {grant.get_relation_display()}"
+        link = public_url(reverse("outcomes:patient_report", kwargs={"uuid": report.uuid}))
+        notify.later(patient_report, case_id=case.pk, role=role, link=link)
     return report
 
 
