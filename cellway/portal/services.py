@@ -58,6 +58,7 @@ from cellway.portal.models import (
 from cellway.portal.selectors import REVIEW_PERMISSION, acting_as, open_grants, planned_stay, questionnaires_due
 from cellway.records import services as records
 from cellway.records.models import RecordFile
+from cellway.records.selectors import sent_files
 from cellway.treatment import services as treatment
 from cellway.treatment.models import Consent, ConsentDocument
 
@@ -167,12 +168,21 @@ class RecordsClosed(Refusal):
     """The case is past collecting records (or has ended): a file is sent to the care team another way."""
 
 
+class UploadsFull(Refusal):
+    """The case has taken as many files through the portal as ``PORTAL_UPLOADS_PER_CASE``."""
+
+
 def check_upload_record(*, grant: PortalGrant) -> None:
-    """The patient, or a helper the patient let into the records, sends a record while the clinic collects them."""
+    """The patient, or a helper the patient let into the records, sends a record while the clinic collects them, up
+    to ``PORTAL_UPLOADS_PER_CASE`` files through the portal on the case (everyone's together: a flood from one
+    account or many is refused; a file sent again counts once, as it is stored once)."""
     if not grant.allows(Scope.RECORDS):
         raise NotAllowed("Your access does not include the medical records.")
     if grant.case.stage_enum not in UPLOAD_STAGES:
         raise RecordsClosed(f"{grant.case.code} is no longer collecting records ({grant.case.get_stage_display()}).")
+    limit = settings.PORTAL_UPLOADS_PER_CASE
+    if sent_files(grant.case, sources=(PORTAL_UPLOAD,)).count() >= limit:
+        raise UploadsFull(f"{grant.case.code} already has {limit} files sent through the portal.")
 
 
 def upload_record(*, grant: PortalGrant, kind: str, upload: UploadedFile[bytes]) -> RecordFile:

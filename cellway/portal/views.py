@@ -212,10 +212,18 @@ def _records_section(grant: PortalGrant) -> dict[str, Any]:
     missing = [item.kind for item in missing_items(grant.case)]
     kinds = [*missing, *(k for k in (RecordKind.MEDIA,) if k not in missing), RecordKind.UNSORTED]
     sent = sent_files(grant.case, sources=(services.PORTAL_UPLOAD, public.SOURCE))
+    may_upload, uploads_full = True, False
+    try:
+        services.check_upload_record(grant=grant)
+    except services.UploadsFull:
+        may_upload, uploads_full = False, True  # said so where the upload was
+    except Refusal:
+        may_upload = False
     return {
         "missing": [str(RECORD_KINDS.get(kind, kind)) for kind in missing],
         "kinds": [(kind, str(RECORD_KINDS.get(kind, kind))) for kind in kinds],
-        "may_upload": allowed(services.check_upload_record, grant=grant),
+        "may_upload": may_upload,
+        "uploads_full": uploads_full,
         # Left to right inside a right-to-left sentence ("4.0 GiB", not "GiB 4.0").
         "accepted": format_html('<bdi dir="ltr">{}</bdi>', ", ".join(public.accepted_names())),
         "limit": format_html('<bdi dir="ltr">{}</bdi>', human_size(public.max_bytes())),
@@ -233,6 +241,11 @@ def _upload_refusal(refusal: Refusal, name: str) -> tuple[str, int]:
         raise Http404("No such page.")
     if isinstance(refusal, services.RecordsClosed):
         return _("We are no longer collecting records for this case. Please send anything new to your care team by email."), 409
+    if isinstance(refusal, services.UploadsFull):
+        return _(
+            "%(name)s was not sent: this case has received as many files through the portal as it takes (%(limit)s). "
+            "Please send anything more to your care team by email."
+        ) % {"name": name, "limit": settings.PORTAL_UPLOADS_PER_CASE}, 409
     if isinstance(refusal, records.TooLarge):
         limit = human_size(public.max_bytes())
         return _("%(name)s is too large: the largest file we accept is %(limit)s.") % {"name": name, "limit": limit}, 413
