@@ -145,7 +145,12 @@ def test_the_staff_mail_of_a_report_from_home_is_a_link_without_the_patients_wor
     with django_capture_on_commit_callbacks(execute=True):
         response = _client(patient).post(
             reverse("portal:follow_up", kwargs={"uuid": case.uuid}),
-            {"action": "report", "kind": "relapse", "started_on": clinic_today().isoformat(), "description": "My left leg went numb again."},
+            {
+                "action": "report",
+                "kind": "relapse",
+                "started_on": clinic_today().isoformat(),
+                "description": "My left leg went numb again.",
+            },
         )
     assert response.status_code == 302
     report = PatientReport.objects.get(case=case)
@@ -156,3 +161,40 @@ def test_the_staff_mail_of_a_report_from_home_is_a_link_without_the_patients_wor
         assert words not in text
     assert reverse("outcomes:patient_report", kwargs={"uuid": report.uuid}) in notice.body
     assert "by the patient:" in notice.body
+
+
+# --- The patient reads what became of their report, in their language -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "waiting", "relapse", "not_one"),
+    [
+        ("en", "has not reviewed it yet", "recorded it as a relapse", "not a side effect of your treatment"),
+        ("zh-hans", "尚未审阅", "作为复发记录", "不是您治疗的副作用"),
+        ("ar", "لم يراجع فريق الرعاية", "انتكاسةً", "ليس أثرًا جانبيًا"),
+    ],
+)
+def test_the_follow_up_page_says_what_became_of_each_report(
+    portal_case: Any, staff: dict[str, Any], language: str, waiting: str, relapse: str, not_one: str
+) -> None:
+    case, patient = portal_case(Stage.FOLLOW_UP)
+    services.set_language(person=patient, language=language)
+    grant = PortalGrant.objects.get(person=patient, case=case)
+    today = clinic_today()
+    first = services.report_symptom(grant=grant, kind="relapse", started_on=today, description="Leg")
+    second = services.report_symptom(grant=grant, kind="symptom", started_on=today, description="Tired")
+    services.report_symptom(grant=grant, kind="symptom", started_on=today, description="Headache")
+    services.review_report(
+        report=first,
+        by=staff["sofia"],
+        decision="relapse",
+        note="",
+        relapse={"onset_on": first.started_on, "severity": "mild", "treated": False, "notes": ""},
+    )
+    services.review_report(report=second, by=staff["nina"], decision="not_adverse_event", note="Known fatigue")
+
+    page = _client(patient).get(reverse("portal:follow_up", kwargs={"uuid": case.uuid})).content.decode()
+
+    assert waiting in page and relapse in page and not_one in page
+    assert page.count('data-decision="waiting"') == 1 and 'data-decision="relapse"' in page
+    assert "Known fatigue" not in page  # the clinician's note is the care team's
