@@ -421,15 +421,36 @@ def protocol_pdf(request: HttpRequest, uuid: str) -> HttpResponse:
 @login_required(login_url="portal:sign_in")
 @require_GET
 def discharge_summary_pdf(request: HttpRequest, uuid: str) -> HttpResponse:
-    """The discharge summary, the same clinical document the ward prints (in English: the clinic's medical record)."""
+    """The discharge summary: the rows the ward prints (``treatment.selectors.discharge_summary``) under headings in
+    the person's language; what the clinic recorded (items, terms, grades, dates, the doctor's words) stays as written.
+    WeasyPrint, as the protocol: the ward's ReportLab page has no Arabic shaping or Chinese fonts."""
     grant = grant_with_scope(request.user, uuid, Scope.DOCUMENTS)
     case = grant.case
     if not treatment_selectors.discharge_summary_ready(case):
         raise Http404("The discharge summary is written once treatment is complete.")
     services.record_download(grant=grant, subject="discharge-summary", what="the discharge summary")
-    from cellway.treatment import discharge  # ReportLab loads Pillow: not at start-up
-
-    return _pdf(lambda: discharge.discharge_summary(treatment_selectors.discharge_summary(case)), f"discharge-summary-{case.code}.pdf")
+    s = treatment_selectors.discharge_summary(case)
+    tables = [
+        {
+            "title": _("What was given"),
+            "header": (_("Day"), _("Planned item"), _("Given"), _("Route"), _("Cells given (lot, vial, cells)")),
+            "rows": s.given,
+        },
+        {"title": _("Planned but not given"), "header": (_("Item"), _("Why")), "rows": s.set_aside},
+        {
+            "title": _("Adverse events"),
+            "header": (_("Onset"), _("Event"), _("Grade (CTCAE v5)"), _("Serious"), _("Related"), _("Outcome")),
+            "rows": s.adverse_events,
+        },
+        {
+            "title": _("Vital signs outside the usual range"),
+            "header": (_("Day"), _("Session"), _("When"), _("Values"), _("Outside the usual range")),
+            "rows": s.excursions,
+        },
+        {"title": _("Informed consent"), "header": (_("Therapy"), _("Form"), _("Signed"), _("Withdrawn")), "rows": s.consents},
+    ]
+    context = {"s": s, "tables": tables}
+    return _pdf(lambda: render_pdf("portal/pdf/discharge_summary.html", context), f"discharge-summary-{case.code}.pdf")
 
 
 @login_required(login_url="portal:sign_in")
