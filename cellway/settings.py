@@ -358,6 +358,9 @@ CHAT_MESSAGES_PER_MINUTE = env_int("CELLWAY_CHAT_MESSAGES_PER_MINUTE", 20, minim
 # person may send on one case in an hour (a flood is refused, said so).
 PORTAL_MESSAGE_MAX_CHARS = env_int("CELLWAY_PORTAL_MESSAGE_MAX_CHARS", 4000, minimum=1, maximum=20000)
 PORTAL_MESSAGES_PER_HOUR = env_int("CELLWAY_PORTAL_MESSAGES_PER_HOUR", 12, minimum=1, maximum=10000)
+# Files one case takes through the portal's record upload (portal.services.check_upload_record), as the public
+# inquiry link takes 40 (records.public.MAX_FILES): a flood is refused, said so; the care team asks by mail for more.
+PORTAL_UPLOADS_PER_CASE = env_int("CELLWAY_PORTAL_UPLOADS_PER_CASE", 40, minimum=1, maximum=10000)
 CHAT_MAX_OPEN_PER_REPRESENTATIVE = env_int("CELLWAY_CHAT_MAX_OPEN", 4, minimum=1, maximum=100)
 CHAT_PRESENCE_SECONDS = env_int("CELLWAY_CHAT_PRESENCE_SECONDS", 45, minimum=10, maximum=3600)
 FOLLOW_UP_MONTHS = env_int_list("CELLWAY_FOLLOW_UP_MONTHS", [1, 3, 6, 12], minimum=1, increasing=True)

@@ -212,7 +212,8 @@ class Reminder(models.Model):
     """
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="reminders")
-    # What is due, in the clinic's words and stable across runs: "deposit", "balance", "follow_up:3" (months).
+    # What is due, in the clinic's words and stable across runs: "deposit", "balance", "follow_up:3" (months); or a
+    # one-off notice ("portal_message:<pk of the answer the burst follows>", due_on = the day it counts from).
     what = models.CharField(max_length=40)
     due_on = models.DateField()
     days_ahead = models.SmallIntegerField()

@@ -606,6 +606,19 @@ def end_case(*, case: Case, to: Stage, by: User, reason: str, expected_version: 
 # --- Reminders: one mechanism for payments and follow-ups ---------------------------
 
 
+def claim_notice(*, case: Case, what: str, since: dt.date, today: dt.date) -> bool:
+    """Claim a one-off notice about ``what`` on the case (a ``Reminder`` row keyed by ``what`` and the day ``since``
+    it counts from), so that it goes once however many times its cause repeats: the staff notice of a burst of
+    portal messages, ``what`` naming the last answer the burst follows. Returns False, writing nothing, if it was
+    claimed already. Call inside the transaction that queues the mail, after locking the case."""
+    try:
+        with transaction.atomic():
+            Reminder.objects.create(case=case, what=what, due_on=since, days_ahead=0, sent_on=today)
+    except IntegrityError:
+        return False
+    return True
+
+
 def claim_reminder(
     *, case: Case, kind: EventKind, what: str, due_on: dt.date, today: dt.date, summary: str, data: dict[str, Any] | None = None
 ) -> bool:

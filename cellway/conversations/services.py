@@ -23,6 +23,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.tasks import task
+from django.urls import reverse
 from django.utils import timezone
 
 from cellway import limits
@@ -33,6 +34,7 @@ from cellway.cases.languages import case_language
 from cellway.cases.models import Case
 from cellway.cases.reply_address import case_code_of
 from cellway.cases.services import require_perm
+from cellway.clinic import clinic_today, public_url
 from cellway.conversations import contacts, mailrules
 from cellway.conversations.models import LOGGED_CHANNELS, Channel, Conversation, Direction, HeldAttachment, Message, Review
 from cellway.errors import Refusal, StageConflict
@@ -511,6 +513,8 @@ def _store_portal(
                 **fields,
             )
             Conversation.objects.filter(pk=conversation.pk).update(last_message_at=now)
+            if direction == Direction.INBOUND:
+                _tell_care_team(case, message)
     except IntegrityError:
         # The same client id posted twice at once (where the lock does not serialise): the other post stored it.
         existing = _sent_before(case, wanted, by)
@@ -518,6 +522,32 @@ def _store_portal(
             raise
         return existing, False
     return message, True
+
+
+# The care team who answer portal messages, told that one came: the assigned specialist, the liaison officers and
+# customer care (the roles with conversations.write_to_contact that work every case, or this one).
+portal_message_in = notify.Notice("portal_message", patient=False, staff=(notify.SPECIALIST, "liaison", "care"))
+
+
+def _tell_care_team(case: Case, message: Message) -> None:
+    """Mail the care team, after commit, that a portal message came: once per burst. The notice is claimed as a
+    ``cases.Reminder`` keyed by the last answer from the clinic on the thread (a portal reply, a mail, a logged
+    contact out), so further messages before someone answers send nothing more; the next message after an answer
+    starts a new burst. The mail names the case and links to its thread, never the words (mailboxes are less
+    private than the console). Called inside the message's transaction, the case locked."""
+    answer = (
+        Message.objects.filter(case=case, direction=Direction.OUTBOUND, automatic=False)
+        .exclude(pk=message.pk)
+        .order_by("-pk")
+        .values_list("pk", "created_at")
+        .first()
+    )
+    since = timezone.localtime(answer[1] if answer else case.opened_at).date()
+    if not cases.claim_notice(case=case, what=f"portal_message:{answer[0] if answer else 0}", since=since, today=clinic_today()):
+        return
+    thread = public_url(reverse("console:case", kwargs={"uuid": case.uuid}) + "#thread")
+    role = message.author_role or "patient"
+    notify.later(portal_message_in, case_id=case.pk, link=thread, who="the patient" if role == "patient" else f"the patient's {role}")
 
 
 def post_portal_message(

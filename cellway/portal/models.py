@@ -132,6 +132,8 @@ class ReviewDecision(models.TextChoices):
 
     ADVERSE_EVENT = "adverse_event", "Recorded as an adverse event"
     NOT_ADVERSE_EVENT = "not_adverse_event", "Judged not an adverse event"
+    # A relapse of the patient's disease, recorded in the outcomes registry (outcomes.services.record_relapse).
+    RELAPSE = "relapse", "Recorded as a relapse"
 
 
 class PatientReport(models.Model):
@@ -156,6 +158,8 @@ class PatientReport(models.Model):
     adverse_event = models.OneToOneField(
         "treatment.AdverseEvent", null=True, blank=True, on_delete=models.PROTECT, related_name="portal_report"
     )
+    # The relapse recorded in the outcomes registry from the review (decision "relapse").
+    relapse = models.OneToOneField("outcomes.Relapse", null=True, blank=True, on_delete=models.PROTECT, related_name="portal_report")
 
     class Meta:
         ordering = ["case", "-reported_at"]
@@ -169,6 +173,10 @@ class PatientReport(models.Model):
                 condition=Q(decision="adverse_event", adverse_event__isnull=False)
                 | (~Q(decision="adverse_event") & Q(adverse_event__isnull=True)),
                 name="portal_report_adverse_event_iff_decided_so",
+            ),
+            models.CheckConstraint(
+                condition=Q(decision="relapse", relapse__isnull=False) | (~Q(decision="relapse") & Q(relapse__isnull=True)),
+                name="portal_report_relapse_iff_decided_so",
             ),
         ]
         indexes = [models.Index(fields=["reviewed_at", "-reported_at"], name="portal_report_review_queue")]

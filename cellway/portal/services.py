@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext
@@ -35,7 +36,7 @@ from cellway.cases.models import Case
 from cellway.cases.selectors import visible_cases
 from cellway.cases.services import lock_case, record_event, record_medical_read, require_perm
 from cellway.cases.stages import FINAL, Stage
-from cellway.clinic import clinic_today
+from cellway.clinic import clinic_today, public_url
 from cellway.conversations import services as conversations
 from cellway.conversations.models import Message
 from cellway.errors import NotAllowed, Refusal, StageConflict
@@ -57,6 +58,7 @@ from cellway.portal.models import (
 from cellway.portal.selectors import REVIEW_PERMISSION, acting_as, open_grants, planned_stay, questionnaires_due
 from cellway.records import services as records
 from cellway.records.models import RecordFile
+from cellway.records.selectors import sent_files
 from cellway.treatment import services as treatment
 from cellway.treatment.models import Consent, ConsentDocument
 
@@ -166,12 +168,21 @@ class RecordsClosed(Refusal):
     """The case is past collecting records (or has ended): a file is sent to the care team another way."""
 
 
+class UploadsFull(Refusal):
+    """The case has taken as many files through the portal as ``PORTAL_UPLOADS_PER_CASE``."""
+
+
 def check_upload_record(*, grant: PortalGrant) -> None:
-    """The patient, or a helper the patient let into the records, sends a record while the clinic collects them."""
+    """The patient, or a helper the patient let into the records, sends a record while the clinic collects them, up
+    to ``PORTAL_UPLOADS_PER_CASE`` files through the portal on the case (everyone's together: a flood from one
+    account or many is refused; a file sent again counts once, as it is stored once)."""
     if not grant.allows(Scope.RECORDS):
         raise NotAllowed("Your access does not include the medical records.")
     if grant.case.stage_enum not in UPLOAD_STAGES:
         raise RecordsClosed(f"{grant.case.code} is no longer collecting records ({grant.case.get_stage_display()}).")
+    limit = settings.PORTAL_UPLOADS_PER_CASE
+    if sent_files(grant.case, sources=(PORTAL_UPLOAD,)).count() >= limit:
+        raise UploadsFull(f"{grant.case.code} already has {limit} files sent through the portal.")
 
 
 def upload_record(*, grant: PortalGrant, kind: str, upload: UploadedFile[bytes]) -> RecordFile:
@@ -511,14 +522,11 @@ def report_symptom(*, grant: PortalGrant, kind: str, started_on: dt.date, descri
             summary=f"{_actor(grant)} reported {what} from home, starting {started_on:%d %b %Y}: adverse-event candidate, to be assessed",
             data={"portal_report": str(report.uuid), "kind": kind, "candidate": True},
         )
-        notify.later(
-            patient_report,
-            case_id=case.pk,
-            what=what,
-            who=_actor(grant),
-            started_on=f"{started_on:%d %b %Y}",
-            description=report.description,
-        )
+        # A notice with a link, never the report's words or what it is about (minimum necessary in mailboxes).
+        with translation.override("en"):
+            role = "the patient" if grant.is_patient else f"the patient's {grant.get_relation_display()}"
+        link = public_url(reverse("outcomes:patient_report", kwargs={"uuid": report.uuid}))
+        notify.later(patient_report, case_id=case.pk, role=role, link=link)
     return report
 
 
@@ -560,18 +568,44 @@ def check_review_report(*, report: PatientReport, by: User) -> None:
         )
 
 
+# The fields of a relapse a reviewer records from a report (outcomes.services.record_relapse's own).
+RELAPSE_FIELDS = ("onset_on", "severity", "treated", "notes")
+
+
+def _relapse_kwargs(posted: Mapping[str, Any]) -> dict[str, Any]:
+    """Only the relapse's own fields, checked for type here; the registry's service checks the rest."""
+    kwargs: dict[str, Any] = {f: posted.get(f) for f in RELAPSE_FIELDS}
+    if not isinstance(kwargs["onset_on"], dt.date):
+        raise Refusal("Give the day the relapse began.")
+    if not isinstance(kwargs["treated"], bool):
+        raise Refusal("Say whether the relapse was treated.")
+    kwargs["severity"], kwargs["notes"] = str(kwargs["severity"] or ""), str(kwargs["notes"] or "")
+    return kwargs
+
+
 def review_report(
-    *, report: PatientReport, by: User, decision: str, note: str, adverse_event: Mapping[str, Any] | None = None
+    *,
+    report: PatientReport,
+    by: User,
+    decision: str,
+    note: str,
+    adverse_event: Mapping[str, Any] | None = None,
+    relapse: Mapping[str, Any] | None = None,
 ) -> PatientReport:
-    """Review a report from home: record it as an adverse event (through the ward's `record_adverse_event`, in this
-    transaction: the event and the review stand or fall together) or judge it not one, saying why. On the trail."""
+    """Review a report from home: record it as an adverse event (through the ward's `record_adverse_event`), as a
+    relapse in the outcomes registry (`outcomes.services.record_relapse`: onset, severity, treated), each in this
+    transaction (what is recorded and the review stand or fall together), or judge it not an adverse event, saying
+    why. On the trail; the patient's follow-up page says in plain words what became of it."""
     if decision not in ReviewDecision.values:
-        raise Refusal("Choose what the report is: an adverse event, or not one.")
+        raise Refusal("Choose what the report is: an adverse event, a relapse, or not an adverse event.")
     limits.check_length(note, 2000, "The note")
     if decision == ReviewDecision.NOT_ADVERSE_EVENT and not note.strip():
         raise Refusal("Say why it is not an adverse event.")
     if decision == ReviewDecision.ADVERSE_EVENT and adverse_event is None:
         raise Refusal("Grade and describe the adverse event to record it.")
+    if decision == ReviewDecision.RELAPSE and relapse is None:
+        raise Refusal("Give the relapse's onset, severity and treatment to record it.")
+    relapse_kwargs = _relapse_kwargs(relapse) if decision == ReviewDecision.RELAPSE and relapse is not None else None
     with transaction.atomic():
         case = lock_case(report.case_id)
         report = PatientReport.objects.select_for_update(of=("self",)).select_related("reviewed_by").get(pk=report.pk)
@@ -579,9 +613,10 @@ def review_report(
         event = None
         if decision == ReviewDecision.ADVERSE_EVENT and adverse_event is not None:
             event = treatment.record_adverse_event(case=case, by=by, **_adverse_event_kwargs(adverse_event))
+        recorded_relapse = outcomes.record_relapse(case=case, by=by, **relapse_kwargs) if relapse_kwargs is not None else None
         report.decision, report.reviewed_by, report.reviewed_at = decision, by, timezone.now()
-        report.review_note, report.adverse_event = note.strip(), event
-        report.save(update_fields=["decision", "reviewed_by", "reviewed_at", "review_note", "adverse_event"])
+        report.review_note, report.adverse_event, report.relapse = note.strip(), event, recorded_relapse
+        report.save(update_fields=["decision", "reviewed_by", "reviewed_at", "review_note", "adverse_event", "relapse"])
         what = "relapse" if report.kind == ReportKind.RELAPSE else "new symptom"
         record_event(
             case=case,
@@ -589,7 +624,12 @@ def review_report(
             kind=EventKind.ADVERSE_EVENT,
             summary=f"Report from home of a {what} (from {report.started_on:%d %b %Y}) reviewed: {ReviewDecision(decision).label.lower()}",
             reason=report.review_note,
-            data={"portal_report": str(report.uuid), "decision": decision, "event": str(event.uuid) if event else None},
+            data={
+                "portal_report": str(report.uuid),
+                "decision": decision,
+                "event": str(event.uuid) if event else None,
+                "relapse": str(recorded_relapse.uuid) if recorded_relapse else None,
+            },
         )
     return report
 

@@ -33,7 +33,7 @@ from cellway.billing.money import format_money
 from cellway.billing.selectors import invoice_states
 from cellway.cases.models import Case
 from cellway.cases.stages import Stage
-from cellway.clinic import clinic_today
+from cellway.clinic import clinic_today, clinic_zone
 from cellway.errors import NotAllowed, Refusal, StageConflict, allowed
 from cellway.outcomes.charts import series_svg
 from cellway.outcomes.models import ReportedScore
@@ -42,7 +42,7 @@ from cellway.plans.screening_rule import earliest_sample_date
 from cellway.plans.selectors import valid_screening
 from cellway.portal import services, thread
 from cellway.portal.forms import AcceptQuoteForm, HelperForm, QuestionnaireForm, ReportForm, SignConsentForm, VisaLetterForm
-from cellway.portal.models import PortalGrant, Scope
+from cellway.portal.models import PatientReport, PortalGrant, Scope
 from cellway.portal.selectors import (
     certificates,
     grant_for,
@@ -54,7 +54,7 @@ from cellway.portal.selectors import (
     questionnaires_due,
     visa_letters,
 )
-from cellway.portal.words import FILE_STATES, INVOICE_KINDS, RECORD_KINDS, STANDING, TASK_KINDS
+from cellway.portal.words import FILE_STATES, INVOICE_KINDS, RECORD_KINDS, REVIEW_OUTCOMES, STANDING, TASK_KINDS
 from cellway.records import public
 from cellway.records import services as records
 from cellway.records.models import RecordKind
@@ -212,10 +212,18 @@ def _records_section(grant: PortalGrant) -> dict[str, Any]:
     missing = [item.kind for item in missing_items(grant.case)]
     kinds = [*missing, *(k for k in (RecordKind.MEDIA,) if k not in missing), RecordKind.UNSORTED]
     sent = sent_files(grant.case, sources=(services.PORTAL_UPLOAD, public.SOURCE))
+    may_upload, uploads_full = True, False
+    try:
+        services.check_upload_record(grant=grant)
+    except services.UploadsFull:
+        may_upload, uploads_full = False, True  # said so where the upload was
+    except Refusal:
+        may_upload = False
     return {
         "missing": [str(RECORD_KINDS.get(kind, kind)) for kind in missing],
         "kinds": [(kind, str(RECORD_KINDS.get(kind, kind))) for kind in kinds],
-        "may_upload": allowed(services.check_upload_record, grant=grant),
+        "may_upload": may_upload,
+        "uploads_full": uploads_full,
         # Left to right inside a right-to-left sentence ("4.0 GiB", not "GiB 4.0").
         "accepted": format_html('<bdi dir="ltr">{}</bdi>', ", ".join(public.accepted_names())),
         "limit": format_html('<bdi dir="ltr">{}</bdi>', human_size(public.max_bytes())),
@@ -227,15 +235,25 @@ def _records_section(grant: PortalGrant) -> dict[str, Any]:
     }
 
 
+def _limit_refusal(refusal: Refusal, name: str) -> tuple[str, int]:
+    """A file over a limit: the case's number of portal uploads, or the size of one file."""
+    if isinstance(refusal, services.UploadsFull):
+        return _(
+            "%(name)s was not sent: this case has received as many files through the portal as it takes (%(limit)s). "
+            "Please send anything more to your care team by email."
+        ) % {"name": name, "limit": settings.PORTAL_UPLOADS_PER_CASE}, 409
+    limit = human_size(public.max_bytes())
+    return _("%(name)s is too large: the largest file we accept is %(limit)s.") % {"name": name, "limit": limit}, 413
+
+
 def _upload_refusal(refusal: Refusal, name: str) -> tuple[str, int]:
     """A refused upload, in the person's language, and its HTTP status."""
     if isinstance(refusal, NotAllowed):
         raise Http404("No such page.")
     if isinstance(refusal, services.RecordsClosed):
         return _("We are no longer collecting records for this case. Please send anything new to your care team by email."), 409
-    if isinstance(refusal, records.TooLarge):
-        limit = human_size(public.max_bytes())
-        return _("%(name)s is too large: the largest file we accept is %(limit)s.") % {"name": name, "limit": limit}, 413
+    if isinstance(refusal, services.UploadsFull | records.TooLarge):
+        return _limit_refusal(refusal, name)
     if isinstance(refusal, records.EmptyFile):
         return _("%(name)s is empty (0 bytes), so it may not have copied fully; please send it again.") % {"name": name}, 422
     if isinstance(refusal, records.WrongType):
@@ -403,15 +421,36 @@ def protocol_pdf(request: HttpRequest, uuid: str) -> HttpResponse:
 @login_required(login_url="portal:sign_in")
 @require_GET
 def discharge_summary_pdf(request: HttpRequest, uuid: str) -> HttpResponse:
-    """The discharge summary, the same clinical document the ward prints (in English: the clinic's medical record)."""
+    """The discharge summary: the rows the ward prints (``treatment.selectors.discharge_summary``) under headings in
+    the person's language; what the clinic recorded (items, terms, grades, dates, the doctor's words) stays as written.
+    WeasyPrint, as the protocol: the ward's ReportLab page has no Arabic shaping or Chinese fonts."""
     grant = grant_with_scope(request.user, uuid, Scope.DOCUMENTS)
     case = grant.case
     if not treatment_selectors.discharge_summary_ready(case):
         raise Http404("The discharge summary is written once treatment is complete.")
     services.record_download(grant=grant, subject="discharge-summary", what="the discharge summary")
-    from cellway.treatment import discharge  # ReportLab loads Pillow: not at start-up
-
-    return _pdf(lambda: discharge.discharge_summary(treatment_selectors.discharge_summary(case)), f"discharge-summary-{case.code}.pdf")
+    s = treatment_selectors.discharge_summary(case)
+    tables = [
+        {
+            "title": _("What was given"),
+            "header": (_("Day"), _("Planned item"), _("Given"), _("Route"), _("Cells given (lot, vial, cells)")),
+            "rows": s.given,
+        },
+        {"title": _("Planned but not given"), "header": (_("Item"), _("Why")), "rows": s.set_aside},
+        {
+            "title": _("Adverse events"),
+            "header": (_("Onset"), _("Event"), _("Grade (CTCAE v5)"), _("Serious"), _("Related"), _("Outcome")),
+            "rows": s.adverse_events,
+        },
+        {
+            "title": _("Vital signs outside the usual range"),
+            "header": (_("Day"), _("Session"), _("When"), _("Values"), _("Outside the usual range")),
+            "rows": s.excursions,
+        },
+        {"title": _("Informed consent"), "header": (_("Therapy"), _("Form"), _("Signed"), _("Withdrawn")), "rows": s.consents},
+    ]
+    context = {"s": s, "tables": tables}
+    return _pdf(lambda: render_pdf("portal/pdf/discharge_summary.html", context), f"discharge-summary-{case.code}.pdf")
 
 
 @login_required(login_url="portal:sign_in")
@@ -652,9 +691,19 @@ def follow_up(request: HttpRequest, uuid: str) -> HttpResponse:
         "report_form": bound_report or ReportForm(auto_id="report-%s"),
         "may_report": allowed(services.check_report_symptom, grant=grant),
         "course": _course(grant, language),
-        "reports": grant.case.portal_reports.select_related("reported_by")[:20],
+        "reports": [(r, _review_words(r)) for r in grant.case.portal_reports.all()[:20]],
     }
     return render(request, "portal/follow_up.html", context, status=status)
+
+
+def _review_words(report: PatientReport) -> str:
+    """What became of a report from home, in plain words in the reader's language."""
+    from django.utils.formats import date_format
+
+    if report.reviewed_at is None:
+        return str(REVIEW_OUTCOMES[""])
+    day = date_format(timezone.localtime(report.reviewed_at, clinic_zone()).date(), "DATE_FORMAT")
+    return str(REVIEW_OUTCOMES[report.decision]) % {"day": day}
 
 
 def _answer_posted(request: HttpRequest, grant: PortalGrant, asked: list[Any], language: str) -> tuple[int, QuestionnaireForm | None]:

@@ -57,3 +57,11 @@ TASK_KINDS: dict[str, Promise] = {
 }
 
 INVOICE_KINDS: dict[str, Promise] = {"deposit": _("Deposit"), "balance": _("Balance")}
+
+# What became of a report from home (portal.models.ReviewDecision), for the patient; %(day)s is the review's day.
+REVIEW_OUTCOMES: dict[str, Promise] = {
+    "": _("Your care team has not reviewed it yet."),
+    "adverse_event": _("Your care team reviewed it on %(day)s and recorded it as a side effect, which they follow up."),
+    "not_adverse_event": _("Your care team reviewed it on %(day)s: they judged it is not a side effect of your treatment."),
+    "relapse": _("Your care team reviewed it on %(day)s and recorded it as a relapse in your follow-up record."),
+}

@@ -43,6 +43,7 @@ def test_the_defaults_are_typed(start_up):
     assert (s["OUTCOMES_MIN_COHORT"], s["OUTCOMES_LOST_AFTER_DAYS"]) == (10, 90)
     assert (s["PAYMENT_REMIND_DAYS_AHEAD"], s["FOLLOW_UP_REMIND_DAYS_AHEAD"]) == ([3, 0], [7, 0])
     assert s["PORTAL_QUESTIONNAIRE_REMIND_AGAIN_DAYS"] == 7
+    assert s["PORTAL_UPLOADS_PER_CASE"] == 40
     # Sign-in and sessions: a second factor required, 30 minutes idle, 8 hours at most, fresh for signing 10 minutes.
     assert s["STAFF_MFA"] == "required"
     assert (s["SESSION_IDLE_SECONDS"], s["SESSION_COOKIE_AGE"], s["SIGNING_FRESH_SECONDS"]) == (1800, 28800, 600)
@@ -57,6 +58,7 @@ def test_good_values_are_read_into_their_types(start_up):
         CELLWAY_UPLOAD_MAX_MIB="100",
         CLAMD_PORT="3311",
         CELLWAY_EMAIL="File",
+        CELLWAY_PORTAL_UPLOADS_PER_CASE="5",
     )
     assert s["DEPOSIT_PERCENT"] == Decimal("12.5")
     assert s["FOLLOW_UP_MONTHS"] == [1, 6, 12, 24]
@@ -64,6 +66,7 @@ def test_good_values_are_read_into_their_types(start_up):
     assert s["RECORDS_UPLOAD_MAX_BYTES"] == 100 * 1024 * 1024
     assert s["CLAMD_PORT"] == 3311
     assert s["EMAIL_DELIVERY"] == "file"
+    assert s["PORTAL_UPLOADS_PER_CASE"] == 5
 
 
 @pytest.mark.parametrize(
@@ -93,6 +96,8 @@ def test_good_values_are_read_into_their_types(start_up):
         ("CELLWAY_FOLLOW_UP_MONTHS", ",", "comma-separated list"),
         ("CELLWAY_PAYMENT_REMIND_DAYS", "3,-1", "at least 0"),
         ("CELLWAY_PORTAL_QUESTIONNAIRE_REMIND_AGAIN_DAYS", "0", "whole number from 1 to 60"),
+        ("CELLWAY_PORTAL_UPLOADS_PER_CASE", "0", "whole number from 1 to 10000"),
+        ("CELLWAY_PORTAL_UPLOADS_PER_CASE", "forty", "whole number from 1 to 10000"),
         # zone, currency, choices, booleans
         ("CELLWAY_CLINIC_TIME_ZONE", "Europe/Belgrad", "IANA time zone"),
         ("CELLWAY_CLINIC_TIME_ZONE", "../../etc/passwd", "IANA time zone"),

@@ -282,12 +282,21 @@ def patient_reports(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _review_forms(request: HttpRequest, report: PatientReport) -> tuple[forms.ReviewReportForm, AdverseEventForm]:
-    # The adverse event's fields are needed only when recording one: the browser must not ask for them otherwise.
+def _review_forms(request: HttpRequest, report: PatientReport) -> tuple[forms.ReviewReportForm, AdverseEventForm, forms.RelapseForm]:
+    # The adverse event's and the relapse's fields are needed only when recording one: the browser must not ask for
+    # them otherwise.
     if request.method == "POST":
-        return forms.ReviewReportForm(request.POST), AdverseEventForm(request.POST, prefix="ae", use_required_attribute=False)
+        return (
+            forms.ReviewReportForm(request.POST),
+            AdverseEventForm(request.POST, prefix="ae", use_required_attribute=False),
+            forms.RelapseForm(request.POST, prefix="relapse", use_required_attribute=False),
+        )
     initial = {"onset_on": report.started_on, "description": report.description}
-    return forms.ReviewReportForm(), AdverseEventForm(prefix="ae", initial=initial, use_required_attribute=False)
+    return (
+        forms.ReviewReportForm(),
+        AdverseEventForm(prefix="ae", initial=initial, use_required_attribute=False),
+        forms.RelapseForm(prefix="relapse", initial={"onset_on": report.started_on}, use_required_attribute=False),
+    )
 
 
 @login_required
@@ -300,10 +309,10 @@ def patient_report(request: HttpRequest, uuid: str) -> HttpResponse:
     except NotAllowed as refusal:
         raise PermissionDenied(refusal.message) from None
     record_medical_read(case=report.case, by=user, subject=f"portal-report:{report.uuid}", summary="Read a report from home")
-    form, ae_form = _review_forms(request, report)
+    form, ae_form, relapse_form = _review_forms(request, report)
     status = 200
     if request.method == "POST":
-        status = _review_posted(request, report, form, ae_form)
+        status = _review_posted(request, report, form, ae_form, relapse_form)
         if status == 0:
             return redirect("outcomes:patient_reports")
         report = portal_selectors.patient_report(user, uuid)  # as it is now (a colleague's review, shown as refused)
@@ -311,12 +320,25 @@ def patient_report(request: HttpRequest, uuid: str) -> HttpResponse:
         "report": report,
         "form": form,
         "ae_form": ae_form,
+        "relapse_form": relapse_form,
         "may_review": allowed(portal_services.check_review_report, report=report, by=user),
     }
     return render(request, "console/outcomes/report.html", context, status=status)
 
 
-def _review_posted(request: HttpRequest, report: PatientReport, form: forms.ReviewReportForm, ae_form: AdverseEventForm) -> int:
+def _what_is_recorded(decision: str, ae_form: AdverseEventForm, relapse_form: forms.RelapseForm) -> dict[str, Any] | None:
+    """The adverse event or the relapse the review records (as ``review_report`` takes them); None if its form is
+    not valid. Only the decided one's form is read."""
+    if decision == ReviewDecision.ADVERSE_EVENT:
+        return {"adverse_event": ae_form.cleaned_data} if ae_form.is_valid() else None
+    if decision == ReviewDecision.RELAPSE:
+        return {"relapse": relapse_form.cleaned_data} if relapse_form.is_valid() else None
+    return {}
+
+
+def _review_posted(
+    request: HttpRequest, report: PatientReport, form: forms.ReviewReportForm, ae_form: AdverseEventForm, relapse_form: forms.RelapseForm
+) -> int:
     """Review the report as posted; the status to show the page again with, 0 when done."""
     user = _user(request)
     try:
@@ -330,16 +352,14 @@ def _review_posted(request: HttpRequest, report: PatientReport, form: forms.Revi
         messages.error(request, "Choose what the report is.")
         return 422
     decision = form.cleaned_data["decision"]
-    adverse_event = None
-    if decision == ReviewDecision.ADVERSE_EVENT:
-        if not ae_form.is_valid():
-            messages.error(request, "Please correct the highlighted fields of the adverse event.")
-            return 422
-        adverse_event = ae_form.cleaned_data
-    try:
-        done = portal_services.review_report(
-            report=report, by=user, decision=decision, note=form.cleaned_data["note"], adverse_event=adverse_event
+    recorded = _what_is_recorded(decision, ae_form, relapse_form)
+    if recorded is None:
+        messages.error(
+            request, f"Please correct the highlighted fields of the {'relapse' if decision == ReviewDecision.RELAPSE else 'adverse event'}."
         )
+        return 422
+    try:
+        done = portal_services.review_report(report=report, by=user, decision=decision, note=form.cleaned_data["note"], **recorded)
     except NotAllowed as refusal:
         raise PermissionDenied(refusal.message) from None
     except StageConflict as refusal:

@@ -79,3 +79,35 @@ def test_a_nurse_reviews_a_report_from_home(browser: WebDriver, live_server: Any
     assert "New" in d.find_elements(By.CSS_SELECTOR, "#reports tbody tr")[0].text
     screenshot(d, "reports-from-home-reviewed")
     assert PatientReport.objects.get(pk=report.pk).reviewed_by == staff["nina"]
+
+
+def test_a_specialist_reviews_a_report_as_a_relapse_into_the_outcomes_registry(
+    browser: WebDriver,  # noqa: F811
+    live_server: Any,
+    staff: dict[str, Any],
+    case_at: Any,
+) -> None:
+    from selenium.webdriver.support.ui import Select
+
+    d = browser
+    case = case_at(Stage.FOLLOW_UP)
+    grant = services.invite_patient(case=case, by=staff["carla"])
+    report = services.report_symptom(grant=grant, kind="relapse", started_on=clinic_today(), description="My left leg went numb again.")
+
+    sign_in(d, live_server, "sofia")
+    visit(d, live_server, f"/outcomes/reports-from-home/{report.uuid}/")
+    review = d.find_element(By.ID, "review")
+    review.find_element(By.CSS_SELECTOR, "input[name=decision][value=relapse]").click()
+    Select(review.find_element(By.NAME, "relapse-severity")).select_by_value("moderate")
+    Select(review.find_element(By.NAME, "relapse-treated")).select_by_value("yes")
+    screenshot(d, "report-from-home-relapse")
+    _fits_a_phone(d, live_server, f"/outcomes/reports-from-home/{report.uuid}/")
+    review = d.find_element(By.ID, "review")
+    review.find_element(By.CSS_SELECTOR, "input[name=decision][value=relapse]").click()
+    Select(review.find_element(By.NAME, "relapse-severity")).select_by_value("moderate")
+    Select(review.find_element(By.NAME, "relapse-treated")).select_by_value("yes")
+    submit(d, button(review, "Save the review"))
+    assert any("recorded as a relapse" in m for m in messages(d))
+    report = PatientReport.objects.select_related("relapse").get(pk=report.pk)
+    assert report.decision == "relapse" and report.relapse is not None and report.relapse.severity == "moderate"
+    assert report.relapse.treated and report.relapse.onset_on == report.started_on

@@ -232,3 +232,79 @@ def test_the_list_costs_the_same_queries_for_one_report_or_many(reported: dict[s
     text = client.get(LIST).content.decode()
     # Waiting ones first, the newest first; the reviewed one last.
     assert text.index(str(order[-1])) < text.index(str(order[1])) < text.index(str(order[0]))
+
+
+# --- Reviewed as a relapse: into the outcomes registry in the review's transaction ---------------------------------
+
+RELAPSE = {
+    "decision": "relapse",
+    "note": "Called him: new weakness of the left leg for three days.",
+    "relapse-severity": "moderate",
+    "relapse-treated": "yes",
+    "relapse-notes": "Methylprednisolone 1 g for 3 days.",
+}
+
+
+def _relapse(report: PatientReport, **changes: str) -> dict[str, str]:
+    return {**RELAPSE, "relapse-onset_on": report.started_on.isoformat(), **changes}
+
+
+def test_recorded_as_a_relapse_in_the_outcomes_registry_with_the_review(reported: dict[str, Any], staff: dict[str, Any]) -> None:
+    from cellway.outcomes.models import Relapse
+
+    report, case = reported["report"], reported["case"]
+    page = _client(staff, "sofia").get(_page(report)).content.decode()
+    assert 'name="relapse-severity"' in page and 'value="relapse"' in page
+
+    response = _client(staff, "sofia").post(_page(report), _relapse(report))
+
+    assert response.status_code == 302
+    report.refresh_from_db()
+    relapse = Relapse.objects.get(case=case)
+    assert report.decision == "relapse" and report.relapse == relapse and report.adverse_event is None
+    assert (relapse.onset_on, relapse.severity, relapse.treated, relapse.recorded_by) == (
+        report.started_on,
+        "moderate",
+        True,
+        staff["sofia"],
+    )
+    assert relapse.notes == "Methylprednisolone 1 g for 3 days."
+    assert case.events.filter(kind=EventKind.RELAPSE, data__relapse=str(relapse.uuid)).exists()
+    review = case.events.filter(kind=EventKind.ADVERSE_EVENT).latest("pk")
+    assert "reviewed: recorded as a relapse" in review.summary and review.data["relapse"] == str(relapse.uuid)
+    shown = _client(staff, "sofia").get(_page(report)).content.decode()
+    assert "Recorded as a relapse" in shown and reverse("outcomes:patient", kwargs={"uuid": case.uuid}) in shown
+    # The registry's page lists it like one recorded there.
+    registry = _client(staff, "sofia").get(reverse("outcomes:patient", kwargs={"uuid": case.uuid})).content.decode()
+    assert "Moderate" in registry or "moderate" in registry
+
+
+def test_a_relapse_the_registry_refuses_leaves_the_report_waiting_and_nothing_recorded(
+    reported: dict[str, Any], staff: dict[str, Any]
+) -> None:
+    from cellway.outcomes import services as outcomes
+    from cellway.outcomes.models import Relapse
+
+    report, case = reported["report"], reported["case"]
+    client = _client(staff, "nina")
+    # The fields a relapse needs are asked for: none, or a severity the registry does not know.
+    assert client.post(_page(report), {"decision": "relapse", "note": ""}).status_code == 422
+    assert client.post(_page(report), _relapse(report, **{"relapse-severity": "awful"})).status_code == 422
+    assert client.post(_page(report), _relapse(report, **{"relapse-treated": ""})).status_code == 422
+    # A relapse already recorded from that day (on the outcomes page): the registry refuses, the review rolls back.
+    outcomes.record_relapse(case=case, by=staff["sofia"], onset_on=report.started_on, severity="mild", treated=False)
+    response = client.post(_page(report), _relapse(report))
+    assert response.status_code == 422 and "already recorded" in response.content.decode()
+    assert PatientReport.objects.get(pk=report.pk).reviewed_at is None and Relapse.objects.filter(case=case).count() == 1
+    assert not case.events.filter(kind=EventKind.ADVERSE_EVENT, summary__contains="reviewed").exists()
+    with pytest.raises(Refusal):
+        services.review_report(report=report, by=staff["sofia"], decision="relapse", note="", relapse=None)
+    with pytest.raises(Refusal):
+        services.review_report(
+            report=report,
+            by=staff["sofia"],
+            decision="relapse",
+            note="",
+            relapse={"onset_on": "yesterday", "severity": "mild", "treated": True},
+        )
+    assert PatientReport.objects.get(pk=report.pk).reviewed_at is None

@@ -67,3 +67,22 @@ def test_a_flood_at_once_stops_at_the_rate(portal_case: Any, settings: Any) -> N
 
     assert sorted(kind for kind, _ in outcomes) == ["ok", "ok", "refused", "refused"], outcomes
     assert Message.objects.filter(case=case, channel=Channel.PORTAL).count() == 2
+
+
+def test_messages_posted_at_once_tell_the_care_team_once(portal_case: Any) -> None:
+    from django.core import mail
+
+    from cellway.cases.models import Reminder
+
+    case, patient = portal_case(Stage.QUOTED)
+    grant = PortalGrant.objects.get(person=patient, case=case)
+    mail.outbox.clear()
+
+    calls = [lambda n=n: services.write_message(grant=grant, client_id=str(uuid.uuid4()), body=f"Question {n}") for n in range(3)]
+    outcomes = _race(*calls)
+
+    assert [kind for kind, _ in outcomes] == ["ok", "ok", "ok"], outcomes
+    assert Message.objects.filter(case=case, channel=Channel.PORTAL).count() == 3
+    assert Reminder.objects.filter(case=case, what__startswith="portal_message:").count() == 1
+    notices = [m for m in mail.outbox if "a new message in the patient portal" in m.subject]
+    assert len(notices) == 1 and not any("Question" in m.body for m in notices)

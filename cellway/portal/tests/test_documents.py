@@ -140,3 +140,31 @@ def test_nothing_before_it_exists(portal_case: Any, world: dict[str, Any]) -> No
 def test_a_helper_without_the_documents_part_sees_no_documents_section(world: dict[str, Any]) -> None:
     page = _client(world["helper"]).get(reverse("portal:case", kwargs={"uuid": world["case"].uuid})).content.decode()
     assert "documents-heading" not in page and "protocol.pdf" not in page
+
+
+@pytest.mark.parametrize(
+    ("language", "title", "heading"), [("en", "Discharge summary", "What was given"), ("zh-hans", "出院小结", "不良事件")]
+)
+def test_the_discharge_summarys_labels_are_in_the_patients_language_and_the_records_as_written(
+    world: dict[str, Any], language: str, title: str, heading: str
+) -> None:
+    case, patient = world["case"], world["patient"]
+    patient.language = language
+    patient.save(update_fields=["language"])
+    text = text_of(_client(patient).get(reverse("portal:discharge_summary_pdf", kwargs={"uuid": case.uuid})))
+    assert title in text and heading in text and case.code in text and case.patient.full_name in text
+    if language != "en":
+        assert "Discharge summary" not in text and "What was given" not in text
+    # The doctor's own words stay as written.
+    assert case.protocol.instructions.split()[0] in text
+
+
+def test_the_discharge_summary_in_arabic_is_drawn(world: dict[str, Any]) -> None:
+    patient = world["patient"]
+    patient.language = "ar"
+    patient.save(update_fields=["language"])
+    response = _client(patient).get(reverse("portal:discharge_summary_pdf", kwargs={"uuid": world["case"].uuid}))
+    text = text_of(response)
+    assert world["case"].code in text and "Discharge summary" not in text
+    page = _client(patient).get(reverse("portal:case", kwargs={"uuid": world["case"].uuid})).content.decode()
+    assert "ملخص الخروج الخاص بك (PDF)" in page

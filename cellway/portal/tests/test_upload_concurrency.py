@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from cellway.cases.events import EventKind
 from cellway.cases.stages import Stage
-from cellway.cases.tests.test_concurrency import race
+from cellway.cases.tests.test_concurrency import one_won, race
 from cellway.portal import services
 from cellway.portal.models import PortalGrant
 from cellway.records.models import Blob, RecordFile
@@ -37,3 +37,17 @@ def test_two_identical_uploads_at_once_are_one_record(portal_case: Any) -> None:
     # And no second copy of the bytes left beside the blob by the call that lost the race.
     blob = Blob.objects.get()
     assert default_storage.listdir(blob.file.name.rsplit("/", 1)[0])[1] == [blob.sha256]
+
+
+def test_two_different_files_at_once_for_the_last_place_under_the_cap_store_one(portal_case: Any, settings: Any) -> None:
+    settings.PORTAL_UPLOADS_PER_CASE = 1
+    case, patient = portal_case(Stage.INQUIRY)
+
+    def send(content: bytes) -> Any:
+        grant = PortalGrant.objects.select_related("case", "person").get(person=patient, case=case)
+        return services.upload_record(grant=grant, kind="hematology", upload=SimpleUploadedFile("blood.pdf", content))
+
+    outcomes = race(lambda: send(PDF + b"%1"), lambda: send(PDF + b"%2"))
+    _winner, refusal = one_won(outcomes)
+    assert isinstance(refusal, services.UploadsFull)
+    assert RecordFile.objects.filter(item__case=case).count() == 1 and Blob.objects.count() == 1

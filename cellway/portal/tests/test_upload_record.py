@@ -331,3 +331,81 @@ def test_a_file_the_virus_scan_finds_is_shown_refused_and_never_served(
     _send(client, world["case"], django_capture_on_commit_callbacks, **XHR)
     clean = RecordFile.objects.select_related("blob").get(original_name="blood.pdf")
     assert clean.blob is not None and clean.blob.scan_status == ScanStatus.CLEAN
+
+
+# --- The cap on files sent through the portal per case (PORTAL_UPLOADS_PER_CASE) -----------------------------
+
+
+def _portal_files(case: Any) -> list[str]:
+    return sorted(RecordFile.objects.filter(item__case=case, source=services.PORTAL_UPLOAD).values_list("original_name", flat=True))
+
+
+def test_the_cap_refuses_the_next_file_by_xhr_with_409_in_words_and_nothing_written(
+    world: dict[str, Any], django_capture_on_commit_callbacks: Any, settings: Any
+) -> None:
+    settings.PORTAL_UPLOADS_PER_CASE = 2
+    case, capture = world["case"], django_capture_on_commit_callbacks
+    # The patient and the daughter share the case's allowance.
+    assert _send(_client(world["patient"]), case, capture, name="a.pdf", content=PDF + b"%a", **XHR).status_code == 200
+    assert _send(_client(world["daughter"]), case, capture, name="b.pdf", content=PDF + b"%b", **XHR).status_code == 200
+    blobs, events = Blob.objects.count(), case.events.count()
+
+    response = _send(_client(world["patient"]), case, capture, name="c.pdf", content=PDF + b"%c", **XHR)
+
+    assert response.status_code == 409
+    assert "c.pdf was not sent" in response.json()["error"] and "(2)" in response.json()["error"]
+    assert _portal_files(case) == ["a.pdf", "b.pdf"]
+    assert Blob.objects.count() == blobs and case.events.count() == events
+    # Even the same bytes again, or another record kind, or a forged kind: nothing more is written.
+    assert _send(_client(world["daughter"]), case, capture, name="a.pdf", content=PDF + b"%a", **XHR).status_code == 409
+    assert _send(_client(world["daughter"]), case, capture, name="p.png", content=PNG, kind="media", **XHR).status_code == 409
+    with pytest.raises(services.UploadsFull):
+        grant = PortalGrant.objects.get(person=world["patient"], case=case)
+        services.upload_record(grant=grant, kind="unsorted", upload=SimpleUploadedFile("d.pdf", PDF + b"%d"))
+    assert _portal_files(case) == ["a.pdf", "b.pdf"] and Blob.objects.count() == blobs
+
+
+def test_the_cap_holds_for_the_plain_form_posting_many_files_at_once(
+    world: dict[str, Any], django_capture_on_commit_callbacks: Any, settings: Any
+) -> None:
+    settings.PORTAL_UPLOADS_PER_CASE = 2
+    case, client = world["case"], _client(world["patient"])
+    files = [SimpleUploadedFile(f"{n}.pdf", PDF + n.encode()) for n in ("one", "two", "three", "four")]
+    with django_capture_on_commit_callbacks(execute=True):
+        page = client.post(_url(case), {"kind": "hematology", "file": files})
+
+    assert page.status_code == 409
+    text = page.content.decode()
+    assert "one.pdf is received" in text and "two.pdf is received" in text
+    assert "three.pdf was not sent" in text and "four.pdf was not sent" in text
+    assert _portal_files(case) == ["one.pdf", "two.pdf"]
+    # The page no longer offers the upload, and says why.
+    page = client.get(reverse("portal:case", kwargs={"uuid": case.uuid})).content.decode()
+    assert 'id="uploads-full"' in page and 'action="/portal/cases/' + str(case.uuid) + '/records/"' not in page
+    assert "one.pdf" in page
+
+
+def test_files_from_the_inquiry_link_do_not_count_against_the_portal(
+    world: dict[str, Any], django_capture_on_commit_callbacks: Any, settings: Any
+) -> None:
+    from cellway.records import public
+
+    settings.PORTAL_UPLOADS_PER_CASE = 1
+    case = world["case"]
+    with django_capture_on_commit_callbacks(execute=True):
+        public.attach_public_file(token=public.upload_token(case), upload=SimpleUploadedFile("web.pdf", PDF + b"%w"))
+    assert _send(_client(world["patient"]), case, django_capture_on_commit_callbacks, **XHR).status_code == 200
+
+
+@pytest.mark.parametrize(("language", "words"), [("zh-hans", "已达上限"), ("ar", "أقصى عدد")])
+def test_the_cap_is_said_in_the_persons_language(
+    world: dict[str, Any], django_capture_on_commit_callbacks: Any, settings: Any, language: str, words: str
+) -> None:
+    settings.PORTAL_UPLOADS_PER_CASE = 1
+    services.set_language(person=world["patient"], language=language)
+    client = _client(world["patient"])
+    assert _send(client, world["case"], django_capture_on_commit_callbacks, name="a.pdf", **XHR).status_code == 200
+    response = _send(client, world["case"], django_capture_on_commit_callbacks, name="b.pdf", content=PDF + b"%b", **XHR)
+    assert response.status_code == 409 and words in response.json()["error"]
+    page = client.get(reverse("portal:case", kwargs={"uuid": world["case"].uuid})).content.decode()
+    assert words in page
