@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 DEMO_ENV := DJANGO_DEBUG=true CELLWAY_STAFF_MFA=off CELLWAY_CHAT_HOURS=00-24
 PORT ?= 8000
 
-.PHONY: install pdf-deps demo serve test test-engines lint check bench clean
+.PHONY: install pdf-deps browser-deps demo serve test test-engines lint check bench clean
 
 install: $(VENV)/.installed
 
@@ -26,6 +26,15 @@ pdf-deps:
 	@if dpkg-query -W -f='$${Status}\n' $(PDF_PACKAGES) 2>/dev/null | grep -vq '^install ok installed$$' \
 	  || [ "$$(dpkg-query -W -f='$${Status}\n' $(PDF_PACKAGES) 2>/dev/null | wc -l)" -ne "$(words $(PDF_PACKAGES))" ]; then \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(PDF_PACKAGES) >/dev/null; \
+	fi
+
+# Debian's headless Chromium and its driver, for the browser tests (marker `browser`; Selenium Manager is kept
+# offline, so the browser must come from here). Needs root (apt-get); without them the browser tests skip and say why,
+# unless CELLWAY_REQUIRE_BROWSER=1 (CI), which makes a missing browser fail the run.
+BROWSER_PACKAGES := chromium chromium-driver
+browser-deps:
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BROWSER_PACKAGES) >/dev/null; \
 	fi
 
 demo: install
