@@ -42,9 +42,10 @@ demo: install
 	$(DEMO_ENV) $(PY) manage.py demo_data
 	$(DEMO_ENV) CELLWAY_PUBLIC_URL=http://127.0.0.1:$(PORT) $(PY) manage.py serve_demo --addr 127.0.0.1:$(PORT)
 
-# Two processes (pytest-xdist), one a core: each has its own test database and Redis database.
+# Two processes (pytest-xdist), one a core: each has its own test database and Redis database. --dist loadgroup:
+# the tests of a module that builds its data once (pytest.mark.xdist_group) all run on one worker.
 test: install
-	$(PY) -m pytest -n 2
+	$(PY) -m pytest -n 2 --dist loadgroup
 
 # The pure engines' tests, without Django (no settings, no database): a few seconds.
 # The pymsprog comparison (outcomes/tests/test_against_pymsprog.py) is left to `make test`: it takes minutes.

@@ -14,6 +14,9 @@ from cellway.clinic import clinic_today
 from cellway.demo.outcomes import load_outcomes_demo
 from cellway.outcomes import cohort
 
+# The cohort is made once, on one worker (make test and CI run with --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("demo_cohort")
+
 
 @pytest.fixture(scope="module")
 def demo_cohort(django_db_setup, django_db_blocker):
