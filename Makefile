@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 DEMO_ENV := DJANGO_DEBUG=true CELLWAY_STAFF_MFA=off CELLWAY_CHAT_HOURS=00-24
 PORT ?= 8000
 
-.PHONY: install pdf-deps demo serve test test-engines lint check bench clean
+.PHONY: install pdf-deps browser-deps demo serve test test-engines lint check bench clean
 
 install: $(VENV)/.installed
 
@@ -28,14 +28,24 @@ pdf-deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(PDF_PACKAGES) >/dev/null; \
 	fi
 
+# Debian's headless Chromium and its driver, for the browser tests (marker `browser`; Selenium Manager is kept
+# offline, so the browser must come from here). Needs root (apt-get); without them the browser tests skip and say why,
+# unless CELLWAY_REQUIRE_BROWSER=1 (CI), which makes a missing browser fail the run.
+BROWSER_PACKAGES := chromium chromium-driver
+browser-deps:
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BROWSER_PACKAGES) >/dev/null; \
+	fi
+
 demo: install
 	$(DEMO_ENV) $(PY) manage.py migrate --verbosity 0
 	$(DEMO_ENV) $(PY) manage.py demo_data
 	$(DEMO_ENV) CELLWAY_PUBLIC_URL=http://127.0.0.1:$(PORT) $(PY) manage.py serve_demo --addr 127.0.0.1:$(PORT)
 
-# Two processes (pytest-xdist), one a core: each has its own test database and Redis database.
+# Two processes (pytest-xdist), one a core: each has its own test database and Redis database. --dist loadgroup:
+# the tests of a module that builds its data once (pytest.mark.xdist_group) all run on one worker.
 test: install
-	$(PY) -m pytest -n 2
+	$(PY) -m pytest -n 2 --dist loadgroup
 
 # The pure engines' tests, without Django (no settings, no database): a few seconds.
 # The pymsprog comparison (outcomes/tests/test_against_pymsprog.py) is left to `make test`: it takes minutes.

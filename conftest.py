@@ -8,8 +8,16 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from cellway.cases.stages import Stage
+
+# No timed assertions in tests (DESIGN.md): Hypothesis's per-example deadline and its "input generation is slow"
+# health check fail a test on a busy machine (CI shares two cores with its own browsers), whatever the code does.
+# Every example is still generated, run and checked; only the clock is not.
+hypothesis_settings.register_profile("cellway", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.load_profile("cellway")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import Group, Permission
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from cellway.accounts.models import User
 from cellway.accounts.roles import ROLE_PERMISSIONS, Role
+from cellway.tests.data_migration import run_data_migration
 
 # The read permission of each part, and who holds it (the table in the design document).
 TABLE = {
@@ -53,15 +52,23 @@ def test_actions_are_declared_by_the_app_that_owns_them(staff):
 
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_hands_old_permissions_over_to_the_owning_app(staff):
-    executor = MigrationExecutor(connection)
-    executor.migrate([("treatment", "0001_initial"), ("records", "0002_intake")])
-    old = Permission.objects.get(content_type__app_label="plans", codename="log_session")
-    assert Group.objects.get(name=Role.NURSE).permissions.filter(pk=old.pk).exists()
-    helper = User.objects.create_user("helper")
-    helper.user_permissions.add(Permission.objects.get(content_type__app_label="cases", codename="manage_records"))
+    from django.contrib.contenttypes.models import ContentType
 
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
+    # The database as the release before had it: the nurse's permission declared by plans, a helper given
+    # cases.manage_records directly, neither held under its new name.
+    nurses = Group.objects.get(name=Role.NURSE)
+    nurses.permissions.remove(Permission.objects.get(content_type__app_label="treatment", codename="log_session"))
+    plans = ContentType.objects.get_by_natural_key("plans", "therapyplan")
+    old = Permission.objects.create(content_type=plans, codename="log_session", name="Can log treatment sessions")
+    nurses.permissions.add(old)
+    helper = User.objects.create_user("helper")
+    cases = ContentType.objects.get_by_natural_key("cases", "case")
+    records = Permission.objects.create(content_type=cases, codename="manage_records", name="Can keep the records checklist")
+    helper.user_permissions.add(records)
+    assert not User.objects.get(pk=helper.pk).has_perm("records.manage_records")
+
+    run_data_migration("treatment", "0002_permissions_by_owning_app")
+    run_data_migration("records", "0003_permissions_by_owning_app")
 
     new = Permission.objects.get(content_type__app_label="treatment", codename="log_session")
     assert Group.objects.get(name=Role.NURSE).permissions.filter(pk=new.pk).exists()

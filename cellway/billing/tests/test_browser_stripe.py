@@ -14,41 +14,24 @@ from selenium.webdriver.support import expected_conditions as ec
 
 from cellway.billing import paylinks
 from cellway.billing.models import CheckoutAttempt, CheckoutStatus, InvoiceKind, Payment, StripeEvent
-from cellway.billing.tests.test_stripe import SECRET, WEBHOOK, balanced
+from cellway.billing.tests.test_stripe import balanced
 from cellway.cases.stages import Stage
-from cellway.console.tests.browser import PHONE, browser, browser_db, overflows, screenshot, visit, wait, widest_elements
-from cellway.demo.fake_stripe import FakeStripe
-from cellway.site.tests.axe import axe_violations
+from cellway.console.tests.browser import (
+    PHONE,
+    browser,
+    browser_db,
+    checked_page,
+    click_and_wait,
+    fake_stripe_live,
+    fits,
+    screenshot,
+    visit,
+    wait,
+)
 
-__all__ = ["browser"]
+__all__ = ["browser", "fake_stripe_live"]
 
 pytestmark = [pytest.mark.browser, browser_db]
-
-
-def _checked(driver: WebDriver, name: str) -> None:
-    assert axe_violations(driver) == [], name
-    size = driver.get_window_size()
-    driver.set_window_size(*PHONE)
-    assert not overflows(driver), widest_elements(driver)
-    driver.set_window_size(size["width"], size["height"])
-    screenshot(driver, name)
-
-
-def _click_and_wait(driver: WebDriver, css: str) -> None:
-    old = driver.find_element(By.TAG_NAME, "html")
-    driver.find_element(By.CSS_SELECTOR, css).click()
-    wait(driver).until(ec.staleness_of(old))
-    wait(driver).until(lambda d: d.execute_script("return document.readyState") == "complete")
-
-
-@pytest.fixture
-def fake_stripe_live(settings: Any, live_server: Any) -> Any:
-    settings.STRIPE_SECRET_KEY = "sk_test_cellway"
-    settings.STRIPE_WEBHOOK_SECRET = SECRET
-    fake = FakeStripe(webhook_url=live_server.url + WEBHOOK, webhook_secret=SECRET)
-    settings.STRIPE_API_BASE = fake.start()
-    yield fake
-    fake.stop()
 
 
 def test_the_patients_card_payment_arrives_through_the_webhook_and_the_invoice_shows_paid(
@@ -59,23 +42,22 @@ def test_the_patients_card_payment_arrives_through_the_webhook_and_the_invoice_s
     link = reverse("billing:pay", kwargs={"token": paylinks.token_for(invoice)})
 
     visit(browser, live_server, link + "?lang=ar")
-    assert browser.execute_script("return document.documentElement.dir") == "rtl"
-    _checked(browser, "pay-link-ar")
+    checked_page(browser, "pay-link-ar", "rtl")
     visit(browser, live_server, link)
     assert invoice.label in browser.find_element(By.TAG_NAME, "h1").text
-    _checked(browser, "pay-link-en")
+    checked_page(browser, "pay-link-en", "ltr")
 
-    _click_and_wait(browser, "#pay-by-card")
+    click_and_wait(browser, "#pay-by-card")
     assert browser.current_url.startswith(fake_stripe_live.base_url + "/checkout/cs_test_")
     assert "Fake Stripe Checkout" in browser.find_element(By.TAG_NAME, "h1").text
     assert not Payment.objects.filter(method="card").exists()
 
-    _click_and_wait(browser, "#pay")
+    click_and_wait(browser, "#pay")
 
     # Back on Cellway's page, which the webhook's payment has already marked paid.
     assert browser.current_url.startswith(live_server.url + link)
     assert browser.find_element(By.ID, "paid-note").is_displayed()
-    _checked(browser, "pay-link-paid")
+    checked_page(browser, "pay-link-paid")
     [(_payload, _header, status)] = fake_stripe_live.sent
     assert status == 200
     payment = Payment.objects.get(case=case, method="card")
@@ -105,8 +87,8 @@ def test_an_expired_link_offers_a_new_one_in_the_browser(browser: WebDriver, liv
         clock.time = original  # type: ignore[assignment]
     visit(browser, live_server, reverse("billing:pay", kwargs={"token": token}))
     assert "expired" in browser.find_element(By.TAG_NAME, "h1").text
-    _checked(browser, "pay-link-expired")
-    _click_and_wait(browser, "#send-new-link")
+    checked_page(browser, "pay-link-expired")
+    click_and_wait(browser, "#send-new-link")
     assert "on its way" in browser.find_element(By.CSS_SELECTOR, "[role=status]").text
 
 
@@ -122,11 +104,8 @@ def test_finance_copies_and_mails_a_pay_link_from_the_case_page(
     visit(browser, live_server, reverse("console:case", kwargs={"uuid": case.uuid}) + "#pay-links")
     fields = browser.find_elements(By.CSS_SELECTOR, "input.copy-field")
     assert len(fields) == 2 and all("/billing/pay/" in f.get_attribute("value") for f in fields)
-    size = browser.get_window_size()
-    browser.set_window_size(*PHONE)
-    assert not overflows(browser), widest_elements(browser)
+    fits(browser, (PHONE,))
     screenshot(browser, "console-pay-links")
-    browser.set_window_size(size["width"], size["height"])
     mail.outbox.clear()
     button = browser.find_element(By.XPATH, "//button[normalize-space()='Email it to the patient']")
     submit(browser, button)

@@ -1,5 +1,7 @@
-"""Selenium helpers for the console's browser tests: a headless Chromium, signing in
-through the real form, and submitting forms the way htmx's `hx-boost` does.
+"""Selenium helpers for every app's browser tests: a headless Chromium, signing staff in
+through the real form, submitting forms the way htmx's `hx-boost` does, and the checks
+each page gets (axe-core, its direction, no sideways scroll on a phone). The portal's own
+steps (a patient signing in by a mailed code) are in cellway/portal/tests/browser.py.
 
 The body is boosted, so a submitted form does not load a new page: htmx swaps the
 body's content. A helper therefore waits for the old `<main>` to leave the page
@@ -30,6 +32,10 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import Select, WebDriverWait
+
+from cellway.billing.tests.test_stripe import SECRET, WEBHOOK
+from cellway.demo.fake_stripe import FakeStripe
+from cellway.site.tests.axe import axe_violations
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -91,6 +97,17 @@ def browser() -> Iterator[WebDriver]:
             yield driver
         finally:
             driver.quit()
+
+
+@pytest.fixture
+def fake_stripe_live(settings: Any, live_server: Any) -> Any:
+    """The local fake of Stripe (as `make demo` runs it), its webhooks signed to this live server."""
+    settings.STRIPE_SECRET_KEY = "sk_test_cellway"
+    settings.STRIPE_WEBHOOK_SECRET = SECRET
+    fake = FakeStripe(webhook_url=live_server.url + WEBHOOK, webhook_secret=SECRET)
+    settings.STRIPE_API_BASE = fake.start()
+    yield fake
+    fake.stop()
 
 
 def wait(driver: WebDriver, seconds: float = WAIT_SECONDS) -> WebDriverWait[WebDriver]:
@@ -249,6 +266,57 @@ def widest_elements(driver: WebDriver, limit: int = 5) -> list[str]:
             limit,
         )
     )
+
+
+def fits(driver: WebDriver, sizes: tuple[tuple[int, int], ...] = (DESKTOP, PHONE)) -> None:
+    """Assert the page has no sideways scroll at each window size (desktop and phone by default), then put the
+    window back as it was."""
+    before = driver.get_window_size()
+    try:
+        for width, height in sizes:
+            driver.set_window_size(width, height)
+            assert not overflows(driver), (f"sideways scroll at {width} px", widest_elements(driver))
+    finally:
+        driver.set_window_size(before["width"], before["height"])
+
+
+def checked_page(driver: WebDriver, name: str, direction: str | None = None) -> None:
+    """What every public and portal page must do, checked at once: axe-core finds no serious or critical
+    violation, the page says its direction (`direction`, "ltr" or "rtl", when the test knows the language),
+    it fits a phone; then a screenshot named `name` (with CELLWAY_SCREENSHOTS=1)."""
+    assert axe_violations(driver) == [], name
+    page_direction = driver.execute_script("return document.documentElement.dir")
+    assert page_direction in ({direction} if direction else {"ltr", "rtl"}), (name, page_direction)
+    fits(driver, (PHONE,))
+    screenshot(driver, name)
+
+
+def click_and_wait(driver: WebDriver, css: str) -> None:
+    """Click the element at `css` on a page that is not boosted (the portal, the site) and wait for the next page
+    to load in full: the old `<html>` gone, the new one complete."""
+    old = driver.find_element(By.TAG_NAME, "html")
+    element = driver.find_element(By.CSS_SELECTOR, css)
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+    element.click()
+    wait(driver).until(ec.staleness_of(old))
+    wait(driver).until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+
+def watch_upload(driver: WebDriver, bar: WebElement, seconds: float = 30) -> None:
+    """Assert that an upload's `<progress>` (site/upload.js) showed a value strictly between 0 and 100 (the person
+    saw it move), then wait for the upload to end (its row gets a `data-state`). The bar is read every 50 ms: the
+    tests throttle the upload to take seconds, so a value midway is there to be seen for many reads."""
+    seen: set[int] = set()
+
+    def moved(_: WebDriver) -> bool:
+        seen.add(int(bar.get_attribute("value") or 0))
+        return any(0 < value < 100 for value in seen)
+
+    try:
+        WebDriverWait(driver, seconds, poll_frequency=0.05).until(moved)
+    except TimeoutException:
+        raise AssertionError(f"The progress bar never showed a value between 0 and 100: {sorted(seen)}") from None
+    wait(driver, seconds).until(lambda d: d.execute_script("return arguments[0].closest('li').dataset.state || ''", bar))
 
 
 def screenshot(driver: WebDriver, name: str) -> list[Path]:

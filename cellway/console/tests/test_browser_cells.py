@@ -19,10 +19,10 @@ from cellway.console.tests.browser import (
     button,
     case_path,
     fetch,
+    fits,
     follow,
     messages,
     open_details,
-    overflows,
     screenshot,
     section,
     set_date,
@@ -31,7 +31,6 @@ from cellway.console.tests.browser import (
     type_into,
     visit,
     wait,
-    widest_elements,
 )
 
 pytestmark = [pytest.mark.browser, browser_db]
@@ -113,9 +112,7 @@ def test_the_laboratory_takes_a_lot_from_receipt_to_release_with_a_coa_and_a_lab
     label = d.find_element(By.CSS_SELECTOR, "[data-label-link='1']").get_attribute("href")
     assert fetch(d, coa).startswith(b"%PDF") and fetch(d, label).startswith(b"%PDF")
     assert "Label printed for vial 1" in Lot.objects.get(pk=lot.pk).events.first().summary
-    for width in (1280, 375):
-        d.set_window_size(width, 900)
-        assert not overflows(d), widest_elements(d)
+    fits(d)
 
 
 def test_a_nurse_bedside_check_refuses_each_wrong_case_then_gives_the_right_vial(
@@ -178,6 +175,4 @@ def test_a_nurse_bedside_check_refuses_each_wrong_case_then_gives_the_right_vial
     wait(d).until(lambda _: "administered" in section(d, "bedside").text)
     assert mine.__class__.objects.get(pk=mine.pk).status == VialStatus.ADMINISTERED
     assert "intrathecal 1 of 1" in section(d, "sessions").text
-    for width in (1280, 375):
-        d.set_window_size(width, 900)
-        assert not overflows(d), widest_elements(d)
+    fits(d)

@@ -12,16 +12,14 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 
 from cellway.console.tests.browser import (
-    DESKTOP,
-    PHONE,
     browser,  # noqa: F401 - a fixture
     browser_db,
     button,
     case_path,
+    fits,
     form,
     messages,
     open_details,
-    overflows,
     screenshot,
     section,
     set_date,
@@ -30,7 +28,6 @@ from cellway.console.tests.browser import (
     submit,
     type_into,
     visit,
-    widest_elements,
 )
 from cellway.console.tests.test_browser_journey import record_payment
 
@@ -75,10 +72,7 @@ def test_finance_records_a_transfer_with_proof_reverses_a_mistake_and_records_th
     assert "Payment BANK-311 of 1,000.00 EUR reversed; the reason is on the record." in messages(d)
     assert "Typed 1000.00 for the deposit" in section(d, "account").text
     screenshot(d, "case-payment-reversed-fiona")
-    for width, height in (DESKTOP, PHONE):
-        d.set_window_size(width, height)
-        assert not overflows(d), widest_elements(d)
-    d.set_window_size(*DESKTOP)
+    fits(d)
 
     record_payment(d, quote.deposit, "BANK-311", clinic_today(), proof=proof)
     assert stage(d) == "Deposit paid"
@@ -93,9 +87,7 @@ def test_finance_records_a_transfer_with_proof_reverses_a_mistake_and_records_th
     visit(d, live_server, "/receivables/")
     assert case.code in section(d, "open").text
     screenshot(d, "receivables-fiona")
-    for width, height in (DESKTOP, PHONE):
-        d.set_window_size(width, height)
-        assert not overflows(d), widest_elements(d)
+    fits(d)
 
 
 def test_finance_opens_the_quote_pdf_from_the_case_page_and_the_administrator_schedules_a_price_list(
@@ -136,6 +128,4 @@ def test_finance_opens_the_quote_pdf_from_the_case_page_and_the_administrator_sc
     assert f"Price list v2 is in force from {later:%d %b %Y}." in " ".join(messages(d))
     assert f"from {later:%d %b %Y}" in d.page_source
     screenshot(d, "price-list-scheduled-adam")
-    for width, height in (DESKTOP, PHONE):
-        d.set_window_size(width, height)
-        assert not overflows(d), widest_elements(d)
+    fits(d)

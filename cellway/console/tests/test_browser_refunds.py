@@ -12,16 +12,14 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 
 from cellway.console.tests.browser import (
-    DESKTOP,
-    PHONE,
     browser,  # noqa: F401 - a fixture
     browser_db,
     button,
     case_path,
+    fits,
     form,
     messages,
     open_details,
-    overflows,
     screenshot,
     section,
     set_date,
@@ -29,17 +27,9 @@ from cellway.console.tests.browser import (
     submit,
     type_into,
     visit,
-    widest_elements,
 )
 
 pytestmark = [pytest.mark.browser, browser_db]
-
-
-def _fits(d: WebDriver) -> None:
-    for width, height in (DESKTOP, PHONE):
-        d.set_window_size(width, height)
-        assert not overflows(d), widest_elements(d)
-    d.set_window_size(*DESKTOP)
 
 
 def test_finance_issues_a_credit_note_under_the_policy_and_records_the_refund(
@@ -68,7 +58,7 @@ def test_finance_issues_a_credit_note_under_the_policy_and_records_the_refund(
     assert "What the cancellation policy gives back" in panel.text
     assert "25% of €15,260.00" in panel.text
     screenshot(d, "case-refund-policy-fiona")
-    _fits(d)
+    fits(d)
 
     issue = form(d, "credit-note")
     open_details(d, issue)
@@ -79,7 +69,7 @@ def test_finance_issues_a_credit_note_under_the_policy_and_records_the_refund(
     visit(d, live_server, "/receivables/")
     assert case.code in section(d, "refunds").text
     screenshot(d, "receivables-refunds-fiona")
-    _fits(d)
+    fits(d)
 
     visit(d, live_server, case_path(case))
     record = form(d, "refund-record")
@@ -89,7 +79,7 @@ def test_finance_issues_a_credit_note_under_the_policy_and_records_the_refund(
     assert any("recorded as made" in m for m in messages(d))
     assert "made" in section(d, "refund").text
     screenshot(d, "case-refund-made-fiona")
-    _fits(d)
+    fits(d)
 
     assert Refund.objects.get(case=case).status == "done"
     assert billing_selectors.trial_balance(case)[("refunds_payable", "EUR")] == Decimal(0)
@@ -114,4 +104,4 @@ def test_finance_keeps_an_exchange_rate(
     submit(d, button(enter, "Enter rate"))
     assert "EUR → GBP" in section(d, "rates").text
     screenshot(d, "exchange-rates-fiona")
-    _fits(d)
+    fits(d)

@@ -20,12 +20,12 @@ from cellway.console.tests.browser import (
     case_path,
     choose,
     fetch,
+    fits,
     follow,
     form,
     has_form,
     messages,
     open_details,
-    overflows,
     screenshot,
     section,
     set_date,
@@ -34,7 +34,6 @@ from cellway.console.tests.browser import (
     submit,
     type_into,
     visit,
-    widest_elements,
 )
 
 pytestmark = [pytest.mark.browser, browser_db]
@@ -175,9 +174,7 @@ def test_a_nurse_takes_a_patient_through_the_ward_and_the_specialist_discharges_
     assert "Family emergency: flying home tomorrow" in text
     screenshot(d, "ward-complete-sofia")
 
-    for width in (1280, 375):
-        d.set_window_size(width, 900)
-        assert not overflows(d), widest_elements(d)
+    fits(d)
 
     assert Consent.objects.filter(case=case).count() == 2
     assert TreatmentSession.objects.filter(case=case).count() == 2
@@ -199,9 +196,7 @@ def test_the_ward_calendar_shows_the_week_and_today_on_desktop_and_phone(
     assert here.code in section(d, "today").text and coming.code not in section(d, "today").text
     assert here.code in section(d, "week").text
     screenshot(d, "ward-calendar-nina")
-    for width in (1280, 375):
-        d.set_window_size(width, 900)
-        assert not overflows(d), widest_elements(d)
+    fits(d)
 
 
 def test_a_nurse_follows_the_ward_in_her_calendar_app_from_a_secret_address(
@@ -225,9 +220,7 @@ def test_a_nurse_follows_the_ward_in_her_calendar_app_from_a_secret_address(
     address = d.find_element(By.ID, "feed-url").get_attribute("value") or ""
     assert address.startswith(live_server.url + "/ward/feed/") and address.endswith(".ics")
     screenshot(d, "calendar-feed-nina")
-    for width in (1280, 375):
-        d.set_window_size(width, 900)
-        assert not overflows(d), widest_elements(d)
+    fits(d)
 
     with urllib.request.urlopen(address) as response:  # noqa: S310 - the live server; no cookie, as a calendar app
         summaries = [str(e["summary"]) for e in Calendar.from_ical(response.read()).walk("VEVENT")]

@@ -18,17 +18,16 @@ from cellway.console.tests.browser import (
     browser,  # noqa: F401 - a fixture
     browser_db,
     button,
+    fits,
     form,
     messages,
     open_details,
-    overflows,
     screenshot,
     section,
     sign_in,
     submit,
     type_into,
     visit,
-    widest_elements,
 )
 from cellway.conversations.models import Message
 from cellway.conversations.tests.mailgun import PDF, mail, post
@@ -78,6 +77,4 @@ def test_care_sees_an_emailed_reply_and_logs_a_call_on_the_cases_thread(
     assert "neurologist's letter" in entries[1].text
     assert "Waiting on the patient's side" in section(d, "thread").text
     screenshot(d, "case-thread-carla")
-    for width in (1280, 375):
-        d.set_window_size(width, 900)
-        assert not overflows(d), widest_elements(d)
+    fits(d)

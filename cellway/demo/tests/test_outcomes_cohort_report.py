@@ -14,12 +14,33 @@ from cellway.clinic import clinic_today
 from cellway.demo.outcomes import load_outcomes_demo
 from cellway.outcomes import cohort
 
+# The cohort is made once, on one worker (make test and CI run with --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("demo_cohort")
+
+
+@pytest.fixture(scope="module")
+def demo_cohort(django_db_setup, django_db_blocker):
+    """The demo staff and cohort, made once for the module (about half a minute on a busy CI machine) inside a
+    transaction rolled back after its last test; each test runs in a savepoint of its own within it, so what one
+    test changes (a case ended) the next does not see."""
+    from django.core.management.sql import emit_post_migrate_signal
+    from django.db import transaction
+
+    from cellway.demo.staff import ensure_staff
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        if not Condition.objects.exists():  # a transactional test flushed the roles and conditions (the root conftest)
+            emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+        people = ensure_staff()
+        load_outcomes_demo(people, patients=8, seed=7)
+        yield people
+        transaction.set_rollback(True)
+
 
 @pytest.fixture
-def demo(staff, settings):
+def demo(demo_cohort, db, settings):
     settings.OUTCOMES_MIN_COHORT = 5
-    load_outcomes_demo(staff, patients=8, seed=7)
-    return staff
+    return demo_cohort
 
 
 def _report(**kw):

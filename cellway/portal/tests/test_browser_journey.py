@@ -9,21 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core import mail
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import Select
 
 from cellway.billing.models import InvoiceKind, Payment
-from cellway.billing.tests.test_stripe import SECRET, WEBHOOK
-from cellway.cases.models import Patient
 from cellway.cases.stages import Stage
 from cellway.clinic import clinic_today
 from cellway.console.tests.browser import (
@@ -31,24 +26,26 @@ from cellway.console.tests.browser import (
     PHONE,
     browser,
     browser_db,
+    checked_page,
+    click_and_wait,
+    fake_stripe_live,
     fetch,
     overflows,
-    screenshot,
     set_date,
     visit,
     wait,
+    watch_upload,
     widest_elements,
 )
-from cellway.demo.fake_stripe import FakeStripe
 from cellway.portal.models import FollowUpAnswers, PortalGrant
+from cellway.portal.tests.browser import invite_in_language, sign_in_by_code
 from cellway.records.models import RecordFile
 from cellway.site.tests.axe import axe_violations
 
-__all__ = ["browser"]
+__all__ = ["browser", "fake_stripe_live"]
 
 pytestmark = [pytest.mark.browser, browser_db]
 
-RECORD_LANGUAGE = {"en": "English", "ar": "Arabic"}
 WORDS = {
     "en": {
         "dir": "ltr",
@@ -75,77 +72,8 @@ PDF_HEAD = b"%PDF-1.4\n1 0 obj <<>> endobj\n"
 BLOOD_TESTS = {"en": "Blood tests", "ar": "تحاليل الدم"}
 
 
-# --- Helpers copied from the portal's other browser tests (their shared boilerplate is being reworked) -------------
-
-
-def _click_and_wait(driver: WebDriver, css: str) -> None:
-    old = driver.find_element(By.TAG_NAME, "html")
-    element = driver.find_element(By.CSS_SELECTOR, css)
-    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
-    element.click()
-    wait(driver).until(ec.staleness_of(old))
-    wait(driver).until(lambda d: d.execute_script("return document.readyState") == "complete")
-
-
 def _checked(driver: WebDriver, name: str, language: str) -> None:
-    """axe-core passes, the page runs in the language's direction and fits a phone; a screenshot when asked for."""
-    assert axe_violations(driver) == [], name
-    assert driver.execute_script("return document.documentElement.dir") == WORDS[language]["dir"], name
-    size = driver.get_window_size()
-    driver.set_window_size(*PHONE)
-    assert not overflows(driver), (name, widest_elements(driver))
-    driver.set_window_size(size["width"], size["height"])
-    screenshot(driver, name)
-
-
-def _sign_in_by_code(driver: WebDriver, live_server: Any, email: str, language: str) -> None:
-    visit(driver, live_server, f"/portal/sign-in/?lang={language}")
-    _checked(driver, f"journey-{language}-sign-in", language)
-    driver.find_element(By.ID, "id_email").send_keys(email)
-    mail.outbox.clear()
-    _click_and_wait(driver, "main form button[type=submit]")
-    _checked(driver, f"journey-{language}-code", language)
-    sent = [m for m in mail.outbox if m.to == [email]]
-    assert len(sent) == 1
-    code = re.search(r"\b([A-Z0-9]{4}-[A-Z0-9]{4})\b", sent[0].body)
-    assert code, sent[0].body
-    driver.find_element(By.ID, "id_code").send_keys(code.group(1))
-    _click_and_wait(driver, "main form button[type=submit]")
-
-
-def _patient(case: Any, language: str) -> Any:
-    """Invite the case's patient to the portal, in `language`, with the consent forms in their record's language."""
-    from cellway.demo.journey import ensure_consent_documents
-    from cellway.portal.services import invite_patient, set_language
-    from cellway.treatment.models import ConsentDocument, Therapy
-
-    Patient.objects.filter(pk=case.patient_id).update(language=RECORD_LANGUAGE[language])
-    ensure_consent_documents()
-    for therapy in Therapy:
-        ConsentDocument.objects.get_or_create(
-            therapy=therapy,
-            language="Arabic",
-            version=1,
-            defaults={
-                "title": "موافقة مستنيرة",
-                "text": "أوافق على العلاج الخلوي التجريبي بعد أن شُرحت لي مخاطره وبدائله.",
-                "effective_from": "2026-01-01",
-            },
-        )
-    patient = invite_patient(case=case, by=None).person
-    set_language(person=patient, language=language)
-    return patient
-
-
-@pytest.fixture
-def fake_stripe_live(settings: Any, live_server: Any) -> Any:
-    """The local fake of Stripe (as `make demo` runs it), its webhooks signed to this live server."""
-    settings.STRIPE_SECRET_KEY = "sk_test_cellway"
-    settings.STRIPE_WEBHOOK_SECRET = SECRET
-    fake = FakeStripe(webhook_url=live_server.url + WEBHOOK, webhook_secret=SECRET)
-    settings.STRIPE_API_BASE = fake.start()
-    yield fake
-    fake.stop()
+    checked_page(driver, name, WORDS[language]["dir"])
 
 
 def _section_shots(driver: WebDriver, name: str) -> None:
@@ -181,14 +109,7 @@ def _upload_a_record(driver: WebDriver, case: Any, patient: Any, language: str, 
         driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
         button.click()
         bar = wait(driver).until(lambda d: d.find_element(By.CSS_SELECTOR, "[data-progress] progress"))
-        seen = set()
-        for _ in range(300):
-            value = int(bar.get_attribute("value") or 0)
-            seen.add(value)
-            if value == 100:
-                break
-            time.sleep(0.05)
-        assert any(0 < v < 100 for v in seen), seen  # the progress was shown between the start and the end
+        watch_upload(driver, bar)
     finally:
         driver.delete_network_conditions()
     row = wait(driver, 30).until(lambda d: d.find_element(By.CSS_SELECTOR, "[data-progress] li[data-state]"))
@@ -216,10 +137,10 @@ def _pay_the_deposit(driver: WebDriver, live_server: Any, case: Any, fake: Any) 
     wait(driver).until(ec.staleness_of(old))
     assert deposit.label in driver.find_element(By.TAG_NAME, "h1").text
     assert axe_violations(driver) == []
-    _click_and_wait(driver, "#pay-by-card")
+    click_and_wait(driver, "#pay-by-card")
     assert driver.current_url.startswith(fake.base_url + "/checkout/cs_test_")
     assert not Payment.objects.filter(case=case, method="card").exists()
-    _click_and_wait(driver, "#pay")
+    click_and_wait(driver, "#pay")
     assert driver.current_url.startswith(live_server.url + "/billing/pay/")
     assert driver.find_element(By.ID, "paid-note").is_displayed()
     [(_payload, _header, status)] = fake.sent
@@ -236,7 +157,7 @@ def _accept_the_quote(driver: WebDriver, live_server: Any, case: Any, patient: A
     agree = driver.find_element(By.ID, "id_agree")
     driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", agree)
     agree.click()
-    _click_and_wait(driver, "#quote form button[type=submit]")
+    click_and_wait(driver, "#quote form button[type=submit]")
     assert WORDS[language]["accepted"] in driver.find_element(By.CSS_SELECTOR, ".messages").text.lower()
     case.refresh_from_db()
     assert case.stage == Stage.ACCEPTED and case.quotes.get(status="accepted").acceptance_recorded_by == patient
@@ -254,7 +175,7 @@ def _let_the_daughter_in(driver: WebDriver, live_server: Any, case: Any, patient
         driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", box)
         box.click()
     set_date(driver, driver.find_element(By.ID, "id_ends_on"), clinic_today() + dt.timedelta(days=365))
-    _click_and_wait(driver, "main form.inquiry button[type=submit]")
+    click_and_wait(driver, "main form.inquiry button[type=submit]")
     assert WORDS[language]["granted"] in driver.find_element(By.CSS_SELECTOR, ".messages").text
     daughter = PortalGrant.objects.get(case=case, person__email="dana.daughter@example.com")
     assert daughter.relation == "family" and daughter.scopes == ["itinerary", "documents"] and daughter.granted_by == patient
@@ -270,7 +191,7 @@ def _sign_consent(driver: WebDriver, live_server: Any, case: Any, language: str)
         box = driver.find_element(By.CSS_SELECTOR, "section.consent-form input[name=agree]")
         driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", box)
         box.click()
-        _click_and_wait(driver, "section.consent-form form button[type=submit]")
+        click_and_wait(driver, "section.consent-form form button[type=submit]")
         assert WORDS[language]["signed"] in driver.find_element(By.CSS_SELECTOR, ".messages").text.lower()
     check_consent(case=case)  # the ward's gate accepts what was signed
 
@@ -292,7 +213,7 @@ def _answer_the_questionnaire(driver: WebDriver, live_server: Any, case: Any, pa
     _checked(driver, f"journey-{language}-questionnaire", language)
     driver.find_element(By.ID, f"q{point.pk}-m_msis29-physical").send_keys("35")
     driver.find_element(By.ID, f"q{point.pk}-m_mfis5").send_keys("9")
-    _click_and_wait(driver, f"#questionnaire-{point.pk} button[type=submit]")
+    click_and_wait(driver, f"#questionnaire-{point.pk} button[type=submit]")
     assert WORDS[language]["answered"] in driver.find_element(By.CSS_SELECTOR, ".messages").text.lower()
     _checked(driver, f"journey-{language}-course", language)
     driver.set_window_size(*DESKTOP)
@@ -315,10 +236,10 @@ def test_a_patient_follows_their_case_from_records_to_follow_up(
 
     today = clinic_today()
     case = new_case(staff, name="Layla Haddad", country="Jordan", email=f"layla.{language}@example.com")
-    patient = _patient(case, language)
+    patient = invite_in_language(case, language)
 
     # Signs in by the code mailed to them, typed into the same browser.
-    _sign_in_by_code(browser, live_server, patient.email, language)
+    sign_in_by_code(browser, live_server, patient.email, language, checked_as=f"journey-{language}", direction=WORDS[language]["dir"])
     assert browser.current_url.endswith(f"/portal/cases/{case.uuid}/")
     assert WORDS[language]["collecting"] in browser.find_element(By.TAG_NAME, "h1").text
     _checked(browser, f"journey-{language}-case-inquiry", language)

@@ -1,42 +1,36 @@
 """Messages with the care team in Chromium: the patient writes in the portal (English, Chinese, Arabic), care sees it
 on the case's thread waiting on them and replies from the case page, the patient is mailed a link (not the words)
-and reads the reply in the portal. The portal pages pass axe-core and fit a phone; the staff forms fit a phone.
-
-The helpers below are copied from test_browser_home.py / test_browser_portal.py on purpose (their boilerplate is
-being refactored elsewhere): this file depends only on the shared browser module and axe."""
+and reads the reply in the portal. The portal pages pass axe-core and fit a phone; the staff forms fit a phone."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
 from django.core import mail
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
-from selenium.webdriver.support import expected_conditions as ec
 
 from cellway.cases.stages import Stage
 from cellway.console.tests.browser import (
-    PHONE,
     browser,
     browser_db,
     button,
+    checked_page,
+    click_and_wait,
+    fits,
     form,
     messages,
     open_details,
-    overflows,
     screenshot,
     section,
     sign_in,
     submit,
     type_into,
     visit,
-    wait,
-    widest_elements,
 )
 from cellway.conversations.models import Channel, Direction, Message
-from cellway.site.tests.axe import axe_violations
+from cellway.portal.tests.browser import sign_in_by_code
 
 __all__ = ["browser"]
 
@@ -48,37 +42,6 @@ WORDS = {
     "ar": {"heading": "الرسائل مع فريق الرعاية", "sent": "وصلت رسالتك إلى فريق الرعاية", "dir": "rtl"},
 }
 QUESTION = {"en": "Can my daughter come with me?", "zh-hans": "我女儿可以陪我来吗？", "ar": "هل يمكن لابنتي أن ترافقني؟"}
-
-
-def _click_and_wait(driver: WebDriver, css: str) -> None:
-    old = driver.find_element(By.TAG_NAME, "html")
-    element = driver.find_element(By.CSS_SELECTOR, css)
-    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
-    element.click()
-    wait(driver).until(ec.staleness_of(old))
-    wait(driver).until(lambda d: d.execute_script("return document.readyState") == "complete")
-
-
-def _checked(driver: WebDriver, name: str) -> None:
-    assert axe_violations(driver) == [], name
-    size = driver.get_window_size()
-    driver.set_window_size(*PHONE)
-    assert not overflows(driver), widest_elements(driver)
-    driver.set_window_size(size["width"], size["height"])
-    screenshot(driver, name)
-
-
-def _sign_in_by_code(driver: WebDriver, live_server: Any, email: str, language: str) -> None:
-    driver.delete_all_cookies()
-    visit(driver, live_server, f"/portal/sign-in/?lang={language}")
-    driver.find_element(By.ID, "id_email").send_keys(email)
-    mail.outbox.clear()
-    _click_and_wait(driver, "main form button[type=submit]")
-    sent = [m for m in mail.outbox if m.to == [email]]
-    code = re.search(r"\b([A-Z0-9]{4}-[A-Z0-9]{4})\b", sent[0].body)
-    assert code, sent[0].body
-    driver.find_element(By.ID, "id_code").send_keys(code.group(1))
-    _click_and_wait(driver, "main form button[type=submit]")
 
 
 @pytest.mark.parametrize("language", ["en", "zh-hans", "ar"])
@@ -93,16 +56,16 @@ def test_the_patient_writes_care_replies_from_the_case_page_and_the_patient_read
     words = WORDS[language]
     d = browser
 
-    _sign_in_by_code(d, live_server, patient.email, language)
+    sign_in_by_code(d, live_server, patient.email, language)
     assert d.current_url.endswith(f"/portal/cases/{case.uuid}/")
     assert d.execute_script("return document.documentElement.dir") == words["dir"]
     assert words["heading"] in section(d, "messages").text
-    _checked(d, f"portal-{language}-messages-empty")
+    checked_page(d, f"portal-{language}-messages-empty", words["dir"])
     d.find_element(By.ID, "message-body").send_keys(QUESTION[language])
-    _click_and_wait(d, "#messages button[type=submit]")
+    click_and_wait(d, "#messages button[type=submit]")
     assert any(words["sent"] in m for m in messages(d))
     assert QUESTION[language] in section(d, "messages").text
-    _checked(d, f"portal-{language}-messages-sent")
+    checked_page(d, f"portal-{language}-messages-sent", words["dir"])
     assert Message.objects.filter(case=case, channel=Channel.PORTAL, direction=Direction.INBOUND).count() == 1
 
     sign_in(d, live_server, "carla")
@@ -114,10 +77,7 @@ def test_the_patient_writes_care_replies_from_the_case_page_and_the_patient_read
     mail_form = form(d, "write-mail")
     open_details(d, mail_form)
     screenshot(d, f"case-thread-forms-{language}")
-    for width in (1280, 375):
-        d.set_window_size(width, 900)
-        assert not overflows(d), widest_elements(d)
-    d.set_window_size(1280, 900)
+    fits(d)
     type_into(reply.find_element(By.NAME, "body"), "Yes: one companion stays with you; we book the room for two.")
     mail.outbox.clear()
     submit(d, button(reply, "Post the reply"))
@@ -126,8 +86,8 @@ def test_the_patient_writes_care_replies_from_the_case_page_and_the_patient_read
     (notice,) = [m for m in mail.outbox if m.to == [patient.email]]
     assert "one companion" not in notice.body and f"/portal/cases/{case.uuid}/#messages" in notice.body
 
-    _sign_in_by_code(d, live_server, patient.email, language)
+    sign_in_by_code(d, live_server, patient.email, language)
     entries = section(d, "messages").find_elements(By.CSS_SELECTOR, "ol.thread > li")
     # Newest last: the quote's mail to the patient, the question, the reply.
     assert QUESTION[language] in entries[-2].text and "one companion" in entries[-1].text
-    _checked(d, f"portal-{language}-messages-reply")
+    checked_page(d, f"portal-{language}-messages-reply", words["dir"])

@@ -5,10 +5,8 @@ open, in English and Arabic (right to left), at desktop and phone width."""
 
 from __future__ import annotations
 
-import socket
 import tempfile
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -32,38 +30,37 @@ class Served:
     url: str
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def asgi_server() -> Iterator[Served]:
-    """cellway.asgi served by daphne in a thread of this process (it sees the test database); Twisted's reactor
-    runs once per process, so one server for the module."""
+    """cellway.asgi served by daphne in a thread of this process (it sees the test database). Twisted's reactor
+    runs once per process and cannot be restarted: one server for the whole session, because under pytest-xdist a
+    worker may run this module's tests apart, with other modules' between, and a module-scoped server would then
+    be started a second time. It listens on a port the system picks (no race with the other worker for a free
+    one), and is used once daphne says it listens."""
     from daphne.endpoints import build_endpoint_description_strings
     from daphne.server import Server
     from twisted.internet import reactor
 
     from cellway.asgi import application
 
-    port = _free_port()
-    server = Server(
+    listening = threading.Event()
+
+    class Listening(Server):  # type: ignore[misc]
+        def listen_success(self, port: Any) -> None:
+            super().listen_success(port)
+            listening.set()
+
+    server = Listening(
         application=application,
-        endpoints=build_endpoint_description_strings(host="127.0.0.1", port=port),
+        endpoints=build_endpoint_description_strings(host="127.0.0.1", port=0),
         signal_handlers=False,
         verbosity=0,
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    yield Served(f"http://127.0.0.1:{port}")
+    assert listening.wait(timeout=30), "daphne did not start listening"
+    host, port = server.listening_addresses[0]
+    yield Served(f"http://{host}:{port}")
     reactor.callFromThread(reactor.stop)  # type: ignore[misc]
     thread.join(timeout=10)
 

@@ -5,7 +5,6 @@ languages and fits a phone."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,7 @@ from cellway.console.tests.browser import (
     type_into,
     visit,
     wait,
+    watch_upload,
     widest_elements,
 )
 from cellway.site.tests.axe import axe_violations
@@ -74,14 +74,7 @@ def test_an_inquiry_with_records_uploads_them_with_progress_and_they_reach_the_c
         big = a_pdf(tmp_path, "MRI report 2025.pdf", 2 * 1024 * 1024)
         choose_and_send(browser, big)
         bar = wait(browser).until(lambda d: d.find_element(By.CSS_SELECTOR, "[data-progress] progress"))
-        seen = set()
-        for _ in range(200):
-            value = int(bar.get_attribute("value") or 0)
-            seen.add(value)
-            if value == 100:
-                break
-            time.sleep(0.05)
-        assert any(0 < v < 100 for v in seen), seen  # progress was shown between the start and the end
+        watch_upload(browser, bar)
     finally:
         browser.delete_network_conditions()
     row = wait(browser, 30).until(lambda d: d.find_element(By.CSS_SELECTOR, "[data-progress] li[data-state]"))
