@@ -16,11 +16,10 @@ from selenium.webdriver.support.ui import Select
 
 from cellway.cases.stages import Stage
 from cellway.clinic import clinic_today
-from cellway.console.tests.browser import browser, browser_db, visit, wait
+from cellway.console.tests.browser import browser, browser_db, checked_page, visit, wait
 from cellway.portal import services
 from cellway.portal.models import PortalGrant
-from cellway.portal.tests.test_browser_home import _sign_in_by_code
-from cellway.portal.tests.test_browser_portal import _checked
+from cellway.portal.tests.browser import sign_in_by_code
 from cellway.records.models import RecordFile
 
 __all__ = ["browser"]
@@ -42,7 +41,7 @@ def test_the_upload_cap_is_said_by_the_script_and_then_by_the_page(
     services.set_language(person=patient, language=language)
     grant = PortalGrant.objects.get(person=patient, case=case)
     services.upload_record(grant=grant, kind="hematology", upload=SimpleUploadedFile("first.pdf", PDF + b"%1"))
-    _sign_in_by_code(browser, live_server, patient.email, language)
+    sign_in_by_code(browser, live_server, patient.email, language)
 
     for n, expected in ((2, "received"), (3, "refused")):
         Select(browser.find_element(By.ID, "id_record_kind")).select_by_value("unsorted")
@@ -60,7 +59,7 @@ def test_the_upload_cap_is_said_by_the_script_and_then_by_the_page(
     visit(browser, live_server, f"/portal/cases/{case.uuid}/")
     notice = browser.find_element(By.ID, "uploads-full")
     assert FULL[language] in notice.text and not browser.find_elements(By.CSS_SELECTOR, "form[data-upload]")
-    _checked(browser, f"portal-{language}-uploads-full")
+    checked_page(browser, f"portal-{language}-uploads-full")
 
 
 @pytest.mark.parametrize("language", ["en", "zh-hans", "ar"])
@@ -79,8 +78,8 @@ def test_the_follow_up_page_says_what_became_of_the_reports(
         note="",
         relapse={"onset_on": first.started_on, "severity": "mild", "treated": False, "notes": ""},
     )
-    _sign_in_by_code(browser, live_server, patient.email, language)
+    sign_in_by_code(browser, live_server, patient.email, language)
     visit(browser, live_server, f"/portal/cases/{case.uuid}/follow-up/")
     reports = browser.find_element(By.ID, "your-reports").text
     assert RELAPSE[language] in reports and WAITING[language] in reports
-    _checked(browser, f"portal-{language}-follow-up-reviewed")
+    checked_page(browser, f"portal-{language}-follow-up-reviewed")
