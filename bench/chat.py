@@ -430,10 +430,27 @@ def start_servers(
     """``--servers`` daphne processes accepting on one listening socket (inherited by each: the kernel gives
     every new connection to one of them), as several workers behind one port would in production."""
     servers = []
+    fd = str(listener.fileno())
     for i in range(args.servers):
         profile = ["-m", "cProfile", "-o", str(profile_dir / f"server-{i}.prof")] if profile_dir else []
-        command = [sys.executable, *profile, "-m", "daphne", "--fd", str(listener.fileno()), "-v", "0"]
-        command += ["--websocket_connect_timeout", "60", "cellway.asgi:application"]
+        if args.server == "uvicorn":
+            # As production runs it (README): uvloop, httptools and the websockets library; Django has no lifespan.
+            command = [sys.executable, *profile, "-m", "uvicorn", "--fd", fd, "--loop", "uvloop", "--http", "httptools"]
+            command += [
+                "--ws",
+                "websockets-sansio",
+                "--lifespan",
+                "off",
+                "--timeout-keep-alive",
+                "60",
+                "--no-access-log",
+                "--log-level",
+                "warning",
+            ]
+            command += ["--backlog", "4096", "cellway.asgi:application"]
+        else:
+            command = [sys.executable, *profile, "-m", "daphne", "--fd", fd, "-v", "0"]
+            command += ["--websocket_connect_timeout", "60", "cellway.asgi:application"]
         servers.append(subprocess.Popen(command, cwd=ROOT, env=env, pass_fds=(listener.fileno(),)))  # noqa: S603
     return servers
 
@@ -459,7 +476,8 @@ def main() -> None:  # noqa: C901, PLR0915 - set up, serve, measure, count: one 
     parser.add_argument("--grace", type=float, default=30.0, help="seconds a visitor may run past its last planned send")
     parser.add_argument("--drain", type=float, default=180.0, help="seconds at most to wait, once visitors stop, for what is in flight")
     parser.add_argument("--quiet", type=float, default=5.0, help="the drain ends once nothing has arrived for this long")
-    parser.add_argument("--servers", type=int, default=1, help="daphne processes behind the one port (more than 1 needs --redis-url)")
+    parser.add_argument("--server", choices=("uvicorn", "daphne"), default="uvicorn", help="the ASGI server (production's is uvicorn)")
+    parser.add_argument("--servers", type=int, default=1, help="server processes behind the one port (more than 1 needs --redis-url)")
     parser.add_argument("--database-url", default="", help="a PostgreSQL database to drop and create (loopback); default SQLite")
     parser.add_argument("--redis-url", default="", help="the Redis channel layer (and cache), e.g. redis://127.0.0.1:6379/13")
     parser.add_argument("--profile-dir", default="", help="run each server under cProfile, writing server-<n>.prof here")
@@ -469,7 +487,7 @@ def main() -> None:  # noqa: C901, PLR0915 - set up, serve, measure, count: one 
     python = sys.executable
     database = urlsplit(args.database_url).path.lstrip("/") if args.database_url else ""
     layer = "Redis" if args.redis_url else "in-memory"
-    setup = f"{args.servers} daphne process(es) on {'PostgreSQL' if database else 'SQLite'}, {layer} channel layer"
+    setup = f"{args.servers} {args.server} process(es) on {'PostgreSQL' if database else 'SQLite'}, {layer} channel layer"
     print(f"Load average before: {load_average()}", flush=True)
     with tempfile.TemporaryDirectory(prefix="cellway-bench-chat-") as var_dir:
         env = environment(var_dir, args)
