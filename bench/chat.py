@@ -1,16 +1,17 @@
 """Benchmark: live chat's delivery latency and losses with N concurrent conversations, each an open WebSocket,
-against locally started ASGI servers (daphne, cellway.asgi, production settings).
+against locally started ASGI servers (uvicorn as production runs it, or daphne to compare; cellway.asgi,
+production settings).
 
 Run alone from the repository root::
 
-    .venv/bin/python bench/chat.py [--conversations 200] [--messages 10] [--interval 2.0]
+    .venv/bin/python bench/chat.py [--conversations 200] [--messages 10] [--interval 2.0] [--server uvicorn|daphne]
     .venv/bin/python bench/chat.py --servers 2 --database-url postgres://postgres@127.0.0.1:5432/chat_bench \
         --redis-url redis://127.0.0.1:6379/13
 
 Set-up (not timed): a fresh SQLite database in a temporary folder (or the PostgreSQL database ``--database-url``
 names, dropped and created), one customer-care representative per ten conversations (CELLWAY_CHAT_MAX_OPEN=10),
-and N visitors whose chats are started and assigned through the services. ``--servers`` daphne processes accept on
-one listening socket (more than one needs the Redis channel layer, ``--redis-url``). Then, at once:
+and N visitors whose chats are started and assigned through the services. ``--servers`` processes of ``--server``
+accept on one listening socket (more than one needs the Redis channel layer, ``--redis-url``). Then, at once:
 
 * every representative opens the console's socket and answers each visitor message as it arrives;
 * every visitor opens its socket and sends ``--messages`` messages, one every ``--interval`` seconds (jittered);
@@ -321,8 +322,11 @@ async def visitor(  # noqa: C901, PLR0915 - one loop: connect, send on schedule,
                         run.send(body)
                         await ws.send(json.dumps({"type": "send", "client_id": client_id, "body": body}))
                         next_send = now + args.interval * random.uniform(0.8, 1.2)
+                    # Wake for the next message, the next send or the cut, whichever is first (and at least every
+                    # 0.5 s to notice the end): no polling, so the client takes little of the CPU it shares.
+                    wake = min(next_send if to_send else now + 0.5, started + cut_at if cut else now + 0.5, now + 0.5)
                     try:
-                        raw = await asyncio.wait_for(ws.recv(), timeout=0.2)
+                        raw = await asyncio.wait_for(ws.recv(), timeout=max(0.0, wake - time.perf_counter()))
                     except TimeoutError:
                         continue
                     data = json.loads(raw)
@@ -427,7 +431,7 @@ async def exchange(bases: list[str], people: dict[str, Any], args: argparse.Name
 def start_servers(
     args: argparse.Namespace, env: dict[str, str], listener: socket.socket, profile_dir: Path | None
 ) -> list[subprocess.Popen[bytes]]:
-    """``--servers`` daphne processes accepting on one listening socket (inherited by each: the kernel gives
+    """``--servers`` processes of ``--server`` accepting on one listening socket (inherited by each: the kernel gives
     every new connection to one of them), as several workers behind one port would in production."""
     servers = []
     fd = str(listener.fileno())

@@ -1,4 +1,4 @@
-"""Live chat in Chromium, two sessions against the ASGI app served by daphne (WebSockets, as `make demo` serves
+"""Live chat in Chromium, two sessions against the ASGI app served by uvicorn (WebSockets, as `make demo` serves
 it): a visitor on the public site and Carla (customer care) on the console's chat page. The visitor's connection
 is dropped while both write; when it comes back nothing is lost and nothing is doubled. The widget passes axe-core
 open, in English and Arabic (right to left), at desktop and phone width."""
@@ -40,31 +40,22 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def asgi_server() -> Iterator[Served]:
-    """cellway.asgi served by daphne in a thread of this process (it sees the test database); Twisted's reactor
-    runs once per process, so one server for the module."""
-    from daphne.endpoints import build_endpoint_description_strings
-    from daphne.server import Server
-    from twisted.internet import reactor
+    """cellway.asgi served by uvicorn (production's ASGI server, as `make demo` runs it) in a thread of this
+    process, which sees the test database."""
+    import uvicorn
 
     from cellway.asgi import application
 
     port = _free_port()
-    server = Server(
-        application=application,
-        endpoints=build_endpoint_description_strings(host="127.0.0.1", port=port),
-        signal_handlers=False,
-        verbosity=0,
-    )
+    server = uvicorn.Server(uvicorn.Config(application, host="127.0.0.1", port=port, lifespan="off", log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+        if server.started:
             break
-        except OSError:
-            time.sleep(0.1)
+        time.sleep(0.1)
     yield Served(f"http://127.0.0.1:{port}")
-    reactor.callFromThread(reactor.stop)  # type: ignore[misc]
+    server.should_exit = True
     thread.join(timeout=10)
 
 
