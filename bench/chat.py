@@ -438,11 +438,15 @@ def start_servers(
     for i in range(args.servers):
         profile = ["-m", "cProfile", "-o", str(profile_dir / f"server-{i}.prof")] if profile_dir else []
         if args.server == "uvicorn":
-            # As production runs it (README): uvloop, httptools and the websockets library; Django has no lifespan.
+            # As production runs it (README): uvloop, httptools and the websockets library, no per-message deflate
+            # (compressing each small frame cost more CPU than it saved; daphne does not compress either); Django
+            # has no lifespan.
             command = [sys.executable, *profile, "-m", "uvicorn", "--fd", fd, "--loop", "uvloop", "--http", "httptools"]
             command += [
                 "--ws",
                 "websockets-sansio",
+                "--ws-per-message-deflate",
+                "false",
                 "--lifespan",
                 "off",
                 "--timeout-keep-alive",

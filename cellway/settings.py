@@ -200,7 +200,8 @@ if CHANNEL_LAYER == "redis":
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # channels' in-memory layer with its expiry sweep once a second rather than on every send and receive.
+    CHANNEL_LAYERS = {"default": {"BACKEND": "cellway.channel_layers.InMemoryChannelLayer"}}
 
 TASKS_BACKEND = env_choice("CELLWAY_TASKS_BACKEND", "rq" if REDIS_URL else "db", ("db", "rq", "immediate"))
 if REDIS_URL:

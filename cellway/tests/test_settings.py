@@ -203,7 +203,7 @@ def test_the_redis_channel_layer_reads_longer_than_a_socket_waits(start_up):
     s = start_up(REDIS_URL="redis://127.0.0.1:6379/0", CELLWAY_CHANNEL_LAYER="redis")
     (host,) = s["CHANNEL_LAYERS"]["default"]["CONFIG"]["hosts"]
     assert host["socket_timeout"] > RedisChannelLayer.brpop_timeout
-    assert start_up(CELLWAY_CHANNEL_LAYER="memory")["CHANNEL_LAYERS"]["default"]["BACKEND"] == "channels.layers.InMemoryChannelLayer"
+    assert start_up(CELLWAY_CHANNEL_LAYER="memory")["CHANNEL_LAYERS"]["default"]["BACKEND"] == "cellway.channel_layers.InMemoryChannelLayer"
 
 
 def test_sqlite_keeps_its_connection_only_when_asked(start_up):

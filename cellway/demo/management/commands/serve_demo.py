@@ -44,6 +44,7 @@ class Command(BaseCommand):
             "web": [
                 *(python, "-W", "ignore:StreamingHttpResponse must consume synchronous iterators", "-m", "uvicorn"),
                 *("cellway.asgi:application", "--host", host.strip("[]"), "--port", port, "--lifespan", "off"),
+                *("--ws-per-message-deflate", "false"),
             ],
             "worker": [python, "manage.py", "db_worker"],
             "scheduler": [python, "manage.py", "crontask"],
