@@ -311,15 +311,17 @@ def _uncount(conversation: Conversation) -> None:
 
 
 def _mark_message(conversation: Conversation, now: dt.datetime) -> tuple[int | None, str, int] | None:
-    """Lock the conversation's row and note its last message in one statement, if it still takes messages:
-    ``(case id, contact name, id of its last message so far or 0)`` as they are now, or None when it has ended.
+    """Lock the conversation's row and note its last message, if it still takes messages: ``(case id, contact
+    name, id of its last message so far or 0)`` as they are now, or None when it has ended.
 
     The row lock orders the conversation's messages: their ids commit in the order they were given, so
     "everything after id X" never skips one still being written, and the last id read under the lock is the
     one the new message follows (`notify` carries it: a socket that has sent that one sends the new message as
     it comes, without reading). One ``UPDATE … RETURNING`` (PostgreSQL, and SQLite from 3.35) takes the lock,
-    checks the state and reads what the message copies, where the ORM needs a ``SELECT … FOR UPDATE``, an
-    ``UPDATE`` and a query for the last id (here a subquery on the (conversation, id) index)."""
+    checks the state and reads what the message copies, where the ORM needs a ``SELECT … FOR UPDATE`` and an
+    ``UPDATE``; then the last id, in a statement of its own: on PostgreSQL (read committed) a statement that
+    waited for the lock still reads with the snapshot it began with, so a subquery of the ``UPDATE`` would miss
+    the message that the lock's previous holder committed meanwhile, and a socket would skip it."""
     meta = Conversation._meta
     quote = connection.ops.quote_name
     column = {
@@ -327,19 +329,24 @@ def _mark_message(conversation: Conversation, now: dt.datetime) -> tuple[int | N
         for name in ("state", "last_message_at", "case", "contact_name")
     }
     column["id"] = quote(str(meta.pk.column))
-    table = quote(meta.db_table)
-    message_id = quote(str(Message._meta.pk.column))
-    message_conversation = quote(str(cast("Field[Any, Any]", Message._meta.get_field("conversation")).column))
-    last = f"(SELECT MAX(m.{message_id}) FROM {quote(Message._meta.db_table)} m WHERE m.{message_conversation} = {table}.{column['id']})"  # noqa: S608
     sql = (
-        f"UPDATE {table} SET {column['last_message_at']} = %s "  # noqa: S608 - names from the model, values bound
-        f"WHERE {column['id']} = %s AND {column['state']} IN (%s, %s) RETURNING {column['case']}, {column['contact_name']}, {last}"
+        f"UPDATE {quote(meta.db_table)} SET {column['last_message_at']} = %s "  # noqa: S608 - names from the model, values bound
+        f"WHERE {column['id']} = %s AND {column['state']} IN (%s, %s) RETURNING {column['case']}, {column['contact_name']}"
     )
     params = [connection.ops.adapt_datetimefield_value(now), conversation.pk, Conversation.State.WAITING, Conversation.State.OPEN]
+    message_conversation = quote(str(cast("Field[Any, Any]", Message._meta.get_field("conversation")).column))
+    last = (
+        f"SELECT MAX({quote(str(Message._meta.pk.column))}) FROM {quote(Message._meta.db_table)} "  # noqa: S608 - as above
+        f"WHERE {message_conversation} = %s"
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
-    return None if row is None else (row[0], row[1], row[2] or 0)
+        if row is None:
+            return None
+        cursor.execute(last, [conversation.pk])  # on the (conversation, id) index
+        previous = cursor.fetchone()[0]
+    return row[0], row[1], previous or 0
 
 
 def post_message(
@@ -352,7 +359,7 @@ def post_message(
     Refused: a closed chat, an empty or too long message, a visitor over the rate, a representative who is not
     the one assigned.
 
-    Two statements in one transaction when all is well (`_mark_message`, the insert); a retry is found by the
+    Three statements in one transaction when all is well (`_mark_message`'s two, the insert); a retry is found by the
     unique client id, after the insert fails, so the first send pays nothing for it. ``conversation`` may be
     stale (a socket's): its state, case and contact name are read again under the lock."""
     wanted = _parse_client_id(client_id)

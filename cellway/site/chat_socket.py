@@ -12,10 +12,9 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qs
 
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
-
 from cellway.conversations import chat
 from cellway.conversations.models import Conversation
+from cellway.conversations.sockets import ChatConsumer
 
 SESSION_KEY = "chat_visitor_key"
 # Refused before it opens: the handshake answers 403 and the widget falls back to asking over HTTP (which 404s).
@@ -67,7 +66,7 @@ def _page(conversation: Conversation, page: str) -> None:
     chat.record_page(conversation=conversation, page=page)
 
 
-class VisitorConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
+class VisitorConsumer(ChatConsumer):
     conversation: Conversation
     last_id: int
     state: dict[str, Any] | None = None  # the chat's state as last sent: reused while only messages come

@@ -13,11 +13,10 @@ import asyncio
 from typing import Any
 from uuid import UUID
 
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
-
 from cellway.accounts.models import User
 from cellway.conversations import chat
 from cellway.conversations.models import Conversation
+from cellway.conversations.sockets import ChatConsumer
 from cellway.errors import Refusal
 
 # How often an open socket asks again whether its sign-in still holds (`_still_signed_in`): a session signed out,
@@ -104,7 +103,7 @@ def _group(uuid: str) -> str:
     return f"chat.{UUID(uuid).hex}"
 
 
-class RepresentativeConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
+class RepresentativeConsumer(ChatConsumer):
     user: User
     last_ids: dict[str, int]
     # Each followed chat as last read (reused to send in it) and its state as last sent (reused while only

@@ -179,10 +179,10 @@ async def _next_messages(socket: WebsocketCommunicator) -> dict[str, Any]:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_message_reaches_both_sockets_for_its_two_statements(
+def test_a_message_reaches_both_sockets_for_the_statements_that_store_it(
     client: Client, staff: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A message costs the two statements that store it (`post_message`) and nothing more: both sockets are sent
+    """A message costs the three statements that store it (`post_message`) and nothing more: both sockets are sent
     it from the notification (it carries the committed message and the id it follows), with no read, no
     session or user lookup, in either direction."""
     chat.heartbeat(by=staff["carla"], available=True, languages=["en"])
@@ -218,7 +218,7 @@ def test_a_message_reaches_both_sockets_for_its_two_statements(
 
     async_to_sync(run)()
     for queries in counts:
-        assert len(queries) == 4, queries  # per message: UPDATE … RETURNING, INSERT; no read on either side
+        assert len(queries) == 6, queries  # per message: UPDATE … RETURNING, the last id, INSERT; no read on either side
         assert not any("django_session" in sql or "accounts_user" in sql for sql in queries), queries
     stored = list(Message.objects.order_by("id").values_list("body", flat=True))
     assert stored == [body for n in range(3) for body in (f"question {n}", f"answer {n}")]
