@@ -6,7 +6,12 @@ are too old (`aclose_old_connections`): a thread hop per frame received and per 
 that touch no database, which the chat's per-message path (a notification sent on as it came) would pay twice per
 socket. Our consumers do all their database work through `chat.in_thread` (channels' `database_sync_to_async`),
 which closes old connections in that thread before and after each call, so the hop on each event does nothing
-that call does not; this base dispatches without it. Everything else is channels' own.
+that call does not; this base dispatches without it.
+
+A person who goes away while their socket is answering them (a phone losing its signal mid-send) makes the
+server refuse the answer (uvicorn's `ClientDisconnected`, an `OSError`): there is nobody left to tell, what they
+sent is stored, and their page asks for what it lacks when it reconnects, so the answer is dropped rather than
+logged as the application's error. Everything else is channels' own.
 """
 
 from __future__ import annotations
@@ -23,3 +28,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")
         await handler(message)
+
+    async def send_json(self, content: Any, close: bool = False) -> None:
+        try:
+            await super().send_json(content, close=close)
+        except OSError:
+            return  # the other end is gone: nobody to tell

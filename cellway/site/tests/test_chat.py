@@ -299,6 +299,23 @@ def test_a_representatives_socket_ends_once_the_sign_in_is_revoked(
     async_to_sync(run)()
 
 
+def test_an_answer_to_someone_who_went_away_is_dropped_not_raised() -> None:
+    from cellway.conversations.sockets import ChatConsumer
+
+    async def gone(message: dict[str, Any]) -> None:
+        raise OSError("the client disconnected")  # what uvicorn raises then (ClientDisconnected)
+
+    async def broken(message: dict[str, Any]) -> None:
+        raise RuntimeError("a mistake of ours")
+
+    consumer = ChatConsumer()
+    consumer.base_send = gone
+    async_to_sync(consumer.send_json)({"type": "ack"})  # dropped
+    consumer.base_send = broken
+    with pytest.raises(RuntimeError):
+        async_to_sync(consumer.send_json)({"type": "ack"})
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_socket_to_another_visitors_chat_is_refused(client: Client, staff: dict[str, Any]) -> None:
     chat.heartbeat(by=staff["carla"], available=True)
