@@ -133,7 +133,11 @@ class RepresentativeConsumer(ChatConsumer):
         """Authenticated once, at connect; then asked again every RECHECK_SECONDS, off the message path."""
         while True:
             await asyncio.sleep(RECHECK_SECONDS)
-            if not await _still_signed_in(session_key, self.user.pk):
+            try:
+                still = await _still_signed_in(session_key, self.user.pk)
+            except Exception:  # noqa: BLE001 - the check could not be made (the database away): not proven, so closed
+                still = False
+            if not still:
                 self.ended = True
                 await self.close(code=REFUSED)
                 return
