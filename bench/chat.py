@@ -1,16 +1,17 @@
 """Benchmark: live chat's delivery latency and losses with N concurrent conversations, each an open WebSocket,
-against locally started ASGI servers (daphne, cellway.asgi, production settings).
+against locally started ASGI servers (uvicorn as production runs it, or daphne to compare; cellway.asgi,
+production settings).
 
 Run alone from the repository root::
 
-    .venv/bin/python bench/chat.py [--conversations 200] [--messages 10] [--interval 2.0]
+    .venv/bin/python bench/chat.py [--conversations 200] [--messages 10] [--interval 2.0] [--server uvicorn|daphne]
     .venv/bin/python bench/chat.py --servers 2 --database-url postgres://postgres@127.0.0.1:5432/chat_bench \
         --redis-url redis://127.0.0.1:6379/13
 
 Set-up (not timed): a fresh SQLite database in a temporary folder (or the PostgreSQL database ``--database-url``
 names, dropped and created), one customer-care representative per ten conversations (CELLWAY_CHAT_MAX_OPEN=10),
-and N visitors whose chats are started and assigned through the services. ``--servers`` daphne processes accept on
-one listening socket (more than one needs the Redis channel layer, ``--redis-url``). Then, at once:
+and N visitors whose chats are started and assigned through the services. ``--servers`` processes of ``--server``
+accept on one listening socket (more than one needs the Redis channel layer, ``--redis-url``). Then, at once:
 
 * every representative opens the console's socket and answers each visitor message as it arrives;
 * every visitor opens its socket and sends ``--messages`` messages, one every ``--interval`` seconds (jittered);
@@ -321,8 +322,11 @@ async def visitor(  # noqa: C901, PLR0915 - one loop: connect, send on schedule,
                         run.send(body)
                         await ws.send(json.dumps({"type": "send", "client_id": client_id, "body": body}))
                         next_send = now + args.interval * random.uniform(0.8, 1.2)
+                    # Wake for the next message, the next send or the cut, whichever is first (and at least every
+                    # 0.5 s to notice the end): no polling, so the client takes little of the CPU it shares.
+                    wake = min(next_send if to_send else now + 0.5, started + cut_at if cut else now + 0.5, now + 0.5)
                     try:
-                        raw = await asyncio.wait_for(ws.recv(), timeout=0.2)
+                        raw = await asyncio.wait_for(ws.recv(), timeout=max(0.0, wake - time.perf_counter()))
                     except TimeoutError:
                         continue
                     data = json.loads(raw)
@@ -427,13 +431,34 @@ async def exchange(bases: list[str], people: dict[str, Any], args: argparse.Name
 def start_servers(
     args: argparse.Namespace, env: dict[str, str], listener: socket.socket, profile_dir: Path | None
 ) -> list[subprocess.Popen[bytes]]:
-    """``--servers`` daphne processes accepting on one listening socket (inherited by each: the kernel gives
+    """``--servers`` processes of ``--server`` accepting on one listening socket (inherited by each: the kernel gives
     every new connection to one of them), as several workers behind one port would in production."""
     servers = []
+    fd = str(listener.fileno())
     for i in range(args.servers):
         profile = ["-m", "cProfile", "-o", str(profile_dir / f"server-{i}.prof")] if profile_dir else []
-        command = [sys.executable, *profile, "-m", "daphne", "--fd", str(listener.fileno()), "-v", "0"]
-        command += ["--websocket_connect_timeout", "60", "cellway.asgi:application"]
+        if args.server == "uvicorn":
+            # As production runs it (README): uvloop, httptools and the websockets library, no per-message deflate
+            # (compressing each small frame cost more CPU than it saved; daphne does not compress either); Django
+            # has no lifespan.
+            command = [sys.executable, *profile, "-m", "uvicorn", "--fd", fd, "--loop", "uvloop", "--http", "httptools"]
+            command += [
+                "--ws",
+                "websockets-sansio",
+                "--ws-per-message-deflate",
+                "false",
+                "--lifespan",
+                "off",
+                "--timeout-keep-alive",
+                "60",
+                "--no-access-log",
+                "--log-level",
+                "warning",
+            ]
+            command += ["--backlog", "4096", "cellway.asgi:application"]
+        else:
+            command = [sys.executable, *profile, "-m", "daphne", "--fd", fd, "-v", "0"]
+            command += ["--websocket_connect_timeout", "60", "cellway.asgi:application"]
         servers.append(subprocess.Popen(command, cwd=ROOT, env=env, pass_fds=(listener.fileno(),)))  # noqa: S603
     return servers
 
@@ -459,7 +484,8 @@ def main() -> None:  # noqa: C901, PLR0915 - set up, serve, measure, count: one 
     parser.add_argument("--grace", type=float, default=30.0, help="seconds a visitor may run past its last planned send")
     parser.add_argument("--drain", type=float, default=180.0, help="seconds at most to wait, once visitors stop, for what is in flight")
     parser.add_argument("--quiet", type=float, default=5.0, help="the drain ends once nothing has arrived for this long")
-    parser.add_argument("--servers", type=int, default=1, help="daphne processes behind the one port (more than 1 needs --redis-url)")
+    parser.add_argument("--server", choices=("uvicorn", "daphne"), default="uvicorn", help="the ASGI server (production's is uvicorn)")
+    parser.add_argument("--servers", type=int, default=1, help="server processes behind the one port (more than 1 needs --redis-url)")
     parser.add_argument("--database-url", default="", help="a PostgreSQL database to drop and create (loopback); default SQLite")
     parser.add_argument("--redis-url", default="", help="the Redis channel layer (and cache), e.g. redis://127.0.0.1:6379/13")
     parser.add_argument("--profile-dir", default="", help="run each server under cProfile, writing server-<n>.prof here")
@@ -469,7 +495,7 @@ def main() -> None:  # noqa: C901, PLR0915 - set up, serve, measure, count: one 
     python = sys.executable
     database = urlsplit(args.database_url).path.lstrip("/") if args.database_url else ""
     layer = "Redis" if args.redis_url else "in-memory"
-    setup = f"{args.servers} daphne process(es) on {'PostgreSQL' if database else 'SQLite'}, {layer} channel layer"
+    setup = f"{args.servers} {args.server} process(es) on {'PostgreSQL' if database else 'SQLite'}, {layer} channel layer"
     print(f"Load average before: {load_average()}", flush=True)
     with tempfile.TemporaryDirectory(prefix="cellway-bench-chat-") as var_dir:
         env = environment(var_dir, args)

@@ -1,8 +1,10 @@
 """The ASGI entry: pages over HTTP (Django) and live chat's WebSockets (Django Channels).
 
-`make demo` serves it through daphne's `runserver` (CELLWAY_RUNSERVER_ASGI=1); in production run
-`daphne cellway.asgi:application` (or any ASGI server) where WebSockets are wanted, beside or instead of
-gunicorn's WSGI entry.
+Served by uvicorn (uvloop, httptools, websockets-sansio), in production and by `make demo`:
+`uvicorn cellway.asgi:application --lifespan off --ws-per-message-deflate false` where WebSockets are wanted,
+beside or instead of gunicorn's WSGI entry (compressing each small chat frame costs more CPU than it saves). Any
+ASGI server works (daphne's `runserver` with CELLWAY_RUNSERVER_ASGI=1); uvicorn spends less CPU on a chat message
+than daphne (bench/README.md).
 """
 
 import os

@@ -188,6 +188,11 @@ else:
 # Live chat's channel layer: in memory in one process by default; on Redis when REDIS_URL is set (or
 # CELLWAY_CHANNEL_LAYER=redis), so that several web processes tell each other's sockets.
 CHANNEL_LAYER = env_choice("CELLWAY_CHANNEL_LAYER", "redis" if REDIS_URL else "memory", ("memory", "redis"))
+# A group send drops, without a word, what a socket's channel cannot hold: a representative's socket carries
+# their chats' news (two per message, ten chats in the benchmark), and a server slowed down for seconds filled
+# channels' default of 100. A socket that missed one reads what it lacks at the next, but a chat's last message
+# would wait for a reconnect: 1,000 holds minutes of news for a few hundred bytes each.
+CHANNEL_CAPACITY = 1000
 if CHANNEL_LAYER == "redis":
     if not REDIS_URL:
         raise ImproperlyConfigured("CELLWAY_CHANNEL_LAYER=redis needs REDIS_URL.")
@@ -196,11 +201,12 @@ if CHANNEL_LAYER == "redis":
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30}]},
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30}], "capacity": CHANNEL_CAPACITY},
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # channels' in-memory layer with its expiry sweep once a second rather than on every send and receive.
+    CHANNEL_LAYERS = {"default": {"BACKEND": "cellway.channel_layers.InMemoryChannelLayer", "CONFIG": {"capacity": CHANNEL_CAPACITY}}}
 
 TASKS_BACKEND = env_choice("CELLWAY_TASKS_BACKEND", "rq" if REDIS_URL else "db", ("db", "rq", "immediate"))
 if REDIS_URL:

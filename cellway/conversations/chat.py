@@ -272,12 +272,12 @@ def check_rate(conversation: Conversation) -> None:
     """A visitor may send at most CHAT_MESSAGES_PER_MINUTE messages a minute (counted in the shared cache)."""
     limit = settings.CHAT_MESSAGES_PER_MINUTE
     key = _rate_key(conversation)
-    cache.add(key, 0, timeout=120)
+    # The minute's counter is counted up first and made only when missing: two cache operations a message (on
+    # Redis, two round trips, each with a client Django builds for it) where adding it first each time took three.
     try:
         count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=120)
-        count = 1
+    except ValueError:  # the minute's first message (or the counter expired)
+        count = 1 if cache.add(key, 1, timeout=120) else cache.incr(key)
     if count > limit:
         raise ChatRefused("rate", f"Too many messages: at most {limit} a minute. Wait a moment and send again.")
 
@@ -310,14 +310,18 @@ def _uncount(conversation: Conversation) -> None:
         cache.decr(_rate_key(conversation))
 
 
-def _mark_message(conversation: Conversation, now: dt.datetime) -> tuple[int | None, str] | None:
-    """Lock the conversation's row and note its last message in one statement, if it still takes messages:
-    ``(case id, contact name)`` as they are now, or None when it has ended.
+def _mark_message(conversation: Conversation, now: dt.datetime) -> tuple[int | None, str, int] | None:
+    """Lock the conversation's row and note its last message, if it still takes messages: ``(case id, contact
+    name, id of its last message so far or 0)`` as they are now, or None when it has ended.
 
     The row lock orders the conversation's messages: their ids commit in the order they were given, so
-    "everything after id X" never skips one still being written. One ``UPDATE … RETURNING`` (PostgreSQL, and
-    SQLite from 3.35) takes the lock, checks the state and reads what the message copies, where the ORM needs a
-    ``SELECT … FOR UPDATE`` and an ``UPDATE``."""
+    "everything after id X" never skips one still being written, and the last id read under the lock is the
+    one the new message follows (`notify` carries it: a socket that has sent that one sends the new message as
+    it comes, without reading). One ``UPDATE … RETURNING`` (PostgreSQL, and SQLite from 3.35) takes the lock,
+    checks the state and reads what the message copies, where the ORM needs a ``SELECT … FOR UPDATE`` and an
+    ``UPDATE``; then the last id, in a statement of its own: on PostgreSQL (read committed) a statement that
+    waited for the lock still reads with the snapshot it began with, so a subquery of the ``UPDATE`` would miss
+    the message that the lock's previous holder committed meanwhile, and a socket would skip it."""
     meta = Conversation._meta
     quote = connection.ops.quote_name
     column = {
@@ -330,10 +334,19 @@ def _mark_message(conversation: Conversation, now: dt.datetime) -> tuple[int | N
         f"WHERE {column['id']} = %s AND {column['state']} IN (%s, %s) RETURNING {column['case']}, {column['contact_name']}"
     )
     params = [connection.ops.adapt_datetimefield_value(now), conversation.pk, Conversation.State.WAITING, Conversation.State.OPEN]
+    message_conversation = quote(str(cast("Field[Any, Any]", Message._meta.get_field("conversation")).column))
+    last = (
+        f"SELECT MAX({quote(str(Message._meta.pk.column))}) FROM {quote(Message._meta.db_table)} "  # noqa: S608 - as above
+        f"WHERE {message_conversation} = %s"
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
-    return None if row is None else (row[0], row[1])
+        if row is None:
+            return None
+        cursor.execute(last, [conversation.pk])  # on the (conversation, id) index
+        previous = cursor.fetchone()[0]
+    return row[0], row[1], previous or 0
 
 
 def post_message(
@@ -346,7 +359,7 @@ def post_message(
     Refused: a closed chat, an empty or too long message, a visitor over the rate, a representative who is not
     the one assigned.
 
-    Two statements in one transaction when all is well (`_mark_message`, the insert); a retry is found by the
+    Three statements in one transaction when all is well (`_mark_message`'s two, the insert); a retry is found by the
     unique client id, after the insert fails, so the first send pays nothing for it. ``conversation`` may be
     stale (a socket's): its state, case and contact name are read again under the lock."""
     wanted = _parse_client_id(client_id)
@@ -365,7 +378,7 @@ def post_message(
             current = _mark_message(conversation, now)
             if current is None:
                 raise _Ended
-            case_id, contact_name = current
+            case_id, contact_name, previous = current
             message = Message.objects.create(
                 conversation=conversation,
                 case_id=case_id,
@@ -377,7 +390,7 @@ def post_message(
                 client_id=wanted,
                 occurred_at=now,
             )
-            notify(conversation, messages_only=True)
+            notify(conversation, message=message, previous=previous)
     except _Ended:
         if by is None:
             _uncount(conversation)
@@ -470,13 +483,33 @@ def _group_send(group: str, event: dict[str, Any]) -> None:
     async_to_sync(layer.group_send)(group, event)
 
 
-def notify(conversation: Conversation, *, messages_only: bool = False) -> None:
+def notify(conversation: Conversation, *, message: Message | None = None, previous: int = 0) -> None:
     """Once the transaction commits, tell the conversation's sockets (visitor and representative) that there
-    is something new; each reads it from the database. ``messages_only``: new messages and nothing else (the
-    chat's state, representative and case are as they were), so a socket reads only the messages."""
+    is something new; each reads it from the database.
+
+    ``message``: one new message and nothing else (the chat's state, representative and case are as they
+    were), stored right after the message ``previous`` (read under the chat's row lock, `_mark_message`). The
+    event carries it as committed: a socket whose last sent id is ``previous`` sends it on as it is, with no
+    query and no thread; any other socket (it missed a notification, or is behind) reads what is new."""
     group = conversation_group(conversation)
-    event = {"type": "chat.changed", "conversation": conversation.uuid.hex, "messages_only": messages_only}
+    event: dict[str, Any] = {"type": "chat.changed", "conversation": conversation.uuid.hex, "messages_only": message is not None}
+    if message is not None:
+        event.update(message=message_json(message), previous=previous)
     transaction.on_commit(lambda: _group_send(group, event))
+
+
+def next_message(event: dict[str, Any], last_id: int) -> tuple[bool, dict[str, Any] | None]:
+    """What a socket that has sent everything up to ``last_id`` does with a `notify` event: ``(False, None)``
+    reads what is new from the database; ``(True, message)`` sends the event's message as it is, with nothing
+    to read; ``(True, None)`` sends nothing (the message was sent already, read with an earlier one)."""
+    message = event.get("message")
+    if not event.get("messages_only") or not isinstance(message, dict):
+        return False, None
+    if message.get("id", 0) <= last_id:
+        return True, None
+    if event.get("previous") == last_id:
+        return True, message
+    return False, None
 
 
 def notify_representatives(conversation: Conversation | None = None) -> None:

@@ -1,9 +1,10 @@
 """The visitor's live-chat socket (`/ws/chat/<uuid>/?after=<id>`).
 
 The socket only tells: every message goes through `conversations.chat.post_message` (stored first), and what the
-visitor is sent is read from the database after the last id this socket sent, so a notification that arrives
-late, twice or out of order never skips or repeats a message. A socket for a chat that is not this browser's
-(another visitor's, a guessed or malformed id) is refused before it opens.
+visitor is sent follows the last id this socket sent: the committed message a notification carries when it is
+the next one (`chat.next_message`), else what the database holds after that id, so a notification that arrives
+late, twice or out of order never skips or repeats a message (one lost is made good by the next). A socket for a
+chat that is not this browser's (another visitor's, a guessed or malformed id) is refused before it opens.
 """
 
 from __future__ import annotations
@@ -11,10 +12,9 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qs
 
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
-
 from cellway.conversations import chat
 from cellway.conversations.models import Conversation
+from cellway.conversations.sockets import ChatConsumer
 
 SESSION_KEY = "chat_visitor_key"
 # Refused before it opens: the handshake answers 403 and the widget falls back to asking over HTTP (which 404s).
@@ -66,7 +66,7 @@ def _page(conversation: Conversation, page: str) -> None:
     chat.record_page(conversation=conversation, page=page)
 
 
-class VisitorConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
+class VisitorConsumer(ChatConsumer):
     conversation: Conversation
     last_id: int
     state: dict[str, Any] | None = None  # the chat's state as last sent: reused while only messages come
@@ -113,4 +113,11 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             await _page(self.conversation, str(content.get("path", "")))
 
     async def chat_changed(self, event: dict[str, Any]) -> None:
+        # The next message as it was committed (no query, no thread), unless this socket is behind: then it reads.
+        known, message = chat.next_message(event, self.last_id)
+        if known and self.state is not None:
+            if message is not None:
+                self.last_id = message["id"]
+                await self.send_json({"type": "messages", "messages": [message], **self.state})
+            return
         await self.push(messages_only=bool(event.get("messages_only")))

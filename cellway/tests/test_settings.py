@@ -208,7 +208,15 @@ def test_the_redis_channel_layer_reads_longer_than_a_socket_waits(start_up):
     s = start_up(REDIS_URL="redis://127.0.0.1:6379/0", CELLWAY_CHANNEL_LAYER="redis")
     (host,) = s["CHANNEL_LAYERS"]["default"]["CONFIG"]["hosts"]
     assert host["socket_timeout"] > RedisChannelLayer.brpop_timeout
-    assert start_up(CELLWAY_CHANNEL_LAYER="memory")["CHANNEL_LAYERS"]["default"]["BACKEND"] == "channels.layers.InMemoryChannelLayer"
+    assert start_up(CELLWAY_CHANNEL_LAYER="memory")["CHANNEL_LAYERS"]["default"]["BACKEND"] == "cellway.channel_layers.InMemoryChannelLayer"
+
+
+def test_a_sockets_channel_holds_more_news_than_channels_default(start_up):
+    # A group send drops what a full channel cannot hold; channels' default (100) was filled by a representative's
+    # ten chats while the server was slowed down, and a chat's last message then waited for a reconnect.
+    for layer in ("memory", "redis"):
+        s = start_up(REDIS_URL="redis://127.0.0.1:6379/0", CELLWAY_CHANNEL_LAYER=layer)
+        assert s["CHANNEL_LAYERS"]["default"]["CONFIG"]["capacity"] >= 1000
 
 
 def test_sqlite_keeps_its_connection_only_when_asked(start_up):

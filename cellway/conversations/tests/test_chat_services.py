@@ -361,7 +361,7 @@ def test_the_sweep_assigns_what_is_waiting(staff: dict[str, Any]) -> None:
     assert queued.assigned_to == rep
 
 
-def test_a_message_is_stored_in_two_statements(staff: dict[str, Any], django_capture_on_commit_callbacks: Any) -> None:
+def test_a_message_is_stored_in_three_statements(staff: dict[str, Any], django_capture_on_commit_callbacks: Any) -> None:
     rep = representative("rep1")
     conversation = start()
     conversation.refresh_from_db()
@@ -372,7 +372,7 @@ def test_a_message_is_stored_in_two_statements(staff: dict[str, Any], django_cap
             message, created = chat.post_message(conversation=conversation, client_id=uuid.uuid4(), body="hello", by=by)
         queries = _data_queries(captured)
         assert created
-        assert len(queries) == 2, queries  # UPDATE … RETURNING (the lock, the state, the case), INSERT
+        assert len(queries) == 3, queries  # UPDATE … RETURNING (the lock, the state, the case), the last id, INSERT
         assert len(callbacks) == 1  # one notification, after commit
     # A retry is found by its client id (and does not count against the visitor's rate); a chat that ended
     # refuses new messages but still answers a retry with the stored one.
@@ -384,6 +384,61 @@ def test_a_message_is_stored_in_two_statements(staff: dict[str, Any], django_cap
     with pytest.raises(chat.ChatRefused):
         chat.post_message(conversation=conversation, client_id=uuid.uuid4(), body="late", by=rep)
     assert Message.objects.filter(conversation=conversation).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's row locks and snapshots (CI's database)")
+def test_the_id_a_message_follows_is_read_once_the_lock_is_held(staff: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two messages at once in one chat: the second waits for the chat's row lock while the first commits. The
+    id it says it follows must be the first's (read after the lock), or a socket handed the second's
+    notification first would send it on and then take the first for one it had sent (and skip it)."""
+    import threading
+
+    from django.db import connections
+
+    rep = representative("rep1")
+    conversation = start()
+    conversation.refresh_from_db()
+    told: list[dict[str, Any]] = []
+    monkeypatch.setattr(chat, "_group_send", lambda group, event: told.append(event))
+    stored, waiting, go_on = threading.Event(), threading.Event(), threading.Event()
+    real_notify = chat.notify
+
+    def notify_when_told(conversation: Conversation, **kwargs: Any) -> None:
+        if threading.current_thread().name == "first":
+            stored.set()  # the first holds the lock and has inserted; it commits once the second waits
+            go_on.wait(10)
+        real_notify(conversation, **kwargs)
+
+    monkeypatch.setattr(chat, "notify", notify_when_told)
+
+    def send(body: str, by: User | None) -> None:
+        try:
+            if threading.current_thread().name == "second":
+                waiting.set()
+            chat.post_message(conversation=conversation, client_id=uuid.uuid4(), body=body, by=by)
+        finally:
+            connections.close_all()
+
+    first = threading.Thread(target=send, args=("first", None), name="first")
+    first.start()
+    assert stored.wait(10)
+    second = threading.Thread(target=send, args=("second", rep), name="second")
+    second.start()
+    assert waiting.wait(10)
+    with connection.cursor() as cursor:  # the second is blocked on the first's row lock
+        for _ in range(100):
+            cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+            if cursor.fetchone()[0]:
+                break
+            threading.Event().wait(0.05)
+    go_on.set()
+    first.join(10)
+    second.join(10)
+    ids = dict(Message.objects.filter(conversation=conversation).values_list("body", "pk"))
+    by_body = {event["message"]["body"]: event for event in told}
+    assert by_body["first"]["previous"] == 0
+    assert by_body["second"]["previous"] == ids["first"]
 
 
 def test_a_stale_conversation_still_copies_the_case_and_refuses_once_closed(staff: dict[str, Any]) -> None:

@@ -1,4 +1,4 @@
-"""Live chat in Chromium, two sessions against the ASGI app served by daphne (WebSockets, as `make demo` serves
+"""Live chat in Chromium, two sessions against the ASGI app served by uvicorn (WebSockets, as `make demo` serves
 it): a visitor on the public site and Carla (customer care) on the console's chat page. The visitor's connection
 is dropped while both write; when it comes back nothing is lost and nothing is doubled. The widget passes axe-core
 open, in English and Arabic (right to left), at desktop and phone width."""
@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -32,36 +33,27 @@ class Served:
 
 @pytest.fixture(scope="session")
 def asgi_server() -> Iterator[Served]:
-    """cellway.asgi served by daphne in a thread of this process (it sees the test database). Twisted's reactor
-    runs once per process and cannot be restarted: one server for the whole session, because under pytest-xdist a
-    worker may run this module's tests apart, with other modules' between, and a module-scoped server would then
-    be started a second time. It listens on a port the system picks (no race with the other worker for a free
-    one), and is used once daphne says it listens."""
-    from daphne.endpoints import build_endpoint_description_strings
-    from daphne.server import Server
-    from twisted.internet import reactor
+    """cellway.asgi served by uvicorn (production's ASGI server, as `make demo` runs it) in a thread of this
+    process, which sees the test database. One server for the session: under pytest-xdist a worker may run this
+    module's tests apart, with other modules' between. It listens on a port the system picks (no race with the
+    other worker for a free one), and is used once uvicorn says it has started."""
+    import uvicorn
 
     from cellway.asgi import application
 
-    listening = threading.Event()
-
-    class Listening(Server):  # type: ignore[misc]
-        def listen_success(self, port: Any) -> None:
-            super().listen_success(port)
-            listening.set()
-
-    server = Listening(
-        application=application,
-        endpoints=build_endpoint_description_strings(host="127.0.0.1", port=0),
-        signal_handlers=False,
-        verbosity=0,
+    server = uvicorn.Server(
+        uvicorn.Config(application, host="127.0.0.1", port=0, lifespan="off", ws_per_message_deflate=False, log_level="warning")
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    assert listening.wait(timeout=30), "daphne did not start listening"
-    host, port = server.listening_addresses[0]
-    yield Served(f"http://{host}:{port}")
-    reactor.callFromThread(reactor.stop)  # type: ignore[misc]
+    for _ in range(300):
+        if server.started:
+            break
+        time.sleep(0.1)
+    assert server.started, "uvicorn did not start"
+    port = server.servers[0].sockets[0].getsockname()[1]
+    yield Served(f"http://127.0.0.1:{port}")
+    server.should_exit = True
     thread.join(timeout=10)
 
 

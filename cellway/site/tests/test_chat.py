@@ -3,15 +3,18 @@ refusals with their status) and the WebSocket consumers of both sides (channels.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from typing import Any
 
 import pytest
 from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 
+from cellway.accounts.models import User
 from cellway.conversations import chat
 from cellway.conversations.models import Conversation, Message
 
@@ -148,6 +151,169 @@ def test_visitor_and_representative_sockets_exchange_messages(client: Client, st
 
     async_to_sync(run)()
     assert Message.objects.count() == 2
+
+
+def _count_statements(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every SQL statement this process runs from now on, on any connection (a consumer's database work runs on
+    a connection of its own, not the test's)."""
+    from django.db.backends.utils import CursorWrapper
+
+    statements: list[str] = []
+    real = CursorWrapper._execute  # type: ignore[attr-defined]
+
+    def counted(self: CursorWrapper, sql: str, params: Any, *args: Any) -> Any:
+        if not sql.upper().startswith(("BEGIN", "SAVEPOINT", "RELEASE", "ROLLBACK")):  # transaction control aside
+            statements.append(sql)
+        return real(self, sql, params, *args)
+
+    monkeypatch.setattr(CursorWrapper, "_execute", counted)
+    return statements
+
+
+async def _next_messages(socket: WebsocketCommunicator) -> dict[str, Any]:
+    for _ in range(5):
+        news = await socket.receive_json_from(timeout=5)
+        if news["type"] == "messages" and news["messages"]:
+            return dict(news)
+    raise AssertionError("no messages came")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_message_reaches_both_sockets_for_the_statements_that_store_it(
+    client: Client, staff: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A message costs the three statements that store it (`post_message`) and nothing more: both sockets are sent
+    it from the notification (it carries the committed message and the id it follows), with no read, no
+    session or user lookup, in either direction."""
+    chat.heartbeat(by=staff["carla"], available=True, languages=["en"])
+    uuid_ = _started(client)
+    rep_client = Client()
+    rep_client.force_login(staff["carla"])
+    counts: list[list[str]] = []
+    statements = _count_statements(monkeypatch)
+
+    async def run() -> None:
+        visitor = _socket(f"/ws/chat/{uuid_}/?after=0", client)
+        assert (await visitor.connect())[0]
+        await visitor.receive_json_from(timeout=5)
+        representative = _socket("/ws/console/chats/", rep_client)
+        assert (await representative.connect())[0]
+        await representative.receive_json_from(timeout=5)
+        for n in range(3):
+            mark = len(statements)
+            await visitor.send_json_to({"type": "send", "client_id": str(uuid.uuid4()), "body": f"question {n}"})
+            own = await _next_messages(visitor)
+            got = await _next_messages(representative)
+            await representative.send_json_to(
+                {"type": "send", "conversation": uuid_, "client_id": str(uuid.uuid4()), "body": f"answer {n}"}
+            )
+            answer = await _next_messages(visitor)
+            echoed = await _next_messages(representative)
+            counts.append(statements[mark:])
+            assert [m["body"] for m in own["messages"]] == [m["body"] for m in got["messages"]] == [f"question {n}"]
+            assert [m["body"] for m in answer["messages"]] == [m["body"] for m in echoed["messages"]] == [f"answer {n}"]
+            assert answer["state"] == "open" and echoed["state"] == "open"
+        await visitor.disconnect()
+        await representative.disconnect()
+
+    async_to_sync(run)()
+    for queries in counts:
+        assert len(queries) == 6, queries  # per message: UPDATE … RETURNING, the last id, INSERT; no read on either side
+        assert not any("django_session" in sql or "accounts_user" in sql for sql in queries), queries
+    stored = list(Message.objects.order_by("id").values_list("body", flat=True))
+    assert stored == [body for n in range(3) for body in (f"question {n}", f"answer {n}")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_socket_that_missed_a_notification_reads_what_it_lacks(
+    client: Client, staff: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A notification lost on its way: the next one does not follow the socket's last id, so the socket reads
+    everything after that id from the database (nothing skipped), then goes on from the notifications again."""
+    carla = staff["carla"]
+    chat.heartbeat(by=carla, available=True, languages=["en"])
+    uuid_ = _started(client)
+    conversation = Conversation.objects.get(uuid=uuid_)
+
+    async def run() -> None:
+        visitor = _socket(f"/ws/chat/{uuid_}/?after=0", client)
+        assert (await visitor.connect())[0]
+        await visitor.receive_json_from(timeout=5)
+        post = database_sync_to_async(chat.post_message)
+        with monkeypatch.context() as patched:
+            patched.setattr(chat, "_group_send", lambda group, event: None)  # this one's news never arrives
+            await post(conversation=conversation, client_id=uuid.uuid4(), body="lost news", by=carla)
+        await post(conversation=conversation, client_id=uuid.uuid4(), body="next", by=carla)
+        caught_up = await _next_messages(visitor)
+        assert [m["body"] for m in caught_up["messages"]] == ["lost news", "next"]
+        await post(conversation=conversation, client_id=uuid.uuid4(), body="after", by=carla)
+        assert [m["body"] for m in (await _next_messages(visitor))["messages"]] == ["after"]
+        await visitor.disconnect()
+
+    async_to_sync(run)()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("ends", ["signed out", "password changed", "deactivated", "role removed"])
+def test_a_representatives_socket_ends_once_the_sign_in_is_revoked(
+    client: Client, staff: dict[str, Any], monkeypatch: pytest.MonkeyPatch, ends: str
+) -> None:
+    """Authenticated at connect and checked again every RECHECK_SECONDS (here made short): a revoked sign-in
+    closes the socket (4403), and it tells nothing more."""
+    from django.contrib.auth.models import Group
+
+    from cellway.console.chat import consumers
+
+    carla = staff["carla"]
+    chat.heartbeat(by=carla, available=True, languages=["en"])
+    uuid_ = _started(client)
+    rep_client = Client()
+    rep_client.force_login(carla)
+    monkeypatch.setattr(consumers, "RECHECK_SECONDS", 0.05)
+
+    def revoke() -> None:
+        if ends == "signed out":
+            rep_client.logout()
+        elif ends == "password changed":
+            carla.set_password("a new one, long enough 12345")
+            carla.save()
+        elif ends == "deactivated":
+            User.objects.filter(pk=carla.pk).update(is_active=False)
+        else:
+            carla.groups.remove(*Group.objects.filter(permissions__codename="answer_chat"))
+
+    async def run() -> None:
+        representative = _socket("/ws/console/chats/", rep_client)
+        assert (await representative.connect())[0]
+        first = await representative.receive_json_from(timeout=5)
+        assert first["conversation"] == uuid_
+        # Still signed in: checked again and kept open (a heartbeat is answered after a few rechecks).
+        await asyncio.sleep(0.2)
+        await representative.send_json_to({"type": "heartbeat", "available": True})
+        assert (await representative.receive_json_from(timeout=5))["type"] == "presence"
+        await database_sync_to_async(revoke)()
+        closed = await representative.receive_output(timeout=5)
+        assert closed == {"type": "websocket.close", "code": 4403}
+        await representative.disconnect()
+
+    async_to_sync(run)()
+
+
+def test_an_answer_to_someone_who_went_away_is_dropped_not_raised() -> None:
+    from cellway.conversations.sockets import ChatConsumer
+
+    async def gone(message: dict[str, Any]) -> None:
+        raise OSError("the client disconnected")  # what uvicorn raises then (ClientDisconnected)
+
+    async def broken(message: dict[str, Any]) -> None:
+        raise RuntimeError("a mistake of ours")
+
+    consumer = ChatConsumer()
+    consumer.base_send = gone
+    async_to_sync(consumer.send_json)({"type": "ack"})  # dropped
+    consumer.base_send = broken
+    with pytest.raises(RuntimeError):
+        async_to_sync(consumer.send_json)({"type": "ack"})
 
 
 @pytest.mark.django_db(transaction=True)

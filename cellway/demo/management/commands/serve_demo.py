@@ -38,14 +38,20 @@ class Command(BaseCommand):
         _refuse_if_taken(host, int(port))
         python = sys.executable
         commands = {
-            "web": [python, "manage.py", "runserver", options["addr"], "--noreload"],
+            # The web process is uvicorn, production's ASGI server (pages, and live chat's WebSockets). The static
+            # files come from WhiteNoise, which in DEBUG serves them from the apps' folders; Django reads such a
+            # file in a thread under ASGI and warns so for each one, which the demo's console can do without.
+            "web": [
+                *(python, "-W", "ignore:StreamingHttpResponse must consume synchronous iterators", "-m", "uvicorn"),
+                *("cellway.asgi:application", "--host", host.strip("[]"), "--port", port, "--lifespan", "off"),
+                *("--ws-per-message-deflate", "false"),
+            ],
             "worker": [python, "manage.py", "db_worker"],
             "scheduler": [python, "manage.py", "crontask"],
         }
         env, stripe_note = _card_payments(host, int(port), python, commands)
-        # The web process's runserver is daphne's (WebSockets for live chat); the other processes need no Twisted.
-        # It keeps its database connection (each socket event would otherwise open and close one).
-        envs = {"web": {"DB_CONN_MAX_AGE": "60", **env, "CELLWAY_RUNSERVER_ASGI": "1"}}
+        # The web process keeps its database connection (each socket event would otherwise open and close one).
+        envs = {"web": {"DB_CONN_MAX_AGE": "60", **env}}
         children = {name: subprocess.Popen(cmd, env=envs.get(name, env)) for name, cmd in commands.items()}  # noqa: S603
         address = f"http://{options['addr']}/"
         self.stdout.write(sign_ins(address))
@@ -53,7 +59,7 @@ class Command(BaseCommand):
         self.stdout.write(f"The public site: {address}welcome/ (the MS page: {address}en/conditions/multiple-sclerosis/).")
         self.stdout.write(
             f"Live chat: sign in as carla at {address}chats/ and tick 'Available'; the public pages then offer a chat "
-            "(another browser, or a private window, is the visitor). WebSockets are served by daphne through runserver."
+            "(another browser, or a private window, is the visitor). Pages and WebSockets are served by uvicorn."
         )
         self.stdout.write(
             "The eBook and the newsletter: ask on the MS page; the confirmation and download mails print in this console. "
