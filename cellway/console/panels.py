@@ -78,7 +78,8 @@ class CasePage:
         held = getattr(self.case, HELD, None)
         if held is None:
             annotations = held_annotations(self.probes)
-            held = self.once("held", lambda: Case.objects.filter(pk=self.case.pk).annotate(**annotations).values_list(HELD, flat=True).get())
+            rows = Case.objects.filter(pk=self.case.pk).annotate(**annotations).values_list(HELD, flat=True)
+            held = self.once("held", rows.get)
         return bool(held & _bit(self.probes, key))
 
     def once(self, key: str, load: Callable[[], Any]) -> Any:
