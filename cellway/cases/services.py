@@ -611,9 +611,14 @@ def claim_notice(*, case: Case, what: str, since: dt.date, today: dt.date) -> bo
     it counts from), so that it goes once however many times its cause repeats: the staff notice of a burst of
     portal messages, ``what`` naming the last answer the burst follows. Returns False, writing nothing, if it was
     claimed already. Call inside the transaction that queues the mail, after locking the case."""
+    return _claim(case=case, what=what, due_on=since, days_ahead=0, today=today)
+
+
+def _claim(*, case: Case, what: str, due_on: dt.date, days_ahead: int, today: dt.date) -> bool:
+    """The reminder row, unless one with the same thing, due date and days ahead exists (False, nothing written)."""
     try:
         with transaction.atomic():
-            Reminder.objects.create(case=case, what=what, due_on=since, days_ahead=0, sent_on=today)
+            Reminder.objects.create(case=case, what=what, due_on=due_on, days_ahead=days_ahead, sent_on=today)
     except IntegrityError:
         return False
     return True
@@ -632,10 +637,7 @@ def claim_reminder(
     fall together.
     """
     days_ahead = (due_on - today).days
-    try:
-        with transaction.atomic():
-            Reminder.objects.create(case=case, what=what, due_on=due_on, days_ahead=days_ahead, sent_on=today)
-    except IntegrityError:
+    if not _claim(case=case, what=what, due_on=due_on, days_ahead=days_ahead, today=today):
         return False
     record_event(
         case=case,
