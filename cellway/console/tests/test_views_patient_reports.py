@@ -297,14 +297,22 @@ def test_a_relapse_the_registry_refuses_leaves_the_report_waiting_and_nothing_re
     assert response.status_code == 422 and "already recorded" in response.content.decode()
     assert PatientReport.objects.get(pk=report.pk).reviewed_at is None and Relapse.objects.filter(case=case).count() == 1
     assert not case.events.filter(kind=EventKind.ADVERSE_EVENT, summary__contains="reviewed").exists()
-    with pytest.raises(Refusal):
+    with pytest.raises(Refusal, match="Give the relapse's onset, severity and treatment"):
         services.review_report(report=report, by=staff["sofia"], decision="relapse", note="", relapse=None)
-    with pytest.raises(Refusal):
+    with pytest.raises(Refusal, match="Give the day the relapse began"):
         services.review_report(
             report=report,
             by=staff["sofia"],
             decision="relapse",
             note="",
             relapse={"onset_on": "yesterday", "severity": "mild", "treated": True},
+        )
+    with pytest.raises(Refusal, match="Say whether the relapse was treated"):
+        services.review_report(
+            report=report,
+            by=staff["sofia"],
+            decision="relapse",
+            note="",
+            relapse={"onset_on": report.started_on, "severity": "mild", "treated": "perhaps"},
         )
     assert PatientReport.objects.get(pk=report.pk).reviewed_at is None
